@@ -1,0 +1,160 @@
+import { choiceFor, type Consents } from './consents';
+import { readPayload, type PayloadContents } from './payload';
+import { EXCLUDED, type CompiledFlow, type PathNode, type Policy } from './policy';
+
+export const REASON_CODES = [
+  'undeclared',
+  'excluded',
+  'opted-out',
+  'not-opted-in',
+  'no-flow',
+  'stale-consent',
+  'policy-unavailable',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface DecisionRequest {
+  readonly subprocessor: string;
+  /** Optional when the subprocessor has exactly one flow. */
+  readonly purpose?: string;
+  /** Field keys the call carries. */
+  readonly fields?: readonly string[];
+  /** The outbound payload (a JSON value); its fields are found through their `paths`. */
+  readonly payload?: unknown;
+  /** Global Privacy Control on this request; ORs with the consents' own signal. */
+  readonly gpc?: boolean;
+}
+
+export interface BlockedField {
+  /** A field key, or the normalized payload path of data no field declares. */
+  readonly field: string;
+  readonly reason: ReasonCode;
+  /** Payload requests only: the normalized payload paths where the field was found. */
+  readonly paths?: readonly string[];
+}
+
+export interface Decision {
+  /** True iff the flow is allowed and nothing requested is blocked. */
+  readonly allow: boolean;
+  /** Why the flow itself is not allowed; null when it is (fields may still be blocked). */
+  readonly reason: ReasonCode | null;
+  readonly allowedFields: readonly string[];
+  readonly blocked: readonly BlockedField[];
+  readonly flowKey: string | null;
+  readonly policyVersion: number;
+}
+
+/** `policyVersion` of a decision taken without any policy. */
+export const NO_POLICY_VERSION = 0;
+
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
+const EMPTY_TRIE: PathNode = Object.freeze({ path: '', fields: NO_FIELDS, props: new Map(), each: null });
+
+/** Gives a field its reason to be blocked, or null when it may go. */
+type Judge = (field: string) => ReasonCode | null;
+
+export function decide(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
+  const flow = findFlow(policy, request);
+  if (flow === null) {
+    return judgeRequest(request, policy.paths, 'no-flow', () => 'no-flow', null, policy.version);
+  }
+  const choice = choiceFor(policy, consents, flow);
+  const gpc = consents.gpc || request.gpc === true;
+  let flowReason: ReasonCode | null = null;
+  // Fields added after the grant being relied on (opt-in only) are stale.
+  let grantedAt = Number.POSITIVE_INFINITY;
+  if (flow.mode === 'opt-out') {
+    if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
+  } else if (flow.mode === 'opt-in') {
+    if (choice > 0) grantedAt = choice - 1;
+    else flowReason = choice < 0 ? 'opted-out' : 'not-opted-in';
+  } // 'required': always allowed; a stored denial cannot hold.
+
+  const rules = flow.fieldRules;
+  const judge: Judge = (field) => {
+    const since = rules.get(field);
+    if (since === undefined) return 'undeclared';
+    if (since === EXCLUDED) return 'excluded';
+    if (flowReason !== null) return flowReason;
+    return since > grantedAt ? 'stale-consent' : null;
+  };
+  return judgeRequest(request, policy.paths, flowReason, judge, flow.key, policy.version);
+}
+
+/** The fail-closed decision when no usable policy exists: everything asked for is blocked. */
+export function unavailableDecision(
+  request: DecisionRequest,
+  policyVersion: number = NO_POLICY_VERSION,
+): Decision {
+  const judge: Judge = () => 'policy-unavailable';
+  return judgeRequest(request, EMPTY_TRIE, 'policy-unavailable', judge, null, policyVersion);
+}
+
+function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): CompiledFlow | null {
+  const flows = policy.subprocessors.get(subprocessor);
+  if (flows === undefined) return null;
+  if (purpose === undefined) return flows.only;
+  return flows.byPurpose.get(purpose) ?? null;
+}
+
+function judgeRequest(
+  request: DecisionRequest,
+  trie: PathNode,
+  flowReason: ReasonCode | null,
+  judge: Judge,
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const { fields, payload } = request;
+  if (payload !== undefined) return judgePayload(request, trie, flowReason, judge, flowKey, policyVersion);
+  if (fields === undefined || fields.length === 0) {
+    const allow = flowReason === null;
+    return { allow, reason: flowReason, allowedFields: NO_FIELDS, blocked: NO_BLOCKED, flowKey, policyVersion };
+  }
+  const allowedFields: string[] = [];
+  const blocked: BlockedField[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    if (isRepeat(fields, i)) continue;
+    const reason = judge(field);
+    if (reason === null) allowedFields.push(field);
+    else blocked.push({ field, reason });
+  }
+  const allow = flowReason === null && blocked.length === 0;
+  return { allow, reason: flowReason, allowedFields, blocked, flowKey, policyVersion };
+}
+
+function judgePayload(
+  request: DecisionRequest,
+  trie: PathNode,
+  flowReason: ReasonCode | null,
+  judge: Judge,
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const found: PayloadContents = { fields: new Map(), undeclared: new Set() };
+  for (const field of request.fields ?? NO_FIELDS) if (!found.fields.has(field)) found.fields.set(field, []);
+  readPayload(trie, request.payload, found);
+
+  const allowedFields: string[] = [];
+  const blocked: BlockedField[] = [];
+  for (const [field, paths] of found.fields) {
+    const reason = judge(field);
+    if (reason === null) allowedFields.push(field);
+    else blocked.push({ field, reason, paths });
+  }
+  // Data no field of the map declares: undeclared for any flow (or the flow-level reason).
+  const leafReason = flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
+  for (const path of found.undeclared) blocked.push({ field: path, reason: leafReason, paths: [path] });
+
+  const allow = flowReason === null && blocked.length === 0;
+  return { allow, reason: flowReason, allowedFields, blocked, flowKey, policyVersion };
+}
+
+/** Whether `fields[i]` already occurred earlier (requests are short; a set pays off only later). */
+function isRepeat(fields: readonly string[], i: number): boolean {
+  const field = fields[i];
+  for (let j = 0; j < i; j++) if (fields[j] === field) return true;
+  return false;
+}

@@ -1,0 +1,211 @@
+import {
+  CONSENT_MODES,
+  PATH_PATTERN,
+  type ConsentMode,
+  type LegalBasis,
+  type Sensitivity,
+} from '../../data-map/data-map.vocabulary';
+
+/** Payload locations deeper than this are not looked into (a path may not be deeper either). */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** The data map as the engine needs it. `version` bumps on every change of the map. */
+export interface PolicyMap {
+  readonly version: number;
+  readonly fields: readonly PolicyMapField[];
+  readonly subprocessors: readonly { readonly key: string }[];
+  readonly purposes: readonly { readonly key: string }[];
+  readonly flows: readonly PolicyMapFlow[];
+}
+
+export interface PolicyMapField {
+  readonly key: string;
+  /** Where the field appears in a payload: `email`, `customer.email`, `to[*].email`. */
+  readonly paths: readonly string[];
+  readonly sensitivity: Sensitivity;
+}
+
+export interface PolicyMapFlow {
+  readonly key: string;
+  readonly subprocessor: string;
+  readonly purpose: string;
+  readonly mode: ConsentMode;
+  readonly legalBasis: LegalBasis;
+  /** Bumps when the flow's fields or mode change. */
+  readonly version: number;
+  /** `since`: the flow version at which the field was (last) added. */
+  readonly fields: readonly { readonly key: string; readonly since: number }[];
+  readonly excludedFields: readonly string[];
+}
+
+/** A field's rule in one flow: its `since` (≥ 0) when the flow sends it, or `EXCLUDED`. */
+export const EXCLUDED = -1;
+
+export interface CompiledFlow {
+  /** Interned id: the index in `Policy.flows` and in compiled consents. */
+  readonly id: number;
+  readonly key: string;
+  readonly mode: ConsentMode;
+  readonly version: number;
+  /** Field key → `since`, or `EXCLUDED`. A key that is absent is undeclared for this flow. */
+  readonly fieldRules: ReadonlyMap<string, number>;
+}
+
+export interface SubprocessorFlows {
+  /** The flow used when a request names no purpose: set only when there is exactly one. */
+  readonly only: CompiledFlow | null;
+  readonly byPurpose: ReadonlyMap<string, CompiledFlow>;
+}
+
+/** One node of the payload path trie; the root is the payload itself (path ''). */
+export interface PathNode {
+  /** The normalized path of this location, e.g. `to[*].email`. */
+  readonly path: string;
+  /** Keys of the map fields with a path ending here. */
+  readonly fields: readonly string[];
+  readonly props: ReadonlyMap<string, PathNode>;
+  /** Every element of an array at this location (`[*]`). */
+  readonly each: PathNode | null;
+}
+
+/** An immutable, precomputed policy: everything `decide` needs, with no scans per call. */
+export interface Policy {
+  readonly version: number;
+  readonly flows: readonly CompiledFlow[];
+  readonly flowIds: ReadonlyMap<string, number>;
+  readonly subprocessors: ReadonlyMap<string, SubprocessorFlows>;
+  readonly paths: PathNode;
+}
+
+/** The map breaks an invariant the engine relies on; `path` names the offending entry. */
+export class PolicyMapError extends Error {
+  override readonly name = 'PolicyMapError';
+  constructor(
+    readonly path: string,
+    readonly rule: string,
+  ) {
+    super(`${path}: ${rule}`);
+  }
+}
+
+export function compilePolicy(map: PolicyMap): Policy {
+  if (!Number.isSafeInteger(map.version) || map.version < 0) {
+    throw new PolicyMapError('version', 'must be a non-negative integer');
+  }
+  const fieldKeys = uniqueKeys(map.fields, 'fields');
+  const purposeKeys = uniqueKeys(map.purposes, 'purposes');
+  const subprocessorKeys = uniqueKeys(map.subprocessors, 'subprocessors');
+
+  const flows = map.flows.map((flow, id) =>
+    compileFlow(flow, id, `flows[${id}]`, fieldKeys, subprocessorKeys, purposeKeys),
+  );
+  const flowIds = new Map<string, number>();
+  const byPair = new Map<string, Map<string, CompiledFlow>>();
+  for (const flow of flows) {
+    const at = `flows[${flow.id}]`;
+    if (flowIds.has(flow.key)) throw new PolicyMapError(`${at}.key`, `duplicate flow "${flow.key}"`);
+    flowIds.set(flow.key, flow.id);
+    const { subprocessor, purpose } = map.flows[flow.id];
+    const purposes = byPair.get(subprocessor) ?? new Map<string, CompiledFlow>();
+    if (purposes.has(purpose)) {
+      throw new PolicyMapError(at, `a second flow for ${subprocessor} × ${purpose}`);
+    }
+    byPair.set(subprocessor, purposes.set(purpose, flow));
+  }
+  const subprocessors = new Map<string, SubprocessorFlows>();
+  for (const [key, byPurpose] of byPair) {
+    const only = byPurpose.size === 1 ? [...byPurpose.values()][0] : null;
+    subprocessors.set(key, Object.freeze({ only, byPurpose }));
+  }
+
+  return Object.freeze({
+    version: map.version,
+    flows: Object.freeze(flows),
+    flowIds,
+    subprocessors,
+    paths: buildPathTrie(map.fields),
+  });
+}
+
+function uniqueKeys(items: readonly { readonly key: string }[], at: string): Set<string> {
+  const keys = new Set<string>();
+  items.forEach(({ key }, i) => {
+    if (keys.has(key)) throw new PolicyMapError(`${at}[${i}].key`, `duplicate key "${key}"`);
+    keys.add(key);
+  });
+  return keys;
+}
+
+function compileFlow(
+  flow: PolicyMapFlow,
+  id: number,
+  at: string,
+  fields: ReadonlySet<string>,
+  subprocessors: ReadonlySet<string>,
+  purposes: ReadonlySet<string>,
+): CompiledFlow {
+  if (!subprocessors.has(flow.subprocessor)) {
+    throw new PolicyMapError(`${at}.subprocessor`, `unknown subprocessor "${flow.subprocessor}"`);
+  }
+  if (!purposes.has(flow.purpose)) {
+    throw new PolicyMapError(`${at}.purpose`, `unknown purpose "${flow.purpose}"`);
+  }
+  if (!CONSENT_MODES.includes(flow.mode)) {
+    throw new PolicyMapError(`${at}.mode`, `must be one of ${CONSENT_MODES.join(', ')}`);
+  }
+  const fieldRules = new Map<string, number>();
+  const addRule = (key: string, rule: number, where: string): void => {
+    if (!fields.has(key)) throw new PolicyMapError(where, `unknown field "${key}"`);
+    if (fieldRules.has(key)) throw new PolicyMapError(where, `field "${key}" listed twice`);
+    fieldRules.set(key, rule);
+  };
+  flow.fields.forEach(({ key, since }, i) => {
+    if (!Number.isSafeInteger(since) || since < 0) {
+      throw new PolicyMapError(`${at}.fields[${i}].since`, 'must be a non-negative integer');
+    }
+    addRule(key, since, `${at}.fields[${i}]`);
+  });
+  flow.excludedFields.forEach((key, i) => addRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
+  return Object.freeze({ id, key: flow.key, mode: flow.mode, version: flow.version, fieldRules });
+}
+
+interface MutablePathNode {
+  path: string;
+  fields: string[];
+  props: Map<string, MutablePathNode>;
+  each: MutablePathNode | null;
+}
+
+const node = (path: string): MutablePathNode => ({ path, fields: [], props: new Map(), each: null });
+
+/** `to[*].email` → root.props(to).each.props(email), each node knowing its own path. */
+function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
+  const root = node('');
+  fields.forEach((field, f) =>
+    field.paths.forEach((path, p) => {
+      const at = `fields[${f}].paths[${p}]`;
+      if (!PATH_PATTERN.test(path)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
+      let current = root;
+      let depth = 0;
+      for (const segment of path.split('.')) {
+        const name = segment.endsWith('[*]') ? segment.slice(0, -3) : segment;
+        const prefix = current.path === '' ? name : `${current.path}.${name}`;
+        let next = current.props.get(name);
+        if (next === undefined) current.props.set(name, (next = node(prefix)));
+        current = next;
+        if (name !== segment) current = current.each ??= node(`${prefix}[*]`);
+        depth += name !== segment ? 2 : 1;
+      }
+      if (depth > MAX_PAYLOAD_DEPTH) throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
+      if (!current.fields.includes(field.key)) current.fields.push(field.key);
+    }),
+  );
+  return freezeTrie(root);
+}
+
+function freezeTrie(n: MutablePathNode): PathNode {
+  n.props.forEach((child) => freezeTrie(child));
+  if (n.each !== null) freezeTrie(n.each);
+  Object.freeze(n.fields);
+  return Object.freeze(n);
+}
