@@ -1,0 +1,119 @@
+import {
+  ArgumentsHost,
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthErrorCode } from '../auth/auth.errors';
+import type { DataMapErrorCode } from '../data-map/data-map.errors';
+import { DomainError } from './domain-error';
+
+/** Every code any module throws; adding a code without a status fails to compile. */
+export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode;
+
+export function statusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'INVALID_MANIFEST':
+      return HttpStatus.BAD_REQUEST;
+    case 'INVALID_DATA_MAP':
+      return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'UNAUTHENTICATED':
+      return HttpStatus.UNAUTHORIZED;
+    case 'FORBIDDEN':
+      return HttpStatus.FORBIDDEN;
+    case 'FIELD_NOT_FOUND':
+    case 'PURPOSE_NOT_FOUND':
+    case 'SUBPROCESSOR_NOT_FOUND':
+    case 'FLOW_NOT_FOUND':
+      return HttpStatus.NOT_FOUND;
+    case 'DUPLICATE_KEY':
+    case 'FIELD_IN_USE':
+    case 'PURPOSE_IN_USE':
+    case 'SUBPROCESSOR_IN_USE':
+      return HttpStatus.CONFLICT;
+    default: {
+      const unhandled: never = code;
+      throw new Error(`No HTTP status for error code ${String(unhandled)}`);
+    }
+  }
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * The one exception filter: domain errors by code, framework HTTP errors (unknown route,
+ * malformed JSON, payload too large) as they are, anything else a plain 500 whose
+ * details go only to the log.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof DomainError) {
+      const code = exception.code as ErrorCode;
+      return {
+        statusCode: statusOf(code),
+        code,
+        message: exception.message,
+        ...(exception.details ? { details: exception.details } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const message =
+        typeof res === 'string'
+          ? res
+          : String((res as { message?: unknown }).message ?? exception.message);
+      return { statusCode: status, code: httpCode(status), message };
+    }
+    // body-parser errors (malformed JSON, too large) carry their own 4xx status.
+    const status = (exception as { status?: unknown; type?: unknown })?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return {
+        statusCode: status,
+        code: httpCode(status),
+        message: status === 400 ? `Malformed request body: ${(exception as Error).message}` : (exception as Error).message,
+      };
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+  }
+}
+
+function httpCode(status: number): string {
+  switch (status) {
+    case 400:
+      return 'BAD_REQUEST';
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR';
+  }
+}

@@ -1,0 +1,26 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { KEY_PATTERN, MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH } from '../data-map.vocabulary';
+import { KEY_MESSAGE } from './messages';
+
+export class CreatePurposeDto {
+  @ApiProperty({ example: 'session-replay' })
+  @IsString()
+  @MaxLength(MAX_KEY_LENGTH)
+  @Matches(KEY_PATTERN, { message: KEY_MESSAGE })
+  key: string;
+
+  @ApiProperty({ example: 'Session replay' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_NAME_LENGTH)
+  name: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TEXT_LENGTH)
+  description?: string;
+}
+
+export class UpdatePurposeDto extends PartialType(OmitType(CreatePurposeDto, ['key'] as const)) {}

@@ -1,0 +1,63 @@
+import type {
+  ConsentMode,
+  LegalBasis,
+  Sensitivity,
+  SubprocessorCategory,
+  TransferMechanism,
+} from '../data-map.vocabulary';
+
+/**
+ * The data map as a plain document: the manifest file format (YAML or JSON) and the
+ * shape every part of Flowgate exchanges (import, export, policy compilation).
+ * Documented in docs/manifest.md; machine-checked by docs/manifest.schema.json.
+ */
+export interface Manifest {
+  /** Format version of the manifest file itself. */
+  version: 1;
+  /** Optional: whose map this is. */
+  organization?: string;
+  fields: ManifestField[];
+  purposes: ManifestPurpose[];
+  subprocessors: ManifestSubprocessor[];
+  flows: ManifestFlow[];
+}
+
+export interface ManifestField {
+  key: string;
+  name: string;
+  sensitivity: Sensitivity;
+  /** Where the field appears in an outbound payload: `email`, `customer.email`, `to[*].email`. */
+  paths: string[];
+  description?: string;
+}
+
+export interface ManifestPurpose {
+  key: string;
+  name: string;
+  description?: string;
+}
+
+export interface ManifestSubprocessor {
+  key: string;
+  name: string;
+  url?: string;
+  legalEntity?: string;
+  address?: string;
+  /** ISO 3166-1 alpha-2 codes, or `EU`. */
+  locations: string[];
+  category: SubprocessorCategory;
+  transferMechanism?: TransferMechanism;
+  description?: string;
+}
+
+export interface ManifestFlow {
+  subprocessor: string;
+  purpose: string;
+  mode: ConsentMode;
+  legalBasis: LegalBasis;
+  /** Field keys the subprocessor receives for this purpose. */
+  fields: string[];
+  /** Field keys it explicitly does not receive. */
+  excludedFields?: string[];
+  description?: string;
+}

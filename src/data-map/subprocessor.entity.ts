@@ -1,0 +1,43 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { SubprocessorCategory, TransferMechanism } from './data-map.vocabulary';
+
+/** A vendor that receives personal data (`stripe`, `logrocket`). */
+@Entity('subprocessor')
+export class Subprocessor {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 100, unique: true })
+  key: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  url: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  legalEntity: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  address: string | null;
+
+  /** ISO 3166-1 alpha-2 codes, or `EU`; the region is derived (`regionOf`). */
+  @Column({ type: 'simple-json' })
+  locations: string[];
+
+  @Column({ type: 'varchar', length: 30 })
+  category: SubprocessorCategory;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  transferMechanism: TransferMechanism | null;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @CreateDateColumn()
+  createdAt: Date;
+
+  @UpdateDateColumn()
+  updatedAt: Date;
+}

@@ -1,0 +1,37 @@
+import type { DataSourceOptions } from 'typeorm';
+import { DataMapState } from '../data-map/data-map-state.entity';
+import { Field } from '../data-map/field.entity';
+import { Flow, FlowField } from '../data-map/flow.entity';
+import { Purpose } from '../data-map/purpose.entity';
+import { Subprocessor } from '../data-map/subprocessor.entity';
+import { migrations } from './migrations';
+
+/** Every entity, in one list: the app, the CLI and the tests use the same. */
+export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState];
+
+/** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
+export const SQLITE_PRAGMAS = {
+  journal_mode: 'wal',
+  synchronous: 2, // FULL: an acknowledged write survives power loss
+  foreign_keys: 1,
+} as const;
+
+export interface DatabaseSettings {
+  databasePath: string;
+  busyTimeoutMs: number;
+}
+
+/** Data source options shared by the Nest app, `ormconfig.ts` (TypeORM CLI) and tests. */
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'sqlite',
+    database: settings.databasePath,
+    entities: ENTITIES,
+    migrations,
+    migrationsRun: false,
+    synchronize: false,
+    enableWAL: true,
+    busyTimeout: settings.busyTimeoutMs,
+    logging: ['error', 'warn'],
+  };
+}

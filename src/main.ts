@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ADMIN_TOKEN, type AdminTokenSource } from './auth/admin-token';
+import { ConfigError, loadConfig } from './config/configuration';
+import { createApp } from './app.factory';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const logger = new Logger('Flowgate');
+  const base = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  const admin = app.get<AdminTokenSource>(ADMIN_TOKEN);
+  logger.log(`API        ${base}/api/v1`);
+  logger.log(`API docs   ${base}/api/docs`);
+  logger.log(`Health     ${base}/api/health`);
+  logger.log(`Database   ${config.databasePath}`);
+  logger.log(
+    admin.origin === 'env'
+      ? 'Admin token: from FLOWGATE_ADMIN_TOKEN'
+      : `Admin token: ${admin.token} (kept in ${admin.file})`,
+  );
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
