@@ -1,7 +1,12 @@
-/** Three tiers, one command: unit specs beside the code, e2e against the whole app. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }];
+/**
+ * Three tiers, one command: unit specs beside the code, e2e against the whole app.
+ * NestJS 12 ships as ES modules only and Jest on Node 20 cannot require() them, so tests
+ * run as native ES modules (`--experimental-vm-modules`, set by the npm scripts).
+ */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', useESM: true }];
 const common = {
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
 };
