@@ -9,8 +9,14 @@ export function toProblems(errors: ValidationError[], parent = ''): Problem[] {
   const problems: Problem[] = [];
   for (const error of errors) {
     const path = joinPath(parent, error.property);
-    for (const message of Object.values(error.constraints ?? {})) {
-      problems.push({ path, message: stripPropertyName(message, error.property) });
+    for (const [rule, message] of Object.entries(error.constraints ?? {})) {
+      problems.push({
+        path,
+        message:
+          rule === 'whitelistValidation'
+            ? 'is not a known property'
+            : stripPropertyName(message, error.property),
+      });
     }
     if (error.children?.length) problems.push(...toProblems(error.children, path));
   }

@@ -1,0 +1,5 @@
+import { exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
+import type { CliCommand } from './cli-command';
+
+/** Every CLI command; a module adds its own here. */
+export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand];
