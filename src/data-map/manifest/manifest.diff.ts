@@ -142,7 +142,7 @@ function diffKind<T extends { key: string }>(before: T[], after: T[]): KindDiff 
  * ones with the same key; with `prune`, what the file does not list is removed.
  */
 export function mergeManifest(current: Manifest, file: Manifest, prune: boolean): Manifest {
-  if (prune) return { ...file, organization: file.organization ?? current.organization };
+  if (prune) return file;
   const merge = <T>(stored: T[], incoming: T[], keyOf: (e: T) => string): T[] => {
     const out = new Map(stored.map((e) => [keyOf(e), e]));
     for (const e of incoming) out.set(keyOf(e), e);
