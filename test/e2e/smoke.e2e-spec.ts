@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 describe('Flowgate app', () => {
@@ -12,8 +13,35 @@ describe('Flowgate app', () => {
     expect(res.body).toEqual({ status: 'ok', dataMapVersion: 0 });
   });
 
-  it('rejects the admin API without a token', async () => {
-    const res = await t.http().get('/api/v1/fields').expect(401);
-    expect(res.body.code).toBe('UNAUTHENTICATED');
+  it('rejects the admin API without a token, or with a wrong one', async () => {
+    const none = await t.http().get('/api/v1/fields').expect(401);
+    expect(none.body.code).toBe('UNAUTHENTICATED');
+    await t.http().get('/api/v1/fields').set('Authorization', 'Bearer not-the-token').expect(401);
+    await t.http().get('/api/v1/fields').set('Authorization', t.admin).expect(200);
+  });
+
+  it('runs on the durable SQLite pragmas', async () => {
+    const ds = t.app.get(DataSource);
+    const one = async (pragma: string) => Object.values((await ds.query(`PRAGMA ${pragma}`))[0])[0];
+    expect(await one('journal_mode')).toBe('wal');
+    expect(await one('synchronous')).toBe(2);
+    expect(await one('foreign_keys')).toBe(1);
+    expect(await one('busy_timeout')).toBe(5000);
+  });
+
+  it('serializes concurrent writes: 40 creates at once all land, each bumping the map version once', async () => {
+    const creates = Array.from({ length: 40 }, (_, i) =>
+      t.http().post('/api/v1/purposes').set('Authorization', t.admin).send({ key: `purpose-${i}`, name: `Purpose ${i}` }),
+    );
+    const results = await Promise.all(creates);
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const list = await t.http().get('/api/v1/purposes?limit=100').set('Authorization', t.admin).expect(200);
+    expect(list.body.total).toBe(40);
+    expect((await t.http().get('/api/health')).body.dataMapVersion).toBe(40);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await t.http().get('/api/docs-json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/v1/flows', '/api/v1/manifest']));
   });
 });
