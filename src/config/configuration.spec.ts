@@ -1,0 +1,64 @@
+import { ConfigError, loadConfig } from './configuration';
+
+describe(loadConfig.name, () => {
+  it('has working defaults for a newcomer (demo mode, data/ folder, Caplena map)', () => {
+    const config = loadConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      demo: true,
+      databasePath: '/srv/app/data/flowgate.sqlite',
+      dataDir: '/srv/app/data',
+      seedManifest: '/srv/app/examples/caplena.yaml',
+      adminToken: null,
+      logLevel: 'log',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        FLOWGATE_DEMO: '0',
+        DATABASE_PATH: '/var/lib/flowgate/db.sqlite',
+        FLOWGATE_SEED_MANIFEST: '',
+        FLOWGATE_ADMIN_TOKEN: 'a-long-enough-admin-token',
+        SQLITE_BUSY_TIMEOUT_MS: '100',
+        LOG_LEVEL: 'warn',
+      },
+      '/srv/app',
+    );
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      demo: false,
+      databasePath: '/var/lib/flowgate/db.sqlite',
+      dataDir: '/var/lib/flowgate',
+      seedManifest: '',
+      adminToken: 'a-long-enough-admin-token',
+      sqliteBusyTimeoutMs: 100,
+      logLevel: 'warn',
+    });
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', FLOWGATE_DEMO: 'maybe', LOG_LEVEL: 'chatty', FLOWGATE_ADMIN_TOKEN: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT: must be an integer from 0 to 65535, got "eighty"/);
+    expect(problems.join('\n')).toMatch(/FLOWGATE_DEMO/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/FLOWGATE_ADMIN_TOKEN: must be at least 16 characters/);
+  });
+
+  it('requires an admin token outside demo mode', () => {
+    expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
+  });
+});
