@@ -1,9 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { resolve } from 'node:path';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { FlowgateConfig } from './config/configuration';
 import { DataMapModule } from './data-map/data-map.module';
 import { DatabaseModule } from './database/database.module';
+import { GraphModule } from './graph/graph.module';
 import { HealthController } from './health/health.controller';
 
 @Module({})
@@ -11,7 +14,21 @@ export class AppModule {
   static forRoot(config: FlowgateConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, DataMapModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        AuthModule,
+        DataMapModule,
+        GraphModule,
+        // The web client (client/, built to client/dist): assets at /, the page for /graph
+        // and /settings (the client routes them); /api/* is never the client's.
+        ServeStaticModule.forRoot({
+          rootPath: resolve(process.cwd(), 'client/dist'),
+          renderPath: /^\/(?:graph|settings)?\/?$/,
+          exclude: ['/api/{*path}'],
+          serveStaticOptions: { index: 'index.html', maxAge: 0 },
+        }),
+      ],
       controllers: [HealthController],
     };
   }

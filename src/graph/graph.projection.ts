@@ -1,0 +1,306 @@
+import type { StoredMap } from '../data-map/data-map.store';
+import { flowKeyOf, regionOf, type Region } from '../data-map/data-map.vocabulary';
+import type {
+  ManifestField,
+  ManifestFlow,
+  ManifestPurpose,
+  ManifestSubprocessor,
+} from '../data-map/manifest/manifest.types';
+import type {
+  EdgeUserState,
+  FieldNode,
+  GraphEdge,
+  GraphFlow,
+  GraphNode,
+  GraphQuery,
+  GraphResponse,
+  PurposeNode,
+  RegionNode,
+  SubprocessorNode,
+} from './graph.types';
+
+/** The per-user verdicts of one flow: the flow's own, and one per field it sends. */
+export interface FlowVerdict {
+  flow: EdgeUserState;
+  fields: ReadonlyMap<string, EdgeUserState>;
+}
+
+/** Judges a flow for one user (the service builds it on the decision engine). */
+export type FlowJudge = (flow: ManifestFlow, key: string) => FlowVerdict;
+
+export interface ProjectionOptions {
+  /** Per-user view: verdicts per flow; `user` says whose. */
+  judge?: FlowJudge;
+  user?: GraphResponse['user'];
+}
+
+export const REGION_LABELS: Readonly<Record<Region, string>> = {
+  eea: 'EU/EEA',
+  'third-country': 'Third countries',
+};
+
+const EXCLUDED_STATE: EdgeUserState = Object.freeze({ allowed: false, reason: 'excluded' });
+
+/**
+ * Projects the stored data map onto the graph the client draws: fields, subprocessors
+ * (inside EU/EEA and third-country compound nodes), optionally purposes; one edge per
+ * (flow, field) sent, and on request per field a flow explicitly does not send.
+ *
+ * Filters narrow and combine with AND. Flow-level filters (subprocessor, purpose, mode,
+ * region) pick flows; field-level filters (field, sensitivity) pick the fields on them;
+ * `q` keeps an edge when its field, subprocessor or purpose matches. A node is drawn when
+ * an edge (or, for subprocessors and purposes, a flow) touches it, or when it matches the
+ * filters by itself and no filter of the other side is set — so "where does X go?" shows X
+ * even when it goes nowhere. Pure: no I/O, no clock.
+ */
+export function projectGraph(map: StoredMap, query: GraphQuery, options: ProjectionOptions = {}): GraphResponse {
+  const { manifest } = map;
+  const fields = new Map(manifest.fields.map((f) => [f.key, f]));
+  const purposes = new Map(manifest.purposes.map((p) => [p.key, p]));
+  const subprocessors = new Map(manifest.subprocessors.map((s) => [s.key, s]));
+  const regions = new Map(manifest.subprocessors.map((s) => [s.key, regionOf(s.locations)]));
+
+  const needle = query.q ? query.q.toLowerCase() : null;
+  const text = (key: string, name: string) =>
+    needle === null || key.toLowerCase().includes(needle) || name.toLowerCase().includes(needle);
+  const fieldText = memo((key: string) => text(key, fields.get(key)?.name ?? ''));
+  const subprocessorText = memo((key: string) => text(key, subprocessors.get(key)?.name ?? ''));
+  const purposeText = memo((key: string) => text(key, purposes.get(key)?.name ?? ''));
+
+  const flowFilter =
+    query.subprocessor !== undefined ||
+    query.purpose !== undefined ||
+    query.mode !== undefined ||
+    query.region !== undefined;
+  const fieldFilter = query.field !== undefined || query.sensitivity !== undefined;
+  const anyFilter = flowFilter || fieldFilter || needle !== null;
+
+  const flowPasses = (f: ManifestFlow) =>
+    (query.subprocessor === undefined || f.subprocessor === query.subprocessor) &&
+    (query.purpose === undefined || f.purpose === query.purpose) &&
+    (query.mode === undefined || f.mode === query.mode) &&
+    (query.region === undefined || regions.get(f.subprocessor) === query.region);
+  const fieldPasses = (key: string) =>
+    (query.field === undefined || key === query.field) &&
+    (query.sensitivity === undefined || fields.get(key)?.sensitivity === query.sensitivity);
+  const textPasses = (f: ManifestFlow, field: string) =>
+    needle === null || fieldText(field) || subprocessorText(f.subprocessor) || purposeText(f.purpose);
+
+  const edges: GraphEdge[] = [];
+  const purposeEdges: GraphEdge[] = [];
+  const flows: Record<string, GraphFlow> = {};
+  const shownFields = new Set<string>();
+  const shownSubprocessors = new Set<string>();
+  const shownPurposes = new Set<string>();
+  let sentEdges = 0;
+
+  for (const flow of manifest.flows) {
+    sentEdges += flow.fields.length;
+    if (!flowPasses(flow)) continue;
+    const key = flowKeyOf(flow.subprocessor, flow.purpose);
+    const target = `subprocessor:${flow.subprocessor}`;
+    const stored = map.flows.get(key);
+    const verdict = options.judge?.(flow, key);
+    const before = edges.length;
+    for (const field of flow.fields) {
+      if (!fieldPasses(field) || !textPasses(flow, field)) continue;
+      const edge: GraphEdge = {
+        id: `sent:${key}:${field}`,
+        kind: 'sent',
+        source: `field:${field}`,
+        target,
+        flow: key,
+        field,
+        mode: flow.mode,
+        since: stored?.since.get(field) ?? 1,
+      };
+      const state = verdict?.fields.get(field);
+      if (state) edge.user = state;
+      edges.push(edge);
+      shownFields.add(field);
+    }
+    if (query.excluded) {
+      for (const field of flow.excludedFields ?? []) {
+        if (!fieldPasses(field) || !textPasses(flow, field)) continue;
+        edges.push({
+          id: `excluded:${key}:${field}`,
+          kind: 'excluded',
+          source: `field:${field}`,
+          target,
+          flow: key,
+          field,
+          mode: flow.mode,
+          ...(verdict ? { user: EXCLUDED_STATE } : {}),
+        });
+        shownFields.add(field);
+      }
+    }
+    const drawn =
+      edges.length > before ||
+      (!fieldFilter && (needle === null || subprocessorText(flow.subprocessor) || purposeText(flow.purpose)));
+    if (!drawn) continue;
+    shownSubprocessors.add(flow.subprocessor);
+    flows[key] = graphFlow(flow, key, map, purposes, subprocessors, verdict?.flow);
+    if (query.purposes) {
+      shownPurposes.add(flow.purpose);
+      purposeEdges.push({
+        id: `purpose:${key}`,
+        kind: 'purpose',
+        source: target,
+        target: `purpose:${flow.purpose}`,
+        flow: key,
+        mode: flow.mode,
+      });
+    }
+  }
+
+  // Nodes that match the filters by themselves, with nothing set on the other side.
+  if (!flowFilter) {
+    for (const f of manifest.fields) if (fieldPasses(f.key) && fieldText(f.key)) shownFields.add(f.key);
+  }
+  if (!fieldFilter && query.purpose === undefined && query.mode === undefined) {
+    for (const s of manifest.subprocessors) {
+      const passes =
+        (query.subprocessor === undefined || s.key === query.subprocessor) &&
+        (query.region === undefined || regions.get(s.key) === query.region) &&
+        subprocessorText(s.key);
+      if (passes) shownSubprocessors.add(s.key);
+    }
+  }
+  if (query.purposes && !fieldFilter && query.subprocessor === undefined && query.mode === undefined && query.region === undefined) {
+    for (const p of manifest.purposes) {
+      if ((query.purpose === undefined || p.key === query.purpose) && purposeText(p.key)) shownPurposes.add(p.key);
+    }
+  }
+
+  const isMatch = (direct: boolean, textMatch: boolean) => direct || (needle !== null && textMatch);
+  const nodes: GraphNode[] = [];
+  const shownRegions = new Set([...shownSubprocessors].map((k) => regions.get(k)!));
+  for (const region of ['eea', 'third-country'] as const) {
+    if (shownRegions.has(region)) nodes.push(regionNode(region));
+  }
+  for (const f of manifest.fields) {
+    if (shownFields.has(f.key)) {
+      nodes.push(fieldNode(f, anyFilter && isMatch(f.key === query.field, fieldText(f.key))));
+    }
+  }
+  for (const s of manifest.subprocessors) {
+    if (shownSubprocessors.has(s.key)) {
+      nodes.push(subprocessorNode(s, anyFilter && isMatch(s.key === query.subprocessor, subprocessorText(s.key))));
+    }
+  }
+  for (const p of manifest.purposes) {
+    if (shownPurposes.has(p.key)) {
+      nodes.push(purposeNode(p, anyFilter && isMatch(p.key === query.purpose, purposeText(p.key))));
+    }
+  }
+
+  return {
+    mapVersion: map.version,
+    ...(manifest.organization ? { organization: manifest.organization } : {}),
+    updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
+    query,
+    nodes,
+    edges: purposeEdges.length > 0 ? [...edges, ...purposeEdges] : edges,
+    flows,
+    totals: {
+      fields: manifest.fields.length,
+      subprocessors: manifest.subprocessors.length,
+      purposes: manifest.purposes.length,
+      flows: manifest.flows.length,
+      sentEdges,
+    },
+    ...(options.user ? { user: options.user } : {}),
+  };
+}
+
+function graphFlow(
+  flow: ManifestFlow,
+  key: string,
+  map: StoredMap,
+  purposes: ReadonlyMap<string, ManifestPurpose>,
+  subprocessors: ReadonlyMap<string, ManifestSubprocessor>,
+  user: EdgeUserState | undefined,
+): GraphFlow {
+  const stored = map.flows.get(key);
+  const locations = subprocessors.get(flow.subprocessor)?.locations ?? [];
+  return {
+    key,
+    subprocessor: flow.subprocessor,
+    purpose: flow.purpose,
+    purposeName: purposes.get(flow.purpose)?.name ?? flow.purpose,
+    mode: flow.mode,
+    legalBasis: flow.legalBasis,
+    fields: flow.fields,
+    excludedFields: flow.excludedFields ?? [],
+    version: stored?.version ?? 1,
+    updatedAt: (stored?.updatedAt ?? map.updatedAt ?? new Date(0)).toISOString(),
+    region: regionOf(locations),
+    locations,
+    ...(flow.description ? { description: flow.description } : {}),
+    ...(user ? { user } : {}),
+  };
+}
+
+function regionNode(region: Region): RegionNode {
+  return { id: `region:${region}`, kind: 'region', label: REGION_LABELS[region], region };
+}
+
+function fieldNode(f: ManifestField, match: boolean): FieldNode {
+  return {
+    id: `field:${f.key}`,
+    kind: 'field',
+    label: f.name,
+    key: f.key,
+    sensitivity: f.sensitivity,
+    paths: f.paths,
+    ...(f.description ? { description: f.description } : {}),
+    match,
+  };
+}
+
+/** Label with where it processes: `Datadog (EU)`, `Intercom (US)`, `LogRocket (location not stated)`. */
+export function subprocessorLabel(s: Pick<ManifestSubprocessor, 'name' | 'locations'>): string {
+  return `${s.name} (${s.locations.length > 0 ? s.locations.join(', ') : 'location not stated'})`;
+}
+
+function subprocessorNode(s: ManifestSubprocessor, match: boolean): SubprocessorNode {
+  const region = regionOf(s.locations);
+  return {
+    id: `subprocessor:${s.key}`,
+    kind: 'subprocessor',
+    label: subprocessorLabel(s),
+    parent: `region:${region}`,
+    key: s.key,
+    name: s.name,
+    locations: s.locations,
+    region,
+    category: s.category,
+    ...(s.transferMechanism ? { transferMechanism: s.transferMechanism } : {}),
+    ...(s.legalEntity ? { legalEntity: s.legalEntity } : {}),
+    ...(s.address ? { address: s.address } : {}),
+    ...(s.url ? { url: s.url } : {}),
+    ...(s.description ? { description: s.description } : {}),
+    match,
+  };
+}
+
+function purposeNode(p: ManifestPurpose, match: boolean): PurposeNode {
+  return {
+    id: `purpose:${p.key}`,
+    kind: 'purpose',
+    label: p.name,
+    key: p.key,
+    ...(p.description ? { description: p.description } : {}),
+    match,
+  };
+}
+
+function memo(fn: (key: string) => boolean): (key: string) => boolean {
+  const cache = new Map<string, boolean>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) cache.set(key, (value = fn(key)));
+    return value;
+  };
+}
