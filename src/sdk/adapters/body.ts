@@ -1,0 +1,109 @@
+import type { BlockedField } from '../../decisions/engine';
+import { EACH, parsePath } from '../payload-path';
+
+export type Pair = readonly [key: string, value: string];
+
+/**
+ * Query-string and form pairs read as a JSON value, the way vendor APIs mean them:
+ * `customer[email]=…` and `context.ip=…` nest, `items[0][sku]` and repeated keys make
+ * arrays. Objects have no prototype, so `__proto__` is just a key.
+ */
+export function pairsToPayload(pairs: Iterable<Pair>): Record<string, unknown> {
+  const root = Object.create(null) as Record<string, unknown>;
+  for (const [key, value] of pairs) assign(root, keySegments(key), value);
+  return root;
+}
+
+/** `customer[email]` → customer, email; `a.b` → a, b; `items[0][sku]` → items, 0, sku; `tags[]` → tags, ''. */
+export function keySegments(key: string): string[] {
+  const segments: string[] = [];
+  const bracket = key.indexOf('[');
+  const head = bracket === -1 ? key : key.slice(0, bracket);
+  segments.push(...head.split('.'));
+  if (bracket !== -1) {
+    const re = /\[([^\]]*)\]/g;
+    let match: RegExpExecArray | null;
+    let end = bracket;
+    re.lastIndex = bracket;
+    while ((match = re.exec(key)) !== null && match.index === end) {
+      segments.push(...(match[1] === '' ? [''] : match[1].split('.')));
+      end = re.lastIndex;
+    }
+    if (end < key.length) segments.push(key.slice(end));
+  }
+  const kept = segments.filter((s, i) => s !== '' || i > 0);
+  return kept.length > 0 ? kept : [''];
+}
+
+const isIndex = (segment: string): boolean => segment === '' || /^\d+$/.test(segment);
+
+type Container = Record<string, unknown> | unknown[];
+const record = (): Record<string, unknown> => Object.create(null) as Record<string, unknown>;
+
+function assign(root: Container, segments: readonly string[], value: string): void {
+  let current = root;
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    const last = i === segments.length - 1;
+    const child: unknown = last ? value : isIndex(segments[i + 1]) ? [] : record();
+    if (Array.isArray(current)) {
+      // Every pair under an array adds an element: indexes only say "an array"; the engine
+      // reads all elements alike (`items[*].sku`), so grouping by index changes no decision.
+      if (isIndex(segment)) current.push(child);
+      else {
+        const holder = record();
+        holder[segment] = child;
+        current.push(holder);
+      }
+    } else {
+      const existing = current[segment];
+      if (existing === undefined) current[segment] = child;
+      else if (last || typeof existing !== 'object' || existing === null) {
+        // Repeated key, or `a=1&a[b]=2`: both kept, as elements of an array.
+        if (Array.isArray(existing)) existing.push(child);
+        else current[segment] = [existing, child];
+      } else if (isIndex(segments[i + 1]) && !Array.isArray(existing)) {
+        current[segment] = [existing];
+        current = current[segment] as unknown[];
+        continue;
+      } else {
+        current = existing as Container;
+        continue;
+      }
+    }
+    if (last) return;
+    current = child as Container;
+  }
+}
+
+/**
+ * The pairs to keep once `blocked` is removed. A pair goes when a blocked path, read as
+ * names (array markers and indexes aside), is a prefix of the pair's key: that covers every
+ * pair the engine saw under a blocked location, and never fewer.
+ */
+export function redactPairs(pairs: readonly Pair[], blocked: readonly BlockedField[]): Pair[] {
+  const removed: string[][] = [];
+  for (const entry of blocked) {
+    for (const path of entry.paths ?? []) removed.push(parsePath(path).filter((s): s is string => s !== EACH));
+  }
+  if (removed.length === 0) return [...pairs];
+  return pairs.filter(([key]) => {
+    const names = keySegments(key).filter((s) => !isIndex(s));
+    return !removed.some((prefix) => prefix.length <= names.length && prefix.every((s, i) => s === names[i]));
+  });
+}
+
+export type BodyKind = 'json' | 'form' | 'opaque';
+
+/** How a body is read from its content type: JSON, URL-encoded form, or not at all. */
+export function bodyKindOf(contentType: string | null | undefined, text: string | null): BodyKind {
+  const type = (contentType ?? '').toLowerCase();
+  if (/\bjson\b|\+json\b/.test(type)) return 'json';
+  if (type.includes('application/x-www-form-urlencoded')) return 'form';
+  if (type === '' && text !== null && /^\s*[[{]/.test(text)) return 'json';
+  return 'opaque';
+}
+
+export function toSearchParams(pairs: readonly Pair[]): URLSearchParams {
+  return new URLSearchParams(pairs.map(([key, value]) => [key, value]));
+}

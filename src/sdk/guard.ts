@@ -1,0 +1,272 @@
+import { decide, unavailableDecision, type BlockedField, type Decision, type DecisionRequest } from '../decisions/engine';
+import { guardedFetch } from './adapters/fetch';
+import { mergeDecisions, purposeOf, withBlocked } from './decisions';
+import { findDrift } from './drift';
+import { ConsentDeniedError, FlowgateError } from './errors';
+import type {
+  CheckRequest,
+  GateResult,
+  Guard,
+  GuardedCall,
+  GuardMode,
+  GuardOptions,
+  ResolvedGuardOptions,
+  VendorTarget,
+  WrapOptions,
+} from './guard.types';
+import type { PolicyState } from './policy-source';
+import { redactPayload } from './redact';
+import { noopReporter, type AuditKind } from './reporter';
+
+const MODES: readonly GuardMode[] = ['enforce', 'redact', 'monitor'];
+const DEFAULT_STALENESS_MS = 30_000;
+
+/**
+ * An immutable guard over a policy source. The call path is three small steps — decide
+ * (the engine), act on the mode (pass, redact, deny), report — shared by every adapter.
+ */
+export function createGuard(options: GuardOptions): Guard {
+  return new FlowgateGuard(resolve(options));
+}
+
+function resolve(options: GuardOptions): ResolvedGuardOptions {
+  const problems: string[] = [];
+  if (typeof options !== 'object' || options === null) throw invalid(['options: must be an object']);
+  const { source } = options;
+  if (typeof source !== 'object' || source === null || typeof source.state !== 'function') {
+    problems.push('source: must be a policy source (staticSource, remoteSource, localSource)');
+  }
+  const mode = options.mode ?? 'enforce';
+  if (!MODES.includes(mode)) problems.push(`mode: must be one of ${MODES.join(', ')}`);
+  const failClosed = options.failClosed ?? true;
+  if (typeof failClosed !== 'boolean') problems.push('failClosed: must be a boolean');
+  const maxStalenessMs = options.maxStalenessMs ?? DEFAULT_STALENESS_MS;
+  if (typeof maxStalenessMs !== 'number' || !(maxStalenessMs >= 0)) {
+    problems.push('maxStalenessMs: must be a non-negative number');
+  }
+  const reporter = options.reporter ?? noopReporter;
+  if (typeof reporter.report !== 'function') problems.push('reporter: must have report(), flush() and close()');
+  if (problems.length > 0) throw invalid(problems);
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter });
+}
+
+function invalid(problems: string[]): FlowgateError {
+  return new FlowgateError('INVALID_OPTIONS', `Invalid guard options: ${problems.join('; ')}`);
+}
+
+class FlowgateGuard implements Guard {
+  constructor(readonly options: ResolvedGuardOptions) {
+    Object.freeze(this);
+  }
+
+  async ready({ timeoutMs = 10_000 }: { readonly timeoutMs?: number } = {}): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new FlowgateError('POLICY_UNAVAILABLE', `No policy loaded within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.options.source.start(), timeout]);
+    } catch (error) {
+      if (error instanceof FlowgateError) throw error;
+      throw new FlowgateError('POLICY_UNAVAILABLE', `The policy source failed: ${String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  checkCached(request: CheckRequest): Decision | undefined {
+    assertRequest(request);
+    const state = this.usableState();
+    if (state === null) return this.unavailable(request);
+    const consents = this.options.source.cachedConsents(request.userId, state.policy);
+    return consents === undefined ? undefined : decide(state.policy, consents, request);
+  }
+
+  async check(request: CheckRequest): Promise<Decision> {
+    const cached = this.checkCached(request);
+    if (cached !== undefined) return cached;
+    const state = this.usableState()!;
+    let consents;
+    try {
+      consents = await this.options.source.loadConsents(request.userId, state.policy);
+    } catch {
+      return unavailableDecision(request, state.policy.version);
+    }
+    const now = this.usableState();
+    return now === null ? this.unavailable(request) : decide(now.policy, consents, request);
+  }
+
+  async gate(call: GuardedCall): Promise<GateResult> {
+    const { decision, parts } = await this.decideCall(call);
+    if (decision.allow) return { decision, payloads: call.payloads, redacted: false };
+
+    const { mode, failClosed } = this.options;
+    const purpose = purposeOf(call.subprocessor, call.purpose, decision);
+    this.reportDrift(call, purpose, decision, parts);
+    const unavailable = decision.reason === 'policy-unavailable';
+    if (mode === 'monitor' || (unavailable && !failClosed)) {
+      this.reportBlocked('monitored', call.subprocessor, purpose, decision);
+      return { decision, payloads: call.payloads, redacted: false };
+    }
+    if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
+      const payloads = call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked));
+      if (await this.redactionHolds(call, payloads)) {
+        this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+        return { decision, payloads, redacted: true };
+      }
+    }
+    this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+    throw new ConsentDeniedError({ subprocessor: call.subprocessor, purpose, decision });
+  }
+
+  wrap<A extends unknown[], R>(
+    target: VendorTarget,
+    fn: (...args: A) => R,
+    options: WrapOptions<A>,
+  ): (...args: A) => Promise<Awaited<R>> {
+    assertTarget(target);
+    if (typeof fn !== 'function') throw invalid(['fn: must be a function']);
+    const payloadArg = options.payloadArg === undefined ? 0 : options.payloadArg;
+    if (payloadArg !== null && !(Number.isInteger(payloadArg) && payloadArg >= 0)) {
+      throw invalid(['payloadArg: must be a non-negative integer or null']);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const guard = this;
+    return async function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
+      const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
+      const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
+      const payloads = payloadArg === null ? [] : [args[payloadArg]];
+      const result = await guard.gate({
+        userId: requireUser(userId),
+        subprocessor: target.subprocessor,
+        purpose: target.purpose,
+        gpc,
+        fields: options.fields,
+        payloads,
+      });
+      if (!result.redacted || payloadArg === null) return await fn.apply(this, args);
+      const copy = [...args] as A;
+      copy[payloadArg] = result.payloads[0];
+      return await fn.apply(this, copy);
+    };
+  }
+
+  fetch(
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    options: Parameters<Guard['fetch']>[2],
+  ): Promise<Response> {
+    return guardedFetch(this, input, init, options);
+  }
+
+  extend(overrides: Partial<GuardOptions>): Guard {
+    return new FlowgateGuard(resolve({ ...this.options, ...overrides }));
+  }
+
+  async close(): Promise<void> {
+    await this.options.reporter.close();
+    await this.options.source.close();
+  }
+
+  // ── steps ───────────────────────────────────────────────────────────────────
+  private usableState(): PolicyState | null {
+    const state = this.options.source.state();
+    if (state === null) return null;
+    if (state.live || Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
+    return null;
+  }
+
+  private unavailable(request: DecisionRequest): Decision {
+    return unavailableDecision(request, this.options.source.state()?.policy.version);
+  }
+
+  /** One engine decision per part (the first part also carries `fields`), merged. */
+  private async decideCall(call: GuardedCall): Promise<{ decision: Decision; parts: Decision[] }> {
+    assertRequest(call);
+    const base = { userId: call.userId, subprocessor: call.subprocessor, purpose: call.purpose, gpc: call.gpc };
+    const parts: Decision[] = [];
+    if (call.payloads.length === 0) {
+      parts.push(await this.check({ ...base, fields: call.fields }));
+    } else {
+      for (let i = 0; i < call.payloads.length; i++) {
+        parts.push(await this.check({ ...base, fields: i === 0 ? call.fields : undefined, payload: call.payloads[i] }));
+      }
+    }
+    const opaque = call.fields === undefined || call.fields.length === 0 ? (call.opaque ?? []) : [];
+    const reason = parts[0].reason === 'policy-unavailable' || parts[0].reason === 'no-flow' ? parts[0].reason : 'undeclared';
+    const extra: BlockedField[] = opaque.map((name) => ({ field: `(${name})`, reason }));
+    return { decision: withBlocked(mergeDecisions(parts), extra), parts };
+  }
+
+  /** A redacted call goes only if the engine allows what is left (fails closed on any slip). */
+  private async redactionHolds(call: GuardedCall, payloads: readonly unknown[]): Promise<boolean> {
+    if (call.opaque !== undefined && call.opaque.length > 0 && (call.fields ?? []).length === 0) return false;
+    if (payloads.some((p, i) => p === undefined && call.payloads[i] !== undefined)) return false;
+    const { decision } = await this.decideCall({ ...call, payloads });
+    return decision.allow && decision.allowedFields.length > 0;
+  }
+
+  private reportBlocked(kind: AuditKind, subprocessor: string, purpose: string | null, decision: Decision): void {
+    const { reporter, mode } = this.options;
+    const base = { kind, subprocessor, purpose, mode, policyVersion: decision.policyVersion };
+    try {
+      if (decision.blocked.length === 0) {
+        reporter.report({ ...base, field: '*', reason: decision.reason ?? 'undeclared' });
+      }
+      for (const b of decision.blocked) reporter.report({ ...base, field: b.field, reason: b.reason });
+    } catch {
+      // Reporting never fails the caller's call.
+    }
+  }
+
+  private reportDrift(call: GuardedCall, purpose: string | null, decision: Decision, parts: readonly Decision[]): void {
+    try {
+      const sensitivities = this.options.source.state()?.sensitivities ?? null;
+      const seen = new Set<string>();
+      parts.forEach((part, i) => {
+        for (const hit of findDrift(part, call.payloads[i], sensitivities)) {
+          if (seen.has(hit.field)) continue;
+          seen.add(hit.field);
+          this.options.reporter.report({
+            kind: 'drift',
+            subprocessor: call.subprocessor,
+            purpose,
+            field: hit.field,
+            reason: hit.detector,
+            mode: this.options.mode,
+            policyVersion: decision.policyVersion,
+          });
+        }
+      });
+    } catch {
+      // Drift detection is advisory; it never fails the caller's call.
+    }
+  }
+}
+
+function assertTarget(target: VendorTarget): void {
+  if (typeof target !== 'object' || target === null || typeof target.subprocessor !== 'string' || target.subprocessor === '') {
+    throw invalid(['subprocessor: must be a non-empty string']);
+  }
+  if (target.purpose !== undefined && typeof target.purpose !== 'string') {
+    throw invalid(['purpose: must be a string when given']);
+  }
+}
+
+function assertRequest(request: CheckRequest | GuardedCall): void {
+  assertTarget(request);
+  requireUser(request.userId);
+  if (request.fields !== undefined && (!Array.isArray(request.fields) || request.fields.some((f) => typeof f !== 'string'))) {
+    throw invalid(['fields: must be an array of field keys']);
+  }
+}
+
+function requireUser(userId: unknown): string {
+  if (typeof userId !== 'string' || userId === '') {
+    throw new FlowgateError('NO_USER_CONTEXT', 'A guarded call needs the id of the user it is about (userId)');
+  }
+  return userId;
+}
