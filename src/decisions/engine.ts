@@ -20,6 +20,8 @@ export {
   EXCLUDED,
   MAX_PAYLOAD_DEPTH,
   PolicyMapError,
+  MAX_VERSION,
+  UNDECLARED,
   type CompiledFlow,
   type PathNode,
   type Policy,

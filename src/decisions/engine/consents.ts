@@ -1,4 +1,4 @@
-import type { CompiledFlow, Policy } from './policy';
+import { MAX_VERSION, type CompiledFlow, type Policy } from './policy';
 
 /** A user's current choice for one flow; `version` is the flow version the user was shown. */
 export interface ConsentChoice {
@@ -33,8 +33,8 @@ export const EMPTY_CONSENTS: Consents = Object.freeze({
   gpc: false,
 });
 
-/** Choice versions beyond this are read as this (keeps the encoding a small integer). */
-const MAX_CHOICE_VERSION = 2 ** 30 - 2;
+/** Choice versions beyond this are read as this. */
+const MAX_CHOICE_VERSION = MAX_VERSION;
 
 export function compileConsents(
   policy: Policy,

@@ -1,6 +1,6 @@
 import { choiceFor, type Consents } from './consents';
 import { readPayload, type PayloadContents } from './payload';
-import { EXCLUDED, type CompiledFlow, type PathNode, type Policy } from './policy';
+import { EXCLUDED, UNDECLARED, type CompiledFlow, type PathNode, type Policy } from './policy';
 
 export const REASON_CODES = [
   'undeclared',
@@ -56,30 +56,37 @@ type Judge = (field: string) => ReasonCode | null;
 
 export function decide(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
   const flow = findFlow(policy, request);
-  if (flow === null) {
-    return judgeRequest(request, policy.paths, 'no-flow', () => 'no-flow', null, policy.version);
-  }
+  if (flow === null) return denyAll(request, policy.paths, 'no-flow', null, policy.version);
+
   const choice = choiceFor(policy, consents, flow);
-  const gpc = consents.gpc || request.gpc === true;
   let flowReason: ReasonCode | null = null;
   // Fields added after the grant being relied on (opt-in only) are stale.
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
-    if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) flowReason = 'opted-out';
   } else if (flow.mode === 'opt-in') {
     if (choice > 0) grantedAt = choice - 1;
     else flowReason = choice < 0 ? 'opted-out' : 'not-opted-in';
   } // 'required': always allowed; a stored denial cannot hold.
 
-  const rules = flow.fieldRules;
-  const judge: Judge = (field) => {
-    const since = rules.get(field);
-    if (since === undefined) return 'undeclared';
-    if (since === EXCLUDED) return 'excluded';
-    if (flowReason !== null) return flowReason;
-    return since > grantedAt ? 'stale-consent' : null;
-  };
-  return judgeRequest(request, policy.paths, flowReason, judge, flow.key, policy.version);
+  const { fields, payload } = request;
+  const { fieldIds } = policy;
+  if (payload !== undefined) {
+    const judge: Judge = (field) => fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
+    return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
+  }
+  if (fields === undefined || fields.length === 0) {
+    return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
+  }
+  const allowedFields: string[] = [];
+  const blocked: BlockedField[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const reason = fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
+    if (reason === null) allowedFields.push(field);
+    else blocked.push({ field, reason });
+  }
+  return decision(flowReason, allowedFields, blocked, flow.key, policy.version);
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */
@@ -87,8 +94,7 @@ export function unavailableDecision(
   request: DecisionRequest,
   policyVersion: number = NO_POLICY_VERSION,
 ): Decision {
-  const judge: Judge = () => 'policy-unavailable';
-  return judgeRequest(request, EMPTY_TRIE, 'policy-unavailable', judge, null, policyVersion);
+  return denyAll(request, EMPTY_TRIE, 'policy-unavailable', null, policyVersion);
 }
 
 function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): CompiledFlow | null {
@@ -98,31 +104,47 @@ function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): C
   return flows.byPurpose.get(purpose) ?? null;
 }
 
-function judgeRequest(
+/** Precedence: not sent (excluded / undeclared), then the flow's own reason, then stale. */
+function fieldReason(
+  policy: Policy,
+  fieldId: number | undefined,
+  flow: CompiledFlow,
+  flowReason: ReasonCode | null,
+  grantedAt: number,
+): ReasonCode | null {
+  const since = fieldId === undefined ? UNDECLARED : policy.rules[flow.rulesAt + fieldId];
+  if (since === UNDECLARED) return 'undeclared';
+  if (since === EXCLUDED) return 'excluded';
+  if (flowReason !== null) return flowReason;
+  return since > grantedAt ? 'stale-consent' : null;
+}
+
+function decision(
+  reason: ReasonCode | null,
+  allowedFields: readonly string[],
+  blocked: readonly BlockedField[],
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const allow = reason === null && blocked.length === 0;
+  return { allow, reason, allowedFields, blocked, flowKey, policyVersion };
+}
+
+/** No flow to judge by (no flow, or no policy): every field and payload leaf gets `reason`. */
+function denyAll(
   request: DecisionRequest,
   trie: PathNode,
-  flowReason: ReasonCode | null,
-  judge: Judge,
+  reason: ReasonCode,
   flowKey: string | null,
   policyVersion: number,
 ): Decision {
   const { fields, payload } = request;
-  if (payload !== undefined) return judgePayload(request, trie, flowReason, judge, flowKey, policyVersion);
-  if (fields === undefined || fields.length === 0) {
-    const allow = flowReason === null;
-    return { allow, reason: flowReason, allowedFields: NO_FIELDS, blocked: NO_BLOCKED, flowKey, policyVersion };
-  }
-  const allowedFields: string[] = [];
+  if (payload !== undefined) return judgePayload(request, trie, reason, () => reason, flowKey, policyVersion);
   const blocked: BlockedField[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i];
-    if (isRepeat(fields, i)) continue;
-    const reason = judge(field);
-    if (reason === null) allowedFields.push(field);
-    else blocked.push({ field, reason });
+  if (fields !== undefined) {
+    for (let i = 0; i < fields.length; i++) blocked.push({ field: fields[i], reason });
   }
-  const allow = flowReason === null && blocked.length === 0;
-  return { allow, reason: flowReason, allowedFields, blocked, flowKey, policyVersion };
+  return decision(reason, NO_FIELDS, blocked, flowKey, policyVersion);
 }
 
 function judgePayload(
@@ -147,14 +169,5 @@ function judgePayload(
   // Data no field of the map declares: undeclared for any flow (or the flow-level reason).
   const leafReason = flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
   for (const path of found.undeclared) blocked.push({ field: path, reason: leafReason, paths: [path] });
-
-  const allow = flowReason === null && blocked.length === 0;
-  return { allow, reason: flowReason, allowedFields, blocked, flowKey, policyVersion };
-}
-
-/** Whether `fields[i]` already occurred earlier (requests are short; a set pays off only later). */
-function isRepeat(fields: readonly string[], i: number): boolean {
-  const field = fields[i];
-  for (let j = 0; j < i; j++) if (fields[j] === field) return true;
-  return false;
+  return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
 }

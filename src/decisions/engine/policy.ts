@@ -38,8 +38,11 @@ export interface PolicyMapFlow {
   readonly excludedFields: readonly string[];
 }
 
-/** A field's rule in one flow: its `since` (≥ 0) when the flow sends it, or `EXCLUDED`. */
+/** A field's rule in a flow: its `since` (≥ 0) when the flow sends it, else one of these. */
 export const EXCLUDED = -1;
+export const UNDECLARED = -2;
+/** The largest version the engine stores (choices encode as `version + 1`, a small integer). */
+export const MAX_VERSION = 2 ** 30 - 2;
 
 export interface CompiledFlow {
   /** Interned id: the index in `Policy.flows` and in compiled consents. */
@@ -47,8 +50,8 @@ export interface CompiledFlow {
   readonly key: string;
   readonly mode: ConsentMode;
   readonly version: number;
-  /** Field key → `since`, or `EXCLUDED`. A key that is absent is undeclared for this flow. */
-  readonly fieldRules: ReadonlyMap<string, number>;
+  /** Where this flow's row starts in `Policy.rules`. */
+  readonly rulesAt: number;
 }
 
 export interface SubprocessorFlows {
@@ -71,6 +74,13 @@ export interface PathNode {
 /** An immutable, precomputed policy: everything `decide` needs, with no scans per call. */
 export interface Policy {
   readonly version: number;
+  /** Field key → interned id (the column in `rules`). */
+  readonly fieldIds: ReadonlyMap<string, number>;
+  /**
+   * One row per flow, one column per field: the field's `since`, or `EXCLUDED` /
+   * `UNDECLARED`. A typed array (compact, fast to index), so read-only by type only.
+   */
+  readonly rules: ArrayLike<number>;
   readonly flows: readonly CompiledFlow[];
   readonly flowIds: ReadonlyMap<string, number>;
   readonly subprocessors: ReadonlyMap<string, SubprocessorFlows>;
@@ -93,11 +103,13 @@ export function compilePolicy(map: PolicyMap): Policy {
     throw new PolicyMapError('version', 'must be a non-negative integer');
   }
   const fieldKeys = uniqueKeys(map.fields, 'fields');
+  const fieldIds = new Map([...fieldKeys].map((key, id) => [key, id]));
   const purposeKeys = uniqueKeys(map.purposes, 'purposes');
   const subprocessorKeys = uniqueKeys(map.subprocessors, 'subprocessors');
 
+  const rules = new Int32Array(map.flows.length * fieldIds.size).fill(UNDECLARED);
   const flows = map.flows.map((flow, id) =>
-    compileFlow(flow, id, `flows[${id}]`, fieldKeys, subprocessorKeys, purposeKeys),
+    compileFlow(flow, id, `flows[${id}]`, fieldIds, subprocessorKeys, purposeKeys, rules),
   );
   const flowIds = new Map<string, number>();
   const byPair = new Map<string, Map<string, CompiledFlow>>();
@@ -120,6 +132,8 @@ export function compilePolicy(map: PolicyMap): Policy {
 
   return Object.freeze({
     version: map.version,
+    fieldIds,
+    rules,
     flows: Object.freeze(flows),
     flowIds,
     subprocessors,
@@ -140,9 +154,10 @@ function compileFlow(
   flow: PolicyMapFlow,
   id: number,
   at: string,
-  fields: ReadonlySet<string>,
+  fieldIds: ReadonlyMap<string, number>,
   subprocessors: ReadonlySet<string>,
   purposes: ReadonlySet<string>,
+  rules: Int32Array,
 ): CompiledFlow {
   if (!subprocessors.has(flow.subprocessor)) {
     throw new PolicyMapError(`${at}.subprocessor`, `unknown subprocessor "${flow.subprocessor}"`);
@@ -153,20 +168,21 @@ function compileFlow(
   if (!CONSENT_MODES.includes(flow.mode)) {
     throw new PolicyMapError(`${at}.mode`, `must be one of ${CONSENT_MODES.join(', ')}`);
   }
-  const fieldRules = new Map<string, number>();
-  const addRule = (key: string, rule: number, where: string): void => {
-    if (!fields.has(key)) throw new PolicyMapError(where, `unknown field "${key}"`);
-    if (fieldRules.has(key)) throw new PolicyMapError(where, `field "${key}" listed twice`);
-    fieldRules.set(key, rule);
+  const rulesAt = id * fieldIds.size;
+  const setRule = (key: string, rule: number, where: string): void => {
+    const fieldId = fieldIds.get(key);
+    if (fieldId === undefined) throw new PolicyMapError(where, `unknown field "${key}"`);
+    if (rules[rulesAt + fieldId] !== UNDECLARED) throw new PolicyMapError(where, `field "${key}" listed twice`);
+    rules[rulesAt + fieldId] = rule;
   };
   flow.fields.forEach(({ key, since }, i) => {
-    if (!Number.isSafeInteger(since) || since < 0) {
-      throw new PolicyMapError(`${at}.fields[${i}].since`, 'must be a non-negative integer');
+    if (!Number.isInteger(since) || since < 0 || since > MAX_VERSION) {
+      throw new PolicyMapError(`${at}.fields[${i}].since`, `must be an integer from 0 to ${MAX_VERSION}`);
     }
-    addRule(key, since, `${at}.fields[${i}]`);
+    setRule(key, since, `${at}.fields[${i}]`);
   });
-  flow.excludedFields.forEach((key, i) => addRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
-  return Object.freeze({ id, key: flow.key, mode: flow.mode, version: flow.version, fieldRules });
+  flow.excludedFields.forEach((key, i) => setRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
+  return Object.freeze({ id, key: flow.key, mode: flow.mode, version: flow.version, rulesAt });
 }
 
 interface MutablePathNode {
