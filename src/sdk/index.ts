@@ -43,5 +43,7 @@ export type {
   Decision,
   Policy,
   PolicyMap,
+  PolicyMapField,
+  PolicyMapFlow,
   ReasonCode,
 } from '../decisions/engine';
