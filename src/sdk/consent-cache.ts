@@ -124,7 +124,7 @@ export class ConsentCache {
     this.offsets[slot] = this.writeRecord(id, record);
     this.count++;
     this.linkFront(slot);
-    this.insertIndex(slot, hashBytes(id, id.length));
+    this.insertIndex(slot, typeof id === 'string' ? hashAscii(id) : hashBytes(id, id.length));
   }
 
   delete(userId: string): boolean {
@@ -278,22 +278,24 @@ export class ConsentCache {
   }
 
   // ── arena ───────────────────────────────────────────────────────────────────
-  private encodeId(userId: string): Uint8Array {
-    const bytes = this.encoder.encode(userId);
-    if (bytes.length === 0 || bytes.length > MAX_ID_BYTES) {
+  /** ASCII ids are written as they are; others as UTF-8 bytes. */
+  private encodeId(userId: string): string | Uint8Array {
+    const id = isAscii(userId) ? userId : this.encoder.encode(userId);
+    if (id.length === 0 || id.length > MAX_ID_BYTES) {
       throw new RangeError(`user id must be 1 to ${MAX_ID_BYTES} bytes`);
     }
-    return bytes;
+    return id;
   }
 
-  private writeRecord(id: Uint8Array, record: ConsentRecord): number {
+  private writeRecord(id: string | Uint8Array, record: ConsentRecord): number {
     const length = 2 + id.length + 2 + 6 * record.choices.length;
     this.reserve(length);
     const a = this.arena;
     const at = this.arenaEnd;
     a[at] = id.length & 0xff;
     a[at + 1] = id.length >>> 8;
-    a.set(id, at + 2);
+    if (typeof id === 'string') for (let k = 0; k < id.length; k++) a[at + 2 + k] = id.charCodeAt(k);
+    else a.set(id, at + 2);
     let o = at + 2 + id.length;
     const header = (record.choices.length << 1) | (record.gpc ? 1 : 0);
     a[o++] = header & 0xff;
@@ -405,15 +407,22 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-/** FNV-1a over the UTF-8 bytes (ASCII strings hash their code units, which are the same). */
+/** FNV-1a over the UTF-8 bytes, mixed (ASCII strings hash their code units, which are the same). */
 function hashAscii(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+  return mix(h);
 }
 
 function hashBytes(bytes: Uint8Array, length: number, from = 0): number {
   let h = 0x811c9dc5;
   for (let i = from; i < from + length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return h >>> 0;
+  return mix(h);
+}
+
+/** murmur3's finalizer: spreads FNV's clustered low bits (linear probing uses those). */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

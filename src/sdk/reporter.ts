@@ -269,6 +269,8 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
       closed = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      // One last attempt for what a send in flight could not deliver.
+      if (inflight !== null) await inflight;
       await flush();
     },
   };
