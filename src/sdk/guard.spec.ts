@@ -179,7 +179,7 @@ describe(createGuard.name, () => {
 
     it('in redact mode still denies when the flow itself is denied', async () => {
       const guard = createGuard({ source: staticSource({ map: MAP }), mode: 'redact' });
-      const send = guard.wrap({ subprocessor: 'vendor-b', purpose: 'marketing' }, () => 'sent', { userId: 'ada' });
+      const send = guard.wrap({ subprocessor: 'vendor-b', purpose: 'marketing' }, (_payload: object) => 'sent', { userId: 'ada' });
       await expect(send({ email: 'ada@example.com' })).rejects.toThrow(/not-opted-in/);
     });
 
