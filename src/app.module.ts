@@ -3,9 +3,11 @@ import { ServeStaticModule } from '@nestjs/serve-static';
 import { resolve } from 'node:path';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
+import { ConsentModule } from './consent/consent.module';
 import type { FlowgateConfig } from './config/configuration';
 import { DataMapModule } from './data-map/data-map.module';
 import { DatabaseModule } from './database/database.module';
+import { DecisionsModule } from './decisions/decisions.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthController } from './health/health.controller';
 
@@ -19,6 +21,8 @@ export class AppModule {
         DatabaseModule,
         AuthModule,
         DataMapModule,
+        ConsentModule,
+        DecisionsModule,
         GraphModule,
         // The web client (client/, built to client/dist): assets at /, the page for /graph
         // and /settings (the client routes them); /api/* is never the client's.

@@ -1,5 +1,5 @@
 import { DomainError } from '../common/domain-error';
 
-export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
+export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_TOKEN_NOT_FOUND' | 'DEMO_LOGIN_DISABLED';
 
 export class AuthError extends DomainError<AuthErrorCode> {}

@@ -1,12 +1,27 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
 import { ACCESS_KEY, type Caller } from './access.decorator';
 import { ADMIN_TOKEN, type AdminTokenSource } from './admin-token';
 import { AuthError } from './auth.errors';
+import type { AuthenticatedRequest, Principal } from './principal';
+import { SERVICE_TOKEN_PREFIX, ServiceTokensService } from './service-tokens.service';
+import { looksLikeUserToken } from './user-token';
+import { UserTokensService } from './user-tokens.service';
 
-/** Global guard: every route is admin-only unless `@Access(...)` says otherwise. */
+const KIND_NAMES: Record<Principal['kind'], string> = {
+  admin: 'the admin token',
+  service: 'service tokens',
+  user: 'user tokens',
+};
+
+/**
+ * Global guard: every route is admin-only unless `@Access(...)` says otherwise. Tells the
+ * three kinds of token apart (admin, `fg_svc_…` service, signed user JWT), rejects
+ * missing, unknown, tampered and expired ones with 401, and a valid token of a kind the
+ * route does not take with 403. The caller is left on `request.principal`.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly adminDigest: Buffer;
@@ -14,30 +29,60 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(ADMIN_TOKEN) admin: AdminTokenSource,
+    private readonly serviceTokens: ServiceTokensService,
+    private readonly userTokens: UserTokensService,
   ) {
     this.adminDigest = digest(admin.token);
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const allowed = this.reflector.getAllAndOverride<Caller[] | undefined>(ACCESS_KEY, [
       context.getHandler(),
       context.getClass(),
     ]) ?? ['admin'];
     if (allowed.includes('public')) return true;
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request);
     if (!token) {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     }
-    if (!timingSafeEqual(digest(token), this.adminDigest)) {
-      throw new AuthError('UNAUTHENTICATED', 'Invalid token');
+    const principal = await this.authenticate(token);
+    if (!allowed.includes(principal.kind)) {
+      const wanted = allowed.map((k) => KIND_NAMES[k as Principal['kind']]).join(' or ');
+      throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
     }
-    if (!allowed.includes('admin')) {
-      throw new AuthError('FORBIDDEN', 'This route is not for admin tokens');
-    }
+    request.principal = principal;
     return true;
   }
+
+  private async authenticate(token: string): Promise<Principal> {
+    if (timingSafeEqual(digest(token), this.adminDigest)) return { kind: 'admin' };
+    if (token.startsWith(SERVICE_TOKEN_PREFIX)) {
+      const service = await this.serviceTokens.recognise(token);
+      if (!service) throw new AuthError('UNAUTHENTICATED', 'Unknown or revoked service token');
+      return { kind: 'service', tokenId: service.id, name: service.name };
+    }
+    if (looksLikeUserToken(token)) {
+      if (!this.userTokens.enabled) {
+        throw new AuthError(
+          'UNAUTHENTICATED',
+          'User tokens are not accepted: FLOWGATE_USER_TOKEN_SECRET is not set on this server',
+        );
+      }
+      const check = this.userTokens.verify(token);
+      if (check.ok) return { kind: 'user', userId: check.userId };
+      throw new AuthError('UNAUTHENTICATED', USER_TOKEN_PROBLEMS[check.problem]);
+    }
+    throw new AuthError('UNAUTHENTICATED', 'Invalid token');
+  }
 }
+
+const USER_TOKEN_PROBLEMS = {
+  malformed: 'Invalid user token: not an HS256 JWT',
+  'bad-signature': 'Invalid user token: the signature does not match',
+  expired: 'User token expired: sign in again',
+  'bad-claims': 'Invalid user token: `sub` must be a user id and `exp` a number of seconds',
+} as const;
 
 export function bearerToken(request: Request): string | null {
   const header = request.headers.authorization;

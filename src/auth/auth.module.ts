@@ -1,19 +1,43 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { ADMIN_TOKEN, resolveAdminToken } from './admin-token';
 import { AuthGuard } from './auth.guard';
+import { CLOCK, systemClock } from './clock';
+import { DemoController } from './demo.controller';
+import { ServiceToken } from './service-token.entity';
+import { ServiceTokensController } from './service-tokens.controller';
+import { ServiceTokensService } from './service-tokens.service';
+import { resolveUserTokenSecret, USER_TOKEN_SECRET } from './user-token-secret';
+import { UserTokensService } from './user-tokens.service';
 
 @Global()
 @Module({
+  imports: [TypeOrmModule.forFeature([ServiceToken])],
+  controllers: [ServiceTokensController, DemoController],
   providers: [
     {
       provide: ADMIN_TOKEN,
       inject: [FLOWGATE_CONFIG],
       useFactory: (config: FlowgateConfig) => resolveAdminToken(config),
     },
+    {
+      provide: USER_TOKEN_SECRET,
+      inject: [FLOWGATE_CONFIG],
+      useFactory: (config: FlowgateConfig) => {
+        const source = resolveUserTokenSecret(config);
+        if (source.origin === 'none') {
+          new Logger('Auth').warn('FLOWGATE_USER_TOKEN_SECRET is not set: end-user tokens are refused');
+        }
+        return source;
+      },
+    },
+    { provide: CLOCK, useValue: systemClock },
+    ServiceTokensService,
+    UserTokensService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ADMIN_TOKEN],
+  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, UserTokensService],
 })
 export class AuthModule {}

@@ -8,11 +8,12 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthErrorCode } from '../auth/auth.errors';
+import type { ConsentErrorCode } from '../consent/consent.errors';
 import type { DataMapErrorCode } from '../data-map/data-map.errors';
 import { DomainError } from './domain-error';
 
 /** Every code any module throws; adding a code without a status fails to compile. */
-export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode;
+export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode | ConsentErrorCode;
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {
@@ -26,6 +27,8 @@ export function statusOf(code: ErrorCode): number {
     case 'FORBIDDEN':
       return HttpStatus.FORBIDDEN;
     case 'FIELD_NOT_FOUND':
+    case 'SERVICE_TOKEN_NOT_FOUND':
+    case 'DEMO_LOGIN_DISABLED':
     case 'PURPOSE_NOT_FOUND':
     case 'SUBPROCESSOR_NOT_FOUND':
     case 'FLOW_NOT_FOUND':
@@ -34,7 +37,11 @@ export function statusOf(code: ErrorCode): number {
     case 'FIELD_IN_USE':
     case 'PURPOSE_IN_USE':
     case 'SUBPROCESSOR_IN_USE':
+    case 'FLOW_IS_REQUIRED':
+    case 'FLOW_VERSION_CHANGED':
       return HttpStatus.CONFLICT;
+    case 'IDEMPOTENCY_KEY_REUSED':
+      return HttpStatus.UNPROCESSABLE_ENTITY;
     default: {
       const unhandled: never = code;
       throw new Error(`No HTTP status for error code ${String(unhandled)}`);

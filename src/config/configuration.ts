@@ -15,6 +15,12 @@ export interface FlowgateConfig {
   /** Manifest loaded when the database has no data map yet ('' to start empty). */
   seedManifest: string;
   adminToken: string | null;
+  /**
+   * HMAC-SHA256 secret shared with the host application, which signs end-user tokens
+   * with it. Unset in demo mode: generated on first start and kept in the data folder.
+   * Unset outside demo mode: end-user tokens are refused.
+   */
+  userTokenSecret: string | null;
   sqliteBusyTimeoutMs: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -59,6 +65,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('FLOWGATE_ADMIN_TOKEN: must be at least 16 characters');
   }
+  const userTokenSecret = env.FLOWGATE_USER_TOKEN_SECRET || null;
+  if (userTokenSecret !== null && userTokenSecret.length < 32) {
+    problems.push('FLOWGATE_USER_TOKEN_SECRET: must be at least 32 characters');
+  }
   const logLevel = (env.LOG_LEVEL || 'log') as FlowgateConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
@@ -81,6 +91,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
           ? ''
           : path(env.FLOWGATE_SEED_MANIFEST),
     adminToken,
+    userTokenSecret,
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     logLevel,
   };

@@ -1,5 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
+import { ServiceToken } from '../auth/service-token.entity';
+import { ConsentEvent } from '../consent/consent-event.entity';
+import { ConsentNotice } from '../consent/consent-notice.entity';
+import { ConsentState, ConsentSubject } from '../consent/consent-state.entity';
+import { IdempotencyRecord } from '../consent/idempotency-record.entity';
 import { DataMapState } from '../data-map/data-map-state.entity';
+import { ChangeLogEntry } from '../decisions/change-log-entry.entity';
 import { Field } from '../data-map/field.entity';
 import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';
@@ -7,7 +13,8 @@ import { Subprocessor } from '../data-map/subprocessor.entity';
 import { migrations } from './migrations';
 
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
-export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState];
+export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
+  ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

@@ -1,6 +1,7 @@
 import type { MixedList } from 'typeorm';
 import { InitialSchema1795312535028 } from './1795312535028-InitialSchema';
+import { ConsentAndAccess1795312981260 } from './1795312981260-ConsentAndAccess';
 
 /** Every migration, in order. Listed explicitly so the app, the CLI and tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const migrations: MixedList<Function> = [InitialSchema1795312535028];
+export const migrations: MixedList<Function> = [InitialSchema1795312535028, ConsentAndAccess1795312981260];

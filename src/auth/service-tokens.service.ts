@@ -1,0 +1,100 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { IsNull, type DataSource } from 'typeorm';
+import { WriteQueue } from '../database/write-queue';
+import { AuthError } from './auth.errors';
+import { CLOCK, type Clock } from './clock';
+import { ServiceToken } from './service-token.entity';
+
+export const SERVICE_TOKEN_PREFIX = 'fg_svc_';
+
+export interface ServiceTokenResponse {
+  id: number;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface CreatedServiceToken extends ServiceTokenResponse {
+  /** The token itself: shown this once, never again. */
+  token: string;
+}
+
+/**
+ * Creates, lists, revokes and recognises service tokens. Active tokens are kept in memory
+ * by hash (loaded at start, updated by this process's creates and revokes), so checking
+ * a token costs one SHA-256 and no query; a token this process has not seen is looked up
+ * once in the database.
+ */
+@Injectable()
+export class ServiceTokensService implements OnModuleInit {
+  private readonly active = new Map<string, { id: number; name: string }>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writeQueue: WriteQueue,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const rows = await this.dataSource.manager.find(ServiceToken, { where: { revokedAt: IsNull() } });
+    for (const row of rows) this.active.set(row.tokenHash, { id: row.id, name: row.name });
+  }
+
+  async create(name: string): Promise<CreatedServiceToken> {
+    const token = `${SERVICE_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const tokenHash = hashToken(token);
+    const row = await this.writeQueue.transaction((m) =>
+      m.save(ServiceToken, m.create(ServiceToken, { name, tokenHash, prefix: token.slice(0, 12), revokedAt: null })),
+    );
+    this.active.set(tokenHash, { id: row.id, name: row.name });
+    return { ...toResponse(row), token };
+  }
+
+  async list(): Promise<{ items: ServiceTokenResponse[] }> {
+    const rows = await this.dataSource.manager.find(ServiceToken, { order: { id: 'ASC' } });
+    return { items: rows.map(toResponse) };
+  }
+
+  /** Revokes a token at once; revoking twice is harmless. */
+  async revoke(id: number): Promise<void> {
+    const row = await this.writeQueue.transaction(async (m) => {
+      const found = await m.findOneBy(ServiceToken, { id });
+      if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, { id });
+      if (found.revokedAt === null) {
+        found.revokedAt = this.clock.now();
+        await m.save(ServiceToken, found);
+      }
+      return found;
+    });
+    this.active.delete(row.tokenHash);
+  }
+
+  /** The active token's identity, or null for an unknown or revoked token. */
+  async recognise(token: string): Promise<{ id: number; name: string } | null> {
+    const tokenHash = hashToken(token);
+    const known = this.active.get(tokenHash);
+    if (known) return known;
+    const row = await this.dataSource.manager.findOneBy(ServiceToken, { tokenHash, revokedAt: IsNull() });
+    if (!row) return null;
+    const identity = { id: row.id, name: row.name };
+    this.active.set(tokenHash, identity);
+    return identity;
+  }
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function toResponse(row: ServiceToken): ServiceTokenResponse {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+  };
+}

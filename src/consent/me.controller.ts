@@ -1,0 +1,95 @@
+import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { CurrentUserId } from '../auth/principal';
+import { ConsentService, type WriteResult } from './consent.service';
+import { FlowKeyParamDto, HistoryQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
+import { PreferencesService } from './preferences.service';
+
+const GPC = { name: 'Sec-GPC', required: false, description: '`1`: Global Privacy Control; recorded once for the user.' };
+const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'The same key again records nothing and returns the first answer.' };
+
+/** The end user's preference centre: their own consents only (user tokens). */
+@ApiTags('preference centre')
+@ApiBearerAuth()
+@ApiHeader(GPC)
+@Access('user')
+@Controller('api/v1/me')
+export class MeController {
+  constructor(
+    private readonly consent: ConsentService,
+    private readonly preferences: PreferencesService,
+  ) {}
+
+  @Get()
+  async me(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
+    await this.gpc(userId, gpc);
+    const view = await this.preferences.view(userId);
+    return { userId, stateVersion: view.stateVersion, gpc: view.gpc, mapVersion: view.mapVersion };
+  }
+
+  @Get('preferences')
+  async list(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
+    await this.gpc(userId, gpc);
+    return this.preferences.view(userId);
+  }
+
+  @Put('preferences/:flowKey')
+  @ApiHeader(IDEMPOTENCY)
+  async setOne(
+    @CurrentUserId() userId: string,
+    @Param() params: FlowKeyParamDto,
+    @Body() dto: SetPreferenceDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('sec-gpc') gpc?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<WriteResult> {
+    const result = await this.consent.record(
+      userId,
+      [{ flowKey: params.flowKey, granted: dto.granted, flowVersion: dto.flowVersion }],
+      { source: 'preference-centre', actor: `user:${userId}`, idempotencyKey, gpc: gpc === '1' },
+    );
+    return replayed(res, result);
+  }
+
+  @Put('preferences')
+  @ApiHeader(IDEMPOTENCY)
+  async setMany(
+    @CurrentUserId() userId: string,
+    @Body() dto: SetPreferencesDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('sec-gpc') gpc?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<WriteResult> {
+    const result = await this.consent.record(userId, dto.changes, {
+      source: 'preference-centre',
+      actor: `user:${userId}`,
+      idempotencyKey,
+      gpc: gpc === '1',
+    });
+    return replayed(res, result);
+  }
+
+  @Get('history')
+  async history(@CurrentUserId() userId: string, @Query() query: HistoryQueryDto, @Headers('sec-gpc') gpc?: string) {
+    await this.gpc(userId, gpc);
+    return this.consent.history(userId, query);
+  }
+
+  @Get('receipt')
+  async receipt(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
+    await this.gpc(userId, gpc);
+    return this.preferences.receipt(userId);
+  }
+
+  private async gpc(userId: string, header: string | undefined): Promise<void> {
+    if (header === '1') await this.consent.recordGpc(userId, `user:${userId}`);
+  }
+}
+
+/** Marks an answer replayed for a repeated Idempotency-Key. */
+export function replayed(res: Response, result: WriteResult): WriteResult {
+  if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+  return result;
+}

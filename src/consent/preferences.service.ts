@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../auth/clock';
+import { DataMapService } from '../data-map/data-map.service';
+import type { StoredMap } from '../data-map/data-map.store';
+import {
+  flowKeyOf,
+  regionOf,
+  type ConsentMode,
+  type LegalBasis,
+  type Region,
+  type Sensitivity,
+  type SubprocessorCategory,
+  type TransferMechanism,
+} from '../data-map/data-map.vocabulary';
+import {
+  compileConsents,
+  decide,
+  unavailableDecision,
+  type Decision,
+  type ReasonCode,
+} from '../decisions/engine';
+import { PolicyService } from '../decisions/policy.service';
+import { ConsentsCache, type UserConsentState } from './consent-cache.service';
+import type { Choice, ConsentSource } from './consent.vocabulary';
+import { noticeText, sha256Hex } from './notice';
+import { buildReceipt, type ConsentReceipt } from './receipt';
+
+export interface FieldSummary {
+  key: string;
+  name: string;
+  sensitivity: Sensitivity;
+}
+
+export interface FlowPreference {
+  /** `<subprocessor>.<purpose>`: the key to PUT a choice to. */
+  key: string;
+  /** The flow's current version: a grant covers the version it was made at. */
+  version: number;
+  mode: ConsentMode;
+  legalBasis: LegalBasis;
+  description: string | null;
+  subprocessor: {
+    key: string;
+    name: string;
+    url: string | null;
+    legalEntity: string | null;
+    category: SubprocessorCategory;
+    locations: string[];
+    /** `eea` (EU/EEA) or `third-country`. */
+    region: Region;
+    transferMechanism: TransferMechanism | null;
+  };
+  /** What the vendor receives for this purpose. */
+  fields: FieldSummary[];
+  /** What it explicitly does not receive. */
+  excludedFields: FieldSummary[];
+  /** The user's own choice, or null (the mode's default applies). */
+  choice: {
+    value: Choice;
+    /** The flow version the choice was made at. */
+    flowVersion: number;
+    source: ConsentSource;
+    recordedAt: string;
+  } | null;
+  /** What the decision engine does with this flow for this user right now. */
+  status: 'allowed' | 'blocked';
+  /** Why it is blocked (`opted-out`, `not-opted-in`, …); null when allowed. */
+  reason: ReasonCode | null;
+  /** False for required flows. */
+  canChange: boolean;
+  /** The flow added fields since the user's grant: those are blocked until they grant again. */
+  needsReconsent: boolean;
+  /** The fields blocked for `stale-consent`. */
+  newFields: string[];
+  /** The notice for this version, as recorded with a choice (its SHA-256 is in the event). */
+  notice: string;
+  noticeHash: string;
+}
+
+export interface PurposePreferences {
+  key: string;
+  name: string;
+  description: string | null;
+  flows: FlowPreference[];
+}
+
+export interface PreferencesResponse {
+  userId: string;
+  /** The data-map (policy) version this view is computed from. */
+  mapVersion: number;
+  /** The user's consent state version. */
+  stateVersion: number;
+  /** A Global Privacy Control signal is on record for the user. */
+  gpc: boolean;
+  purposes: PurposePreferences[];
+}
+
+/**
+ * The preference centre's view: every flow, grouped by purpose, with what the vendor gets,
+ * where, the user's choice and what the decision engine does with it. Whether a flow is
+ * allowed, and whether a grant is stale, is asked of the engine, never re-derived here.
+ */
+@Injectable()
+export class PreferencesService {
+  constructor(
+    private readonly dataMap: DataMapService,
+    private readonly policies: PolicyService,
+    private readonly cache: ConsentsCache,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async view(userId: string): Promise<PreferencesResponse> {
+    const { map, state, judge } = await this.load(userId);
+    const m = map.manifest;
+    const fieldsByKey = new Map(m.fields.map((f) => [f.key, f]));
+    const summary = (key: string): FieldSummary => {
+      const f = fieldsByKey.get(key);
+      return { key, name: f?.name ?? key, sensitivity: f?.sensitivity ?? 'personal' };
+    };
+    const vendors = new Map(m.subprocessors.map((s) => [s.key, s]));
+    const byPurpose = new Map<string, FlowPreference[]>();
+    for (const flow of m.flows) {
+      const key = flowKeyOf(flow.subprocessor, flow.purpose);
+      const version = map.flows.get(key)?.version ?? 1;
+      const vendor = vendors.get(flow.subprocessor);
+      const own = state.choices.get(key);
+      const decision = judge(flow.subprocessor, flow.purpose, flow.fields);
+      const stale = decision.blocked.filter((b) => b.reason === 'stale-consent').map((b) => b.field);
+      const notice = noticeText(map, flow, version);
+      const item: FlowPreference = {
+        key,
+        version,
+        mode: flow.mode,
+        legalBasis: flow.legalBasis,
+        description: flow.description ?? null,
+        subprocessor: {
+          key: flow.subprocessor,
+          name: vendor?.name ?? flow.subprocessor,
+          url: vendor?.url ?? null,
+          legalEntity: vendor?.legalEntity ?? null,
+          category: vendor?.category ?? 'other',
+          locations: vendor?.locations ?? [],
+          region: regionOf(vendor?.locations ?? []),
+          transferMechanism: vendor?.transferMechanism ?? null,
+        },
+        fields: flow.fields.map(summary),
+        excludedFields: (flow.excludedFields ?? []).map(summary),
+        choice: own
+          ? { value: own.choice, flowVersion: own.flowVersion, source: own.source, recordedAt: own.recordedAt }
+          : null,
+        status: decision.reason === null ? 'allowed' : 'blocked',
+        reason: decision.reason,
+        canChange: flow.mode !== 'required',
+        needsReconsent: stale.length > 0,
+        newFields: stale,
+        notice,
+        noticeHash: sha256Hex(notice),
+      };
+      const list = byPurpose.get(flow.purpose) ?? [];
+      list.push(item);
+      byPurpose.set(flow.purpose, list);
+    }
+    const purposes = m.purposes
+      .filter((p) => byPurpose.has(p.key))
+      .map((p) => ({
+        key: p.key,
+        name: p.name,
+        description: p.description ?? null,
+        flows: byPurpose.get(p.key)!,
+      }));
+    return { userId, mapVersion: map.version, stateVersion: state.version, gpc: state.gpc, purposes };
+  }
+
+  /** A consent receipt (Kantara CR v1.1 / ISO/IEC 27560 fields) of the user's current consents. */
+  async receipt(userId: string): Promise<ConsentReceipt> {
+    const view = await this.view(userId);
+    const map = await this.dataMap.current();
+    return buildReceipt(view, {
+      organization: map.manifest.organization ?? null,
+      specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
+      issuedAt: this.clock.now(),
+    });
+  }
+
+  private async load(userId: string): Promise<{
+    map: StoredMap;
+    state: UserConsentState;
+    judge: (subprocessor: string, purpose: string, fields: readonly string[]) => Decision;
+  }> {
+    // The map and the policy must be the same version: refresh() compiles the stored one.
+    const [snapshot, state] = await Promise.all([this.policies.refresh(), this.cache.state(userId)]);
+    let map = await this.dataMap.current();
+    let current = snapshot;
+    if (map.version !== current.version) {
+      current = await this.policies.refresh();
+      map = await this.dataMap.current();
+    }
+    const policy = current.policy;
+    if (policy === null) {
+      return { map, state, judge: (subprocessor, purpose, fields) => unavailableDecision({ subprocessor, purpose, fields }) };
+    }
+    const choices: Array<[string, { granted: boolean; version: number }]> = [];
+    for (const [flowKey, c] of state.choices) choices.push([flowKey, { granted: c.choice === 'granted', version: c.flowVersion }]);
+    const consents = compileConsents(policy, choices, { gpc: state.gpc });
+    return { map, state, judge: (subprocessor, purpose, fields) => decide(policy, consents, { subprocessor, purpose, fields }) };
+  }
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { ValidationFailedError } from '../common/domain-error';
+import { ChangeFeedService } from './change-feed.service';
+
+/** `GET /api/v1/changes`: the change feed (server-sent events) for SDKs. */
+@ApiTags('decisions')
+@ApiBearerAuth()
+@Access('service', 'admin')
+@Controller('api/v1/changes')
+export class ChangesController {
+  constructor(private readonly feed: ChangeFeedService) {}
+
+  @Get()
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id.' })
+  async stream(
+    @Req() req: Request,
+    @Res() res: Response,
+    @Headers('last-event-id') header?: string,
+    @Query('lastEventId') query?: string,
+  ): Promise<void> {
+    const raw = header ?? query;
+    const path = header !== undefined ? 'Last-Event-ID' : 'lastEventId';
+    if (raw !== undefined && !/^\d{1,15}$/.test(raw)) {
+      throw new ValidationFailedError([{ path, message: 'must be a non-negative integer (an event id)' }]);
+    }
+    await this.feed.open(req, res, raw === undefined ? null : Number(raw));
+  }
+}

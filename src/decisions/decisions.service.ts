@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { ConsentsCache } from '../consent/consent-cache.service';
+import { decide, unavailableDecision, type Decision, type DecisionRequest } from './engine';
+import { PolicyService } from './policy.service';
+
+export interface DecisionInput extends DecisionRequest {
+  readonly userId: string;
+}
+
+export interface DecisionBatchResponse {
+  policyVersion: number;
+  /** In request order. */
+  decisions: Decision[];
+}
+
+/**
+ * The decision API: the one engine, on the cached compiled policy and the user's cached
+ * compiled consents. Without a usable policy every decision fails closed.
+ */
+@Injectable()
+export class DecisionsService {
+  constructor(
+    private readonly policies: PolicyService,
+    private readonly consents: ConsentsCache,
+  ) {}
+
+  async decide(input: DecisionInput): Promise<Decision> {
+    const { policy, version } = await this.policies.current();
+    const request = toRequest(input);
+    if (policy === null) return unavailableDecision(request, version);
+    return decide(policy, await this.consents.consentsFor(input.userId, policy), request);
+  }
+
+  async decideBatch(inputs: readonly DecisionInput[]): Promise<DecisionBatchResponse> {
+    const { policy, version } = await this.policies.current();
+    if (policy === null) {
+      return { policyVersion: version, decisions: inputs.map((i) => unavailableDecision(toRequest(i), version)) };
+    }
+    const consents = await this.consents.consentsForMany(
+      inputs.map((i) => i.userId),
+      policy,
+    );
+    return {
+      policyVersion: version,
+      decisions: inputs.map((i) => decide(policy, consents.get(i.userId)!, toRequest(i))),
+    };
+  }
+}
+
+function toRequest(input: DecisionInput): DecisionRequest {
+  return {
+    subprocessor: input.subprocessor,
+    purpose: input.purpose,
+    fields: input.fields,
+    payload: input.payload,
+    gpc: input.gpc,
+  };
+}

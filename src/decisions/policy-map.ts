@@ -1,0 +1,32 @@
+import type { StoredMap } from '../data-map/data-map.store';
+import { flowKeyOf } from '../data-map/data-map.vocabulary';
+import type { PolicyMap } from './engine';
+
+/**
+ * The stored data map as the engine's `PolicyMap`: flow versions and each sent field's
+ * `since` come from the store; the map version is the policy version.
+ */
+export function toPolicyMap(stored: StoredMap): PolicyMap {
+  const { manifest } = stored;
+  return {
+    version: stored.version,
+    fields: manifest.fields.map((f) => ({ key: f.key, paths: f.paths, sensitivity: f.sensitivity })),
+    subprocessors: manifest.subprocessors.map((s) => ({ key: s.key })),
+    purposes: manifest.purposes.map((p) => ({ key: p.key })),
+    flows: manifest.flows.map((f) => {
+      const key = flowKeyOf(f.subprocessor, f.purpose);
+      const storedFlow = stored.flows.get(key);
+      const version = storedFlow?.version ?? 1;
+      return {
+        key,
+        subprocessor: f.subprocessor,
+        purpose: f.purpose,
+        mode: f.mode,
+        legalBasis: f.legalBasis,
+        version,
+        fields: f.fields.map((field) => ({ key: field, since: storedFlow?.since.get(field) ?? version })),
+        excludedFields: f.excludedFields ?? [],
+      };
+    }),
+  };
+}

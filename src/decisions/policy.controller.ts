@@ -1,0 +1,30 @@
+import { Controller, Get, Headers, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { PolicyService } from './policy.service';
+
+/**
+ * For SDKs: the policy as `{ version, map }`, where `map` is the engine's `PolicyMap`
+ * (`compilePolicy(map)` gives the same policy the server decides with). ETag and
+ * If-None-Match make polling cheap (304).
+ */
+@ApiTags('decisions')
+@ApiBearerAuth()
+@Access('service', 'admin')
+@Controller('api/v1/policy')
+export class PolicyController {
+  constructor(private readonly policies: PolicyService) {}
+
+  @Get()
+  async get(@Res() res: Response, @Headers('if-none-match') ifNoneMatch?: string): Promise<void> {
+    const snapshot = await this.policies.refresh();
+    res.setHeader('ETag', snapshot.etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === snapshot.etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).json({ version: snapshot.version, etag: snapshot.etag, map: snapshot.map });
+  }
+}
