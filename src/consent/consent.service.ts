@@ -209,6 +209,14 @@ export class ConsentService {
     });
   }
 
+  /** Every user with consent events or state, in id order. */
+  async users(): Promise<string[]> {
+    const rows: Array<{ userId: string }> = await this.writeQueue.transaction((m) =>
+      m.query('SELECT userId FROM consent_event UNION SELECT userId FROM consent_subject ORDER BY userId'),
+    );
+    return rows.map((r) => r.userId);
+  }
+
   /**
    * Rebuilds the whole projection (`consent_state`, `consent_subject`) from the events, in
    * one transaction. The result equals what the writes maintained.
