@@ -346,12 +346,15 @@ describe(decide.name, () => {
     });
   });
 
-  it('returns a fresh result every call (no shared mutable state)', () => {
+  it('returns a fresh result every call, sharing only frozen empty lists', () => {
     const request = { subprocessor: 'tracker', purpose: 'product-analytics', fields: ['device.ip', 'x'] };
     const first = decide(policy, EMPTY_CONSENTS, request);
     (first.allowedFields as string[]).push('tampered');
     (first.blocked as unknown[]).length = 0;
     expect(summary(decide(policy, EMPTY_CONSENTS, request))).toEqual([false, null, ['device.ip'], ['x:undeclared']]);
+    const allowed = decide(policy, EMPTY_CONSENTS, { ...request, fields: ['device.ip'] });
+    expect(Object.isFrozen(allowed.blocked)).toBe(true);
+    expect(() => (allowed.blocked as unknown[]).push('x')).toThrow(TypeError);
   });
 });
 

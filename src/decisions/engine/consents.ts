@@ -67,6 +67,7 @@ function encodeChoice({ granted, version }: ConsentChoice): number {
 /** The encoded choice for `flow`; by key (slower) when compiled against another policy. */
 export function choiceFor(policy: Policy, consents: Consents, flow: CompiledFlow): number {
   if (consents.policy === policy) return consents.byFlowId[flow.id];
-  for (const [key, encoded] of consents.byFlowKey) if (key === flow.key) return encoded;
+  const { byFlowKey } = consents;
+  for (let i = 0; i < byFlowKey.length; i++) if (byFlowKey[i][0] === flow.key) return byFlowKey[i][1];
   return 0;
 }

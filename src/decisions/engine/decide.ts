@@ -78,15 +78,16 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   if (fields === undefined || fields.length === 0) {
     return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
   }
-  const allowedFields: string[] = [];
-  const blocked: BlockedField[] = [];
+  // Created on first use: most decisions allow every field or block every field.
+  let allowedFields: string[] | undefined;
+  let blocked: BlockedField[] | undefined;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
     const reason = fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
-    if (reason === null) allowedFields.push(field);
-    else blocked.push({ field, reason });
+    if (reason === null) (allowedFields ??= []).push(field);
+    else (blocked ??= []).push({ field, reason });
   }
-  return decision(flowReason, allowedFields, blocked, flow.key, policy.version);
+  return decision(flowReason, allowedFields ?? NO_FIELDS, blocked ?? NO_BLOCKED, flow.key, policy.version);
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */

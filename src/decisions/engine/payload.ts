@@ -30,7 +30,7 @@ function visit(
     covered = true;
     for (const key of node.fields) addPath(into.fields, key, path);
   }
-  if (typeof value !== 'object' || value === null || hasToJSON(value)) {
+  if (typeof value !== 'object' || value === null || !isContainer(value)) {
     if (!covered && isJsonLeaf(value)) into.undeclared.add(path);
     return;
   }
@@ -71,9 +71,11 @@ function isJsonLeaf(value: unknown): boolean {
   return type !== 'undefined' && type !== 'function' && type !== 'symbol';
 }
 
-/** Objects that serialize themselves (Date, Buffer) are one value, not a subtree. */
-function hasToJSON(value: object): boolean {
-  return typeof (value as { toJSON?: unknown }).toJSON === 'function';
+/** Plain objects and arrays are walked; objects that serialize themselves (Date, Buffer) are one value. */
+function isContainer(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === Array.prototype || proto === null) return true;
+  return typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 const PLAIN_NAME = /^[A-Za-z0-9_$-]+$/;
