@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { resolve } from 'node:path';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import { ConsentModule } from './consent/consent.module';
@@ -24,6 +25,7 @@ export class AppModule {
         ConsentModule,
         DecisionsModule,
         GraphModule,
+        AuditModule,
         // The web client (client/, built to client/dist): assets at /, the page for /graph
         // and /settings (the client routes them); /api/* is never the client's.
         ServeStaticModule.forRoot({

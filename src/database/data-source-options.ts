@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { AuditBatch, AuditEvent } from '../audit/audit-event.entity';
 import { ServiceToken } from '../auth/service-token.entity';
 import { ConsentEvent } from '../consent/consent-event.entity';
 import { ConsentNotice } from '../consent/consent-notice.entity';
@@ -14,7 +15,8 @@ import { migrations } from './migrations';
 
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
-  ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry];
+  ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
+  AuditBatch, AuditEvent];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

@@ -3,22 +3,21 @@ import { guardedFetch } from './adapters/fetch';
 import { mergeDecisions, purposeOf, withBlocked } from './decisions';
 import { findDrift } from './drift';
 import { ConsentDeniedError, FlowgateError } from './errors';
-import type {
-  CheckRequest,
-  GateResult,
-  Guard,
-  GuardedCall,
-  GuardMode,
-  GuardOptions,
-  ResolvedGuardOptions,
-  VendorTarget,
-  WrapOptions,
+import {
+  GUARD_MODES,
+  type CheckRequest,
+  type GateResult,
+  type Guard,
+  type GuardedCall,
+  type GuardOptions,
+  type ResolvedGuardOptions,
+  type VendorTarget,
+  type WrapOptions,
 } from './guard.types';
 import type { PolicyState } from './policy-source';
 import { redactPayload } from './redact';
 import { noopReporter, type AuditKind } from './reporter';
 
-const MODES: readonly GuardMode[] = ['enforce', 'redact', 'monitor'];
 const DEFAULT_STALENESS_MS = 30_000;
 
 /**
@@ -37,7 +36,7 @@ function resolve(options: GuardOptions): ResolvedGuardOptions {
     problems.push('source: must be a policy source (staticSource, remoteSource, localSource)');
   }
   const mode = options.mode ?? 'enforce';
-  if (!MODES.includes(mode)) problems.push(`mode: must be one of ${MODES.join(', ')}`);
+  if (!GUARD_MODES.includes(mode)) problems.push(`mode: must be one of ${GUARD_MODES.join(', ')}`);
   const failClosed = options.failClosed ?? true;
   if (typeof failClosed !== 'boolean') problems.push('failClosed: must be a boolean');
   const maxStalenessMs = options.maxStalenessMs ?? DEFAULT_STALENESS_MS;

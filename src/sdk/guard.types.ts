@@ -8,7 +8,8 @@ import type { Reporter } from './reporter';
  *   anything allowed remains (and the flow itself is allowed).
  * - `monitor`: every call goes unchanged; what would have been blocked is reported.
  */
-export type GuardMode = 'enforce' | 'redact' | 'monitor';
+export const GUARD_MODES = ['enforce', 'redact', 'monitor'] as const;
+export type GuardMode = (typeof GUARD_MODES)[number];
 
 export interface GuardOptions {
   readonly source: PolicySource;

@@ -4,23 +4,25 @@
  * engine shared with the server (`decisions/engine`). Guide: docs/sdk.md.
  */
 export { createGuard } from './guard';
-export type {
-  CheckRequest,
-  FetchGuardOptions,
-  GateResult,
-  Guard,
-  GuardedCall,
-  GuardMode,
-  GuardOptions,
-  ResolvedGuardOptions,
-  VendorTarget,
-  WrapOptions,
+export {
+  GUARD_MODES,
+  type CheckRequest,
+  type FetchGuardOptions,
+  type GateResult,
+  type Guard,
+  type GuardedCall,
+  type GuardMode,
+  type GuardOptions,
+  type ResolvedGuardOptions,
+  type VendorTarget,
+  type WrapOptions,
 } from './guard.types';
 export { ConsentDeniedError, FlowgateError, isFlowgateError, type FlowgateErrorCode } from './errors';
 export type { PolicySource, PolicyState } from './policy-source';
 export { staticSource, type StaticSource, type StaticSourceOptions, type StaticUserConsents } from './sources/static-source';
 export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './consent-cache';
 export {
+  AUDIT_KINDS,
   httpReporter,
   memoryReporter,
   noopReporter,

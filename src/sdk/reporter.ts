@@ -1,6 +1,8 @@
 import type { GuardMode } from './guard.types';
 
-export type AuditKind = 'blocked' | 'monitored' | 'drift';
+/** What a guard reports: calls it stopped, calls monitor mode let through, undeclared personal data. */
+export const AUDIT_KINDS = ['blocked', 'monitored', 'drift'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** One thing a guard saw. Never carries payload values or user ids. */
 export interface AuditRecord {

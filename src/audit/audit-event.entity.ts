@@ -1,0 +1,76 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { AuditKind, GuardMode } from '../sdk';
+
+/**
+ * One batch a guard sent (`POST /api/v1/audit/events`): who sent it, when, and how many
+ * records its buffer had to drop. Times are epoch milliseconds (compared numerically).
+ */
+@Entity('audit_batch')
+@Index('IDX_audit_batch_received', ['receivedAt'])
+export class AuditBatch {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** The service name the guard was configured with. */
+  @Column({ type: 'varchar', length: 100 })
+  service: string;
+
+  /** The service token that sent it. */
+  @Column({ type: 'integer' })
+  tokenId: number;
+
+  @Column({ type: 'integer' })
+  receivedAt: number;
+
+  @Column({ type: 'integer', default: 0 })
+  dropped: number;
+}
+
+/** Records counted by identity within one batch: blocked calls, monitor hits, drift. */
+@Entity('audit_event')
+@Index('IDX_audit_event_kind_last', ['kind', 'lastAt'])
+@Index('IDX_audit_event_last', ['lastAt'])
+export class AuditEvent {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'integer' })
+  batchId: number;
+
+  @ManyToOne(() => AuditBatch, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'batchId' })
+  batch: AuditBatch;
+
+  @Column({ type: 'varchar', length: 10 })
+  kind: AuditKind;
+
+  /** As the guard was asked: a known subprocessor key, or an unknown one (reason `no-flow`). */
+  @Column({ type: 'varchar', length: 100 })
+  subprocessor: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  purpose: string | null;
+
+  /** A field key, a payload path no field declares, or `*` for a call as a whole. */
+  @Column({ type: 'varchar', length: 300 })
+  field: string;
+
+  /** A decision reason code; for drift, the detector. */
+  @Column({ type: 'varchar', length: 40 })
+  reason: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  mode: GuardMode;
+
+  @Column({ type: 'integer' })
+  policyVersion: number;
+
+  @Column({ type: 'integer' })
+  count: number;
+
+  @Column({ type: 'integer' })
+  firstAt: number;
+
+  @Column({ type: 'integer' })
+  lastAt: number;
+}
