@@ -140,7 +140,7 @@ flows:
       }),
       { numRuns: 40 },
     );
-  });
+  }, 120_000);
 });
 
 describe('Persistence across restarts (e2e)', () => {
