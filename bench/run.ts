@@ -45,7 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let failures = 0;
   for (const file of BENCHES) {
     if (only.length > 0 && !only.some((name) => file.includes(name))) continue;
-    const bench = require(file) as BenchModule; // eslint-disable-line @typescript-eslint/no-require-imports
+    const bench = require(file) as BenchModule;
     const report = await bench.run(options);
     failures += report.failures;
     if (argv.includes('--write-docs') && !options.quick) writeSection(report);

@@ -370,7 +370,7 @@ describe(compileConsents.name, () => {
   });
   it('is frozen, and EMPTY_CONSENTS means no choices and no GPC', () => {
     const consents = consentsOf({ 'helpdesk.support': granted(2) });
-    expect(Object.isFrozen(consents) && Object.isFrozen(consents.byFlowId)).toBe(true);
+    expect(Object.isFrozen(consents) && Object.isFrozen(consents.byFlowKey)).toBe(true);
     expect(Object.isFrozen(EMPTY_CONSENTS)).toBe(true);
     expect(decide(policy, EMPTY_CONSENTS, request).reason).toBe('not-opted-in');
   });

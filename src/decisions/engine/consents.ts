@@ -17,8 +17,8 @@ export type ConsentChoices =
 export interface Consents {
   /** The policy whose flow ids index `byFlowId`; null for `EMPTY_CONSENTS`. */
   readonly policy: Policy | null;
-  /** Encoded choice per interned flow id. */
-  readonly byFlowId: readonly number[];
+  /** Encoded choice per interned flow id (a typed array: compact, read-only by type). */
+  readonly byFlowId: ArrayLike<number>;
   /** Every encoded choice by flow key, to read these consents against another policy. */
   readonly byFlowKey: readonly (readonly [string, number])[];
   /** Global Privacy Control: the user's browser asked not to sell or share. */
@@ -28,7 +28,7 @@ export interface Consents {
 /** No choices, no GPC signal: valid with any policy. */
 export const EMPTY_CONSENTS: Consents = Object.freeze({
   policy: null,
-  byFlowId: Object.freeze([]),
+  byFlowId: new Int32Array(0),
   byFlowKey: Object.freeze([]),
   gpc: false,
 });
@@ -45,14 +45,14 @@ export function compileConsents(
   const byFlowKey = new Map<string, number>();
   for (const [flowKey, choice] of entries) byFlowKey.set(flowKey, encodeChoice(choice));
 
-  const byFlowId = new Array<number>(policy.flows.length).fill(0);
+  const byFlowId = new Int32Array(policy.flows.length);
   for (const [flowKey, encoded] of byFlowKey) {
     const id = policy.flowIds.get(flowKey);
     if (id !== undefined) byFlowId[id] = encoded;
   }
   return Object.freeze({
     policy,
-    byFlowId: Object.freeze(byFlowId),
+    byFlowId,
     byFlowKey: Object.freeze([...byFlowKey].map((entry) => Object.freeze(entry))),
     gpc: opts.gpc === true,
   });
