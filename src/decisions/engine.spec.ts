@@ -327,6 +327,7 @@ describe(decide.name, () => {
         { field: 'at', reason: 'undeclared', paths: ['at'] },
       ]);
       expect(ofPayload({ address: new Date(0) }).allow).toBe(true);
+      expect(ofPayload({ card: undefined, email: 'x' })).toMatchObject({ allow: true, allowed: ['user.contact.email'] });
     });
     it('stops at cycles and past the depth limit, blocking what it cannot see', () => {
       const cyclic: Record<string, unknown> = { email: 'x' };

@@ -60,7 +60,8 @@ export function compileConsents(
 
 /** A version that is not a non-negative integer counts as 0 (the oldest: fails towards stale). */
 function encodeChoice({ granted, version }: ConsentChoice): number {
-  const v = Number.isSafeInteger(version) && version > 0 ? Math.min(version, MAX_CHOICE_VERSION) : 0;
+  const valid = Number.isSafeInteger(version) && version > 0;
+  const v = valid ? Math.min(version, MAX_CHOICE_VERSION) : 0;
   return granted === true ? v + 1 : -(v + 1);
 }
 
@@ -68,6 +69,8 @@ function encodeChoice({ granted, version }: ConsentChoice): number {
 export function choiceFor(policy: Policy, consents: Consents, flow: CompiledFlow): number {
   if (consents.policy === policy) return consents.byFlowId[flow.id];
   const { byFlowKey } = consents;
-  for (let i = 0; i < byFlowKey.length; i++) if (byFlowKey[i][0] === flow.key) return byFlowKey[i][1];
+  for (let i = 0; i < byFlowKey.length; i++) {
+    if (byFlowKey[i][0] === flow.key) return byFlowKey[i][1];
+  }
   return 0;
 }

@@ -49,7 +49,12 @@ export const NO_POLICY_VERSION = 0;
 
 const NO_FIELDS: readonly string[] = Object.freeze([]);
 const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
-const EMPTY_TRIE: PathNode = Object.freeze({ path: '', fields: NO_FIELDS, props: new Map(), each: null });
+const EMPTY_TRIE: PathNode = Object.freeze({
+  path: '',
+  fields: NO_FIELDS,
+  props: new Map<string, PathNode>(),
+  each: null,
+});
 
 /** Gives a field its reason to be blocked, or null when it may go. */
 type Judge = (field: string) => ReasonCode | null;
@@ -63,7 +68,8 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   // Fields added after the grant being relied on (opt-in only) are stale.
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
-    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) flowReason = 'opted-out';
+    const gpc = consents.gpc || request.gpc === true;
+    if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
   } else if (flow.mode === 'opt-in') {
     if (choice > 0) grantedAt = choice - 1;
     else flowReason = choice < 0 ? 'opted-out' : 'not-opted-in';
@@ -72,7 +78,8 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   const { fields, payload } = request;
   const { fieldIds } = policy;
   if (payload !== undefined) {
-    const judge: Judge = (field) => fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
+    const judge: Judge = (field) =>
+      fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
     return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
   }
   if (fields === undefined || fields.length === 0) {
@@ -87,7 +94,8 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
     if (reason === null) (allowedFields ??= []).push(field);
     else (blocked ??= []).push({ field, reason });
   }
-  return decision(flowReason, allowedFields ?? NO_FIELDS, blocked ?? NO_BLOCKED, flow.key, policy.version);
+  const allowed = allowedFields ?? NO_FIELDS;
+  return decision(flowReason, allowed, blocked ?? NO_BLOCKED, flow.key, policy.version);
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */
@@ -140,7 +148,9 @@ function denyAll(
   policyVersion: number,
 ): Decision {
   const { fields, payload } = request;
-  if (payload !== undefined) return judgePayload(request, trie, reason, () => reason, flowKey, policyVersion);
+  if (payload !== undefined) {
+    return judgePayload(request, trie, reason, () => reason, flowKey, policyVersion);
+  }
   const blocked: BlockedField[] = [];
   if (fields !== undefined) {
     for (let i = 0; i < fields.length; i++) blocked.push({ field: fields[i], reason });
@@ -157,7 +167,9 @@ function judgePayload(
   policyVersion: number,
 ): Decision {
   const found: PayloadContents = { fields: new Map(), undeclared: new Set() };
-  for (const field of request.fields ?? NO_FIELDS) if (!found.fields.has(field)) found.fields.set(field, []);
+  for (const field of request.fields ?? NO_FIELDS) {
+    if (!found.fields.has(field)) found.fields.set(field, []);
+  }
   readPayload(trie, request.payload, found);
 
   const allowedFields: string[] = [];
@@ -168,7 +180,10 @@ function judgePayload(
     else blocked.push({ field, reason, paths });
   }
   // Data no field of the map declares: undeclared for any flow (or the flow-level reason).
-  const leafReason = flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
-  for (const path of found.undeclared) blocked.push({ field: path, reason: leafReason, paths: [path] });
+  const leafReason =
+    flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
+  for (const path of found.undeclared) {
+    blocked.push({ field: path, reason: leafReason, paths: [path] });
+  }
   return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
 }

@@ -26,12 +26,13 @@ function visit(
   ancestors: object[],
   into: PayloadContents,
 ): void {
+  if (!isJsonValue(value)) return; // JSON.stringify leaves it out: it is not sent
   if (node !== null && node.fields.length > 0) {
     covered = true;
     for (const key of node.fields) addPath(into.fields, key, path);
   }
   if (typeof value !== 'object' || value === null || !isContainer(value)) {
-    if (!covered && isJsonLeaf(value)) into.undeclared.add(path);
+    if (!covered) into.undeclared.add(path);
     return;
   }
   if (depth >= MAX_PAYLOAD_DEPTH || ancestors.includes(value)) {
@@ -65,13 +66,13 @@ function addPath(fields: Map<string, string[]>, key: string, path: string): void
   else if (!paths.includes(path)) paths.push(path);
 }
 
-/** What JSON.stringify would write as a value (undefined, functions and symbols are dropped). */
-function isJsonLeaf(value: unknown): boolean {
+/** What JSON.stringify writes (it drops undefined, functions and symbols). */
+function isJsonValue(value: unknown): boolean {
   const type = typeof value;
   return type !== 'undefined' && type !== 'function' && type !== 'symbol';
 }
 
-/** Plain objects and arrays are walked; objects that serialize themselves (Date, Buffer) are one value. */
+/** Plain objects and arrays are walked; self-serializing objects (Date, Buffer) are a value. */
 function isContainer(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === Array.prototype || proto === null) return true;

@@ -115,7 +115,9 @@ export function compilePolicy(map: PolicyMap): Policy {
   const byPair = new Map<string, Map<string, CompiledFlow>>();
   for (const flow of flows) {
     const at = `flows[${flow.id}]`;
-    if (flowIds.has(flow.key)) throw new PolicyMapError(`${at}.key`, `duplicate flow "${flow.key}"`);
+    if (flowIds.has(flow.key)) {
+      throw new PolicyMapError(`${at}.key`, `duplicate flow "${flow.key}"`);
+    }
     flowIds.set(flow.key, flow.id);
     const { subprocessor, purpose } = map.flows[flow.id];
     const purposes = byPair.get(subprocessor) ?? new Map<string, CompiledFlow>();
@@ -172,12 +174,15 @@ function compileFlow(
   const setRule = (key: string, rule: number, where: string): void => {
     const fieldId = fieldIds.get(key);
     if (fieldId === undefined) throw new PolicyMapError(where, `unknown field "${key}"`);
-    if (rules[rulesAt + fieldId] !== UNDECLARED) throw new PolicyMapError(where, `field "${key}" listed twice`);
+    if (rules[rulesAt + fieldId] !== UNDECLARED) {
+      throw new PolicyMapError(where, `field "${key}" listed twice`);
+    }
     rules[rulesAt + fieldId] = rule;
   };
   flow.fields.forEach(({ key, since }, i) => {
     if (!Number.isInteger(since) || since < 0 || since > MAX_VERSION) {
-      throw new PolicyMapError(`${at}.fields[${i}].since`, `must be an integer from 0 to ${MAX_VERSION}`);
+      const rule = `must be an integer from 0 to ${MAX_VERSION}`;
+      throw new PolicyMapError(`${at}.fields[${i}].since`, rule);
     }
     setRule(key, since, `${at}.fields[${i}]`);
   });
@@ -192,7 +197,9 @@ interface MutablePathNode {
   each: MutablePathNode | null;
 }
 
-const node = (path: string): MutablePathNode => ({ path, fields: [], props: new Map(), each: null });
+function node(path: string): MutablePathNode {
+  return { path, fields: [], props: new Map(), each: null };
+}
 
 /** `to[*].email` → root.props(to).each.props(email), each node knowing its own path. */
 function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
@@ -212,7 +219,9 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
         if (name !== segment) current = current.each ??= node(`${prefix}[*]`);
         depth += name !== segment ? 2 : 1;
       }
-      if (depth > MAX_PAYLOAD_DEPTH) throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
+      if (depth > MAX_PAYLOAD_DEPTH) {
+        throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
+      }
       if (!current.fields.includes(field.key)) current.fields.push(field.key);
     }),
   );
