@@ -55,9 +55,54 @@ describe(GraphController.name, () => {
     ['?purpose=astrology', 'purpose', 'no purpose "astrology" in the data map'],
     [`?q=${'x'.repeat(201)}`, 'q', 'must be shorter than or equal to 200 characters'],
     ['?colour=red', 'colour', 'is not a known property'],
+    ['?user=ada%20lovelace', 'user', 'must be 1 to 128 letters, digits'],
   ])('rejects %s naming the parameter and the problem', async (query, path, message) => {
     const res = await graph(query).expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringContaining(message) })]));
+  });
+
+  describe('per-user view', () => {
+    const user = 'ada@example.com';
+    const edgesOf = async (query: string) => ((await graph(query).expect(200)).body as GraphResponse).edges;
+
+    it('marks each line allowed or blocked for the user now, with the engine reason', async () => {
+      const body = (await graph(`?user=${encodeURIComponent(user)}`).expect(200)).body as GraphResponse;
+      expect(body.user).toEqual({ id: user, policyVersion: body.mapVersion, gpc: false });
+      for (const e of body.edges) {
+        if (e.mode === 'opt-in') expect(e.user).toEqual({ allowed: false, reason: 'not-opted-in' });
+        else expect(e.user).toEqual({ allowed: true, reason: null });
+      }
+    });
+
+    it('changes after the user opts out, and after they opt in', async () => {
+      const set = (flowKey: string, granted: boolean) =>
+        t
+          .http()
+          .put(`/api/v1/users/${encodeURIComponent(user)}/preferences`)
+          .set('Authorization', t.admin)
+          .send({ changes: [{ flowKey, granted }] })
+          .expect(200);
+      await set('logrocket.session-replay', false);
+      await set('deepl.translation', true);
+      const edges = await edgesOf(`?user=${encodeURIComponent(user)}`);
+      const logrocket = edges.filter((e) => e.flow === 'logrocket.session-replay');
+      expect(logrocket.length).toBeGreaterThan(0);
+      expect(logrocket.every((e) => e.user?.allowed === false && e.user.reason === 'opted-out')).toBe(true);
+      expect(edges.filter((e) => e.flow === 'deepl.translation').every((e) => e.user?.allowed === true)).toBe(true);
+      // Nobody else is affected.
+      const other = await edgesOf('?user=grace@example.com&subprocessor=logrocket');
+      expect(other.every((e) => e.user?.allowed === true)).toBe(true);
+    });
+
+    it('serves "my data flows" to the user themselves, and only with a user token', async () => {
+      const login = await t.http().post('/api/v1/demo/login').send({ userId: user }).expect(200);
+      const mine = await t.http().get('/api/v1/me/graph').set('Authorization', `Bearer ${login.body.token}`).expect(200);
+      expect((mine.body as GraphResponse).user?.id).toBe(user);
+      expect((mine.body as GraphResponse).edges).toEqual(await edgesOf(`?user=${encodeURIComponent(user)}`));
+      const admin = await t.http().get('/api/v1/me/graph').set('Authorization', t.admin).expect(403);
+      expect(admin.body.code).toBe('FORBIDDEN');
+      await t.http().get(`/api/v1/graph?user=${encodeURIComponent(user)}`).set('Authorization', `Bearer ${login.body.token}`).expect(403);
+    });
   });
 });

@@ -1,18 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
+import { ConsentsCache } from '../consent/consent-cache.service';
 import { DataMapService } from '../data-map/data-map.service';
+import type { StoredMap } from '../data-map/data-map.store';
+import { decide, unavailableDecision, type Decision } from '../decisions/engine';
+import { PolicyService } from '../decisions/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
-import { projectGraph } from './graph.projection';
-import type { GraphQuery, GraphResponse } from './graph.types';
+import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
+import type { EdgeUserState, GraphQuery, GraphResponse } from './graph.types';
 
-/** Serves the graph projection of the current data map. */
+/**
+ * Serves the graph projection of the current data map; for the per-user view, asks the
+ * decision engine about every flow with the user's current consents (never re-deriving
+ * a rule here).
+ */
 @Injectable()
 export class GraphService {
-  constructor(private readonly dataMap: DataMapService) {}
+  constructor(
+    private readonly dataMap: DataMapService,
+    private readonly policies: PolicyService,
+    private readonly consents: ConsentsCache,
+  ) {}
 
   async graph(dto: GraphQueryDto): Promise<GraphResponse> {
-    const map = await this.dataMap.current();
     const query = normalizeQuery(dto);
+    const { map, judge, user } = query.user ? await this.forUser(query.user) : { map: await this.dataMap.current() };
     const problems: Problem[] = [];
     const unknown = (path: keyof GraphQuery, kind: string, keys: ReadonlyMap<string, number>) => {
       const key = query[path];
@@ -24,8 +36,50 @@ export class GraphService {
     unknown('subprocessor', 'subprocessor', map.ids.subprocessors);
     unknown('purpose', 'purpose', map.ids.purposes);
     if (problems.length > 0) throw new ValidationFailedError(problems, 'graph query');
-    return projectGraph(map, query);
+    return projectGraph(map, query, { judge, user });
   }
+
+  /** "My data flows": the whole map as it applies to this user now. */
+  async forMe(userId: string): Promise<GraphResponse> {
+    const { map, judge, user } = await this.forUser(userId);
+    return projectGraph(map, { excluded: false, purposes: false, user: userId }, { judge, user });
+  }
+
+  private async forUser(userId: string): Promise<{ map: StoredMap; judge: FlowJudge; user: NonNullable<GraphResponse['user']> }> {
+    // The map and the compiled policy must be the same version.
+    let snapshot = await this.policies.refresh();
+    let map = await this.dataMap.current();
+    if (map.version !== snapshot.version) {
+      snapshot = await this.policies.refresh();
+      map = await this.dataMap.current();
+    }
+    const state = await this.consents.state(userId);
+    const policy = snapshot.policy;
+    const user = { id: userId, policyVersion: snapshot.version, gpc: state.gpc };
+    if (policy === null) {
+      return { map, user, judge: (flow) => verdictOf(unavailableDecision({ subprocessor: flow.subprocessor, purpose: flow.purpose, fields: flow.fields }), flow.fields) };
+    }
+    const consents = await this.consents.consentsFor(userId, policy);
+    const judge: FlowJudge = (flow) =>
+      verdictOf(decide(policy, consents, { subprocessor: flow.subprocessor, purpose: flow.purpose, fields: flow.fields }), flow.fields);
+    return { map, judge, user };
+  }
+}
+
+const ALLOWED: EdgeUserState = Object.freeze({ allowed: true, reason: null });
+
+/** The engine's decision for a flow's own fields, as one verdict per field and one for the flow. */
+export function verdictOf(decision: Decision, fields: readonly string[]): FlowVerdict {
+  const blocked = new Map(decision.blocked.map((b) => [b.field, b.reason]));
+  return {
+    flow: decision.reason === null ? ALLOWED : { allowed: false, reason: decision.reason },
+    fields: new Map(
+      fields.map((field) => {
+        const reason = blocked.get(field);
+        return [field, reason === undefined ? ALLOWED : { allowed: false, reason }];
+      }),
+    ),
+  };
 }
 
 /** The query as applied: blank text is no filter, flags default to false. */
@@ -41,5 +95,6 @@ export function normalizeQuery(dto: GraphQueryDto): GraphQuery {
     ...(q ? { q } : {}),
     excluded: dto.excluded ?? false,
     purposes: dto.purposes ?? false,
+    ...(dto.user ? { user: dto.user } : {}),
   };
 }

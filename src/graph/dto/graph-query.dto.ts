@@ -11,6 +11,7 @@ import {
   type Region,
   type Sensitivity,
 } from '../../data-map/data-map.vocabulary';
+import { USER_ID_MESSAGE, USER_ID_PATTERN } from '../../auth/user-id';
 import { REGIONS } from '../../data-map/dto/list-query.dto';
 import { KEY_MESSAGE, SLUG_MESSAGE, oneOf } from '../../data-map/dto/messages';
 
@@ -72,4 +73,13 @@ export class GraphQueryDto {
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
   purposes?: boolean;
+
+  @ApiPropertyOptional({
+    example: 'ada@example.com',
+    description: "Per-user view: each line allowed or blocked for this user now, with the engine's reason",
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(USER_ID_PATTERN, { message: USER_ID_MESSAGE })
+  user?: string;
 }
