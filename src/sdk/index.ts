@@ -20,6 +20,12 @@ export {
 export { ConsentDeniedError, FlowgateError, isFlowgateError, type FlowgateErrorCode } from './errors';
 export type { PolicySource, PolicyState } from './policy-source';
 export { staticSource, type StaticSource, type StaticSourceOptions, type StaticUserConsents } from './sources/static-source';
+export {
+  remoteSource,
+  type RemoteSource,
+  type RemoteSourceOptions,
+  type SourceChange,
+} from './sources/remote-source';
 export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './consent-cache';
 export {
   AUDIT_KINDS,
