@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Subject, type Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, type Clock } from '../auth/clock';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { notFound } from '../data-map/data-map.errors';
 import { DataMapService } from '../data-map/data-map.service';
@@ -9,9 +8,9 @@ import { flowKeyOf } from '../data-map/data-map.vocabulary';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../decisions/change-log.service';
 import { ConsentsCache } from './consent-cache.service';
-import { hashEvent, verifyChain, type ChainCheck, type StoredChainedEvent } from './consent-chain';
+import { ConsentWriter, type PreparedChange, type StoredResponse } from './consent-writer';
+import { verifyChain, type ChainCheck, type StoredChainedEvent } from './consent-chain';
 import { ConsentEvent } from './consent-event.entity';
-import { ConsentNotice } from './consent-notice.entity';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import { ConsentError } from './consent.errors';
 import {
@@ -20,7 +19,6 @@ import {
   type Choice,
   type ConsentSource,
 } from './consent.vocabulary';
-import { IdempotencyRecord } from './idempotency-record.entity';
 import { noticeText, sha256Hex } from './notice';
 
 /** One change a user (or someone on their behalf) asks for. */
@@ -86,13 +84,6 @@ export interface VerifyResult extends ChainCheck {
   version: number;
 }
 
-interface PreparedChange {
-  flowKey: string;
-  choice: Choice;
-  flowVersion: number;
-  notice: { hash: string; text: string };
-}
-
 /**
  * The consent log: records choices as hash-chained, append-only events and keeps the
  * current-state projection in the same transaction. All writes go through the write
@@ -109,7 +100,7 @@ export class ConsentService {
     private readonly dataMap: DataMapService,
     private readonly changeLog: ChangeLogService,
     private readonly cache: ConsentsCache,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly writer: ConsentWriter,
   ) {}
 
   /**
@@ -128,35 +119,23 @@ export class ConsentService {
     const requestHash = sha256Hex(
       JSON.stringify([ctx.source, changes.map((c) => [c.flowKey, c.granted, c.flowVersion ?? null])]),
     );
-    const result = await this.writeQueue.transaction(async (m) => {
-      if (key !== undefined) {
-        const earlier = await m.findOneBy(IdempotencyRecord, { userId, key });
-        if (earlier) {
-          if (earlier.requestHash !== requestHash) {
-            throw new ConsentError(
-              'IDEMPOTENCY_KEY_REUSED',
-              `Idempotency-Key "${key}" was already used for a different request`,
-            );
-          }
-          return { ...(JSON.parse(earlier.response) as Omit<WriteResult, 'replayed'>), replayed: true, changeId: 0 };
-        }
-      }
-      const written = await this.append(m, userId, prepared, ctx.gpc === true, ctx.source, ctx.actor);
-      const response: Omit<WriteResult, 'replayed'> = { userId, version: written.version, events: written.events };
-      if (key !== undefined) {
-        await m.insert(IdempotencyRecord, {
-          userId,
-          key,
-          requestHash,
-          response: JSON.stringify(response),
-          createdAt: this.clock.now().toISOString(),
-        });
-      }
-      return { ...response, replayed: false, changeId: written.changeId };
+    const outcome = await this.writer.write({
+      userId,
+      changes: prepared,
+      gpc: ctx.gpc === true,
+      source: ctx.source,
+      actor: ctx.actor,
+      idempotency: key === undefined ? undefined : { key, requestHash },
     });
-    const { changeId, ...answer } = result;
-    if (!answer.replayed) this.committed(userId, answer.version, changeId);
-    return answer;
+    switch (outcome.kind) {
+      case 'written':
+        this.committed(userId, outcome.response.version, outcome.changeId);
+        return { ...toResult(outcome.response), replayed: false };
+      case 'replayed':
+        return { ...toResult(outcome.response), replayed: true };
+      case 'unchanged':
+        return { userId, version: outcome.version, events: [], replayed: false };
+    }
   }
 
   /**
@@ -165,13 +144,9 @@ export class ConsentService {
    */
   async recordGpc(userId: string, actor: string): Promise<boolean> {
     if ((await this.cache.state(userId)).gpc) return false;
-    const written = await this.writeQueue.transaction(async (m) => {
-      const head = await m.findOneBy(ConsentSubject, { userId });
-      if (head?.gpc) return null;
-      return this.append(m, userId, [], true, 'preference-centre', actor);
-    });
-    if (written === null) return false;
-    this.committed(userId, written.version, written.changeId);
+    const outcome = await this.writer.write({ userId, changes: [], gpc: true, source: 'gpc', actor });
+    if (outcome.kind !== 'written') return false;
+    this.committed(userId, outcome.response.version, outcome.changeId);
     return true;
   }
 
@@ -251,7 +226,7 @@ export class ConsentService {
   private committed(userId: string, version: number, changeId: number): void {
     this.cache.invalidate(userId);
     this.subject.next({ userId, version, changeId });
-    this.changeLog.notify();
+    this.changeLog.committed([{ id: changeId, kind: 'consent', userId, version }]);
   }
 
   /** Checks every change against the current map and builds its notice. */
@@ -293,77 +268,6 @@ export class ConsentService {
         notice: { hash: sha256Hex(text), text },
       };
     });
-  }
-
-  /** Appends events (a new GPC signal first) and updates the projection, in `m`'s transaction. */
-  private async append(
-    m: EntityManager,
-    userId: string,
-    changes: readonly PreparedChange[],
-    gpc: boolean,
-    source: ConsentSource,
-    actor: string,
-  ): Promise<{ version: number; events: ConsentEventResponse[]; changeId: number }> {
-    const head = await m.findOneBy(ConsentSubject, { userId });
-    const now = this.clock.now().toISOString();
-    const last: Array<{ last: number | null }> = await m.query(
-      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'consent_event'), 0),
-                  COALESCE((SELECT MAX(id) FROM consent_event), 0)) AS last`,
-    );
-    let id = Number(last[0]?.last ?? 0);
-    let seq = head?.version ?? 0;
-    let prevHash = head?.lastHash ?? GENESIS_HASH;
-    const events: StoredChainedEvent[] = [];
-    const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
-      const unhashed = { ...e, id: ++id, userId, seq: ++seq, actor, recordedAt: now, prevHash };
-      const event = { ...unhashed, hash: hashEvent(unhashed) };
-      events.push(event);
-      prevHash = event.hash;
-    };
-    const newGpc = gpc && !head?.gpc;
-    if (newGpc) add({ flowKey: null, choice: 'denied', source: 'gpc', flowVersion: null, noticeHash: null });
-    for (const c of changes) {
-      add({ flowKey: c.flowKey, choice: c.choice, source, flowVersion: c.flowVersion, noticeHash: c.notice.hash });
-    }
-    if (events.length === 0) {
-      return { version: seq, events: [], changeId: 0 };
-    }
-    const notices = new Map(changes.map((c) => [c.notice.hash, c.notice.text]));
-    if (notices.size > 0) {
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(ConsentNotice)
-        .values([...notices].map(([hash, text]) => ({ hash, text })))
-        .orIgnore()
-        .execute();
-    }
-    await insertChunked(m, ConsentEvent, events);
-    const states = events
-      .filter((e) => e.flowKey !== null)
-      .map((e) => ({
-        userId,
-        flowKey: e.flowKey as string,
-        choice: e.choice,
-        flowVersion: e.flowVersion as number,
-        source: e.source,
-        eventId: e.id,
-        recordedAt: e.recordedAt,
-      }));
-    if (states.length > 0) await m.upsert(ConsentState, states, ['userId', 'flowKey']);
-    await m.upsert(
-      ConsentSubject,
-      {
-        userId,
-        version: seq,
-        lastHash: prevHash,
-        gpc: head?.gpc === true || newGpc,
-        gpcAt: head?.gpcAt ?? (newGpc ? now : null),
-      },
-      ['userId'],
-    );
-    const changeId = await this.changeLog.appendConsent(m, userId, seq);
-    return { version: seq, events: events.map(toEventResponse), changeId };
   }
 }
 
@@ -415,6 +319,10 @@ async function insertChunked<T extends object>(
   for (let i = 0; i < rows.length; i += 100) {
     await m.insert(entity, rows.slice(i, i + 100) as never);
   }
+}
+
+function toResult(response: StoredResponse): Omit<WriteResult, 'replayed'> {
+  return { userId: response.userId, version: response.version, events: response.events.map(toEventResponse) };
 }
 
 export function toEventResponse(e: StoredChainedEvent): ConsentEventResponse {

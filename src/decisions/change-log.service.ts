@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogEntry } from './change-log-entry.entity';
 
@@ -12,9 +12,9 @@ export type ChangeEvent =
 
 /**
  * The durable change log behind `GET /api/v1/changes`. Writers append an entry inside the
- * transaction that makes the change, then call `notify()`; `live` emits committed
- * entries exactly once each, in id order (it reads them back after commit, so a rolled
- * back change is never announced and none is skipped).
+ * transaction that makes the change, then call `committed()` (or `notify()`); `live` emits
+ * committed entries exactly once each, in id order: a rolled back change is never
+ * announced and none is skipped.
  */
 @Injectable()
 export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
@@ -44,21 +44,15 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     this.subject.complete();
   }
 
-  /** Appends a consent change inside the caller's (queued) transaction; returns its id. */
-  async appendConsent(m: EntityManager, userId: string, version: number): Promise<number> {
-    const result = await m.insert(ChangeLogEntry, { kind: 'consent', userId, version });
-    return Number(result.identifiers[0].id);
-  }
-
   /** Announces a policy version unless it is already the latest one announced. */
   async announcePolicy(version: number): Promise<void> {
     const appended = await this.writeQueue.transaction(async (m) => {
       const last = await m.findOne(ChangeLogEntry, { where: { kind: 'policy' }, order: { id: 'DESC' } });
-      if (last?.version === version) return false;
-      await m.insert(ChangeLogEntry, { kind: 'policy', version });
-      return true;
+      if (last?.version === version) return null;
+      const result = await m.insert(ChangeLogEntry, { kind: 'policy', version });
+      return Number(result.identifiers[0].id);
     });
-    if (appended) this.notify();
+    if (appended !== null) this.committed([{ id: appended, kind: 'policy', version }]);
   }
 
   /** Committed entries after `afterId`, oldest first (read behind queued writes). */
@@ -82,7 +76,26 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Call after committing appended entries: publishes everything new, in order. */
+  /**
+   * Call right after a transaction that appended `events` (in id order) commits. They are
+   * published at once when they follow the last published entry; after a gap (another
+   * writer's entries not seen yet) the log is read back instead, so order holds.
+   */
+  committed(events: readonly ChangeEvent[]): void {
+    if (this.closed) return;
+    const fresh = events.filter((e) => e.id > this.lastPublished);
+    if (fresh.length === 0) return;
+    if (this.pumping === null && fresh.every((e, i) => e.id === this.lastPublished + 1 + i)) {
+      for (const event of fresh) {
+        this.lastPublished = event.id;
+        this.subject.next(event);
+      }
+      return;
+    }
+    this.notify();
+  }
+
+  /** Publishes everything committed since the last published entry, in order. */
   notify(): void {
     if (this.closed) return;
     if (this.pumping !== null) {

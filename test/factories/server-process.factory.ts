@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServerProcess {
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  child: ChildProcess;
+  /** Resolves with the exit signal or code once the process is gone. */
+  exited: Promise<NodeJS.Signals | number | null>;
+  /** Everything the server wrote, for failure messages. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
+}
+
+/**
+ * Runs the real server (`src/main.ts`, as `npm start` runs it, compiled on the fly) in a
+ * child process on a free loopback port, for tests and benchmarks that need a separate
+ * process: kill -9, load from another process. `env` is its whole configuration.
+ */
+export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'log', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
+    child.on('exit', (code, signal) => resolve(signal ?? code));
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /API\s+http:\/\/localhost:(\d+)\/api\/v1/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
+      if (match) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${match[1]}`);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((how) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${String(how)}) before it started:\n${output}`));
+    });
+  });
+  return {
+    base,
+    child,
+    exited,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
