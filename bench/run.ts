@@ -35,7 +35,8 @@ const V8_FLAG = '--no-turbo-inline-js-wasm-calls';
 
 async function main(argv: readonly string[]): Promise<number> {
   if (!process.execArgv.includes(V8_FLAG)) {
-    const args = [V8_FLAG, ...process.execArgv, '-r', 'ts-node/register/transpile-only', __filename, ...argv];
+    const register = ['-r', 'ts-node/register/transpile-only'];
+    const args = [V8_FLAG, ...process.execArgv, ...register, __filename, ...argv];
     return spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
   }
   const options: BenchOptions = { quick: argv.includes('--quick') };
@@ -58,7 +59,9 @@ export function machineNote(): string {
   const cpu = cpus();
   const load = loadavg().map((l) => l.toFixed(2)).join(', ');
   const memory = `${Math.round(totalmem() / 2 ** 30)} GiB`;
-  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${memory}, Node ${process.version} (${process.platform}/${process.arch}); load average at start ${load}`;
+  const node = `Node ${process.version} (${process.platform}/${process.arch})`;
+  const model = cpu[0]?.model ?? 'unknown CPU';
+  return `${cpu.length} × ${model}, ${memory}, ${node}; load average at start ${load}`;
 }
 
 const DOCS = join(__dirname, '..', 'docs', 'benchmarks.md');
@@ -71,7 +74,10 @@ function writeSection(report: BenchReport): void {
   const doc = existsSync(DOCS) ? readFileSync(DOCS, 'utf8') : '# Benchmarks\n';
   const from = doc.indexOf(start);
   const to = doc.indexOf(end);
-  const next = from >= 0 && to > from ? doc.slice(0, from) + section + doc.slice(to + end.length) : `${doc.trimEnd()}\n\n${section}\n`;
+  const next =
+    from >= 0 && to > from
+      ? doc.slice(0, from) + section + doc.slice(to + end.length)
+      : `${doc.trimEnd()}\n\n${section}\n`;
   writeFileSync(DOCS, next);
   console.log(`\nwrote the ${report.name} section of ${DOCS}`);
 }

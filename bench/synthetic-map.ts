@@ -3,7 +3,12 @@
  * with consent choices, and a stream of requests. Same seed, same world, on any machine.
  */
 import type { ConsentMode } from '../src/data-map/data-map.vocabulary';
-import type { ConsentChoice, DecisionRequest, PolicyMap, PolicyMapFlow } from '../src/decisions/engine';
+import type {
+  ConsentChoice,
+  DecisionRequest,
+  PolicyMap,
+  PolicyMapFlow,
+} from '../src/decisions/engine';
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG. Returns floats in [0, 1). */
 export function createRng(seed: number): () => number {
@@ -18,8 +23,10 @@ export function createRng(seed: number): () => number {
 }
 
 export type Rng = () => number;
-export const intBetween = (rng: Rng, min: number, max: number): number => min + Math.floor(rng() * (max - min + 1));
-export const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
+export const intBetween = (rng: Rng, min: number, max: number): number =>
+  min + Math.floor(rng() * (max - min + 1));
+export const pick = <T>(rng: Rng, items: readonly T[]): T =>
+  items[Math.floor(rng() * items.length)];
 /** `count` distinct items, in random order. */
 export function sample<T>(rng: Rng, items: readonly T[], count: number): T[] {
   const copy = [...items];
@@ -67,7 +74,17 @@ export const DEFAULT_WORLD: SyntheticOptions = {
 };
 
 const GROUPS = ['user', 'contact', 'billing', 'device', 'order', 'support'] as const;
-const MODES: readonly ConsentMode[] = ['required', 'required', 'required', 'opt-out', 'opt-out', 'opt-out', 'opt-out', 'opt-in', 'opt-in', 'opt-in'];
+const LEGAL_BASIS = {
+  required: 'contract',
+  'opt-out': 'legitimate-interests',
+  'opt-in': 'consent',
+} as const;
+/** 30% required, 40% opt-out, 30% opt-in. */
+const MODES: readonly ConsentMode[] = [
+  ...Array<ConsentMode>(3).fill('required'),
+  ...Array<ConsentMode>(4).fill('opt-out'),
+  ...Array<ConsentMode>(3).fill('opt-in'),
+];
 const NO_CHOICES: SyntheticUser['choices'] = Object.freeze([]);
 
 export function syntheticWorld(options: Partial<SyntheticOptions> = {}): SyntheticWorld {
@@ -85,7 +102,9 @@ export function syntheticWorld(options: Partial<SyntheticOptions> = {}): Synthet
   const purposes = Array.from({ length: o.purposes }, (_, i) => ({ key: `purpose-${i}` }));
 
   const pairs = subprocessors.flatMap((s) => purposes.map((p) => [s.key, p.key] as const));
-  if (o.flows > pairs.length) throw new RangeError(`at most ${pairs.length} flows for this many vendors and purposes`);
+  if (o.flows > pairs.length) {
+    throw new RangeError(`at most ${pairs.length} flows for this many vendors and purposes`);
+  }
   const fieldKeys = fields.map((f) => f.key);
   const flows = sample(rng, pairs, o.flows).map(([subprocessor, purpose]): PolicyMapFlow => {
     const mode = pick(rng, MODES);
@@ -98,7 +117,7 @@ export function syntheticWorld(options: Partial<SyntheticOptions> = {}): Synthet
       subprocessor,
       purpose,
       mode,
-      legalBasis: mode === 'opt-in' ? 'consent' : mode === 'required' ? 'contract' : 'legitimate-interests',
+      legalBasis: LEGAL_BASIS[mode],
       version,
       fields: sent.map((key, i) => ({ key, since: i === 0 ? 1 : intBetween(rng, 1, version) })),
       excludedFields: excluded,
@@ -137,18 +156,29 @@ export interface SyntheticCase {
  * Requests go mostly to a flow of the map (5% name only the vendor, 5% reach no flow),
  * with 0–8 distinct fields, ~90% sent by the flow, the rest other map fields or unknown keys.
  */
-export function syntheticRequests(world: SyntheticWorld, count: number, seed: number, shapes = 1024): SyntheticCase[] {
+export function syntheticRequests(
+  world: SyntheticWorld,
+  count: number,
+  seed: number,
+  shapes = 1024,
+): SyntheticCase[] {
   const rng = createRng(seed);
-  const pool = Array.from({ length: shapes }, () => fieldRequest(rng, world, pick(rng, world.map.flows), 0.9));
-  return Array.from({ length: count }, () => ({ user: Math.floor(rng() * world.users.length), request: pick(rng, pool) }));
+  const pool = Array.from({ length: shapes }, () =>
+    fieldRequest(rng, world, pick(rng, world.map.flows), 0.9),
+  );
+  return casesOf(rng, world, pool, count);
 }
 
 /**
- * `count` distinct cases that exercise every rule, for checking engines against each other:
+ * `count` cases that exercise every rule, for checking engines against each other:
  * half go to a user who made choices, to a flow they chose (grants, denials, stale grants
  * are then common), and a third of the fields are not sent by the flow (excluded or other).
  */
-export function syntheticSample(world: SyntheticWorld, count: number, seed: number): SyntheticCase[] {
+export function syntheticSample(
+  world: SyntheticWorld,
+  count: number,
+  seed: number,
+): SyntheticCase[] {
   const rng = createRng(seed);
   const { map, users } = world;
   const choosers = users.flatMap((u, i) => (u.choices.length > 0 ? [i] : []));
@@ -158,18 +188,30 @@ export function syntheticSample(world: SyntheticWorld, count: number, seed: numb
     const user = focused ? pick(rng, choosers) : Math.floor(rng() * users.length);
     const chosen = flowsByKey.get(pick(rng, users[user].choices)?.[0] ?? '');
     const flow = focused && chosen !== undefined ? chosen : pick(rng, map.flows);
-    return { user, request: { ...fieldRequest(rng, world, flow, 0.67), gpc: rng() < 0.1 ? true : undefined } };
+    const gpc = rng() < 0.1 ? true : undefined;
+    return { user, request: { ...fieldRequest(rng, world, flow, 0.67), gpc } };
   });
 }
 
 /** A field-key request around `flow`; each field is one the flow sends with probability `sent`. */
-function fieldRequest(rng: Rng, world: SyntheticWorld, flow: PolicyMapFlow, sent: number): DecisionRequest {
+function fieldRequest(
+  rng: Rng,
+  world: SyntheticWorld,
+  flow: PolicyMapFlow,
+  sent: number,
+): DecisionRequest {
   const { map } = world;
   const roll = rng();
   // 90% a flow by vendor and purpose, 5% by vendor alone, 5% no flow at all
   const subprocessor = roll < 0.95 ? flow.subprocessor : pick(rng, map.subprocessors).key;
   const purpose =
-    roll < 0.9 ? flow.purpose : roll < 0.95 ? undefined : rng() < 0.5 ? 'unknown-purpose' : pick(rng, map.purposes).key;
+    roll < 0.9
+      ? flow.purpose
+      : roll < 0.95
+        ? undefined
+        : rng() < 0.5
+          ? 'unknown-purpose'
+          : pick(rng, map.purposes).key;
   const fields = sample(rng, flow.fields, intBetween(rng, 0, 8)).map(({ key }) => {
     const r = (rng() - sent) / (1 - sent); // < 0: sent by the flow
     if (r < 0) return key;
@@ -184,9 +226,15 @@ function fieldRequest(rng: Rng, world: SyntheticWorld, flow: PolicyMapFlow, sent
  * Payload requests with `leaves` leaf values: mostly at paths of the flow's own fields
  * (nested under their group, or in an `items` array), a few of other fields or undeclared.
  */
-export function syntheticPayloadRequests(world: SyntheticWorld, count: number, seed: number, leaves = 20, shapes = 1024): SyntheticCase[] {
+export function syntheticPayloadRequests(
+  world: SyntheticWorld,
+  count: number,
+  seed: number,
+  leaves = 20,
+  shapes = 1024,
+): SyntheticCase[] {
   const rng = createRng(seed);
-  const { map, users } = world;
+  const { map } = world;
   const byKey = new Map(map.fields.map((f) => [f.key, f]));
   const pool = Array.from({ length: shapes }, (): DecisionRequest => {
     const flow = pick(rng, map.flows);
@@ -194,7 +242,7 @@ export function syntheticPayloadRequests(world: SyntheticWorld, count: number, s
     const written = new Set<string>();
     for (let i = 0; written.size < leaves; i++) {
       const r = rng();
-      const field = byKey.get(r < 0.85 ? pick(rng, flow.fields).key : pick(rng, map.fields).key);
+      const field = byKey.get(pick<{ key: string }>(rng, r < 0.85 ? flow.fields : map.fields).key);
       const path = r < 0.95 && field !== undefined ? pick(rng, field.paths) : `meta.note${i}`;
       if (written.has(path)) continue;
       written.add(path);
@@ -202,7 +250,7 @@ export function syntheticPayloadRequests(world: SyntheticWorld, count: number, s
     }
     return { subprocessor: flow.subprocessor, purpose: flow.purpose, payload };
   });
-  return Array.from({ length: count }, () => ({ user: Math.floor(rng() * users.length), request: pick(rng, pool) }));
+  return casesOf(rng, world, pool, count);
 }
 
 function setPath(root: Record<string, unknown>, path: string, value: unknown): void {
@@ -212,13 +260,27 @@ function setPath(root: Record<string, unknown>, path: string, value: unknown): v
     const last = i === segments.length - 1;
     if (segment.endsWith('[*]')) {
       const name = segment.slice(0, -3);
-      const list = (Array.isArray(at[name]) ? at[name] : (at[name] = [{}])) as Record<string, unknown>[];
-      if (last) list.push(value as Record<string, unknown>);
-      else at = list[0];
+      const list = (Array.isArray(at[name]) ? at[name] : (at[name] = [{}])) as unknown[];
+      if (last) list.push(value);
+      else at = list[0] as Record<string, unknown>;
     } else if (last) {
       at[segment] = value;
     } else {
-      at = (typeof at[segment] === 'object' && at[segment] !== null ? at[segment] : (at[segment] = {})) as Record<string, unknown>;
+      const next = at[segment];
+      at = (typeof next === 'object' && next !== null ? next : (at[segment] = {})) as typeof at;
     }
   });
+}
+
+/** `count` cases: a uniformly random user each, with a request from `pool`. */
+function casesOf(
+  rng: Rng,
+  world: SyntheticWorld,
+  pool: readonly DecisionRequest[],
+  count: number,
+): SyntheticCase[] {
+  return Array.from({ length: count }, () => ({
+    user: Math.floor(rng() * world.users.length),
+    request: pick(rng, pool),
+  }));
 }
