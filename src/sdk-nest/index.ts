@@ -5,6 +5,7 @@
 export { FlowgateModule } from './flowgate.module';
 export { FlowgateGuardService } from './flowgate-guard.service';
 export { FlowgateInterceptor, secGpc } from './flowgate.interceptor';
+export { localSource, type LocalSourceOptions } from './local-source';
 export { VendorCall, type VendorCallOptions } from './vendor-call.decorator';
 export { flowgateContext, type FlowgateCallContext } from './flowgate.context';
 export {
