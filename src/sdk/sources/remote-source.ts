@@ -263,10 +263,14 @@ class RemotePolicySource implements RemoteSource {
       const arm = () => {
         this.lastActivity = Date.now();
         clearTimeout(watchdog);
-        watchdog = setTimeout(() => controller.abort(new Error(`change feed silent for ${this.idleTimeoutMs} ms`)), this.idleTimeoutMs);
+        watchdog = setTimeout(() => {
+          silent = true;
+          controller.abort(new Error(`change feed silent for ${this.idleTimeoutMs} ms`));
+        }, this.idleTimeoutMs);
         watchdog.unref();
       };
       let ready = false;
+      let silent = false;
       try {
         const resumeFrom = this.lastEventId;
         const headers: Record<string, string> = {
@@ -300,7 +304,8 @@ class RemotePolicySource implements RemoteSource {
       } finally {
         clearTimeout(watchdog);
       }
-      this.onDisconnect();
+      // A closed connection was good until now; a silent one only until its last byte.
+      this.onDisconnect(silent ? this.lastActivity : Date.now());
       if (this.closed) break;
       await this.sleep(ready ? this.minDelay : delay);
       if (!ready) delay = Math.min(delay * 2, this.maxDelay);
@@ -347,12 +352,11 @@ class RemotePolicySource implements RemoteSource {
     }
   }
 
-  private onDisconnect(): void {
+  private onDisconnect(confirmedAt: number): void {
     const was = this.connected;
     this.connected = false;
     if (this.current !== null && this.current.live) {
-      // Known current until the last byte the feed sent.
-      this.current = { ...this.current, live: false, confirmedAt: this.lastActivity };
+      this.current = { ...this.current, live: false, confirmedAt };
     }
     if (was) this.emit({ kind: 'disconnected' });
   }
