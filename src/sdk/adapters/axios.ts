@@ -16,7 +16,8 @@ export interface FlowgateAxiosContext {
 
 declare module 'axios' {
   interface AxiosRequestConfig {
-    flowgate?: FlowgateAxiosContext;
+    /** Partial on an instance's defaults (`axios.create({ flowgate: { subprocessor } })`); axios merges them. */
+    flowgate?: Partial<FlowgateAxiosContext>;
   }
 }
 
@@ -62,8 +63,8 @@ export function flowgateAxios(
     if (body.kind === 'json' || body.kind === 'form') at.body = payloads.push(body.payload) - 1;
 
     const result = await guard.gate({
-      userId: context.userId,
-      subprocessor: context.subprocessor,
+      userId: context.userId as string,
+      subprocessor: context.subprocessor as string,
       purpose: context.purpose,
       gpc: context.gpc,
       fields: context.fields,

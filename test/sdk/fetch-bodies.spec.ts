@@ -1,0 +1,126 @@
+import axios from 'axios';
+import { createGuard, flowgateAxios, isFlowgateError, staticSource, type ConsentDeniedError, type Guard } from '../../src/sdk';
+import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
+import { startVendorServer, type VendorServer } from './support/vendor-server';
+
+let vendor: VendorServer;
+let enforce: Guard;
+let redact: Guard;
+beforeAll(async () => {
+  vendor = await startVendorServer();
+  enforce = createGuard({ source: staticSource({ map: buildVendorMap(), consents: matrixConsents() }) });
+  redact = enforce.extend({ mode: 'redact' });
+});
+afterAll(() => vendor.close());
+beforeEach(() => vendor.reset());
+
+const toA = { userId: USERS['no choice'], subprocessor: 'vendor-a', purpose: 'email-delivery' };
+const toC = { userId: USERS['no choice'], subprocessor: 'vendor-c', purpose: 'support' };
+const pairs = (text: string) => [...new URLSearchParams(text)];
+const denial = async (p: Promise<unknown>) => {
+  const error = await p.then(() => null, (e: unknown) => e);
+  if (!isFlowgateError(error)) throw new Error(`expected a denial, got ${String(error)}`);
+  return (error as ConsentDeniedError).decision.blocked.map((b) => `${b.field}:${b.reason}`);
+};
+
+describe('guard.fetch reads query strings and bodies', () => {
+  it('denies a GET whose query string carries data the user did not opt in to', async () => {
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-c/track?email=ada%40example.com`, undefined, toC))).toEqual(['user.contact.email:not-opted-in']);
+    expect(vendor.count()).toBe(0);
+  });
+
+  it('redacts the query string, keeping the other parameters as sent', async () => {
+    await redact.fetch(`${vendor.url}/vendor-a/send?email=ada%40example.com&card=4242&customer[name]=Ada`, undefined, toA);
+    expect(pairs(vendor.received[0].query)).toEqual([
+      ['email', 'ada@example.com'],
+      ['customer[name]', 'Ada'],
+    ]);
+  });
+
+  it('redacts a URL-encoded body (string or URLSearchParams), bracket keys included', async () => {
+    const form = 'customer[email]=ada%40example.com&customer[card]=4242&name=Ada';
+    await redact.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }, toA);
+    await redact.fetch(`${vendor.url}/vendor-a`, { method: 'POST', body: new URLSearchParams(form) }, toA);
+    for (const r of vendor.received) {
+      expect(pairs(r.body)).toEqual([
+        ['customer[email]', 'ada@example.com'],
+        ['name', 'Ada'],
+      ]);
+    }
+  });
+
+  it('drops a stale Content-Length when it rewrites a JSON body', async () => {
+    const body = JSON.stringify({ email: 'ada@example.com', card: '4242' });
+    await redact.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body }, toA);
+    expect(vendor.lastJson()).toEqual({ email: 'ada@example.com' });
+  });
+
+  it('reads a Request object as input', async () => {
+    const request = new Request(`${vendor.url}/vendor-a`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@example.com', card: '4242' }) });
+    expect(await denial(enforce.fetch(request, undefined, toA))).toEqual(['user.payment.card:excluded']);
+    await redact.fetch(request, undefined, toA);
+    expect(vendor.lastJson()).toEqual({ email: 'ada@example.com' });
+  });
+
+  it('blocks a body it cannot read unless the call says what it carries', async () => {
+    const init = { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'ada@example.com' };
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, init, toA))).toEqual(['(body):undeclared']);
+    expect(vendor.count()).toBe(0);
+    await enforce.fetch(`${vendor.url}/vendor-a`, init, { ...toA, fields: ['user.contact.email'] });
+    expect(vendor.received[0].body).toBe('ada@example.com');
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, init, { ...toA, fields: ['user.payment.card'] }))).toEqual(['user.payment.card:excluded']);
+  });
+
+  it('reads the text parts of multipart form data and treats files as opaque', async () => {
+    const form = new FormData();
+    form.append('email', 'ada@example.com');
+    form.append('card', '4242');
+    await redact.fetch(`${vendor.url}/vendor-a`, { method: 'POST', body: form }, toA);
+    expect(vendor.received[0].body).toContain('name="email"');
+    expect(vendor.received[0].body).not.toContain('name="card"');
+    form.delete('card');
+    form.append('attachment', new Blob(['%PDF-1.7']), 'invoice.pdf');
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', body: form }, toA))).toEqual(['(body:attachment):undeclared']);
+  });
+});
+
+describe('flowgateAxios reads params, the URL query and the body', () => {
+  const client = axios.create();
+  const strict = axios.create();
+  beforeAll(() => {
+    client.interceptors.request.use(flowgateAxios(redact));
+    strict.interceptors.request.use(flowgateAxios(enforce));
+  });
+
+  it('redacts params, the URL query and a JSON body', async () => {
+    await client.post(`${vendor.url}/vendor-a/send?card=4242&name=Ada`, { email: 'ada@example.com', customer: { card: '4242' } }, { params: { email: 'ada@example.com', card: '4242' }, flowgate: toA });
+    const [r] = vendor.received;
+    expect(pairs(r.query).sort()).toEqual([
+      ['email', 'ada@example.com'],
+      ['name', 'Ada'],
+    ]);
+    expect(JSON.parse(r.body)).toEqual({ email: 'ada@example.com', customer: {} });
+  });
+
+  it('redacts a URL-encoded string body', async () => {
+    await client.post(`${vendor.url}/vendor-a`, 'email=ada%40example.com&card=4242', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, flowgate: toA });
+    expect(pairs(vendor.received[0].body)).toEqual([['email', 'ada@example.com']]);
+  });
+
+  it('denies requests without config.flowgate unless told to let them pass', async () => {
+    const error = await strict.get(`${vendor.url}/vendor-a`).catch((e: unknown) => e);
+    expect(isFlowgateError(error) && error.code).toBe('UNMARKED_CALL');
+    expect(vendor.count()).toBe(0);
+    const lenient = axios.create();
+    lenient.interceptors.request.use(flowgateAxios(enforce, { unmarked: 'pass' }));
+    await lenient.get(`${vendor.url}/health`);
+    expect(vendor.count()).toBe(1);
+  });
+
+  it('merges instance defaults with per-request flowgate settings', async () => {
+    const vendorA = axios.create({ baseURL: vendor.url, flowgate: { subprocessor: 'vendor-a', purpose: 'email-delivery' } });
+    vendorA.interceptors.request.use(flowgateAxios(enforce));
+    await vendorA.post('/vendor-a', { email: 'ada@example.com' }, { flowgate: { userId: USERS['no choice'] } });
+    expect(vendor.count()).toBe(1);
+  });
+});
