@@ -1,0 +1,68 @@
+/** Words for the map's vocabularies, so nothing is said by colour alone. */
+import type { ConsentMode, LegalBasis, Region, Sensitivity, TransferMechanism } from '../../src/data-map/data-map.vocabulary';
+import type { EdgeBlockReason } from '../../src/graph/graph.types';
+
+export const MODE_LABEL: Record<ConsentMode, string> = {
+  required: 'Required',
+  'opt-out': 'Opt-out',
+  'opt-in': 'Opt-in',
+};
+
+export const MODE_EXPLAINED: Record<ConsentMode, string> = {
+  required: 'always sent; needed to provide the service',
+  'opt-out': 'sent unless the user opts out',
+  'opt-in': 'sent only after the user opts in',
+};
+
+export const SENSITIVITY_LABEL: Record<Sensitivity, string> = {
+  special: 'Special category',
+  personal: 'Personal',
+  pseudonymous: 'Pseudonymous',
+  none: 'Not personal',
+};
+
+export const LEGAL_BASIS_LABEL: Record<LegalBasis, string> = {
+  contract: 'Contract',
+  'legitimate-interests': 'Legitimate interests',
+  consent: 'Consent',
+  'legal-obligation': 'Legal obligation',
+};
+
+export const REGION_LABEL: Record<Region, string> = {
+  eea: 'EU/EEA',
+  'third-country': 'Outside the EU/EEA',
+};
+
+export const TRANSFER_LABEL: Record<TransferMechanism, string> = {
+  none: 'None needed (processing stays in the EU/EEA)',
+  adequacy: 'Adequacy decision',
+  dpf: 'EU-US Data Privacy Framework',
+  scc: 'Standard contractual clauses',
+  bcr: 'Binding corporate rules',
+  unknown: 'Not stated',
+};
+
+export const REASON_LABEL: Record<EdgeBlockReason, string> = {
+  undeclared: 'not declared for this flow',
+  excluded: 'the vendor explicitly does not get this',
+  'opted-out': 'the user opted out',
+  'not-opted-in': 'opt-in flow: the user has not opted in',
+  'no-flow': 'no flow declared for this vendor and purpose',
+  'stale-consent': 'added after the user consented: needs consent again',
+  'policy-unavailable': 'no policy available',
+};
+
+export function locationsText(locations: readonly string[]): string {
+  return locations.length > 0 ? locations.join(', ') : 'not stated';
+}
+
+/** The same reasons, said to the user about their own choices. */
+export const YOUR_REASON_LABEL: Record<EdgeBlockReason, string> = {
+  undeclared: 'not part of this flow',
+  excluded: 'this vendor does not get it',
+  'opted-out': 'you switched it off',
+  'not-opted-in': 'it is off until you switch it on',
+  'no-flow': 'not declared',
+  'stale-consent': 'new since you agreed: needs your consent again',
+  'policy-unavailable': 'the rules are not available right now, so nothing is sent',
+};
