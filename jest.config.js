@@ -20,5 +20,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
     },
     { ...common, displayName: 'sdk', rootDir: '.', testMatch: ['<rootDir>/test/sdk/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'browser',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
+      // Builds client/dist once, only when a browser test runs (so a clean checkout works).
+      globalSetup: '<rootDir>/test/browser/global-setup.cjs',
+    },
   ],
 };

@@ -1,0 +1,16 @@
+/**
+ * Jest globalSetup of the `browser` project: builds the web client once (client/dist),
+ * so `npm test` works from a clean checkout. Runs only when a browser test is selected.
+ */
+const { execFileSync } = require('node:child_process');
+const { join } = require('node:path');
+
+module.exports = async function buildClient() {
+  const root = join(__dirname, '..', '..');
+  const started = Date.now();
+  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'client/vite.config.mts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  process.stdout.write(`\n[browser] client built in ${Date.now() - started} ms\n`);
+};

@@ -1,0 +1,36 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** How many times the graph in `selector` has been drawn (GraphView counts in data-renders). */
+export async function renders(page: Page, selector = '#cy'): Promise<number> {
+  const value = await page.locator(selector).getAttribute('data-renders');
+  return Number(value ?? 0);
+}
+
+/** Waits until the graph in `selector` has been drawn more than `after` times and is idle. */
+export async function waitForRender(page: Page, after: number, selector = '#cy'): Promise<void> {
+  await page.waitForFunction(
+    ({ selector, after }) => {
+      const el = document.querySelector<HTMLElement>(selector);
+      return !!el && Number(el.dataset.renders ?? 0) > after && !el.hasAttribute('aria-busy');
+    },
+    { selector, after },
+  );
+}
+
+/** Presses Tab until `target` has the focus (at most `limit` times); keyboard only. */
+export async function tabTo(page: Page, target: Locator, limit = 80): Promise<void> {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+  }
+  throw new Error(`${String(target)} not reached within ${limit} presses of Tab`);
+}
+
+/** The focused element's outline, to check that focus is visible. */
+export async function focusOutline(page: Page): Promise<{ style: string; width: number }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement;
+    const css = getComputedStyle(el);
+    return { style: css.outlineStyle, width: parseFloat(css.outlineWidth) };
+  });
+}

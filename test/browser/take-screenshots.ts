@@ -1,0 +1,72 @@
+/**
+ * `npm run screenshots`: the pictures in docs/img, taken in Debian chromium from the real
+ * app with the Caplena map (the same setup as the browser tests). Build the client first
+ * (`npm run build:client`).
+ */
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { ADMIN_TOKEN } from '../support/test-app';
+import { launchChromium } from './support/browser';
+import { waitForRender } from './support/pages';
+import { serveApp } from './support/served-app';
+
+const OUT = 'docs/img';
+
+async function main(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const app = await serveApp();
+  const browser = await launchChromium();
+  const shot = async (page: Page, name: string, fullPage = false) => {
+    await page.screenshot({ path: `${OUT}/${name}.png`, fullPage });
+    console.log(`${OUT}/${name}.png`);
+  };
+  try {
+    // A user with a few choices, so the per-user views have both colours.
+    await app
+      .http()
+      .put('/api/v1/users/ada@example.com/preferences')
+      .set('Authorization', app.admin)
+      .send({ changes: [{ flowKey: 'logrocket.session-replay', granted: false }, { flowKey: 'deepl.translation', granted: true }] })
+      .expect(200);
+
+    const admin = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await admin.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+    await admin.goto(`${app.url}/graph`);
+    await waitForRender(admin, 0);
+    await shot(admin, 'graph');
+
+    await admin.goto(`${app.url}/graph?field=user.contact.email&excluded=true`);
+    await waitForRender(admin, 0);
+    await admin.locator('details.flow-list summary').click();
+    await admin.getByRole('button', { name: 'Email address: details' }).first().click();
+    await admin.locator('.details h3').waitFor();
+    await admin.locator('.canvas-area').evaluate((el) => el.scrollTo(0, 0));
+    await shot(admin, 'graph-email');
+
+    await admin.goto(`${app.url}/graph?region=third-country&user=ada%40example.com`);
+    await waitForRender(admin, 0);
+    await shot(admin, 'graph-user');
+
+    const user = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await user.goto(`${app.url}/settings`);
+    await user.getByLabel('User id').fill('ada@example.com');
+    await user.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await waitForRender(user, 0, '.my-cy');
+    await user.getByRole('switch', { name: 'Userpilot for Tutorials and feature highlights' }).click();
+    await user.locator('.toast').waitFor();
+    await user.evaluate(() => window.scrollTo(0, 0));
+    await shot(user, 'settings');
+    await user.locator('#my-data-flows').scrollIntoViewIfNeeded();
+    await waitForRender(user, 1, '.my-cy');
+    await user.locator('#my-data-flows').evaluate((el) => el.scrollIntoView());
+    await shot(user, 'settings-flows');
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
