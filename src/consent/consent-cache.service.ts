@@ -23,6 +23,12 @@ export interface UserConsentState {
   readonly choices: ReadonlyMap<string, StoredChoice>;
 }
 
+interface Waiting {
+  promise: Promise<Entry>;
+  resolve(entry: Entry): void;
+  reject(error: unknown): void;
+}
+
 interface Entry {
   state: UserConsentState;
   compiled: Consents | null;
@@ -36,12 +42,16 @@ const CHUNK = 400;
  * Each user's consent state, and their consents compiled for the engine, kept in memory.
  * Consent writes invalidate a user after commit; compiled consents follow the policy they
  * were compiled against and are recompiled (without a query) for a new one. Misses are
- * read behind queued writes, so a half-written change is never cached.
+ * read behind queued writes, so a half-written change is never cached, and concurrent
+ * misses are read together.
  */
 @Injectable()
 export class ConsentsCache {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Misses not yet being read. */
+  private readonly waiting = new Map<string, Waiting>();
+  private reading: Promise<void> | null = null;
   /** Invalidations seen while loads were running: such a load must not fill the cache. */
   private readonly invalidatedDuringLoad = new Set<string>();
 
@@ -56,14 +66,11 @@ export class ConsentsCache {
     return compiledFor(await this.entry(userId), policy);
   }
 
-  /** Several users at once: one query for all the misses. */
+  /** Several users at once (their misses are read together). */
   async consentsForMany(userIds: readonly string[], policy: Policy): Promise<Map<string, Consents>> {
     const unique = [...new Set(userIds)];
-    const missing = unique.filter((id) => !this.entries.has(id) && !this.loading.has(id));
-    if (missing.length > 0) await this.load(missing);
-    const result = new Map<string, Consents>();
-    for (const id of unique) result.set(id, compiledFor(await this.entry(id), policy));
-    return result;
+    const entries = await Promise.all(unique.map((id) => this.entry(id)));
+    return new Map(unique.map((id, i) => [id, compiledFor(entries[i], policy)]));
   }
 
   /** Forget a user (call after committing a change of their consents). */
@@ -82,37 +89,45 @@ export class ConsentsCache {
     if (cached !== undefined) return cached;
     const pending = this.loading.get(userId);
     if (pending !== undefined) return pending;
-    return this.load([userId]).then((entries) => entries.get(userId)!);
+    let resolve!: Waiting['resolve'];
+    let reject!: Waiting['reject'];
+    const promise = new Promise<Entry>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.loading.set(userId, promise);
+    this.waiting.set(userId, { promise, resolve, reject });
+    this.reading ??= this.readWaiting().finally(() => {
+      this.reading = null;
+    });
+    return promise;
   }
 
-  private load(userIds: readonly string[]): Promise<Map<string, Entry>> {
-    // The per-user promises this load registers; a later load for a user replaces them.
-    const perUser = new Map<string, Promise<Entry>>();
-    const all = this.writeQueue
-      .transaction((m) => readStates(m, userIds))
-      .then((states) => {
-        const entries = new Map<string, Entry>();
-        for (const userId of userIds) {
+  /**
+   * Reads every waiting user in one queued transaction; users who miss meanwhile wait for
+   * the next one. Many concurrent misses cost one read, not one each.
+   */
+  private async readWaiting(): Promise<void> {
+    await Promise.resolve(); // misses of the same tick join this read
+    while (this.waiting.size > 0) {
+      const batch = [...this.waiting];
+      this.waiting.clear();
+      try {
+        const states = await this.writeQueue.transaction((m) => readStates(m, batch.map(([id]) => id)));
+        for (const [userId, w] of batch) {
           const entry: Entry = { state: states.get(userId)!, compiled: null };
-          entries.set(userId, entry);
-          if (this.loading.get(userId) === perUser.get(userId) && !this.invalidatedDuringLoad.has(userId)) {
+          if (this.loading.get(userId) === w.promise && !this.invalidatedDuringLoad.has(userId)) {
             this.remember(userId, entry);
           }
+          w.resolve(entry);
         }
-        return entries;
-      })
-      .finally(() => {
-        for (const userId of userIds) {
-          if (this.loading.get(userId) === perUser.get(userId)) this.loading.delete(userId);
-        }
+      } catch (error) {
+        for (const [, w] of batch) w.reject(error);
+      } finally {
+        for (const [userId, w] of batch) if (this.loading.get(userId) === w.promise) this.loading.delete(userId);
         if (this.loading.size === 0) this.invalidatedDuringLoad.clear();
-      });
-    for (const userId of userIds) {
-      const one = all.then((entries) => entries.get(userId)!);
-      perUser.set(userId, one);
-      this.loading.set(userId, one);
+      }
     }
-    return all;
   }
 
   private remember(userId: string, entry: Entry): void {
