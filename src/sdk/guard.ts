@@ -1,4 +1,11 @@
-import { decide, unavailableDecision, type BlockedField, type Decision, type DecisionRequest } from '../decisions/engine';
+import {
+  decide,
+  unavailableDecision,
+  type BlockedField,
+  type Consents,
+  type Decision,
+  type DecisionRequest,
+} from '../decisions/engine';
 import { guardedFetch } from './adapters/fetch';
 import { mergeDecisions, purposeOf, withBlocked } from './decisions';
 import { findDrift } from './drift';
@@ -84,22 +91,35 @@ class FlowgateGuard implements Guard {
     return consents === undefined ? undefined : decide(state.policy, consents, request);
   }
 
-  async check(request: CheckRequest): Promise<Decision> {
-    const cached = this.checkCached(request);
-    if (cached !== undefined) return cached;
-    const state = this.usableState()!;
-    let consents;
+  check(request: CheckRequest): Promise<Decision> {
     try {
-      consents = await this.options.source.loadConsents(request.userId, state.policy);
-    } catch {
-      return unavailableDecision(request, state.policy.version);
+      const cached = this.checkCached(request);
+      if (cached !== undefined) return Promise.resolve(cached);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const now = this.usableState();
-    return now === null ? this.unavailable(request) : decide(now.policy, consents, request);
+    return this.load(request.userId).then(({ state, consents }) =>
+      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, request),
+    );
   }
 
-  async gate(call: GuardedCall): Promise<GateResult> {
-    const { decision, parts } = await this.decideCall(call);
+  /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
+  gate(call: GuardedCall): Promise<GateResult> {
+    try {
+      assertRequest(call);
+      const state = this.usableState();
+      const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
+      if (consents !== undefined) return Promise.resolve(this.act(call, state, consents));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.load(call.userId).then(({ state, consents }) => this.act(call, state, consents));
+  }
+
+  /** Steps 2 and 3: apply the mode to the decision, and report. Throws `ConsentDeniedError`. */
+  private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null): GateResult {
+    const parts = this.decideParts(call, call.payloads, state, consents);
+    const decision = this.mergeParts(call, parts);
     if (decision.allow) return { decision, payloads: call.payloads, redacted: false };
 
     const { mode, failClosed } = this.options;
@@ -112,7 +132,7 @@ class FlowgateGuard implements Guard {
     }
     if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
       const payloads = call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked));
-      if (await this.redactionHolds(call, payloads)) {
+      if (this.redactionHolds(call, payloads, state, consents)) {
         this.reportBlocked('blocked', call.subprocessor, purpose, decision);
         return { decision, payloads, redacted: true };
       }
@@ -182,29 +202,62 @@ class FlowgateGuard implements Guard {
     return unavailableDecision(request, this.options.source.state()?.policy.version);
   }
 
-  /** One engine decision per part (the first part also carries `fields`), merged. */
-  private async decideCall(call: GuardedCall): Promise<{ decision: Decision; parts: Decision[] }> {
-    assertRequest(call);
-    const base = { userId: call.userId, subprocessor: call.subprocessor, purpose: call.purpose, gpc: call.gpc };
-    const parts: Decision[] = [];
-    if (call.payloads.length === 0) {
-      parts.push(await this.check({ ...base, fields: call.fields }));
-    } else {
-      for (let i = 0; i < call.payloads.length; i++) {
-        parts.push(await this.check({ ...base, fields: i === 0 ? call.fields : undefined, payload: call.payloads[i] }));
-      }
+  /** Step 1 on a cache miss: load the user's consents; null when they cannot be had (fail closed). */
+  private async load(userId: string): Promise<{ state: PolicyState | null; consents: Consents | null }> {
+    const before = this.usableState();
+    if (before === null) return { state: null, consents: null };
+    try {
+      const consents = await this.options.source.loadConsents(userId, before.policy);
+      return { state: this.usableState(), consents };
+    } catch {
+      return { state: before, consents: null };
     }
-    const opaque = call.fields === undefined || call.fields.length === 0 ? (call.opaque ?? []) : [];
-    const reason = parts[0].reason === 'policy-unavailable' || parts[0].reason === 'no-flow' ? parts[0].reason : 'undeclared';
+  }
+
+  /** Step 1: one engine decision per part of the call (the first part also carries `fields`). */
+  private decideParts(
+    call: GuardedCall,
+    payloads: readonly unknown[],
+    state: PolicyState | null,
+    consents: Consents | null,
+  ): Decision[] {
+    const requests: DecisionRequest[] =
+      payloads.length === 0
+        ? [{ subprocessor: call.subprocessor, purpose: call.purpose, gpc: call.gpc, fields: call.fields }]
+        : payloads.map((payload, i) => ({
+            subprocessor: call.subprocessor,
+            purpose: call.purpose,
+            gpc: call.gpc,
+            fields: i === 0 ? call.fields : undefined,
+            payload,
+          }));
+    if (state === null || consents === null) {
+      const version = this.options.source.state()?.policy.version;
+      return requests.map((r) => unavailableDecision(r, version));
+    }
+    return requests.map((r) => decide(state.policy, consents, r));
+  }
+
+  /** The parts as one decision; a body the guard cannot read is blocked unless `fields` says what it holds. */
+  private mergeParts(call: GuardedCall, parts: readonly Decision[]): Decision {
+    const merged = mergeDecisions(parts);
+    const opaque = call.opaque;
+    if (opaque === undefined || opaque.length === 0 || (call.fields !== undefined && call.fields.length > 0)) return merged;
+    const flowReason = parts[0].reason;
+    const reason = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : 'undeclared';
     const extra: BlockedField[] = opaque.map((name) => ({ field: `(${name})`, reason }));
-    return { decision: withBlocked(mergeDecisions(parts), extra), parts };
+    return withBlocked(merged, extra);
   }
 
   /** A redacted call goes only if the engine allows what is left (fails closed on any slip). */
-  private async redactionHolds(call: GuardedCall, payloads: readonly unknown[]): Promise<boolean> {
-    if (call.opaque !== undefined && call.opaque.length > 0 && (call.fields ?? []).length === 0) return false;
+  private redactionHolds(
+    call: GuardedCall,
+    payloads: readonly unknown[],
+    state: PolicyState | null,
+    consents: Consents | null,
+  ): boolean {
     if (payloads.some((p, i) => p === undefined && call.payloads[i] !== undefined)) return false;
-    const { decision } = await this.decideCall({ ...call, payloads });
+    const decision = this.mergeParts(call, this.decideParts(call, payloads, state, consents));
     return decision.allow && decision.allowedFields.length > 0;
   }
 
@@ -258,8 +311,11 @@ function assertTarget(target: VendorTarget): void {
 function assertRequest(request: CheckRequest | GuardedCall): void {
   assertTarget(request);
   requireUser(request.userId);
-  if (request.fields !== undefined && (!Array.isArray(request.fields) || request.fields.some((f) => typeof f !== 'string'))) {
-    throw invalid(['fields: must be an array of field keys']);
+  const fields = request.fields;
+  if (fields !== undefined) {
+    let ok = Array.isArray(fields);
+    for (let i = 0; ok && i < fields.length; i++) ok = typeof fields[i] === 'string';
+    if (!ok) throw invalid(['fields: must be an array of field keys']);
   }
 }
 

@@ -23,12 +23,13 @@ export async function guardedFetch(
     throw new FlowgateError('INVALID_OPTIONS', 'guard.fetch needs { userId, subprocessor, purpose? } as its third argument');
   }
   const request = input instanceof Request ? input : null;
-  const url = new URL(request !== null ? request.url : input instanceof URL ? input.href : String(input));
-  const headers = new Headers(init?.headers ?? request?.headers);
+  const href = request !== null ? request.url : input instanceof URL ? input.href : String(input);
+  // Parsing is only needed for a query string (the common JSON POST has none).
+  const url = href.includes('?') ? new URL(href) : null;
   const rawBody = init?.body !== undefined ? init.body : request?.body ? await request.clone().arrayBuffer() : null;
-  const body = await readBody(rawBody, headers.get('content-type'));
+  const body = rawBody === null || rawBody === undefined ? null : readBody(rawBody, contentTypeOf(init?.headers ?? request?.headers));
 
-  const queryPairs: Pair[] = url.search === '' ? [] : [...url.searchParams];
+  const queryPairs: Pair[] = url === null || url.search === '' ? [] : [...url.searchParams];
   const payloads: unknown[] = [];
   if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
   const bodyIndex = payloads.length;
@@ -50,9 +51,9 @@ export async function guardedFetch(
   if (!result.redacted) return fetch(input, init);
 
   const { blocked } = result.decision;
-  const target = new URL(url);
+  const target = new URL(href);
   if (queryPairs.length > 0) target.search = toSearchParams(redactPairs(queryPairs, blocked)).toString();
-  const nextHeaders = new Headers(headers);
+  const nextHeaders = new Headers(init?.headers ?? request?.headers);
   nextHeaders.delete('content-length');
   let nextBody: BodyInit | null | undefined = rawBody;
   if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[bodyIndex]);
@@ -71,8 +72,22 @@ export async function guardedFetch(
   return fetch(target, { ...base, ...init, method, headers: nextHeaders, body: nextBody });
 }
 
-async function readBody(raw: BodyInit | null | undefined, contentType: string | null): Promise<BodyPart | null> {
-  if (raw === null || raw === undefined) return null;
+/** The content type from whatever form the headers were given in, without building `Headers` when avoidable. */
+function contentTypeOf(headers: HeadersInit | undefined): string | null {
+  if (headers === undefined) return null;
+  if (headers instanceof Headers) return headers.get('content-type');
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers) if (name.toLowerCase() === 'content-type') return value;
+    return null;
+  }
+  const record = headers as Record<string, string>;
+  const direct = record['content-type'] ?? record['Content-Type'];
+  if (direct !== undefined) return direct;
+  for (const name of Object.keys(record)) if (name.toLowerCase() === 'content-type') return record[name];
+  return null;
+}
+
+function readBody(raw: BodyInit, contentType: string | null): BodyPart {
   if (raw instanceof URLSearchParams) return { kind: 'form', pairs: [...raw], source: 'params' };
   if (raw instanceof FormData) {
     const pairs: Pair[] = [];
