@@ -63,17 +63,18 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   const flow = findFlow(policy, request);
   if (flow === null) return denyAll(request, policy.paths, 'no-flow', null, policy.version);
 
-  const choice = choiceFor(policy, consents, flow);
   let flowReason: ReasonCode | null = null;
   // Fields added after the grant being relied on (opt-in only) are stale.
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
+    const choice = choiceFor(policy, consents, flow);
     const gpc = consents.gpc || request.gpc === true;
     if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
   } else if (flow.mode === 'opt-in') {
+    const choice = choiceFor(policy, consents, flow);
     if (choice > 0) grantedAt = choice - 1;
     else flowReason = choice < 0 ? 'opted-out' : 'not-opted-in';
-  } // 'required': always allowed; a stored denial cannot hold.
+  } // 'required': always allowed, whatever is stored (a denial cannot be set).
 
   const { fields, payload } = request;
   const { fieldIds } = policy;

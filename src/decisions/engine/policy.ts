@@ -167,7 +167,9 @@ function compileFlow(
   if (!purposes.has(flow.purpose)) {
     throw new PolicyMapError(`${at}.purpose`, `unknown purpose "${flow.purpose}"`);
   }
-  if (!CONSENT_MODES.includes(flow.mode)) {
+  // The vocabulary's own string, so that comparing modes is comparing references.
+  const mode = CONSENT_MODES.find((m) => m === flow.mode);
+  if (mode === undefined) {
     throw new PolicyMapError(`${at}.mode`, `must be one of ${CONSENT_MODES.join(', ')}`);
   }
   const rulesAt = id * fieldIds.size;
@@ -187,7 +189,7 @@ function compileFlow(
     setRule(key, since, `${at}.fields[${i}]`);
   });
   flow.excludedFields.forEach((key, i) => setRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
-  return Object.freeze({ id, key: flow.key, mode: flow.mode, version: flow.version, rulesAt });
+  return Object.freeze({ id, key: flow.key, mode, version: flow.version, rulesAt });
 }
 
 interface MutablePathNode {
