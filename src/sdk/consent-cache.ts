@@ -29,7 +29,7 @@ interface HotEntry {
 /**
  * A bounded LRU of users' consents, kept compact so a million users fit in a few tens of
  * megabytes. Records live in one byte arena (`[id length u16][id utf-8][count·2+gpc u16]
- * [flow id u16, choice i32]*`, flow keys interned), users are found through an
+ * [flow id u16, choice as zigzag varint]*`, flow keys interned), users are found through an
  * open-addressing table of slot numbers, and recency is a doubly linked list in typed
  * arrays. A small "hot" tier keeps the engine's compiled `Consents` for the users seen
  * most recently, so a warm check does not recompile.
@@ -288,8 +288,8 @@ export class ConsentCache {
   }
 
   private writeRecord(id: string | Uint8Array, record: ConsentRecord): number {
-    const length = 2 + id.length + 2 + 6 * record.choices.length;
-    this.reserve(length);
+    // Upper bound: 2 + id + 2 + per choice (2 + up to 5 varint bytes).
+    this.reserve(2 + id.length + 2 + 7 * record.choices.length);
     const a = this.arena;
     const at = this.arenaEnd;
     a[at] = id.length & 0xff;
@@ -302,13 +302,16 @@ export class ConsentCache {
     a[o++] = header >>> 8;
     for (const [flowKey, choice] of record.choices) {
       const fid = this.internFlow(flowKey);
-      const encoded = encodeChoice(choice);
       a[o++] = fid & 0xff;
       a[o++] = fid >>> 8;
-      a[o++] = encoded & 0xff;
-      a[o++] = (encoded >>> 8) & 0xff;
-      a[o++] = (encoded >>> 16) & 0xff;
-      a[o++] = (encoded >>> 24) & 0xff;
+      // Zigzag, then LEB128: a choice at a small version takes one byte.
+      const encoded = encodeChoice(choice);
+      let z = encoded >= 0 ? encoded * 2 : -encoded * 2 - 1;
+      while (z >= 0x80) {
+        a[o++] = (z & 0x7f) | 0x80;
+        z = Math.floor(z / 128);
+      }
+      a[o++] = z;
     }
     this.arenaEnd = o;
     return at;
@@ -323,8 +326,16 @@ export class ConsentCache {
     const choices: (readonly [string, ConsentChoice])[] = [];
     for (let k = header >>> 1; k > 0; k--) {
       const fid = a[o] | (a[o + 1] << 8);
-      const encoded = a[o + 2] | (a[o + 3] << 8) | (a[o + 4] << 16) | (a[o + 5] << 24);
-      o += 6;
+      o += 2;
+      let z = 0;
+      let scale = 1;
+      let byte: number;
+      do {
+        byte = a[o++];
+        z += (byte & 0x7f) * scale;
+        scale *= 128;
+      } while (byte >= 0x80);
+      const encoded = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
       choices.push([this.flowKeys[fid], decodeChoice(encoded)]);
     }
     return { choices, gpc: (header & 1) === 1 };
@@ -338,9 +349,14 @@ export class ConsentCache {
 
   private recordLength(at: number): number {
     const a = this.arena;
-    const idLength = a[at] | (a[at + 1] << 8);
-    const o = at + 2 + idLength;
-    return 2 + idLength + 2 + 6 * ((a[o] | (a[o + 1] << 8)) >>> 1);
+    let o = at + 2 + (a[at] | (a[at + 1] << 8));
+    const header = a[o] | (a[o + 1] << 8);
+    o += 2;
+    for (let k = header >>> 1; k > 0; k--) {
+      o += 2;
+      while (a[o++] >= 0x80);
+    }
+    return o - at;
   }
 
   /** Makes room for `length` more bytes: compacts when half the arena is garbage, else grows. */
@@ -348,7 +364,7 @@ export class ConsentCache {
     if (this.arenaEnd + length <= this.arena.length) return;
     const live = this.arenaEnd - this.garbage;
     const needed = live + length;
-    const size = needed * 2 <= this.arena.length ? this.arena.length : Math.max(needed * 1.5, 64) | 0;
+    const size = needed * 2 <= this.arena.length ? this.arena.length : Math.max(needed * 1.25, 64) | 0;
     const next = new Uint8Array(size);
     let end = 0;
     for (let s = this.head; s !== NONE; s = this.next[s]) {
