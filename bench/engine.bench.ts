@@ -524,7 +524,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const keysRate = measureOurs(policy, consents, keyCases, options.quick ? 2e5 : 2e6, runs);
   const payloadRate = measureOurs(policy, consents, payloadCases, options.quick ? 5e3 : 5e4, runs);
   const rows: Row[] = [
-    row('flowgate decide(): field keys', keysRate, '1', '≥ 4,000,000/s', '—'),
+    row('flowgate decide(): field keys', keysRate, '1×', '≥ 4,000,000/s', '—'),
     row('flowgate decide(): 20-key JSON payload', payloadRate, '', 'report', '—'),
   ];
 
@@ -544,7 +544,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       row(
         `${name}: ${engine.rules}`,
         rate,
-        (keysRate.cpu / rate.cpu).toFixed(0),
+        `${fmt(keysRate.cpu / rate.cpu)}×`,
         target > 0 ? `ours ≥ ${target}×` : 'report',
         `${wrong} / ${fmt(sample.length)}`,
       ),
@@ -614,9 +614,9 @@ function markdownReport(rows: readonly Row[], setup: Setup): string {
 
 ${table}
 
-**Data.** ${describeWorld(setup)}. \`compilePolicy\` took ${setup.compileMs.toFixed(1)} ms;
-\`compileConsents\` for the ${fmt(setup.compiledConsents)} users with choices or GPC
-${setup.consentsMs.toFixed(0)} ms in all.
+**Data.** ${describeWorld(setup)}.
+\`compilePolicy\` took ${setup.compileMs.toFixed(1)} ms; \`compileConsents\` for the
+${fmt(setup.compiledConsents)} users with choices or GPC, ${setup.consentsMs.toFixed(0)} ms in all.
 
 **Requests.** A random user with one of 1,024 request shapes: 0–8 distinct fields (~90% sent by
 the flow), 90% to a flow by vendor and purpose, 5% by vendor alone, 5% to no flow. Every engine's
@@ -645,8 +645,9 @@ flow reason and every field's verdict and reason must equal ours.
   prepared query per decision does everything, flow lookup included (async \`sqlite3\`, the driver
   the server uses).
 
-**Machine.** ${machineNote()}. This is a shared 2-core VM: other work on it moves these numbers
-by tens of percent between runs; compare rows within one run.
+**Machine.** ${machineNote()}.
+This is a shared 2-core VM: other work on it moves these numbers by tens of percent between runs
+(the load average says how busy it was); compare rows within one run.
 
 **Reproduce.** \`npm run bench\` prints the tables; \`npm run bench -- --write-docs\` also rewrites
 this section; \`npm run bench -- --quick\` is a fast smoke run.

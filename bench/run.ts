@@ -55,13 +55,20 @@ async function main(argv: readonly string[]): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
+let machine: string | undefined;
+
+/** CPU, memory, Node and the load average, as first seen in this run (at its start). */
 export function machineNote(): string {
+  if (machine !== undefined) return machine;
   const cpu = cpus();
-  const load = loadavg().map((l) => l.toFixed(2)).join(', ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
   const memory = `${Math.round(totalmem() / 2 ** 30)} GiB`;
   const node = `Node ${process.version} (${process.platform}/${process.arch})`;
   const model = cpu[0]?.model ?? 'unknown CPU';
-  return `${cpu.length} × ${model}, ${memory}, ${node}; load average at start ${load}`;
+  machine = `${cpu.length} × ${model}, ${memory}, ${node}; load average at start ${load}`;
+  return machine;
 }
 
 const DOCS = join(__dirname, '..', 'docs', 'benchmarks.md');
