@@ -1,4 +1,4 @@
-import { FlowgateError } from '../sdk';
+import { FlowgateError, type GuardedCall } from '../sdk';
 import { flowgateContext } from './flowgate.context';
 
 export interface VendorCallOptions {
@@ -31,14 +31,16 @@ export function VendorCall(options: VendorCallOptions): MethodDecorator {
           `@VendorCall ${where}: no Flowgate context (call it while handling a request, or inside FlowgateGuardService.runAs)`,
         );
       }
-      const result = await context.guard.gate({
+      const call: GuardedCall = {
         userId: context.userId as string,
         gpc: context.gpc,
         subprocessor: options.subprocessor,
         purpose: options.purpose,
         fields: options.fields,
         payloads: payloadArg === null ? [] : [args[payloadArg]],
-      });
+      };
+      // Decided synchronously while the user is cached: nothing else runs before the call goes out.
+      const result = context.guard.gateCached(call) ?? (await context.guard.gate(call));
       if (!result.redacted || payloadArg === null) return await method.apply(this, args);
       const copy = [...args];
       copy[payloadArg] = result.payloads[0];

@@ -103,6 +103,13 @@ class FlowgateGuard implements Guard {
     );
   }
 
+  gateCached(call: GuardedCall): GateResult | undefined {
+    assertRequest(call);
+    const state = this.usableState();
+    const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
+    return consents === undefined ? undefined : this.act(call, state, consents);
+  }
+
   /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
   gate(call: GuardedCall): Promise<GateResult> {
     try {
@@ -158,14 +165,16 @@ class FlowgateGuard implements Guard {
       const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
       const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
       const payloads = payloadArg === null ? [] : [args[payloadArg]];
-      const result = await guard.gate({
+      const call: GuardedCall = {
         userId: requireUser(userId),
         subprocessor: target.subprocessor,
         purpose: target.purpose,
         gpc,
         fields: options.fields,
         payloads,
-      });
+      };
+      // Decided synchronously while the user is cached: nothing else runs before the call goes out.
+      const result = guard.gateCached(call) ?? (await guard.gate(call));
       if (!result.redacted || payloadArg === null) return await fn.apply(this, args);
       const copy = [...args] as A;
       copy[payloadArg] = result.payloads[0];

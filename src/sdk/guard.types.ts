@@ -103,6 +103,8 @@ export interface Guard {
   checkCached(request: CheckRequest): Decision | undefined;
   /** Decides a call, reports it, applies the mode: throws `ConsentDeniedError`, or returns what to send. */
   gate(call: GuardedCall): Promise<GateResult>;
+  /** Like `gate`, synchronously, when the user's consents are cached; otherwise undefined (use `gate`). */
+  gateCached(call: GuardedCall): GateResult | undefined;
   /** `fn`, deciding before every call. */
   wrap<A extends unknown[], R>(
     target: VendorTarget,

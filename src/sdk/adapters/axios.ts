@@ -1,6 +1,6 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { FlowgateError } from '../errors';
-import type { Guard } from '../guard.types';
+import type { Guard, GuardedCall } from '../guard.types';
 import { bodyKindOf, pairsToPayload, redactPairs, toSearchParams, type Pair } from './body';
 
 /** What a guarded axios request says about itself (`config.flowgate`). */
@@ -62,7 +62,7 @@ export function flowgateAxios(
     if (queryPairs.length > 0) at.query = payloads.push(pairsToPayload(queryPairs)) - 1;
     if (body.kind === 'json' || body.kind === 'form') at.body = payloads.push(body.payload) - 1;
 
-    const result = await guard.gate({
+    const call: GuardedCall = {
       userId: context.userId as string,
       subprocessor: context.subprocessor as string,
       purpose: context.purpose,
@@ -70,7 +70,11 @@ export function flowgateAxios(
       fields: context.fields,
       payloads,
       opaque: body.kind === 'opaque' ? ['body'] : [],
-    });
+    };
+
+    // Decided synchronously while the user is cached: nothing else runs before the call goes out.
+
+    const result = guard.gateCached(call) ?? (await guard.gate(call));
     if (!result.redacted) return config;
 
     const { blocked } = result.decision;

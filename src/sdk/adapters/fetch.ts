@@ -1,5 +1,5 @@
 import { FlowgateError } from '../errors';
-import type { FetchGuardOptions, Guard } from '../guard.types';
+import type { FetchGuardOptions, Guard, GuardedCall } from '../guard.types';
 import { bodyKindOf, pairsToPayload, redactPairs, toSearchParams, type Pair } from './body';
 
 type BodyPart =
@@ -39,7 +39,7 @@ export async function guardedFetch(
   if (body?.kind === 'opaque') opaque.push('body');
   if (body?.kind === 'form-data' && body.files.length > 0) opaque.push(...body.files.map(([name]) => `body:${name}`));
 
-  const result = await guard.gate({
+  const call: GuardedCall = {
     userId: options.userId,
     subprocessor: options.subprocessor,
     purpose: options.purpose,
@@ -47,7 +47,11 @@ export async function guardedFetch(
     fields: options.fields,
     payloads,
     opaque,
-  });
+  };
+
+  // Decided synchronously while the user is cached: nothing else runs before the call goes out.
+
+  const result = guard.gateCached(call) ?? (await guard.gate(call));
   if (!result.redacted) return fetch(input, init);
 
   const { blocked } = result.decision;
