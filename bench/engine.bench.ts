@@ -433,12 +433,13 @@ function measureOurs(
 ): Rate {
   const consentsOf = cases.map((c) => consents[c.user]);
   const requests = cases.map((c) => c.request);
-  const n = cases.length;
+  const mask = cases.length - 1; // cheaper than i % length in the loop
+  if ((cases.length & mask) !== 0) throw new RangeError('cases: a power of two, please');
   const once = (count: number): Rate => {
     let allowed = 0;
     const stop = startClock();
     for (let i = 0; i < count; i++) {
-      const k = i % n;
+      const k = i & mask;
       if (decide(policy, consentsOf[k], requests[k]).allow) allowed++;
     }
     const rate = stop(count);
