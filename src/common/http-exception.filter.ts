@@ -42,6 +42,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.CONFLICT;
     case 'IDEMPOTENCY_KEY_REUSED':
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'SHUTTING_DOWN':
+      return HttpStatus.SERVICE_UNAVAILABLE;
     default: {
       const unhandled: never = code;
       throw new Error(`No HTTP status for error code ${String(unhandled)}`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
@@ -67,10 +67,11 @@ const ROWS_PER_STATEMENT = 400;
  * settles only after its transaction has committed.
  */
 @Injectable()
-export class ConsentWriter {
+export class ConsentWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger('ConsentWriter');
   private waiting: Pending[] = [];
   private draining: Promise<void> | null = null;
+  private closing = false;
   /** Notice texts known to be stored (only ever grows after a commit). */
   private readonly storedNotices = new Set<string>();
 
@@ -79,7 +80,19 @@ export class ConsentWriter {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * On shutdown (before the HTTP server and the database close): refuse new writes with 503
+   * and let the queued ones commit and be answered.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    while (this.draining !== null) await this.draining;
+  }
+
   write(request: WriteRequest): Promise<WriteOutcome> {
+    if (this.closing) {
+      return Promise.reject(new ConsentError('SHUTTING_DOWN', 'The server is shutting down: try again shortly'));
+    }
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
       this.draining ??= this.drain().finally(() => {

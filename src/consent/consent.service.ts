@@ -3,10 +3,11 @@ import { Subject, type Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { notFound } from '../data-map/data-map.errors';
-import { DataMapService } from '../data-map/data-map.service';
-import { flowKeyOf } from '../data-map/data-map.vocabulary';
+import type { StoredMap } from '../data-map/data-map.store';
+import { flowKeyOf, type ConsentMode, type LegalBasis } from '../data-map/data-map.vocabulary';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../decisions/change-log.service';
+import { PolicyService } from '../decisions/policy.service';
 import { ConsentsCache } from './consent-cache.service';
 import { ConsentWriter, type PreparedChange, type StoredResponse } from './consent-writer';
 import { verifyChain, type ChainCheck, type StoredChainedEvent } from './consent-chain';
@@ -97,7 +98,7 @@ export class ConsentService {
 
   constructor(
     private readonly writeQueue: WriteQueue,
-    private readonly dataMap: DataMapService,
+    private readonly policies: PolicyService,
     private readonly changeLog: ChangeLogService,
     private readonly cache: ConsentsCache,
     private readonly writer: ConsentWriter,
@@ -238,37 +239,63 @@ export class ConsentService {
       }
     });
     if (duplicates.length > 0) throw new ValidationFailedError(duplicates);
-    const map = await this.dataMap.current();
-    const flows = new Map(map.manifest.flows.map((f) => [flowKeyOf(f.subprocessor, f.purpose), f]));
+    const flows = choosableFlows((await this.policies.current()).stored);
     return changes.map((c) => {
       const flow = flows.get(c.flowKey);
-      const stored = map.flows.get(c.flowKey);
-      if (!flow || !stored) throw notFound('flow', c.flowKey);
+      if (!flow) throw notFound('flow', c.flowKey);
       if (flow.mode === 'required') {
-        const vendor = map.manifest.subprocessors.find((s) => s.key === flow.subprocessor)?.name ?? flow.subprocessor;
         throw new ConsentError(
           'FLOW_IS_REQUIRED',
-          `"${c.flowKey}" is required: ${vendor} receives this data to provide the service ` +
+          `"${c.flowKey}" is required: ${flow.vendor} receives this data to provide the service ` +
             `(legal basis: ${flow.legalBasis}), so it cannot be turned ${c.granted ? 'on or off' : 'off'}.`,
           { flowKey: c.flowKey, mode: flow.mode, legalBasis: flow.legalBasis },
         );
       }
-      if (c.flowVersion !== undefined && c.flowVersion !== stored.version) {
+      if (c.flowVersion !== undefined && c.flowVersion !== flow.version) {
         throw new ConsentError(
           'FLOW_VERSION_CHANGED',
-          `"${c.flowKey}" changed since it was shown (version ${c.flowVersion}, now ${stored.version}): show the new version and ask again`,
-          { flowKey: c.flowKey, shown: c.flowVersion, current: stored.version },
+          `"${c.flowKey}" changed since it was shown (version ${c.flowVersion}, now ${flow.version}): show the new version and ask again`,
+          { flowKey: c.flowKey, shown: c.flowVersion, current: flow.version },
         );
       }
-      const text = noticeText(map, flow, stored.version);
-      return {
-        flowKey: c.flowKey,
-        choice: c.granted ? 'granted' : 'denied',
-        flowVersion: stored.version,
-        notice: { hash: sha256Hex(text), text },
-      };
+      return { flowKey: c.flowKey, choice: c.granted ? 'granted' : 'denied', flowVersion: flow.version, notice: flow.notice };
     });
   }
+}
+
+interface ChoosableFlow {
+  mode: ConsentMode;
+  legalBasis: LegalBasis;
+  version: number;
+  vendor: string;
+  notice: { hash: string; text: string };
+}
+
+const flowsOfMap = new WeakMap<StoredMap, ReadonlyMap<string, ChoosableFlow>>();
+
+/** Per map version, once: each flow's mode, version and notice (and its hash). */
+function choosableFlows(map: StoredMap): ReadonlyMap<string, ChoosableFlow> {
+  let flows = flowsOfMap.get(map);
+  if (flows === undefined) {
+    const vendors = new Map(map.manifest.subprocessors.map((s) => [s.key, s.name]));
+    flows = new Map(
+      map.manifest.flows.map((f) => {
+        const key = flowKeyOf(f.subprocessor, f.purpose);
+        const version = map.flows.get(key)?.version ?? 1;
+        const text = noticeText(map, f, version);
+        const flow: ChoosableFlow = {
+          mode: f.mode,
+          legalBasis: f.legalBasis,
+          version,
+          vendor: vendors.get(f.subprocessor) ?? f.subprocessor,
+          notice: { hash: sha256Hex(text), text },
+        };
+        return [key, flow];
+      }),
+    );
+    flowsOfMap.set(map, flows);
+  }
+  return flows;
 }
 
 /** The projection's rule, used by the rebuild: the latest event per flow is the choice. */

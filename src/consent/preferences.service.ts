@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
-import { DataMapService } from '../data-map/data-map.service';
 import type { StoredMap } from '../data-map/data-map.store';
 import {
   flowKeyOf,
@@ -103,7 +102,6 @@ export interface PreferencesResponse {
 @Injectable()
 export class PreferencesService {
   constructor(
-    private readonly dataMap: DataMapService,
     private readonly policies: PolicyService,
     private readonly cache: ConsentsCache,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -174,7 +172,7 @@ export class PreferencesService {
   /** A consent receipt (Kantara CR v1.1 / ISO/IEC 27560 fields) of the user's current consents. */
   async receipt(userId: string): Promise<ConsentReceipt> {
     const view = await this.view(userId);
-    const map = await this.dataMap.current();
+    const map = (await this.policies.current()).stored;
     return buildReceipt(view, {
       organization: map.manifest.organization ?? null,
       specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
@@ -187,15 +185,9 @@ export class PreferencesService {
     state: UserConsentState;
     judge: (subprocessor: string, purpose: string, fields: readonly string[]) => Decision;
   }> {
-    // The map and the policy must be the same version: refresh() compiles the stored one.
-    const [snapshot, state] = await Promise.all([this.policies.refresh(), this.cache.state(userId)]);
-    let map = await this.dataMap.current();
-    let current = snapshot;
-    if (map.version !== current.version) {
-      current = await this.policies.refresh();
-      map = await this.dataMap.current();
-    }
-    const policy = current.policy;
+    // The snapshot pairs the stored map with the policy compiled from it: same version.
+    const [snapshot, state] = await Promise.all([this.policies.current(), this.cache.state(userId)]);
+    const { stored: map, policy } = snapshot;
     if (policy === null) {
       return { map, state, judge: (subprocessor, purpose, fields) => unavailableDecision({ subprocessor, purpose, fields }) };
     }

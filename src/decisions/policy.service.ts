@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, 
 import { createHash } from 'node:crypto';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { DataMapService } from '../data-map/data-map.service';
+import type { StoredMap } from '../data-map/data-map.store';
 import { ChangeLogService } from './change-log.service';
 import { compilePolicy, type Policy, type PolicyMap } from './engine';
 import { toPolicyMap } from './policy-map';
@@ -9,6 +10,8 @@ import { toPolicyMap } from './policy-map';
 /** One compiled data-map version: what the decision API uses and `GET /api/v1/policy` serves. */
 export interface PolicySnapshot {
   readonly version: number;
+  /** The stored map this policy was compiled from (manifest, flow versions, `since`). */
+  readonly stored: StoredMap;
   /** The engine's input: SDKs fetch it and run `compilePolicy` on it themselves. */
   readonly map: PolicyMap;
   /** Null when the stored map breaks an engine invariant: decisions then fail closed. */
@@ -35,6 +38,8 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
   private queued: Promise<PolicySnapshot> | null = null;
   private subscription: Subscription | null = null;
   private closed = false;
+  /** This process changed the map and the new version is not compiled yet. */
+  private stale = false;
   private readonly subject = new Subject<PolicySnapshot>();
   /** Emits each newly compiled policy version. */
   readonly changes: Observable<PolicySnapshot> = this.subject.asObservable();
@@ -46,6 +51,7 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
 
   onModuleInit(): void {
     this.subscription = this.dataMap.changes.subscribe(() => {
+      this.stale = true;
       void this.refresh().catch((error: unknown) => this.logger.error(String(error)));
     });
   }
@@ -62,10 +68,13 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
     this.subject.complete();
   }
 
-  /** The cached policy; revalidated in the background when older than a second. */
+  /**
+   * The cached policy, with no query: after a map change made in this process, the new
+   * one; otherwise revalidated in the background when older than a second.
+   */
   async current(): Promise<PolicySnapshot> {
     const snapshot = this.snapshot;
-    if (snapshot === null) return this.refresh();
+    if (snapshot === null || this.stale) return this.refresh();
     if (Date.now() - this.checkedAt > REVALIDATE_MS && !this.closed) {
       void this.refresh().catch((error: unknown) => this.logger.error(String(error)));
     }
@@ -93,8 +102,10 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
   }
 
   private async load(): Promise<PolicySnapshot> {
+    const stale = this.stale;
     const stored = await this.dataMap.current();
     this.checkedAt = Date.now();
+    if (stale) this.stale = false;
     if (this.snapshot?.version === stored.version) return this.snapshot;
     const map = toPolicyMap(stored);
     let policy: Policy | null = null;
@@ -105,7 +116,7 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
     }
     const json = JSON.stringify(map);
     const etag = `"${map.version}-${createHash('sha256').update(json).digest('base64url').slice(0, 16)}"`;
-    const snapshot: PolicySnapshot = Object.freeze({ version: map.version, map, policy, etag });
+    const snapshot: PolicySnapshot = Object.freeze({ version: map.version, stored, map, policy, etag });
     this.snapshot = snapshot;
     this.subject.next(snapshot);
     await this.changeLog.announcePolicy(snapshot.version);

@@ -278,7 +278,10 @@ describe(ConsentService.name, () => {
       // Someone with file access drops the trigger and edits the first event's choice.
       await db.query('DROP TRIGGER consent_event_no_update');
       try {
-        await db.query("UPDATE consent_event SET recordedAt = substr(recordedAt, 1, 22) || '9Z' WHERE userId = 'u-tamper' AND seq = 1");
+        // One digit of the time, changed to another digit.
+        await db.query(
+          "UPDATE consent_event SET recordedAt = substr(recordedAt, 1, 22) || (CASE substr(recordedAt, 23, 1) WHEN '9' THEN '0' ELSE '9' END) || 'Z' WHERE userId = 'u-tamper' AND seq = 1",
+        );
       } finally {
         await db.query(
           `CREATE TRIGGER "consent_event_no_update" BEFORE UPDATE ON "consent_event" BEGIN SELECT RAISE(ABORT, 'consent_event is append-only: UPDATE is not allowed'); END`,
