@@ -37,7 +37,10 @@ interface AutocannonResult {
   duration: number;
   latency: { p50: number; p99: number };
 }
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: LoadRequest[] }) => Promise<AutocannonResult>;
+interface DynamicRequest {
+  setupRequest(request: LoadRequest): LoadRequest;
+}
+type Autocannon = (options: { url: string; connections: number; duration: number; requests: DynamicRequest[] }) => Promise<AutocannonResult>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
@@ -111,13 +114,19 @@ export interface LoadResult {
   errors: number;
 }
 
-/** One autocannon run over `requests` (cycled), `durationS` seconds. */
+/**
+ * One autocannon run of `durationS` seconds; every request (on any connection) takes the
+ * next of `pool`, so connections spread over it. (Given the array itself, autocannon would
+ * pre-build all of it once per connection.)
+ */
 export async function load(
   base: string,
-  requests: LoadRequest[],
+  pool: readonly LoadRequest[],
   connections: number,
   durationS: number,
 ): Promise<LoadResult> {
+  let next = 0;
+  const requests: DynamicRequest[] = [{ setupRequest: () => pool[next++ % pool.length] }];
   const result = await autocannon({ url: base, connections, duration: durationS, requests });
   return {
     rate: result['2xx'] / (result.duration || durationS),
