@@ -26,6 +26,16 @@ describe(GraphController.name, () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('lists what the filters offer in a small catalog', async () => {
+    const res = await t.http().get('/api/v1/graph/catalog').set('Authorization', t.admin).expect(200);
+    expect(res.body.fields).toHaveLength(25);
+    expect(res.body.subprocessors).toHaveLength(13);
+    expect(res.body.purposes).toHaveLength(14);
+    expect(res.body.fields).toContainEqual({ key: 'user.contact.email', name: 'Email address', sensitivity: 'personal' });
+    expect(res.body.subprocessors).toContainEqual({ key: 'intercom', name: 'Intercom', region: 'third-country', locations: ['US'] });
+    await t.http().get('/api/v1/graph/catalog').expect(401);
+  });
+
   it('filters by query parameters', async () => {
     const res = await graph('?field=user.contact.email&region=third-country&excluded=true').expect(200);
     const body = res.body as GraphResponse;

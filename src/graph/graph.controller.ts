@@ -9,6 +9,13 @@ import { GraphService } from './graph.service';
 export class GraphController {
   constructor(private readonly graph: GraphService) {}
 
+  /** Every field, subprocessor and purpose (for the filters), without edges. Admin only. */
+  @Get('catalog')
+  @Header('Cache-Control', 'no-store')
+  catalog() {
+    return this.graph.catalog();
+  }
+
   /** The data map as a graph (nodes, edges, flows), narrowed by the filters. Admin only. */
   @Get()
   @Header('Cache-Control', 'no-store')

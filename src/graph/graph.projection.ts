@@ -94,43 +94,49 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
   const shownPurposes = new Set<string>();
   let sentEdges = 0;
 
+  // Hot loop (tens of thousands of edges on a big map): precomputed strings, one object
+  // shape per edge, filters skipped when unset.
+  const sourceOf = new Map(manifest.fields.map((f) => [f.key, `field:${f.key}`]));
+  const iso = isoCache();
+  const everyField = !fieldFilter;
   for (const flow of manifest.flows) {
     sentEdges += flow.fields.length;
-    if (!flowPasses(flow)) continue;
+    if (flowFilter && !flowPasses(flow)) continue;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
     const target = `subprocessor:${flow.subprocessor}`;
-    const stored = map.flows.get(key);
+    const since = map.flows.get(key)?.since;
     const verdict = options.judge?.(flow, key);
+    const idPrefix = `sent:${key}:`;
     const before = edges.length;
     for (const field of flow.fields) {
-      if (!fieldPasses(field) || !textPasses(flow, field)) continue;
-      const edge: GraphEdge = {
-        id: `sent:${key}:${field}`,
+      if (!everyField && !fieldPasses(field)) continue;
+      if (needle !== null && !textPasses(flow, field)) continue;
+      edges.push({
+        id: idPrefix + field,
         kind: 'sent',
-        source: `field:${field}`,
+        source: sourceOf.get(field) ?? `field:${field}`,
         target,
         flow: key,
         field,
         mode: flow.mode,
-        since: stored?.since.get(field) ?? 1,
-      };
-      const state = verdict?.fields.get(field);
-      if (state) edge.user = state;
-      edges.push(edge);
+        since: since?.get(field) ?? 1,
+        user: verdict?.fields.get(field),
+      });
       shownFields.add(field);
     }
     if (query.excluded) {
       for (const field of flow.excludedFields ?? []) {
-        if (!fieldPasses(field) || !textPasses(flow, field)) continue;
+        if (!everyField && !fieldPasses(field)) continue;
+        if (needle !== null && !textPasses(flow, field)) continue;
         edges.push({
           id: `excluded:${key}:${field}`,
           kind: 'excluded',
-          source: `field:${field}`,
+          source: sourceOf.get(field) ?? `field:${field}`,
           target,
           flow: key,
           field,
           mode: flow.mode,
-          ...(verdict ? { user: EXCLUDED_STATE } : {}),
+          user: verdict ? EXCLUDED_STATE : undefined,
         });
         shownFields.add(field);
       }
@@ -140,7 +146,7 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
       (!fieldFilter && (needle === null || subprocessorText(flow.subprocessor) || purposeText(flow.purpose)));
     if (!drawn) continue;
     shownSubprocessors.add(flow.subprocessor);
-    flows[key] = graphFlow(flow, key, map, purposes, subprocessors, verdict?.flow);
+    flows[key] = graphFlow(flow, key, map, purposes, subprocessors, verdict?.flow, iso);
     if (query.purposes) {
       shownPurposes.add(flow.purpose);
       purposeEdges.push({
@@ -221,9 +227,11 @@ function graphFlow(
   purposes: ReadonlyMap<string, ManifestPurpose>,
   subprocessors: ReadonlyMap<string, ManifestSubprocessor>,
   user: EdgeUserState | undefined,
+  iso: (date: Date) => string,
 ): GraphFlow {
   const stored = map.flows.get(key);
   const locations = subprocessors.get(flow.subprocessor)?.locations ?? [];
+  // One object shape for every flow (absent values are undefined, which JSON leaves out).
   return {
     key,
     subprocessor: flow.subprocessor,
@@ -234,11 +242,22 @@ function graphFlow(
     fields: flow.fields,
     excludedFields: flow.excludedFields ?? [],
     version: stored?.version ?? 1,
-    updatedAt: (stored?.updatedAt ?? map.updatedAt ?? new Date(0)).toISOString(),
+    updatedAt: iso(stored?.updatedAt ?? map.updatedAt ?? new Date(0)),
     region: regionOf(locations),
     locations,
-    ...(flow.description ? { description: flow.description } : {}),
-    ...(user ? { user } : {}),
+    description: flow.description || undefined,
+    user,
+  };
+}
+
+/** `toISOString`, remembered per instant (most flows of a map share a few). */
+function isoCache(): (date: Date) => string {
+  const cache = new Map<number, string>();
+  return (date) => {
+    const t = date.getTime();
+    let text = cache.get(t);
+    if (text === undefined) cache.set(t, (text = date.toISOString()));
+    return text;
   };
 }
 

@@ -7,7 +7,8 @@ import { decide, unavailableDecision, type Decision } from '../decisions/engine'
 import { PolicyService } from '../decisions/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
 import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
-import type { EdgeUserState, GraphQuery, GraphResponse } from './graph.types';
+import { regionOf } from '../data-map/data-map.vocabulary';
+import type { EdgeUserState, GraphCatalog, GraphQuery, GraphResponse } from './graph.types';
 
 /**
  * Serves the graph projection of the current data map; for the per-user view, asks the
@@ -37,6 +38,20 @@ export class GraphService {
     unknown('purpose', 'purpose', map.ids.purposes);
     if (problems.length > 0) throw new ValidationFailedError(problems, 'graph query');
     return projectGraph(map, query, { judge, user });
+  }
+
+  /** The keys and names the filters offer (small, whatever the size of the graph). */
+  async catalog(): Promise<GraphCatalog> {
+    const map = await this.dataMap.current();
+    const m = map.manifest;
+    return {
+      mapVersion: map.version,
+      ...(m.organization ? { organization: m.organization } : {}),
+      updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
+      fields: m.fields.map((f) => ({ key: f.key, name: f.name, sensitivity: f.sensitivity })),
+      subprocessors: m.subprocessors.map((s) => ({ key: s.key, name: s.name, region: regionOf(s.locations), locations: s.locations })),
+      purposes: m.purposes.map((p) => ({ key: p.key, name: p.name })),
+    };
   }
 
   /** "My data flows": the whole map as it applies to this user now. */

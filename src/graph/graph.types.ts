@@ -164,3 +164,13 @@ export interface GraphResponse {
   /** Per-user view: whose consents the edges reflect, and under which policy version. */
   user?: { id: string; policyVersion: number; gpc: boolean };
 }
+
+/** What the filters offer: every field, subprocessor and purpose of the map, without edges. */
+export interface GraphCatalog {
+  mapVersion: number;
+  organization?: string;
+  updatedAt: string | null;
+  fields: { key: string; name: string; sensitivity: Sensitivity }[];
+  subprocessors: { key: string; name: string; region: Region; locations: string[] }[];
+  purposes: { key: string; name: string }[];
+}

@@ -2,6 +2,8 @@ import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { GraphResponse } from '../../src/graph/graph.types';
+import { syntheticWorld } from '../../bench/synthetic-map';
+import { manifestOfPolicyMap } from '../factories/synthetic-manifest.factory';
 import { ADMIN_TOKEN } from '../support/test-app';
 import { axeViolations, serious } from './support/axe';
 import { launchChromium, watchErrors } from './support/browser';
@@ -242,6 +244,33 @@ describe('Graph page (/graph)', () => {
     const rows = await tableRows();
     expect(rows.find((r) => r[0].startsWith('Pages visited in the app'))?.[5]).toBe('7');
     expect(await page.locator('.audit-status').textContent()).toContain('7 blocked calls');
+  });
+
+  it('draws a map too big to lay out in columns, and lays it out again once filtered', async () => {
+    const big = await serveApp({ FLOWGATE_SEED_MANIFEST: '' });
+    try {
+      const world = syntheticWorld({ subprocessors: 60, fields: 60, flows: 600, purposes: 12, users: 0 });
+      await big.http().post('/api/v1/manifest').set('Authorization', big.admin).send(manifestOfPolicyMap(world.map)).expect(201);
+      const whole = (await big.http().get('/api/v1/graph').set('Authorization', big.admin).expect(200)).body as GraphResponse;
+      expect(whole.edges.length).toBeGreaterThan(2500);
+      await page.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+      await page.goto(`${big.url}/graph`);
+      await waitForRender(page, 0);
+      const drawn = await graphData();
+      expect(drawn.layout).toBe('columns');
+      // Regions become plain boxes (nodes), so the count is the same as the API's.
+      expect(Number(drawn.nodes)).toBe(whole.nodes.length);
+      expect(Number(drawn.edges)).toBe(whole.edges.length);
+      await expectText(page.locator('.canvas-area .notice'), `A big graph: ${whole.edges.length.toLocaleString('en-US')} lines, drawn plainly in columns`);
+
+      const before = await renders(page);
+      await page.getByLabel('Where does this field go?').selectOption(whole.nodes.find((n) => n.kind === 'field')!.id.slice('field:'.length));
+      await waitForRender(page, before);
+      expect((await graphData()).layout).toBe('dagre');
+      expect(await page.locator('.canvas-area .notice').count()).toBe(0);
+    } finally {
+      await big.close();
+    }
   });
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {

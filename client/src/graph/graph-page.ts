@@ -4,7 +4,7 @@
  * projects, this page draws.
  */
 import type { ConsentMode, Region, Sensitivity } from '../../../src/data-map/data-map.vocabulary';
-import type { FieldNode, GraphResponse, PurposeNode, SubprocessorNode } from '../../../src/graph/graph.types';
+import type { GraphCatalog, GraphResponse } from '../../../src/graph/graph.types';
 import { ApiError, apiBlob, apiJson, queryString, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid } from '../dom';
 import { MODE_EXPLAINED, MODE_LABEL, SENSITIVITY_LABEL } from '../labels';
@@ -52,10 +52,10 @@ interface Question {
 }
 
 /** The privacy team's usual questions, as far as this map can answer them. */
-function questions(catalog: GraphResponse): Question[] {
+function questions(catalog: GraphCatalog): Question[] {
   const list: Question[] = [];
-  const email = catalog.nodes.find((n): n is FieldNode => n.kind === 'field' && /(^|\.)email$/.test(n.key));
-  if (email) list.push({ id: 'email', text: `Where does ${email.label.toLowerCase()} go?`, filters: { field: email.key } });
+  const email = catalog.fields.find((f) => /(^|\.)email$/.test(f.key));
+  if (email) list.push({ id: 'email', text: `Where does ${email.name.toLowerCase()} go?`, filters: { field: email.key } });
   list.push({ id: 'leaving-eu', text: 'Everything leaving the EU/EEA', filters: { region: 'third-country' } });
   list.push({ id: 'opt-in', text: 'All opt-in flows', filters: { mode: 'opt-in' } });
   list.push({ id: 'special', text: 'Special-category data', filters: { sensitivity: 'special' } });
@@ -74,9 +74,9 @@ function sameFilters(a: GraphFilters, b: GraphFilters): boolean {
 export async function mountGraphPage(root: HTMLElement): Promise<void> {
   const token = tokens.admin.get();
   if (!token) return mountTokenForm(root);
-  let catalog: GraphResponse;
+  let catalog: GraphCatalog;
   try {
-    catalog = await apiJson<GraphResponse>('/api/v1/graph?purposes=true', { token });
+    catalog = await apiJson<GraphCatalog>('/api/v1/graph/catalog', { token });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       tokens.admin.clear();
@@ -177,20 +177,19 @@ class GraphPage {
   constructor(
     private readonly root: HTMLElement,
     private readonly token: string,
-    private readonly catalog: GraphResponse,
+    private readonly catalog: GraphCatalog,
   ) {
     this.filters = filtersFromUrl(window.location.search);
-    const nodes = catalog.nodes;
-    const fields = nodes.filter((n): n is FieldNode => n.kind === 'field');
-    this.fieldNames = new Map(fields.map((f) => [f.key, f.label]));
-    const subprocessors = nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor').sort((a, b) => a.name.localeCompare(b.name));
-    const purposes = nodes.filter((n): n is PurposeNode => n.kind === 'purpose').sort((a, b) => a.label.localeCompare(b.label));
+    const fields = catalog.fields;
+    this.fieldNames = new Map(fields.map((f) => [f.key, f.name]));
+    const subprocessors = [...catalog.subprocessors].sort((a, b) => a.name.localeCompare(b.name));
+    const purposes = [...catalog.purposes].sort((a, b) => a.name.localeCompare(b.name));
     const select = (name: string, any: string, options: [string, string][]) =>
       h('select', { id: `filter-${name}`, name }, h('option', { value: '' }, any), options.map(([v, t]) => h('option', { value: v }, t)));
     this.controls = {
-      field: select('field', 'Any field', fields.map((f) => [f.key, `${f.label} (${f.key})`])),
+      field: select('field', 'Any field', fields.map((f) => [f.key, `${f.name} (${f.key})`])),
       subprocessor: select('subprocessor', 'Any subprocessor', subprocessors.map((s) => [s.key, s.name])),
-      purpose: select('purpose', 'Any purpose', purposes.map((p) => [p.key, p.label])),
+      purpose: select('purpose', 'Any purpose', purposes.map((p) => [p.key, p.name])),
       mode: select('mode', 'Any consent mode', (['required', 'opt-out', 'opt-in'] as const).map((m) => [m, `${MODE_LABEL[m]}: ${MODE_EXPLAINED[m]}`])),
       region: select('region', 'Anywhere', [
         ['eea', 'Inside the EU/EEA'],
@@ -408,6 +407,16 @@ class GraphPage {
     if (!graph) return;
     const stats = await this.view.render(graph, this.overlays, layout);
     this.controls.layout.value = this.view.layout;
+    this.controls.layout.disabled = stats.layout === 'columns';
+    replace(
+      this.el.status,
+      stats.layout === 'columns'
+        ? notice(
+            'info',
+            `A big graph: ${stats.edges.toLocaleString('en-US')} lines, drawn plainly in columns (colour shows the mode; no arrows, dashes or labels). Ask a question or filter to read it left to right.`,
+          )
+        : null,
+    );
     const text = summarize(graph);
     replace(this.el.summary, text);
     this.el.canvas.setAttribute('aria-label', `Data-flow graph: ${text}`);
@@ -493,10 +502,10 @@ export function summarize(graph: GraphResponse): string {
   const receivers = new Set(sent.map((e) => e.target));
   const outside = graph.nodes.filter((n) => n.kind === 'subprocessor' && n.region === 'third-country' && receivers.has(n.id)).length;
   const excluded = graph.edges.filter((e) => e.kind === 'excluded').length;
-  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   let text = `${plural(sent.length, 'line')} of data from ${plural(fields, 'field')} to ${plural(receivers.size, 'subprocessor')}, ${outside} of them outside the EU/EEA`;
   if (excluded > 0) text += `; ${plural(excluded, 'explicit exclusion')}`;
-  if (sent.length !== graph.totals.sentEdges) text += ` (of ${graph.totals.sentEdges} lines in the map)`;
+  if (sent.length !== graph.totals.sentEdges) text += ` (of ${graph.totals.sentEdges.toLocaleString('en-US')} lines in the map)`;
   return `${text}.`;
 }
 

@@ -74,6 +74,62 @@ const ALLOWED = '#15803d';
 const DRIFT = '#c2410c';
 const FOCUS = '#1d4ed8';
 
+/** Edges of a readable graph: mode by colour and by dash, labels, arrows. */
+const DETAILED_EDGES: StylesheetJson = [
+    { selector: 'edge.mode-opt-out', style: { 'line-color': OPT_OUT, 'target-arrow-color': OPT_OUT, 'line-style': 'dashed', 'line-dash-pattern': [8, 4] } },
+    { selector: 'edge.mode-opt-in', style: { 'line-color': OPT_IN, 'target-arrow-color': OPT_IN, 'line-style': 'dotted', width: 2.5 } },
+    {
+      selector: 'edge.excluded',
+      style: {
+        'line-color': BLOCKED,
+        'target-arrow-color': BLOCKED,
+        'target-arrow-shape': 'tee',
+        'line-style': 'dashed',
+        'line-dash-pattern': [3, 5],
+        width: 1.5,
+        opacity: 0.75,
+        label: 'not sent',
+        'font-size': 9,
+        color: BLOCKED,
+      },
+    },
+    { selector: 'edge.purpose', style: { 'line-color': '#a78bfa', 'target-arrow-color': '#a78bfa', width: 1.5, 'target-arrow-shape': 'vee' } },
+    { selector: 'edge.allowed', style: { 'line-color': ALLOWED, 'target-arrow-color': ALLOWED } },
+    {
+      selector: 'edge.blocked',
+      style: { 'line-color': BLOCKED, 'target-arrow-color': BLOCKED, 'target-arrow-shape': 'tee', opacity: 0.8 },
+    },
+    {
+      selector: 'edge.has-blocked-calls',
+      style: { label: 'data(blockedLabel)', 'font-weight': 'bold', color: BLOCKED, width: 3.5 },
+    },
+    {
+      selector: 'edge.drift',
+      style: {
+        'line-color': DRIFT,
+        'target-arrow-color': DRIFT,
+        'target-arrow-shape': 'triangle-backcurve',
+        'line-style': 'dashed',
+        'line-dash-pattern': [12, 4, 2, 4],
+        width: 3,
+        label: 'data(display)',
+        color: DRIFT,
+        'font-weight': 'bold',
+      },
+    },
+];
+
+/** Edges of a very large graph: colour only (dashes and labels cost too much to draw). */
+const PLAIN_EDGES: StylesheetJson = [
+  { selector: 'edge.mode-opt-out', style: { 'line-color': OPT_OUT } },
+  { selector: 'edge.mode-opt-in', style: { 'line-color': OPT_IN } },
+  { selector: 'edge.excluded', style: { 'line-color': BLOCKED } },
+  { selector: 'edge.purpose', style: { 'line-color': '#a78bfa' } },
+  { selector: 'edge.allowed', style: { 'line-color': ALLOWED } },
+  { selector: 'edge.blocked', style: { 'line-color': BLOCKED } },
+  { selector: 'edge.drift', style: { 'line-color': DRIFT, width: 2 } },
+];
+
 function style(large: boolean): StylesheetJson {
   return [
     {
@@ -127,65 +183,43 @@ function style(large: boolean): StylesheetJson {
     },
     { selector: 'node.region-eea', style: { 'background-color': '#ecfdf5', 'border-color': '#047857' } },
     { selector: 'node.region-third-country', style: { 'background-color': '#fff7ed', 'border-color': '#c2410c' } },
-    { selector: 'node.match', style: { 'underlay-color': '#facc15', 'underlay-opacity': 0.9, 'underlay-padding': 5 } },
     {
-      selector: 'edge',
+      selector: 'node.region-box',
       style: {
-        width: large ? 1 : 2,
-        'curve-style': large ? 'haystack' : 'bezier',
-        'target-arrow-shape': large ? 'none' : 'triangle',
-        'arrow-scale': 0.9,
-        opacity: large ? 0.35 : 0.9,
-        'line-color': REQUIRED,
-        'target-arrow-color': REQUIRED,
-        'font-size': 10,
-        'text-background-color': '#ffffff',
-        'text-background-opacity': 0.9,
-        'text-background-padding': '2px',
-        color: INK,
-      },
-    },
-    { selector: 'edge.mode-opt-out', style: { 'line-color': OPT_OUT, 'target-arrow-color': OPT_OUT, 'line-style': 'dashed', 'line-dash-pattern': [8, 4] } },
-    { selector: 'edge.mode-opt-in', style: { 'line-color': OPT_IN, 'target-arrow-color': OPT_IN, 'line-style': 'dotted', width: large ? 1 : 2.5 } },
-    {
-      selector: 'edge.excluded',
-      style: {
-        'line-color': BLOCKED,
-        'target-arrow-color': BLOCKED,
-        'target-arrow-shape': 'tee',
-        'line-style': 'dashed',
-        'line-dash-pattern': [3, 5],
-        width: 1.5,
-        opacity: 0.75,
-        label: 'not sent',
-        'font-size': 9,
-        color: BLOCKED,
-      },
-    },
-    { selector: 'edge.purpose', style: { 'line-color': '#a78bfa', 'target-arrow-color': '#a78bfa', width: 1.5, 'target-arrow-shape': 'vee' } },
-    { selector: 'edge.allowed', style: { 'line-color': ALLOWED, 'target-arrow-color': ALLOWED } },
-    {
-      selector: 'edge.blocked',
-      style: { 'line-color': BLOCKED, 'target-arrow-color': BLOCKED, 'target-arrow-shape': 'tee', opacity: 0.8 },
-    },
-    {
-      selector: 'edge.has-blocked-calls',
-      style: { label: 'data(blockedLabel)', 'font-weight': 'bold', color: BLOCKED, width: 3.5 },
-    },
-    {
-      selector: 'edge.drift',
-      style: {
-        'line-color': DRIFT,
-        'target-arrow-color': DRIFT,
-        'target-arrow-shape': 'triangle-backcurve',
-        'line-style': 'dashed',
-        'line-dash-pattern': [12, 4, 2, 4],
-        width: 3,
-        label: 'data(display)',
-        color: DRIFT,
+        'text-valign': 'top',
+        'text-halign': 'center',
+        'text-margin-y': -8,
+        'font-size': 16,
         'font-weight': 'bold',
+        color: INK,
+        'background-opacity': 0.45,
+        'border-width': 2,
+        'border-style': 'dashed',
+        events: 'no',
       },
     },
+    { selector: 'node.match', style: { 'underlay-color': '#facc15', 'underlay-opacity': 0.9, 'underlay-padding': 5 } },
+    // Each edge property costs cytoscape a style pass per edge: very large graphs get few.
+    large
+      ? { selector: 'edge', style: { width: 1, 'curve-style': 'haystack', opacity: 0.35, 'line-color': REQUIRED } }
+      : {
+          selector: 'edge',
+          style: {
+            width: 2,
+            'curve-style': 'bezier',
+            'target-arrow-shape': 'triangle',
+            'arrow-scale': 0.9,
+            opacity: 0.9,
+            'line-color': REQUIRED,
+            'target-arrow-color': REQUIRED,
+            'font-size': 10,
+            'text-background-color': '#ffffff',
+            'text-background-opacity': 0.9,
+            'text-background-padding': '2px',
+            color: INK,
+          },
+        },
+    ...(large ? PLAIN_EDGES : DETAILED_EDGES),
     { selector: 'node.drift-source', style: { 'background-color': '#ffffff', color: DRIFT, 'border-color': DRIFT, 'border-style': 'dashed', 'border-width': 2 } },
     { selector: '.faded', style: { opacity: 0.22 } },
     { selector: 'node.region.faded', style: { opacity: 0.35 } },
@@ -267,23 +301,54 @@ export function toElements(graph: GraphResponse, overlays: Overlays = {}): Eleme
 
 /**
  * Columns for big maps, computed in one pass: fields on the left, subprocessors in a grid
- * per region on the right, purposes further right. No layout algorithm scales to tens of
- * thousands of edges in a page; this one is linear.
+ * per region on the right, purposes further right; positions go straight into the
+ * elements. The regions become plain boxes drawn behind their subprocessors instead of
+ * compound nodes: with compound nodes cytoscape re-derives parents and connected edges on
+ * every style change of every element, which alone takes seconds at tens of thousands of
+ * edges. No layout algorithm is run.
  */
-function columnPositions(graph: GraphResponse): Map<string, { x: number; y: number }> {
+function columnLayout(graph: GraphResponse, elements: ElementDefinition[]): ElementDefinition[] {
   const pos = new Map<string, { x: number; y: number }>();
   const fields = graph.nodes.filter((n) => n.kind === 'field');
   const perColumn = 60;
-  fields.forEach((n, i) => pos.set(n.id, { x: Math.floor(i / perColumn) * 190, y: (i % perColumn) * 36 }));
-  let x = Math.ceil(fields.length / perColumn) * 190 + 500;
-  for (const region of ['region:eea', 'region:third-country']) {
-    const subs = graph.nodes.filter((n) => n.kind === 'subprocessor' && n.parent === region);
-    const cols = Math.max(1, Math.ceil(Math.sqrt(subs.length / 2)));
-    subs.forEach((n, i) => pos.set(n.id, { x: x + (i % cols) * 170, y: Math.floor(i / cols) * 44 }));
-    if (subs.length > 0) x += cols * 170 + 160;
+  const FIELD_COL = 280;
+  const SUB_COL = 190;
+  const ROW = 44;
+  fields.forEach((n, i) => pos.set(n.id, { x: Math.floor(i / perColumn) * FIELD_COL, y: (i % perColumn) * 36 }));
+  let x = Math.ceil(fields.length / perColumn) * FIELD_COL + 600;
+  const boxes: ElementDefinition[] = [];
+  for (const region of graph.nodes.filter((n) => n.kind === 'region')) {
+    const subs = graph.nodes.filter((n) => n.kind === 'subprocessor' && n.parent === region.id);
+    if (subs.length === 0) continue;
+    const cols = Math.max(1, Math.ceil(Math.sqrt(subs.length / 3)));
+    subs.forEach((n, i) => pos.set(n.id, { x: x + (i % cols) * SUB_COL, y: Math.floor(i / cols) * ROW }));
+    const rows = Math.ceil(subs.length / cols);
+    const w = cols * SUB_COL + 40;
+    const h = rows * ROW + 40;
+    boxes.push({
+      data: { id: region.id, display: region.label, w, h },
+      position: { x: x + ((cols - 1) * SUB_COL) / 2, y: ((rows - 1) * ROW) / 2 },
+      classes: `region-box region-${region.region}`,
+    });
+    x += w + 160;
   }
-  graph.nodes.filter((n) => n.kind === 'purpose').forEach((n, i) => pos.set(n.id, { x: x + 200, y: i * 40 }));
-  return pos;
+  graph.nodes.filter((n) => n.kind === 'purpose').forEach((n, i) => pos.set(n.id, { x: x + 100, y: i * 40 }));
+  const out: ElementDefinition[] = [...boxes];
+  for (const el of elements) {
+    if (el.classes?.toString().startsWith('region ')) continue;
+    const p = pos.get(el.data.id!);
+    if (p) {
+      out.push({ ...el, data: { ...el.data, parent: undefined }, position: p });
+    } else if (el.data.source !== undefined && el.data.target !== undefined) {
+      // Drawn without arrows here, so the direction does not show; reversed, each edge hangs
+      // off the end with fewer edges (a vendor, not a field), which is what cytoscape scans
+      // for parallel edges when it adds one.
+      out.push({ ...el, data: { ...el.data, source: el.data.target, target: el.data.source } });
+    } else {
+      out.push(el);
+    }
+  }
+  return out;
 }
 
 function layoutOptions(name: LayoutName): LayoutOptions {
@@ -324,7 +389,8 @@ export interface GraphViewOptions {
 }
 
 export class GraphView {
-  readonly cy: Core;
+  private cy: Core;
+  private large = false;
   private graph: GraphResponse | null = null;
   private overlays: Overlays = {};
   private layoutName: LayoutName;
@@ -332,18 +398,30 @@ export class GraphView {
 
   constructor(private readonly options: GraphViewOptions) {
     this.layoutName = options.layout ?? DEFAULT_LAYOUT;
-    this.cy = cytoscape({
-      container: options.container,
-      style: style(false),
-      minZoom: 0.05,
+    this.cy = this.create(false);
+  }
+
+  /**
+   * A cytoscape instance for small or large graphs: the renderer options that make tens of
+   * thousands of edges bearable (a texture while panning, no edges while zooming, pixel
+   * ratio 1) can only be set when it is created.
+   */
+  private create(large: boolean): Core {
+    const cy = cytoscape({
+      container: this.options.container,
+      style: style(large),
+      minZoom: 0.02,
       maxZoom: 4,
       boxSelectionEnabled: false,
+      ...(large ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1, motionBlur: false } : {}),
     });
-    this.cy.on('tap', (event) => {
+    cy.on('tap', (event) => {
       const target = event.target as Core | cytoscape.SingularElementReturnValue;
-      if (target === this.cy) return this.select(null);
+      if (target === cy) return this.select(null);
       this.select((target as cytoscape.SingularElementReturnValue).id());
     });
+    this.large = large;
+    return cy;
   }
 
   get layout(): LayoutName {
@@ -353,27 +431,33 @@ export class GraphView {
   /** Draws `graph` and resolves once the layout is done and a frame has been painted. */
   async render(graph: GraphResponse, overlays: Overlays = {}, layout?: LayoutName): Promise<RenderStats> {
     const started = performance.now();
+    const phases: Record<string, number> = {};
+    let lap = started;
+    const phase = (name: string) => {
+      const now = performance.now();
+      phases[name] = Math.round(now - lap);
+      lap = now;
+    };
     if (layout) this.layoutName = layout;
     this.graph = graph;
     this.overlays = overlays;
-    const elements = toElements(graph, overlays);
+    let elements = toElements(graph, overlays);
     const large = elements.length > LARGE_GRAPH;
+    if (large) elements = columnLayout(graph, elements);
+    phase('elements');
+    if (large !== this.large) {
+      this.cy.destroy();
+      this.cy = this.create(large);
+    }
     const cy = this.cy;
     cy.startBatch();
     cy.elements().remove();
-    cy.style(style(large));
     cy.add(elements);
     cy.endBatch();
+    phase('add');
     let used: RenderStats['layout'] = this.layoutName;
     if (large) {
-      const positions = columnPositions(graph);
-      cy.layout({
-        name: 'preset',
-        positions: (node: NodeSingular) => positions.get(node.id()) ?? { x: 0, y: 0 },
-        fit: true,
-        padding: 24,
-        animate: false,
-      } as LayoutOptions).run();
+      cy.fit(cy.nodes(), 24);
       used = 'columns';
     } else {
       await new Promise<void>((resolve) => {
@@ -388,7 +472,9 @@ export class GraphView {
       cy.zoom(MAX_FIT_ZOOM);
       cy.center();
     }
+    phase('layout');
     await nextFrame();
+    phase('paint');
     const stats: RenderStats = {
       nodes: cy.nodes().length,
       edges: cy.edges().length,
@@ -400,6 +486,8 @@ export class GraphView {
     c.dataset.edges = String(stats.edges);
     c.dataset.renderMs = String(stats.ms);
     c.dataset.layout = stats.layout;
+    // Where the time went (elements, add, layout, paint), for the benchmark.
+    c.dataset.phases = JSON.stringify(phases);
     c.dataset.mapVersion = String(graph.mapVersion);
     this.renders += 1;
     c.dataset.renders = String(this.renders);
