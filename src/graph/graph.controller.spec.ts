@@ -33,6 +33,7 @@ describe(GraphController.name, () => {
     expect(res.body.purposes).toHaveLength(14);
     expect(res.body.fields).toContainEqual({ key: 'user.contact.email', name: 'Email address', sensitivity: 'personal' });
     expect(res.body.subprocessors).toContainEqual({ key: 'intercom', name: 'Intercom', region: 'third-country', locations: ['US'] });
+    expect(res.body.totals).toEqual({ fields: 25, subprocessors: 13, purposes: 14, flows: 15, sentEdges: 50 });
     await t.http().get('/api/v1/graph/catalog').expect(401);
   });
 
@@ -48,6 +49,14 @@ describe(GraphController.name, () => {
     ]);
   });
 
+  it('leaves the edges out on request, keeping the nodes', async () => {
+    const full = (await graph('?region=third-country').expect(200)).body as GraphResponse;
+    const bare = (await graph('?region=third-country&edges=false').expect(200)).body as GraphResponse;
+    expect(bare.nodes).toEqual(full.nodes);
+    expect(bare.edges).toEqual([]);
+    expect(bare.query.edges).toBe(false);
+  });
+
   it('refuses callers without the admin token', async () => {
     const res = await t.http().get('/api/v1/graph').expect(401);
     expect(res.body.code).toBe('UNAUTHENTICATED');
@@ -60,6 +69,7 @@ describe(GraphController.name, () => {
     ['?field=User.Email', 'field', 'must be lower-case dotted segments'],
     ['?subprocessor=a.b', 'subprocessor', 'must be a lower-case slug'],
     ['?excluded=maybe', 'excluded', 'must be true or false'],
+    ['?edges=some', 'edges', 'must be true or false'],
     ['?field=user.contact.emial', 'field', 'no field "user.contact.emial" in the data map'],
     ['?subprocessor=vendor-a', 'subprocessor', 'no subprocessor "vendor-a" in the data map'],
     ['?purpose=astrology', 'purpose', 'no purpose "astrology" in the data map'],

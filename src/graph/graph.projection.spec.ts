@@ -240,6 +240,12 @@ describe(`${projectGraph.name} (property)`, () => {
           for (const r of regions) expect(g.nodes.some((n) => n.kind === 'subprocessor' && n.parent === r.id)).toBe(true);
           if (!query.excluded) expect(g.edges.some((e) => e.kind === 'excluded')).toBe(false);
           if (!query.purposes) expect(g.nodes.some((n) => n.kind === 'purpose')).toBe(false);
+          // Without edges: exactly the same nodes, nothing else.
+          const bare = projectGraph(storedMapOf(m), { ...query, edges: false });
+          expect(bare.nodes).toEqual(g.nodes);
+          expect(bare.edges).toEqual([]);
+          expect(bare.flows).toEqual({});
+          expect(bare.totals).toEqual(g.totals);
         },
       ),
       { numRuns: 300 },

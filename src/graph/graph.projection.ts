@@ -99,18 +99,23 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
   const sourceOf = new Map(manifest.fields.map((f) => [f.key, `field:${f.key}`]));
   const iso = isoCache();
   const everyField = !fieldFilter;
+  // `edges=false`: the same nodes, without edges or flows (a first look at a huge map).
+  const drawEdges = query.edges !== false;
   for (const flow of manifest.flows) {
     sentEdges += flow.fields.length;
     if (flowFilter && !flowPasses(flow)) continue;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
     const target = `subprocessor:${flow.subprocessor}`;
     const since = map.flows.get(key)?.since;
-    const verdict = options.judge?.(flow, key);
+    const verdict = drawEdges ? options.judge?.(flow, key) : undefined;
     const idPrefix = `sent:${key}:`;
-    const before = edges.length;
+    let kept = 0;
     for (const field of flow.fields) {
       if (!everyField && !fieldPasses(field)) continue;
       if (needle !== null && !textPasses(flow, field)) continue;
+      kept += 1;
+      shownFields.add(field);
+      if (!drawEdges) continue;
       edges.push({
         id: idPrefix + field,
         kind: 'sent',
@@ -122,12 +127,14 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
         since: since?.get(field) ?? 1,
         user: verdict?.fields.get(field),
       });
-      shownFields.add(field);
     }
     if (query.excluded) {
       for (const field of flow.excludedFields ?? []) {
         if (!everyField && !fieldPasses(field)) continue;
         if (needle !== null && !textPasses(flow, field)) continue;
+        kept += 1;
+        shownFields.add(field);
+        if (!drawEdges) continue;
         edges.push({
           id: `excluded:${key}:${field}`,
           kind: 'excluded',
@@ -138,17 +145,17 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
           mode: flow.mode,
           user: verdict ? EXCLUDED_STATE : undefined,
         });
-        shownFields.add(field);
       }
     }
     const drawn =
-      edges.length > before ||
+      kept > 0 ||
       (!fieldFilter && (needle === null || subprocessorText(flow.subprocessor) || purposeText(flow.purpose)));
     if (!drawn) continue;
     shownSubprocessors.add(flow.subprocessor);
+    if (query.purposes) shownPurposes.add(flow.purpose);
+    if (!drawEdges) continue;
     flows[key] = graphFlow(flow, key, map, purposes, subprocessors, verdict?.flow, iso);
     if (query.purposes) {
-      shownPurposes.add(flow.purpose);
       purposeEdges.push({
         id: `purpose:${key}`,
         kind: 'purpose',

@@ -51,6 +51,13 @@ export class GraphService {
       fields: m.fields.map((f) => ({ key: f.key, name: f.name, sensitivity: f.sensitivity })),
       subprocessors: m.subprocessors.map((s) => ({ key: s.key, name: s.name, region: regionOf(s.locations), locations: s.locations })),
       purposes: m.purposes.map((p) => ({ key: p.key, name: p.name })),
+      totals: {
+        fields: m.fields.length,
+        subprocessors: m.subprocessors.length,
+        purposes: m.purposes.length,
+        flows: m.flows.length,
+        sentEdges: m.flows.reduce((n, f) => n + f.fields.length, 0),
+      },
     };
   }
 
@@ -111,5 +118,6 @@ export function normalizeQuery(dto: GraphQueryDto): GraphQuery {
     excluded: dto.excluded ?? false,
     purposes: dto.purposes ?? false,
     ...(dto.user ? { user: dto.user } : {}),
+    ...(dto.edges === false ? { edges: false } : {}),
   };
 }

@@ -138,6 +138,8 @@ export interface GraphQuery {
   purposes: boolean;
   /** Per-user view: each sent edge allowed or blocked for this user now. */
   user?: string;
+  /** False: the nodes only (no edges, no flows), for a first look at a very large map. */
+  edges?: boolean;
 }
 
 export interface GraphTotals {
@@ -173,4 +175,5 @@ export interface GraphCatalog {
   fields: { key: string; name: string; sensitivity: Sensitivity }[];
   subprocessors: { key: string; name: string; region: Region; locations: string[] }[];
   purposes: { key: string; name: string }[];
+  totals: GraphTotals;
 }

@@ -246,24 +246,34 @@ describe('Graph page (/graph)', () => {
     expect(await page.locator('.audit-status').textContent()).toContain('7 blocked calls');
   });
 
-  it('draws a map too big to lay out in columns, and lays it out again once filtered', async () => {
+  it('shows a huge map first without its lines, draws them all on request, and lays out a filtered view', async () => {
     const big = await serveApp({ FLOWGATE_SEED_MANIFEST: '' });
     try {
-      const world = syntheticWorld({ subprocessors: 60, fields: 60, flows: 600, purposes: 12, users: 0 });
+      const world = syntheticWorld({ subprocessors: 80, fields: 60, flows: 800, purposes: 12, users: 0 });
       await big.http().post('/api/v1/manifest').set('Authorization', big.admin).send(manifestOfPolicyMap(world.map)).expect(201);
       const whole = (await big.http().get('/api/v1/graph').set('Authorization', big.admin).expect(200)).body as GraphResponse;
-      expect(whole.edges.length).toBeGreaterThan(2500);
+      expect(whole.edges.length).toBeGreaterThan(5000);
+      const lines = whole.edges.length.toLocaleString('en-US');
       await page.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
       await page.goto(`${big.url}/graph`);
       await waitForRender(page, 0);
-      const drawn = await graphData();
+      // First look: every node, no lines, in columns, and a way to draw them.
+      let drawn = await graphData();
       expect(drawn.layout).toBe('columns');
-      // Regions become plain boxes (nodes), so the count is the same as the API's.
+      expect(Number(drawn.nodes)).toBe(whole.nodes.length);
+      expect(Number(drawn.edges)).toBe(0);
+      await expectText(page.locator('.canvas-area .notice'), `This map has ${lines} lines, too many to read at once`);
+
+      let before = await renders(page);
+      await page.getByRole('button', { name: `draw all ${lines} lines` }).click();
+      await waitForRender(page, before);
+      drawn = await graphData();
+      expect(drawn.layout).toBe('columns');
       expect(Number(drawn.nodes)).toBe(whole.nodes.length);
       expect(Number(drawn.edges)).toBe(whole.edges.length);
-      await expectText(page.locator('.canvas-area .notice'), `A big graph: ${whole.edges.length.toLocaleString('en-US')} lines, drawn plainly in columns`);
+      await expectText(page.locator('.canvas-area .notice'), `A big graph: ${lines} lines, drawn plainly in columns`);
 
-      const before = await renders(page);
+      before = await renders(page);
       await page.getByLabel('Where does this field go?').selectOption(whole.nodes.find((n) => n.kind === 'field')!.id.slice('field:'.length));
       await waitForRender(page, before);
       expect((await graphData()).layout).toBe('dagre');

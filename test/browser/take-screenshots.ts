@@ -34,6 +34,10 @@ async function main(): Promise<void> {
     await admin.goto(`${app.url}/graph`);
     await waitForRender(admin, 0);
     await shot(admin, 'graph');
+    // The same map with the other layout, for docs/client.md's comparison.
+    await admin.selectOption('#graph-layout', 'fcose');
+    await waitForRender(admin, 1);
+    await shot(admin, 'graph-fcose');
 
     await admin.goto(`${app.url}/graph?field=user.contact.email&excluded=true`);
     await waitForRender(admin, 0);

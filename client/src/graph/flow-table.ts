@@ -18,6 +18,7 @@ export function flowTable(graph: GraphResponse, overlays: Overlays, select: (id:
   const fields = new Map(graph.nodes.filter((n): n is FieldNode => n.kind === 'field').map((n) => [n.id, n]));
   const subs = new Map(graph.nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor').map((n) => [n.id, n]));
   const rows = graph.edges.filter((e) => e.kind !== 'purpose');
+  if (graph.query.edges === false) return h('p', { class: 'hint' }, 'Lines are not drawn yet: ask a question or filter.');
   if (rows.length === 0) return h('p', { class: 'hint' }, 'Nothing matches these filters.');
   const withUser = graph.user !== undefined;
   const withAudit = (overlays.blockedCalls?.size ?? 0) > 0;

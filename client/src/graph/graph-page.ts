@@ -41,9 +41,14 @@ export function filtersFromUrl(search: string): GraphFilters {
   return filters as GraphFilters;
 }
 
-function graphPath(filters: GraphFilters): string {
-  return `/api/v1/graph${queryString({ ...filters })}`;
+function graphPath(filters: GraphFilters, edges = true): string {
+  return `/api/v1/graph${queryString({ ...filters, edges: edges ? undefined : 'false' })}`;
 }
+
+/** Above this many lines an unfiltered map first shows its nodes only, and asks. */
+export const OVERVIEW_LINES = 5000;
+
+const NARROWING = ['field', 'subprocessor', 'purpose', 'mode', 'region', 'sensitivity', 'q'] as const;
 
 interface Question {
   id: string;
@@ -148,6 +153,8 @@ class GraphPage {
   private overlays: Overlays = {};
   private audit: AuditStatus = { state: 'loading' };
   private request: AbortController | null = null;
+  /** The user asked to draw every line of a very large map. */
+  private drawAll = false;
   private readonly fieldNames: ReadonlyMap<string, string>;
   private readonly el = {
     summary: h('p', { class: 'summary', id: 'graph-summary' }),
@@ -354,7 +361,13 @@ class GraphPage {
     });
   }
 
+  private showAllLines(): void {
+    this.drawAll = true;
+    void this.load();
+  }
+
   private setFilters(filters: GraphFilters): void {
+    this.drawAll = false;
     this.filters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined && v !== '' && v !== false)) as GraphFilters;
     const url = `${window.location.pathname}${queryString({ ...this.filters })}`;
     window.history.pushState(null, '', url);
@@ -385,7 +398,9 @@ class GraphPage {
     const request = (this.request = new AbortController());
     this.el.canvas.setAttribute('aria-busy', 'true');
     try {
-      const graph = await apiJson<GraphResponse>(graphPath(this.filters), { token: this.token, signal: request.signal });
+      const narrowed = NARROWING.some((k) => this.filters[k] !== undefined);
+      const overview = !narrowed && !this.drawAll && this.catalog.totals.sentEdges > OVERVIEW_LINES;
+      const graph = await apiJson<GraphResponse>(graphPath(this.filters, !overview), { token: this.token, signal: request.signal });
       if (request.signal.aborted) return;
       replace(this.el.status);
       this.graph = graph;
@@ -408,14 +423,22 @@ class GraphPage {
     const stats = await this.view.render(graph, this.overlays, layout);
     this.controls.layout.value = this.view.layout;
     this.controls.layout.disabled = stats.layout === 'columns';
+    const lines = this.catalog.totals.sentEdges.toLocaleString('en-US');
     replace(
       this.el.status,
-      stats.layout === 'columns'
+      graph.query.edges === false
         ? notice(
             'info',
-            `A big graph: ${stats.edges.toLocaleString('en-US')} lines, drawn plainly in columns (colour shows the mode; no arrows, dashes or labels). Ask a question or filter to read it left to right.`,
+            `This map has ${lines} lines, too many to read at once, so only its fields and subprocessors are drawn. Ask a question or filter to see the lines, or `,
+            h('button', { type: 'button', class: 'button small', onclick: () => this.showAllLines() }, `draw all ${lines} lines`),
+            ' (slow).',
           )
-        : null,
+        : stats.layout === 'columns'
+          ? notice(
+              'info',
+              `A big graph: ${stats.edges.toLocaleString('en-US')} lines, drawn plainly in columns (colour shows the mode; no arrows, dashes or labels). Ask a question or filter to read it left to right.`,
+            )
+          : null,
     );
     const text = summarize(graph);
     replace(this.el.summary, text);
@@ -497,6 +520,11 @@ class GraphPage {
 
 /** One sentence on what is shown, for the page and for screen readers. */
 export function summarize(graph: GraphResponse): string {
+  if (graph.query.edges === false) {
+    const fields = graph.nodes.filter((n) => n.kind === 'field').length;
+    const subs = graph.nodes.filter((n) => n.kind === 'subprocessor').length;
+    return `${fields.toLocaleString('en-US')} fields and ${subs.toLocaleString('en-US')} subprocessors; ${graph.totals.sentEdges.toLocaleString('en-US')} lines in the map, not drawn yet.`;
+  }
   const sent = graph.edges.filter((e) => e.kind === 'sent');
   const fields = new Set(sent.map((e) => e.source)).size;
   const receivers = new Set(sent.map((e) => e.target));

@@ -442,7 +442,8 @@ export class GraphView {
     this.graph = graph;
     this.overlays = overlays;
     let elements = toElements(graph, overlays);
-    const large = elements.length > LARGE_GRAPH;
+    // Nodes without edges (a first look at a huge map) go in columns too.
+    const large = elements.length > LARGE_GRAPH || graph.query.edges === false;
     if (large) elements = columnLayout(graph, elements);
     phase('elements');
     if (large !== this.large) {

@@ -74,6 +74,12 @@ export class GraphQueryDto {
   @IsBoolean({ message: 'must be true or false' })
   purposes?: boolean;
 
+  @ApiPropertyOptional({ default: true, description: 'false: the nodes only, for a first look at a very large map' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  edges?: boolean;
+
   @ApiPropertyOptional({
     example: 'ada@example.com',
     description: "Per-user view: each line allowed or blocked for this user now, with the engine's reason",
