@@ -295,8 +295,8 @@ process, compiled from what \`GET /api/v1/policy\` and \`GET /api/v1/users/:user
 serve: ${failures} differed.
 
 **Where the time goes.** The engine decides in well under a microsecond (see the engine section);
-a single HTTP decision costs the Nest/Express pipeline (auth guard, JSON body, class-validator DTO,
-interceptors) plus loopback TCP, so requests/s is bounded by the server's one core, and the batch
+a single HTTP decision costs the Nest/Express pipeline (routing, auth guard, JSON parsing and
+writing, the input check) plus loopback TCP, so requests/s is bounded by the server's one core, and the batch
 endpoint is the way to many decisions per second over HTTP. The SDK decides in process and only
 fetches the policy and consents.
 
