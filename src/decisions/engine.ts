@@ -12,15 +12,19 @@
  *   opt-in   | not-opted-in    | allow   | opted-out | not-opted-in
  * Field, first match wins: not sent by the flow → 'excluded' (listed so) or 'undeclared';
  * the flow's own reason; opt-in granted at v and field `since` > v → 'stale-consent'.
+ * Each field asked for is answered in order (a repeated one each time). `allow` iff the
+ * flow is allowed and nothing is blocked; `reason` is the flow's, null when it is allowed.
  * Payload: a location matching a field path is that field (subtree included); leaves no
- * path declares are blocked 'undeclared' under their normalized path (`to[*].email`).
+ * path declares are blocked 'undeclared' under their normalized path (`to[*].email`);
+ * blocked entries carry the `paths` where they were found. The walk stops at depth 32 and
+ * at cycles, blocking what it cannot see. No policy at all: `unavailableDecision`.
  */
 export {
   compilePolicy,
   EXCLUDED,
   MAX_PAYLOAD_DEPTH,
-  PolicyMapError,
   MAX_VERSION,
+  PolicyMapError,
   UNDECLARED,
   type CompiledFlow,
   type PathNode,
