@@ -60,6 +60,13 @@ async function main(): Promise<void> {
     await user.locator('.toast').waitFor();
     await user.evaluate(() => window.scrollTo(0, 0));
     await shot(user, 'settings');
+    // A switched-off vendor and required ones, further down.
+    await user.locator('[data-flow="logrocket.session-replay"]').evaluate((el) => el.scrollIntoView());
+    await user.evaluate(() => window.scrollBy(0, -60));
+    await shot(user, 'settings-logrocket');
+    await user.locator('[data-flow="google-cloud.hosting"]').evaluate((el) => el.scrollIntoView());
+    await user.evaluate(() => window.scrollBy(0, -110));
+    await shot(user, 'settings-required');
     await user.locator('#my-data-flows').scrollIntoViewIfNeeded();
     await waitForRender(user, 1, '.my-cy');
     await user.locator('#my-data-flows').evaluate((el) => el.scrollIntoView());
