@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { validManifest } from '../../../test/factories/manifest.arbitrary';
 import { aManifest } from '../../../test/factories/manifest.factory';
+import type { Manifest } from './manifest.types';
 import { parseManifestText, validateManifest } from './manifest.validation';
 
 describe(validateManifest.name, () => {
@@ -14,24 +15,28 @@ describe(validateManifest.name, () => {
   });
 
   /** One wrong value, placed anywhere: the answer names exactly that place. */
-  const corruptions: Array<{ name: string; apply: (m: Record<string, any>) => string }> = [
-    { name: 'bad sensitivity', apply: (m) => ((m.fields[0].sensitivity = 'secret'), 'fields[0].sensitivity') },
+  const wrong = <T>(value: unknown) => value as T;
+  const corruptions: Array<{ name: string; apply: (m: Manifest) => string }> = [
+    { name: 'bad sensitivity', apply: (m) => ((m.fields[0].sensitivity = wrong('secret')), 'fields[0].sensitivity') },
     { name: 'key with capitals', apply: (m) => ((m.purposes[0].key = 'Billing'), 'purposes[0].key') },
     { name: 'name too long', apply: (m) => ((m.fields[0].name = 'x'.repeat(201)), 'fields[0].name') },
-    { name: 'number for a name', apply: (m) => ((m.subprocessors[0].name = 42), 'subprocessors[0].name') },
-    { name: 'unknown property', apply: (m) => ((m.fields[0].colour = 'red'), 'fields[0].colour') },
+    { name: 'number for a name', apply: (m) => ((m.subprocessors[0].name = wrong(42)), 'subprocessors[0].name') },
+    {
+      name: 'unknown property',
+      apply: (m) => ((wrong<Record<string, unknown>>(m.fields[0]).colour = 'red'), 'fields[0].colour'),
+    },
     { name: 'lower-case location', apply: (m) => ((m.subprocessors[0].locations = ['de']), 'subprocessors[0].locations') },
-    { name: 'bad category', apply: (m) => ((m.subprocessors[0].category = 'cloud'), 'subprocessors[0].category') },
-    { name: 'paths not an array', apply: (m) => ((m.fields[0].paths = 'email'), 'fields[0].paths') },
+    { name: 'bad category', apply: (m) => ((m.subprocessors[0].category = wrong('cloud')), 'subprocessors[0].category') },
+    { name: 'paths not an array', apply: (m) => ((m.fields[0].paths = wrong('email')), 'fields[0].paths') },
     { name: 'empty paths', apply: (m) => ((m.fields[0].paths = []), 'fields[0].paths') },
-    { name: 'bad version', apply: (m) => ((m.version = 2), 'version') },
-    { name: 'missing purposes', apply: (m) => (delete m.purposes, 'purposes') },
+    { name: 'bad version', apply: (m) => ((m.version = wrong(2)), 'version') },
+    { name: 'missing purposes', apply: (m) => (delete wrong<Partial<Manifest>>(m).purposes, 'purposes') },
   ];
 
   it.each(corruptions)('names the path of a $name', ({ apply }) => {
     fc.assert(
       fc.property(validManifest, (m) => {
-        const doc = structuredClone(m) as Record<string, any>;
+        const doc = structuredClone(m);
         const path = apply(doc);
         const { manifest, problems } = validateManifest(doc);
         expect(manifest).toBeNull();
@@ -42,10 +47,10 @@ describe(validateManifest.name, () => {
   });
 
   it('reports structural and reference problems together', () => {
-    const doc = structuredClone(aManifest()) as Record<string, any>;
-    doc.fields[0].sensitivity = 'secret';
+    const doc = structuredClone(aManifest());
+    doc.fields[0].sensitivity = wrong('secret');
     doc.flows[1].fields.push('user.phone');
-    doc.flows[0].mode = 'sometimes';
+    doc.flows[0].mode = wrong('sometimes');
     const { problems } = validateManifest(doc);
     expect(problems).toEqual(
       expect.arrayContaining([
