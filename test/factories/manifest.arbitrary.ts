@@ -91,7 +91,7 @@ export const validManifest: fc.Arbitrary<Manifest> = fc
       ),
       flows: fc
         .subarray(pairs, { maxLength: Math.min(8, pairs.length) })
-        .chain((chosen) => (chosen.length === 0 ? fc.constant([]) : fc.tuple(...chosen.map(([s, p]) => flow(s, p))))),
+        .chain((chosen) => (chosen.length === 0 ? fc.constant<ManifestFlow[]>([]) : fc.tuple(...chosen.map(([s, p]) => flow(s, p))))),
     });
   })
   .map((m) => stripUndefined(m) as Manifest);
