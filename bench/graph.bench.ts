@@ -40,12 +40,18 @@ interface Size {
 const FULL: Size = { subprocessors: 1000, fields: 300, flows: 10_000, purposes: 20 };
 const QUICK: Size = { subprocessors: 100, fields: 60, flows: 1000, purposes: 20 };
 
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const fmt = (n: number, digits = 1): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const int = (n: number): string =>
+  Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
 
 function stats(samples: number[]): { median: number; p95: number; min: number } {
   const s = [...samples].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], p95: s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)], min: s[0] };
+  return {
+    median: s[Math.floor(s.length / 2)],
+    p95: s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)],
+    min: s[0],
+  };
 }
 
 function time<T>(fn: () => T): [T, number] {
@@ -69,16 +75,30 @@ export function syntheticManifest(size: Size): Manifest {
 /** The map as the store holds it after one import (every flow at version 1). */
 function storedOf(manifest: Manifest): StoredMap {
   const at = new Date();
-  const ids = <T extends { key: string }>(items: T[]) => new Map(items.map((e, i) => [e.key, i + 1]));
+  const ids = <T extends { key: string }>(items: T[]) =>
+    new Map(items.map((e, i) => [e.key, i + 1]));
   return {
     version: 1,
     updatedAt: at,
     manifest,
-    ids: { fields: ids(manifest.fields), purposes: ids(manifest.purposes), subprocessors: ids(manifest.subprocessors) },
+    ids: {
+      fields: ids(manifest.fields),
+      purposes: ids(manifest.purposes),
+      subprocessors: ids(manifest.subprocessors),
+    },
     flows: new Map(
       manifest.flows.map((f, i) => {
         const key = flowKeyOf(f.subprocessor, f.purpose);
-        return [key, { id: i + 1, key, version: 1, updatedAt: at, since: new Map(f.fields.map((k) => [k, 1])) }];
+        return [
+          key,
+          {
+            id: i + 1,
+            key,
+            version: 1,
+            updatedAt: at,
+            since: new Map(f.fields.map((k) => [k, 1])),
+          },
+        ];
       }),
     ),
   };
@@ -120,17 +140,36 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
     }
     const [, json] = time(() => JSON.stringify(last));
     const s = stats(samples);
-    rows.push({ label, edges: last!.edges.length, nodes: last!.nodes.length, median: s.median, p95: s.p95, json });
+    rows.push({
+      label,
+      edges: last!.edges.length,
+      nodes: last!.nodes.length,
+      median: s.median,
+      p95: s.p95,
+      json,
+    });
   }
 
   // Per-user view: every flow judged by the engine for one user with a few choices.
   const policy = compilePolicy(toPolicyMap(stored));
   const consents = compileConsents(
     policy,
-    m.flows.slice(0, 40).map((f, i) => [flowKeyOf(f.subprocessor, f.purpose), { granted: i % 2 === 0, version: 1 }] as const),
+    m.flows
+      .slice(0, 40)
+      .map(
+        (f, i) =>
+          [flowKeyOf(f.subprocessor, f.purpose), { granted: i % 2 === 0, version: 1 }] as const,
+      ),
   );
   const judge = (flow: (typeof m.flows)[number]) =>
-    verdictOf(decide(policy, consents, { subprocessor: flow.subprocessor, purpose: flow.purpose, fields: flow.fields }), flow.fields);
+    verdictOf(
+      decide(policy, consents, {
+        subprocessor: flow.subprocessor,
+        purpose: flow.purpose,
+        fields: flow.fields,
+      }),
+      flow.fields,
+    );
   const user = { id: 'ada@example.com', policyVersion: 1, gpc: false };
   const samples: number[] = [];
   let last: GraphResponse | null = null;
@@ -140,7 +179,13 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
     last = g;
   }
   const s = stats(samples);
-  rows.push({ label: 'per-user view of the whole map (engine per flow)', edges: last!.edges.length, nodes: last!.nodes.length, median: s.median, p95: s.p95 });
+  rows.push({
+    label: 'per-user view of the whole map (engine per flow)',
+    edges: last!.edges.length,
+    nodes: last!.nodes.length,
+    median: s.median,
+    p95: s.p95,
+  });
   return rows;
 }
 
@@ -194,7 +239,11 @@ async function pageRows(url: string, runs: number, caplenaUrl: string | null): P
         };
       });
     const waitRenders = (page: import('playwright-core').Page, n: number) =>
-      page.waitForFunction((n) => Number(document.querySelector<HTMLElement>('#cy')?.dataset.renders ?? 0) >= n, n, { timeout: 600_000 });
+      page.waitForFunction(
+        (n) => Number(document.querySelector<HTMLElement>('#cy')?.dataset.renders ?? 0) >= n,
+        n,
+        { timeout: 600_000 },
+      );
     const median = (rows: PageRow[]): PageRow => {
       const pick = (k: 'total' | 'render' | 'fetch') => stats(rows.map((r) => r[k])).median;
       return { ...rows[0], total: pick('total'), render: pick('render'), fetch: pick('fetch') };
@@ -205,7 +254,10 @@ async function pageRows(url: string, runs: number, caplenaUrl: string | null): P
       for (let i = 0; i < runs; i++) {
         const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
         const page = await context.newPage();
-        await page.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+        await page.addInitScript(
+          (token) => sessionStorage.setItem('flowgate.admin-token', token),
+          ADMIN_TOKEN,
+        );
         await page.goto(`${base}/graph`);
         await waitRenders(page, 1);
         first.push({ label, ...(await figures(page)) });
@@ -218,7 +270,13 @@ async function pageRows(url: string, runs: number, caplenaUrl: string | null): P
       }
       return allLabel ? [median(first), median(all)] : [median(first)];
     };
-    rows.push(...(await measure(url, 'synthetic map: first render (fields and vendors; lines on request)', 'synthetic map: "draw all lines"')));
+    rows.push(
+      ...(await measure(
+        url,
+        'synthetic map: first render (fields and vendors; lines on request)',
+        'synthetic map: "draw all lines"',
+      )),
+    );
     if (caplenaUrl) rows.push(...(await measure(caplenaUrl, 'Caplena map, for comparison')));
   } finally {
     await browser.close();
@@ -229,25 +287,60 @@ async function pageRows(url: string, runs: number, caplenaUrl: string | null): P
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const size = options.quick ? QUICK : FULL;
   const runs = options.quick ? 5 : 25;
-  console.log(`\n## graph: ${size.subprocessors} subprocessors, ${size.fields} fields, ${size.flows} flows`);
+  console.log(
+    `\n## graph: ${size.subprocessors} subprocessors, ${size.fields} fields, ${size.flows} flows`,
+  );
 
   const [manifest, buildMs] = time(() => syntheticManifest(size));
   const stored = storedOf(manifest);
   const sent = manifest.flows.reduce((n, f) => n + f.fields.length, 0);
-  console.log(`synthetic manifest built in ${int(buildMs)} ms: ${int(sent)} sent (flow, field) pairs`);
+  console.log(
+    `synthetic manifest built in ${int(buildMs)} ms: ${int(sent)} sent (flow, field) pairs`,
+  );
 
   const projection = projectionRows(stored, runs);
-  console.table(projection.map((r) => ({ query: r.label, nodes: r.nodes, edges: r.edges, 'median ms': fmt(r.median), 'p95 ms': fmt(r.p95), 'JSON ms': r.json === undefined ? '' : fmt(r.json) })));
+  console.table(
+    projection.map((r) => ({
+      query: r.label,
+      nodes: r.nodes,
+      edges: r.edges,
+      'median ms': fmt(r.median),
+      'p95 ms': fmt(r.p95),
+      'JSON ms': r.json === undefined ? '' : fmt(r.json),
+    })),
+  );
 
   // The real app on a temp SQLite file, the synthetic map imported through the API.
   console.log('building the client (vite)…');
-  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'client/vite.config.mts', '--logLevel', 'warn'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      'node_modules/vite/bin/vite.js',
+      'build',
+      '--config',
+      'client/vite.config.mts',
+      '--logLevel',
+      'warn',
+    ],
+    { stdio: 'inherit' },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-graph-bench-'));
   const app = await startTestApp({ LOG_LEVEL: 'error' }, dir);
   const caplenaDir = mkdtempSync(join(tmpdir(), 'flowgate-graph-bench-caplena-'));
-  const caplena = await startTestApp({ LOG_LEVEL: 'error', FLOWGATE_SEED_MANIFEST: 'examples/caplena.yaml' }, caplenaDir);
+  const caplena = await startTestApp(
+    { LOG_LEVEL: 'error', FLOWGATE_SEED_MANIFEST: 'examples/caplena.yaml' },
+    caplenaDir,
+  );
   try {
-    const [, importMs] = await timeAsync(() => app.http().post('/api/v1/manifest').set('Authorization', app.admin).send(manifest).expect(201).then(() => undefined));
+    const [, importMs] = await timeAsync(() =>
+      app
+        .http()
+        .post('/api/v1/manifest')
+        .set('Authorization', app.admin)
+        .send(manifest)
+        .expect(201)
+        .then(() => undefined),
+    );
     await app.app.listen(0, '127.0.0.1');
     await caplena.app.listen(0, '127.0.0.1');
     const url = (await app.app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -261,12 +354,23 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       return body.byteLength;
     };
     const [coldBytes, coldMs] = await timeAsync(() => get('/api/v1/graph'));
-    http.push({ label: 'GET /api/v1/graph, first after import (loads the map from SQLite)', median: coldMs, p95: coldMs, bytes: coldBytes });
+    http.push({
+      label: 'GET /api/v1/graph, first after import (loads the map from SQLite)',
+      median: coldMs,
+      p95: coldMs,
+      bytes: coldBytes,
+    });
     for (const [label, path] of [
       ['GET /api/v1/graph (whole map)', '/api/v1/graph'],
       ['GET /api/v1/graph?region=third-country', '/api/v1/graph?region=third-country'],
-      ['GET /api/v1/graph?field=<one field>', `/api/v1/graph?field=${encodeURIComponent(manifest.fields[0].key)}`],
-      ['GET /api/v1/graph?user=ada@example.com (per-user view)', '/api/v1/graph?user=ada%40example.com'],
+      [
+        'GET /api/v1/graph?field=<one field>',
+        `/api/v1/graph?field=${encodeURIComponent(manifest.fields[0].key)}`,
+      ],
+      [
+        'GET /api/v1/graph?user=ada@example.com (per-user view)',
+        '/api/v1/graph?user=ada%40example.com',
+      ],
       ['GET /api/v1/graph/catalog', '/api/v1/graph/catalog'],
     ] as const) {
       const samples: number[] = [];
@@ -280,10 +384,29 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       http.push({ label, median: s.median, p95: s.p95, bytes });
     }
     console.log(`manifest import through the API: ${int(importMs)} ms`);
-    console.table(http.map((r) => ({ request: r.label, 'median ms': fmt(r.median), 'p95 ms': fmt(r.p95), bytes: int(r.bytes) })));
+    console.table(
+      http.map((r) => ({
+        request: r.label,
+        'median ms': fmt(r.median),
+        'p95 ms': fmt(r.p95),
+        bytes: int(r.bytes),
+      })),
+    );
 
     const pages = await pageRows(url, options.quick ? 1 : 3, caplenaUrl);
-    console.table(pages.map((p) => ({ page: p.label, nodes: p.nodes, edges: p.edges, layout: p.layout, 'navigation → painted ms': int(p.total), 'data → painted ms': int(p.render), 'fetch ms': int(p.fetch), bytes: int(p.bytes), phases: p.phases })));
+    console.table(
+      pages.map((p) => ({
+        page: p.label,
+        nodes: p.nodes,
+        edges: p.edges,
+        layout: p.layout,
+        'navigation → painted ms': int(p.total),
+        'data → painted ms': int(p.render),
+        'fetch ms': int(p.fetch),
+        bytes: int(p.bytes),
+        phases: p.phases,
+      })),
+    );
 
     const whole = projection[0];
     const markdown = [
@@ -298,7 +421,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       '',
       '| query | nodes | edges | median ms | p95 ms | JSON.stringify ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...projection.map((r) => `| ${r.label} | ${int(r.nodes)} | ${int(r.edges)} | ${fmt(r.median)} | ${fmt(r.p95)} | ${r.json === undefined ? '' : fmt(r.json)} |`),
+      ...projection.map(
+        (r) =>
+          `| ${r.label} | ${int(r.nodes)} | ${int(r.edges)} | ${fmt(r.median)} | ${fmt(r.p95)} | ${r.json === undefined ? '' : fmt(r.json)} |`,
+      ),
       '',
       `### Over HTTP (real app, SQLite file, loopback; import of the map: ${fmt(importMs / 1000)} s)`,
       '',
@@ -314,7 +440,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       '',
       '| map | nodes | edges | layout | navigation → painted ms | data → painted ms | of which (ms, first sample) | GET /api/v1/graph ms | bytes |',
       '| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |',
-      ...pages.map((p) => `| ${p.label} | ${int(p.nodes)} | ${int(p.edges)} | ${p.layout} | ${int(p.total)} | ${int(p.render)} | ${p.phases} | ${int(p.fetch)} | ${int(p.bytes)} |`),
+      ...pages.map(
+        (p) =>
+          `| ${p.label} | ${int(p.nodes)} | ${int(p.edges)} | ${p.layout} | ${int(p.total)} | ${int(p.render)} | ${p.phases} | ${int(p.fetch)} | ${int(p.bytes)} |`,
+      ),
       '',
       `An unfiltered map of more than ${OVERVIEW_LINES.toLocaleString('en-US')} lines first shows its fields and subprocessors only`,
       '(`GET /api/v1/graph?edges=false`), with a notice offering to draw every line; the second row',

@@ -19,7 +19,9 @@ export class ApiError extends Error {
   /** The problems the server listed (validation errors), if any. */
   get problems(): ApiProblem[] {
     return Array.isArray(this.details)
-      ? this.details.filter((d): d is ApiProblem => typeof d === 'object' && d !== null && 'message' in d)
+      ? this.details.filter(
+          (d): d is ApiProblem => typeof d === 'object' && d !== null && 'message' in d,
+        )
       : [];
   }
 }
@@ -47,7 +49,11 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
     });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError(0, 'NETWORK_ERROR', 'The server cannot be reached. Check your connection and try again.');
+    throw new ApiError(
+      0,
+      'NETWORK_ERROR',
+      'The server cannot be reached. Check your connection and try again.',
+    );
   }
   if (!res.ok) {
     let body: { code?: unknown; message?: unknown; details?: unknown } = {};

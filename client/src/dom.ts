@@ -29,7 +29,10 @@ export function append(parent: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(parent, child);
-    else parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    else
+      parent.appendChild(
+        typeof child === 'object' ? child : document.createTextNode(String(child)),
+      );
   }
 }
 
@@ -68,5 +71,7 @@ export function download(blob: Blob, filename: string): void {
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return 'never';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
 }

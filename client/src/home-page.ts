@@ -14,13 +14,21 @@ export function mountHome(root: HTMLElement): void {
         'a',
         { class: 'card', href: '/graph' },
         h('h2', {}, 'Data-flow graph'),
-        h('p', {}, 'For the privacy team: every field, every subprocessor, in the EU/EEA or not, and on which consent. Needs the admin token.'),
+        h(
+          'p',
+          {},
+          'For the privacy team: every field, every subprocessor, in the EU/EEA or not, and on which consent. Needs the admin token.',
+        ),
       ),
       h(
         'a',
         { class: 'card', href: '/settings' },
         h('h2', {}, 'Preference centre'),
-        h('p', {}, 'For users: what each vendor receives, where, and why; switch off what you do not want.'),
+        h(
+          'p',
+          {},
+          'For users: what each vendor receives, where, and why; switch off what you do not want.',
+        ),
       ),
     ),
   );

@@ -1,5 +1,11 @@
 /** Words for the map's vocabularies, so nothing is said by colour alone. */
-import type { ConsentMode, LegalBasis, Region, Sensitivity, TransferMechanism } from '../../src/data-map/data-map.vocabulary';
+import type {
+  ConsentMode,
+  LegalBasis,
+  Region,
+  Sensitivity,
+  TransferMechanism,
+} from '../../src/data-map/data-map.vocabulary';
 import type { EdgeBlockReason } from '../../src/graph/graph.types';
 
 export const MODE_LABEL: Record<ConsentMode, string> = {

@@ -12,8 +12,18 @@ export function shell(root: HTMLElement, page: PageName, ...content: Child[]): H
     h(
       'header',
       { class: 'app-header' },
-      h('a', { href: '/', class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'Flowgate'),
-      h('nav', { 'aria-label': 'Main' }, link('/graph', 'graph', 'Data-flow graph'), link('/settings', 'settings', 'Preference centre')),
+      h(
+        'a',
+        { href: '/', class: 'brand' },
+        h('span', { class: 'brand-mark', 'aria-hidden': 'true' }),
+        'Flowgate',
+      ),
+      h(
+        'nav',
+        { 'aria-label': 'Main' },
+        link('/graph', 'graph', 'Data-flow graph'),
+        link('/settings', 'settings', 'Preference centre'),
+      ),
     ),
     h('div', { id: 'announcer', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' }),
     main,
@@ -23,5 +33,9 @@ export function shell(root: HTMLElement, page: PageName, ...content: Child[]): H
 
 /** A message box: `error` is announced at once (role=alert), `info` politely. */
 export function notice(kind: 'error' | 'info' | 'success', ...children: Child[]): HTMLElement {
-  return h('div', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, ...children);
+  return h(
+    'div',
+    { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    ...children,
+  );
 }

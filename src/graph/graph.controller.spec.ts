@@ -15,9 +15,20 @@ describe(GraphController.name, () => {
   it('returns the whole map as nodes and edges for the admin', async () => {
     const res = await graph().expect(200);
     const body = res.body as GraphResponse;
-    const flows = await t.http().get('/api/v1/flows?limit=1000').set('Authorization', t.admin).expect(200);
-    const fields = await t.http().get('/api/v1/fields?limit=1000').set('Authorization', t.admin).expect(200);
-    const sent = (flows.body.items as { fields: string[] }[]).reduce((n, f) => n + f.fields.length, 0);
+    const flows = await t
+      .http()
+      .get('/api/v1/flows?limit=1000')
+      .set('Authorization', t.admin)
+      .expect(200);
+    const fields = await t
+      .http()
+      .get('/api/v1/fields?limit=1000')
+      .set('Authorization', t.admin)
+      .expect(200);
+    const sent = (flows.body.items as { fields: string[] }[]).reduce(
+      (n, f) => n + f.fields.length,
+      0,
+    );
     expect(body.edges).toHaveLength(sent);
     expect(body.nodes.filter((n) => n.kind === 'field')).toHaveLength(fields.body.total);
     expect(Object.keys(body.flows)).toHaveLength(flows.body.total);
@@ -27,22 +38,58 @@ describe(GraphController.name, () => {
   });
 
   it('lists what the filters offer in a small catalog', async () => {
-    const res = await t.http().get('/api/v1/graph/catalog').set('Authorization', t.admin).expect(200);
+    const res = await t
+      .http()
+      .get('/api/v1/graph/catalog')
+      .set('Authorization', t.admin)
+      .expect(200);
     expect(res.body.fields).toHaveLength(25);
     expect(res.body.subprocessors).toHaveLength(13);
     expect(res.body.purposes).toHaveLength(14);
-    expect(res.body.fields).toContainEqual({ key: 'user.contact.email', name: 'Email address', sensitivity: 'personal' });
-    expect(res.body.subprocessors).toContainEqual({ key: 'intercom', name: 'Intercom', region: 'third-country', locations: ['US'] });
-    expect(res.body.totals).toEqual({ fields: 25, subprocessors: 13, purposes: 14, flows: 15, sentEdges: 50 });
+    expect(res.body.fields).toContainEqual({
+      key: 'user.contact.email',
+      name: 'Email address',
+      sensitivity: 'personal',
+    });
+    expect(res.body.subprocessors).toContainEqual({
+      key: 'intercom',
+      name: 'Intercom',
+      region: 'third-country',
+      locations: ['US'],
+    });
+    expect(res.body.totals).toEqual({
+      fields: 25,
+      subprocessors: 13,
+      purposes: 14,
+      flows: 15,
+      sentEdges: 50,
+    });
     await t.http().get('/api/v1/graph/catalog').expect(401);
   });
 
   it('filters by query parameters', async () => {
-    const res = await graph('?field=user.contact.email&region=third-country&excluded=true').expect(200);
+    const res = await graph('?field=user.contact.email&region=third-country&excluded=true').expect(
+      200,
+    );
     const body = res.body as GraphResponse;
-    expect(body.query).toEqual({ field: 'user.contact.email', region: 'third-country', excluded: true, purposes: false });
-    expect(body.edges.filter((e) => e.kind === 'sent').map((e) => e.flow).sort()).toEqual(['close.crm', 'intercom.support']);
-    expect(body.edges.filter((e) => e.kind === 'excluded').map((e) => e.flow).sort()).toEqual([
+    expect(body.query).toEqual({
+      field: 'user.contact.email',
+      region: 'third-country',
+      excluded: true,
+      purposes: false,
+    });
+    expect(
+      body.edges
+        .filter((e) => e.kind === 'sent')
+        .map((e) => e.flow)
+        .sort(),
+    ).toEqual(['close.crm', 'intercom.support']);
+    expect(
+      body.edges
+        .filter((e) => e.kind === 'excluded')
+        .map((e) => e.flow)
+        .sort(),
+    ).toEqual([
       'google-analytics.product-analytics',
       'linkedin.ad-measurement',
       'logrocket.session-replay',
@@ -51,7 +98,8 @@ describe(GraphController.name, () => {
 
   it('leaves the edges out on request, keeping the nodes', async () => {
     const full = (await graph('?region=third-country').expect(200)).body as GraphResponse;
-    const bare = (await graph('?region=third-country&edges=false').expect(200)).body as GraphResponse;
+    const bare = (await graph('?region=third-country&edges=false').expect(200))
+      .body as GraphResponse;
     expect(bare.nodes).toEqual(full.nodes);
     expect(bare.edges).toEqual([]);
     expect(bare.query.edges).toBe(false);
@@ -79,15 +127,21 @@ describe(GraphController.name, () => {
   ])('rejects %s naming the parameter and the problem', async (query, path, message) => {
     const res = await graph(query).expect(400);
     expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringContaining(message) })]));
+    expect(res.body.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path, message: expect.stringContaining(message) }),
+      ]),
+    );
   });
 
   describe('per-user view', () => {
     const user = 'ada@example.com';
-    const edgesOf = async (query: string) => ((await graph(query).expect(200)).body as GraphResponse).edges;
+    const edgesOf = async (query: string) =>
+      ((await graph(query).expect(200)).body as GraphResponse).edges;
 
     it('marks each line allowed or blocked for the user now, with the engine reason', async () => {
-      const body = (await graph(`?user=${encodeURIComponent(user)}`).expect(200)).body as GraphResponse;
+      const body = (await graph(`?user=${encodeURIComponent(user)}`).expect(200))
+        .body as GraphResponse;
       expect(body.user).toEqual({ id: user, policyVersion: body.mapVersion, gpc: false });
       for (const e of body.edges) {
         if (e.mode === 'opt-in') expect(e.user).toEqual({ allowed: false, reason: 'not-opted-in' });
@@ -108,8 +162,12 @@ describe(GraphController.name, () => {
       const edges = await edgesOf(`?user=${encodeURIComponent(user)}`);
       const logrocket = edges.filter((e) => e.flow === 'logrocket.session-replay');
       expect(logrocket.length).toBeGreaterThan(0);
-      expect(logrocket.every((e) => e.user?.allowed === false && e.user.reason === 'opted-out')).toBe(true);
-      expect(edges.filter((e) => e.flow === 'deepl.translation').every((e) => e.user?.allowed === true)).toBe(true);
+      expect(
+        logrocket.every((e) => e.user?.allowed === false && e.user.reason === 'opted-out'),
+      ).toBe(true);
+      expect(
+        edges.filter((e) => e.flow === 'deepl.translation').every((e) => e.user?.allowed === true),
+      ).toBe(true);
       // Nobody else is affected.
       const other = await edgesOf('?user=grace@example.com&subprocessor=logrocket');
       expect(other.every((e) => e.user?.allowed === true)).toBe(true);
@@ -117,12 +175,26 @@ describe(GraphController.name, () => {
 
     it('serves "my data flows" to the user themselves, and only with a user token', async () => {
       const login = await t.http().post('/api/v1/demo/login').send({ userId: user }).expect(200);
-      const mine = await t.http().get('/api/v1/me/graph').set('Authorization', `Bearer ${login.body.token}`).expect(200);
+      const mine = await t
+        .http()
+        .get('/api/v1/me/graph')
+        .set('Authorization', `Bearer ${login.body.token}`)
+        .expect(200);
       expect((mine.body as GraphResponse).user?.id).toBe(user);
-      expect((mine.body as GraphResponse).edges).toEqual(await edgesOf(`?user=${encodeURIComponent(user)}`));
-      const admin = await t.http().get('/api/v1/me/graph').set('Authorization', t.admin).expect(403);
+      expect((mine.body as GraphResponse).edges).toEqual(
+        await edgesOf(`?user=${encodeURIComponent(user)}`),
+      );
+      const admin = await t
+        .http()
+        .get('/api/v1/me/graph')
+        .set('Authorization', t.admin)
+        .expect(403);
       expect(admin.body.code).toBe('FORBIDDEN');
-      await t.http().get(`/api/v1/graph?user=${encodeURIComponent(user)}`).set('Authorization', `Bearer ${login.body.token}`).expect(403);
+      await t
+        .http()
+        .get(`/api/v1/graph?user=${encodeURIComponent(user)}`)
+        .set('Authorization', `Bearer ${login.body.token}`)
+        .expect(403);
     });
   });
 });

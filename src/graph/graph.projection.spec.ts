@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { aField, aFlow, aManifest, aSubprocessor } from '../../test/factories/manifest.factory';
 import { validManifest } from '../../test/factories/manifest.arbitrary';
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf, type ConsentMode, type Region, type Sensitivity } from '../data-map/data-map.vocabulary';
+import {
+  flowKeyOf,
+  regionOf,
+  type ConsentMode,
+  type Region,
+  type Sensitivity,
+} from '../data-map/data-map.vocabulary';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
 import type { Manifest } from '../data-map/manifest/manifest.types';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
@@ -14,7 +20,8 @@ import type { GraphQuery, SubprocessorNode } from './graph.types';
 function storedMapOf(manifest: Manifest, version = 1): StoredMap {
   const m = normalizeManifest(manifest);
   const at = new Date('2026-01-02T03:04:05.000Z');
-  const ids = <T extends { key: string }>(items: T[]) => new Map(items.map((e, i) => [e.key, i + 1]));
+  const ids = <T extends { key: string }>(items: T[]) =>
+    new Map(items.map((e, i) => [e.key, i + 1]));
   return {
     version,
     updatedAt: at,
@@ -23,7 +30,16 @@ function storedMapOf(manifest: Manifest, version = 1): StoredMap {
     flows: new Map(
       m.flows.map((f, i) => {
         const key = flowKeyOf(f.subprocessor, f.purpose);
-        return [key, { id: i + 1, key, version: 1, updatedAt: at, since: new Map(f.fields.map((k) => [k, 1])) }];
+        return [
+          key,
+          {
+            id: i + 1,
+            key,
+            version: 1,
+            updatedAt: at,
+            since: new Map(f.fields.map((k) => [k, 1])),
+          },
+        ];
       }),
     ),
   };
@@ -35,7 +51,11 @@ function caplena(): StoredMap {
   return storedMapOf(manifest!);
 }
 
-const q = (query: Partial<GraphQuery> = {}): GraphQuery => ({ excluded: false, purposes: false, ...query });
+const q = (query: Partial<GraphQuery> = {}): GraphQuery => ({
+  excluded: false,
+  purposes: false,
+  ...query,
+});
 const ids = (items: { id: string }[]) => items.map((i) => i.id).sort();
 
 describe(projectGraph.name, () => {
@@ -47,8 +67,13 @@ describe(projectGraph.name, () => {
     const sent = manifest.flows.reduce((n, f) => n + f.fields.length, 0);
     expect(g.edges).toHaveLength(sent);
     expect(g.nodes.filter((n) => n.kind === 'field')).toHaveLength(manifest.fields.length);
-    expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(manifest.subprocessors.length);
-    expect(ids(g.nodes.filter((n) => n.kind === 'region'))).toEqual(['region:eea', 'region:third-country']);
+    expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(
+      manifest.subprocessors.length,
+    );
+    expect(ids(g.nodes.filter((n) => n.kind === 'region'))).toEqual([
+      'region:eea',
+      'region:third-country',
+    ]);
     expect(g.totals).toEqual({
       fields: manifest.fields.length,
       subprocessors: manifest.subprocessors.length,
@@ -57,17 +82,28 @@ describe(projectGraph.name, () => {
       sentEdges: sent,
     });
     const stripe = g.nodes.find((n) => n.id === 'subprocessor:stripe') as SubprocessorNode;
-    expect(stripe).toMatchObject({ parent: 'region:third-country', label: 'Stripe (location not stated)' });
+    expect(stripe).toMatchObject({
+      parent: 'region:third-country',
+      label: 'Stripe (location not stated)',
+    });
     const datadog = g.nodes.find((n) => n.id === 'subprocessor:datadog') as SubprocessorNode;
-    expect(datadog).toMatchObject({ parent: 'region:eea', label: 'Datadog (EU)', locations: ['EU'] });
+    expect(datadog).toMatchObject({
+      parent: 'region:eea',
+      label: 'Datadog (EU)',
+      locations: ['EU'],
+    });
     expect(g.nodes.every((n) => !('match' in n) || n.match === false)).toBe(true);
   });
 
   it('answers "where does user.contact.email go?" with exactly the flows that send it', () => {
     const g = projectGraph(map, q({ field: 'user.contact.email' }));
     const senders = manifest.flows.filter((f) => f.fields.includes('user.contact.email'));
-    expect(g.edges.map((e) => e.flow).sort()).toEqual(senders.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort());
-    expect(g.edges.every((e) => e.source === 'field:user.contact.email' && e.kind === 'sent')).toBe(true);
+    expect(g.edges.map((e) => e.flow).sort()).toEqual(
+      senders.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort(),
+    );
+    expect(g.edges.every((e) => e.source === 'field:user.contact.email' && e.kind === 'sent')).toBe(
+      true,
+    );
     expect(ids(g.nodes.filter((n) => n.kind === 'subprocessor'))).toEqual(
       [...new Set(senders.map((f) => `subprocessor:${f.subprocessor}`))].sort(),
     );
@@ -79,16 +115,22 @@ describe(projectGraph.name, () => {
   it('shows what a flow explicitly does not send only on request', () => {
     const without = projectGraph(map, q({ field: 'user.contact.email' }));
     const withExcluded = projectGraph(map, q({ field: 'user.contact.email', excluded: true }));
-    const excluders = manifest.flows.filter((f) => f.excludedFields?.includes('user.contact.email'));
+    const excluders = manifest.flows.filter((f) =>
+      f.excludedFields?.includes('user.contact.email'),
+    );
     expect(excluders.length).toBeGreaterThan(0);
     const excluded = withExcluded.edges.filter((e) => e.kind === 'excluded');
-    expect(excluded.map((e) => e.flow).sort()).toEqual(excluders.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort());
+    expect(excluded.map((e) => e.flow).sort()).toEqual(
+      excluders.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort(),
+    );
     expect(withExcluded.edges.filter((e) => e.kind === 'sent')).toEqual(without.edges);
   });
 
   it('answers "what does Stripe get?" with the fields of both Stripe flows', () => {
     const g = projectGraph(map, q({ subprocessor: 'stripe' }));
-    const fields = manifest.flows.filter((f) => f.subprocessor === 'stripe').flatMap((f) => f.fields);
+    const fields = manifest.flows
+      .filter((f) => f.subprocessor === 'stripe')
+      .flatMap((f) => f.fields);
     expect(g.edges.map((e) => e.field).sort()).toEqual([...fields].sort());
     expect(Object.keys(g.flows).sort()).toEqual(['stripe.fraud-prevention', 'stripe.payments']);
     expect(g.flows['stripe.payments']).toMatchObject({
@@ -99,24 +141,35 @@ describe(projectGraph.name, () => {
       version: 1,
       updatedAt: '2026-01-02T03:04:05.000Z',
     });
-    expect(ids(g.nodes.filter((n) => n.kind !== 'field'))).toEqual(['region:third-country', 'subprocessor:stripe']);
+    expect(ids(g.nodes.filter((n) => n.kind !== 'field'))).toEqual([
+      'region:third-country',
+      'subprocessor:stripe',
+    ]);
   });
 
   it('answers "everything leaving the EU" with the third-country subprocessors only', () => {
     const g = projectGraph(map, q({ region: 'third-country' }));
-    const outside = new Set(manifest.subprocessors.filter((s) => regionOf(s.locations) === 'third-country').map((s) => s.key));
+    const outside = new Set(
+      manifest.subprocessors
+        .filter((s) => regionOf(s.locations) === 'third-country')
+        .map((s) => s.key),
+    );
     expect(g.edges.length).toBeGreaterThan(0);
     expect(g.edges.every((e) => outside.has(e.target.slice('subprocessor:'.length)))).toBe(true);
     expect(g.nodes.some((n) => n.kind === 'region' && n.region === 'eea')).toBe(false);
     expect(g.edges).toHaveLength(
-      manifest.flows.filter((f) => outside.has(f.subprocessor)).reduce((n, f) => n + f.fields.length, 0),
+      manifest.flows
+        .filter((f) => outside.has(f.subprocessor))
+        .reduce((n, f) => n + f.fields.length, 0),
     );
   });
 
   it('answers "all opt-in flows"', () => {
     const g = projectGraph(map, q({ mode: 'opt-in' }));
     const optIn = manifest.flows.filter((f) => f.mode === 'opt-in');
-    expect(Object.keys(g.flows).sort()).toEqual(optIn.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort());
+    expect(Object.keys(g.flows).sort()).toEqual(
+      optIn.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort(),
+    );
     expect(g.edges.every((e) => e.mode === 'opt-in')).toBe(true);
   });
 
@@ -129,7 +182,12 @@ describe(projectGraph.name, () => {
   });
 
   it('keeps a field that goes nowhere visible when it is asked for', () => {
-    const lonely = aManifest({ fields: [...aManifest().fields, aField({ key: 'user.birthday', name: 'Birthday', paths: ['birthday'] })] });
+    const lonely = aManifest({
+      fields: [
+        ...aManifest().fields,
+        aField({ key: 'user.birthday', name: 'Birthday', paths: ['birthday'] }),
+      ],
+    });
     const g = projectGraph(storedMapOf(lonely), q({ field: 'user.birthday' }));
     expect(g.edges).toEqual([]);
     expect(ids(g.nodes)).toEqual(['field:user.birthday']);
@@ -137,21 +195,34 @@ describe(projectGraph.name, () => {
 
   it('draws purposes beside their subprocessors on request', () => {
     const g = projectGraph(map, q({ subprocessor: 'intercom', purposes: true }));
-    expect(g.edges.filter((e) => e.kind === 'purpose').map((e) => e.target).sort()).toEqual([
-      'purpose:support',
-      'purpose:support-context',
-    ]);
+    expect(
+      g.edges
+        .filter((e) => e.kind === 'purpose')
+        .map((e) => e.target)
+        .sort(),
+    ).toEqual(['purpose:support', 'purpose:support-context']);
     expect(g.nodes.filter((n) => n.kind === 'purpose')).toHaveLength(2);
   });
 
   it('marks each sent edge allowed or blocked with the judge verdict, and excluded edges blocked', () => {
     const judge: FlowJudge = (flow) => ({
-      flow: flow.mode === 'opt-in' ? { allowed: false, reason: 'not-opted-in' } : { allowed: true, reason: null },
+      flow:
+        flow.mode === 'opt-in'
+          ? { allowed: false, reason: 'not-opted-in' }
+          : { allowed: true, reason: null },
       fields: new Map(
-        flow.fields.map((f) => [f, flow.mode === 'opt-in' ? { allowed: false, reason: 'not-opted-in' } : { allowed: true, reason: null }]),
+        flow.fields.map((f) => [
+          f,
+          flow.mode === 'opt-in'
+            ? { allowed: false, reason: 'not-opted-in' }
+            : { allowed: true, reason: null },
+        ]),
       ),
     });
-    const g = projectGraph(map, q({ excluded: true }), { judge, user: { id: 'ada', policyVersion: 1, gpc: false } });
+    const g = projectGraph(map, q({ excluded: true }), {
+      judge,
+      user: { id: 'ada', policyVersion: 1, gpc: false },
+    });
     expect(g.user).toEqual({ id: 'ada', policyVersion: 1, gpc: false });
     for (const e of g.edges) {
       if (e.kind === 'excluded') expect(e.user).toEqual({ allowed: false, reason: 'excluded' });
@@ -161,18 +232,39 @@ describe(projectGraph.name, () => {
   });
 
   it('puts a subprocessor without stated locations in the third-country group', () => {
-    const m = aManifest({ subprocessors: [aSubprocessor(), aSubprocessor({ key: 'vendor-b', name: 'Vendor B', locations: [] })] });
+    const m = aManifest({
+      subprocessors: [
+        aSubprocessor(),
+        aSubprocessor({ key: 'vendor-b', name: 'Vendor B', locations: [] }),
+      ],
+    });
     const g = projectGraph(storedMapOf(m), q());
-    expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-b')).toMatchObject({ parent: 'region:third-country' });
-    expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-a')).toMatchObject({ parent: 'region:eea' });
+    expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-b')).toMatchObject({
+      parent: 'region:third-country',
+    });
+    expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-a')).toMatchObject({
+      parent: 'region:eea',
+    });
   });
 
   it('counts the flow version at which a field was added on its edge', () => {
-    const stored = storedMapOf(aManifest({ flows: [aFlow({ fields: ['user.contact.email', 'user.name'] })] }));
+    const stored = storedMapOf(
+      aManifest({ flows: [aFlow({ fields: ['user.contact.email', 'user.name'] })] }),
+    );
     const flow = stored.flows.get('vendor-a.email-delivery')!;
-    stored.flows.set('vendor-a.email-delivery', { ...flow, version: 3, since: new Map([['user.contact.email', 1], ['user.name', 3]]) });
+    stored.flows.set('vendor-a.email-delivery', {
+      ...flow,
+      version: 3,
+      since: new Map([
+        ['user.contact.email', 1],
+        ['user.name', 3],
+      ]),
+    });
     const g = projectGraph(stored, q());
-    expect(g.edges.map((e) => [e.field, e.since])).toEqual([['user.contact.email', 1], ['user.name', 3]]);
+    expect(g.edges.map((e) => [e.field, e.since])).toEqual([
+      ['user.contact.email', 1],
+      ['user.name', 3],
+    ]);
     expect(g.flows['vendor-a.email-delivery'].version).toBe(3);
   });
 });
@@ -183,7 +275,8 @@ describe(projectGraph.name, () => {
  */
 function oracleSentEdges(m: Manifest, query: GraphQuery): string[] {
   const out: string[] = [];
-  const has = (text: string) => query.q === undefined || text.toLowerCase().includes(query.q.toLowerCase());
+  const has = (text: string) =>
+    query.q === undefined || text.toLowerCase().includes(query.q.toLowerCase());
   for (const flow of m.flows) {
     const sub = m.subprocessors.find((s) => s.key === flow.subprocessor)!;
     const purpose = m.purposes.find((p) => p.key === flow.purpose)!;
@@ -196,7 +289,12 @@ function oracleSentEdges(m: Manifest, query: GraphQuery): string[] {
         (query.mode === undefined || query.mode === flow.mode) &&
         (query.region === undefined || query.region === regionOf(sub.locations)) &&
         (query.sensitivity === undefined || query.sensitivity === field.sensitivity) &&
-        (has(field.key) || has(field.name) || has(sub.key) || has(sub.name) || has(purpose.key) || has(purpose.name));
+        (has(field.key) ||
+          has(field.name) ||
+          has(sub.key) ||
+          has(sub.name) ||
+          has(purpose.key) ||
+          has(purpose.name));
       if (keep) out.push(`sent:${flow.subprocessor}.${flow.purpose}:${key}`);
     }
   }
@@ -213,12 +311,23 @@ const queryFor = (m: Manifest): fc.Arbitrary<GraphQuery> => {
       purpose: maybe(fc.constantFrom(...m.purposes.map((p) => p.key))),
       mode: maybe(fc.constantFrom<ConsentMode>('required', 'opt-out', 'opt-in')),
       region: maybe(fc.constantFrom<Region>('eea', 'third-country')),
-      sensitivity: maybe(fc.constantFrom<Sensitivity>('personal', 'special', 'pseudonymous', 'none')),
-      q: maybe(fc.tuple(fc.constantFrom(...words), fc.nat(), fc.nat()).map(([w, a, b]) => w.slice(a % w.length, (a % w.length) + 1 + (b % 4)))),
+      sensitivity: maybe(
+        fc.constantFrom<Sensitivity>('personal', 'special', 'pseudonymous', 'none'),
+      ),
+      q: maybe(
+        fc
+          .tuple(fc.constantFrom(...words), fc.nat(), fc.nat())
+          .map(([w, a, b]) => w.slice(a % w.length, (a % w.length) + 1 + (b % 4))),
+      ),
       excluded: fc.boolean(),
       purposes: fc.boolean(),
     })
-    .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined && v !== '')) as unknown as GraphQuery);
+    .map(
+      (r) =>
+        Object.fromEntries(
+          Object.entries(r).filter(([, v]) => v !== undefined && v !== ''),
+        ) as unknown as GraphQuery,
+    );
 };
 
 describe(`${projectGraph.name} (property)`, () => {
@@ -228,16 +337,23 @@ describe(`${projectGraph.name} (property)`, () => {
         validManifest.chain((m) => fc.tuple(fc.constant(normalizeManifest(m)), queryFor(m))),
         ([m, query]) => {
           const g = projectGraph(storedMapOf(m), query);
-          expect(g.edges.filter((e) => e.kind === 'sent').map((e) => e.id).sort()).toEqual(oracleSentEdges(m, query));
+          expect(
+            g.edges
+              .filter((e) => e.kind === 'sent')
+              .map((e) => e.id)
+              .sort(),
+          ).toEqual(oracleSentEdges(m, query));
           const nodeIds = new Set(g.nodes.map((n) => n.id));
           expect(nodeIds.size).toBe(g.nodes.length);
           for (const e of g.edges) {
             expect(nodeIds.has(e.source) && nodeIds.has(e.target)).toBe(true);
             expect(g.flows[e.flow]).toBeDefined();
           }
-          for (const n of g.nodes) if (n.kind === 'subprocessor') expect(nodeIds.has(n.parent)).toBe(true);
+          for (const n of g.nodes)
+            if (n.kind === 'subprocessor') expect(nodeIds.has(n.parent)).toBe(true);
           const regions = g.nodes.filter((n) => n.kind === 'region');
-          for (const r of regions) expect(g.nodes.some((n) => n.kind === 'subprocessor' && n.parent === r.id)).toBe(true);
+          for (const r of regions)
+            expect(g.nodes.some((n) => n.kind === 'subprocessor' && n.parent === r.id)).toBe(true);
           if (!query.excluded) expect(g.edges.some((e) => e.kind === 'excluded')).toBe(false);
           if (!query.purposes) expect(g.nodes.some((n) => n.kind === 'purpose')).toBe(false);
           // Without edges: exactly the same nodes, nothing else.
@@ -258,7 +374,9 @@ describe(`${projectGraph.name} (property)`, () => {
         const m = normalizeManifest(raw);
         const g = projectGraph(storedMapOf(m), { excluded: false, purposes: false });
         expect(g.nodes.filter((n) => n.kind === 'field')).toHaveLength(m.fields.length);
-        expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(m.subprocessors.length);
+        expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(
+          m.subprocessors.length,
+        );
         expect(g.edges).toHaveLength(m.flows.reduce((n, f) => n + f.fields.length, 0));
         expect(Object.keys(g.flows)).toHaveLength(m.flows.length);
       }),

@@ -53,7 +53,11 @@ const EXCLUDED_STATE: EdgeUserState = Object.freeze({ allowed: false, reason: 'e
  * filters by itself and no filter of the other side is set — so "where does X go?" shows X
  * even when it goes nowhere. Pure: no I/O, no clock.
  */
-export function projectGraph(map: StoredMap, query: GraphQuery, options: ProjectionOptions = {}): GraphResponse {
+export function projectGraph(
+  map: StoredMap,
+  query: GraphQuery,
+  options: ProjectionOptions = {},
+): GraphResponse {
   const { manifest } = map;
   const fields = new Map(manifest.fields.map((f) => [f.key, f]));
   const purposes = new Map(manifest.purposes.map((p) => [p.key, p]));
@@ -84,7 +88,10 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
     (query.field === undefined || key === query.field) &&
     (query.sensitivity === undefined || fields.get(key)?.sensitivity === query.sensitivity);
   const textPasses = (f: ManifestFlow, field: string) =>
-    needle === null || fieldText(field) || subprocessorText(f.subprocessor) || purposeText(f.purpose);
+    needle === null ||
+    fieldText(field) ||
+    subprocessorText(f.subprocessor) ||
+    purposeText(f.purpose);
 
   const edges: GraphEdge[] = [];
   const purposeEdges: GraphEdge[] = [];
@@ -149,7 +156,8 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
     }
     const drawn =
       kept > 0 ||
-      (!fieldFilter && (needle === null || subprocessorText(flow.subprocessor) || purposeText(flow.purpose)));
+      (!fieldFilter &&
+        (needle === null || subprocessorText(flow.subprocessor) || purposeText(flow.purpose)));
     if (!drawn) continue;
     shownSubprocessors.add(flow.subprocessor);
     if (query.purposes) shownPurposes.add(flow.purpose);
@@ -169,7 +177,8 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
 
   // Nodes that match the filters by themselves, with nothing set on the other side.
   if (!flowFilter) {
-    for (const f of manifest.fields) if (fieldPasses(f.key) && fieldText(f.key)) shownFields.add(f.key);
+    for (const f of manifest.fields)
+      if (fieldPasses(f.key) && fieldText(f.key)) shownFields.add(f.key);
   }
   if (!fieldFilter && query.purpose === undefined && query.mode === undefined) {
     for (const s of manifest.subprocessors) {
@@ -180,9 +189,16 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
       if (passes) shownSubprocessors.add(s.key);
     }
   }
-  if (query.purposes && !fieldFilter && query.subprocessor === undefined && query.mode === undefined && query.region === undefined) {
+  if (
+    query.purposes &&
+    !fieldFilter &&
+    query.subprocessor === undefined &&
+    query.mode === undefined &&
+    query.region === undefined
+  ) {
     for (const p of manifest.purposes) {
-      if ((query.purpose === undefined || p.key === query.purpose) && purposeText(p.key)) shownPurposes.add(p.key);
+      if ((query.purpose === undefined || p.key === query.purpose) && purposeText(p.key))
+        shownPurposes.add(p.key);
     }
   }
 
@@ -199,7 +215,12 @@ export function projectGraph(map: StoredMap, query: GraphQuery, options: Project
   }
   for (const s of manifest.subprocessors) {
     if (shownSubprocessors.has(s.key)) {
-      nodes.push(subprocessorNode(s, anyFilter && isMatch(s.key === query.subprocessor, subprocessorText(s.key))));
+      nodes.push(
+        subprocessorNode(
+          s,
+          anyFilter && isMatch(s.key === query.subprocessor, subprocessorText(s.key)),
+        ),
+      );
     }
   }
   for (const p of manifest.purposes) {

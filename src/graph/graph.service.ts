@@ -25,7 +25,9 @@ export class GraphService {
 
   async graph(dto: GraphQueryDto): Promise<GraphResponse> {
     const query = normalizeQuery(dto);
-    const { map, judge, user } = query.user ? await this.forUser(query.user) : { map: await this.dataMap.current() };
+    const { map, judge, user } = query.user
+      ? await this.forUser(query.user)
+      : { map: await this.dataMap.current() };
     const problems: Problem[] = [];
     const unknown = (path: keyof GraphQuery, kind: string, keys: ReadonlyMap<string, number>) => {
       const key = query[path];
@@ -49,7 +51,12 @@ export class GraphService {
       ...(m.organization ? { organization: m.organization } : {}),
       updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
       fields: m.fields.map((f) => ({ key: f.key, name: f.name, sensitivity: f.sensitivity })),
-      subprocessors: m.subprocessors.map((s) => ({ key: s.key, name: s.name, region: regionOf(s.locations), locations: s.locations })),
+      subprocessors: m.subprocessors.map((s) => ({
+        key: s.key,
+        name: s.name,
+        region: regionOf(s.locations),
+        locations: s.locations,
+      })),
       purposes: m.purposes.map((p) => ({ key: p.key, name: p.name })),
       totals: {
         fields: m.fields.length,
@@ -67,7 +74,9 @@ export class GraphService {
     return projectGraph(map, { excluded: false, purposes: false, user: userId }, { judge, user });
   }
 
-  private async forUser(userId: string): Promise<{ map: StoredMap; judge: FlowJudge; user: NonNullable<GraphResponse['user']> }> {
+  private async forUser(
+    userId: string,
+  ): Promise<{ map: StoredMap; judge: FlowJudge; user: NonNullable<GraphResponse['user']> }> {
     // The map and the compiled policy must be the same version.
     let snapshot = await this.policies.refresh();
     let map = await this.dataMap.current();
@@ -79,11 +88,30 @@ export class GraphService {
     const policy = snapshot.policy;
     const user = { id: userId, policyVersion: snapshot.version, gpc: state.gpc };
     if (policy === null) {
-      return { map, user, judge: (flow) => verdictOf(unavailableDecision({ subprocessor: flow.subprocessor, purpose: flow.purpose, fields: flow.fields }), flow.fields) };
+      return {
+        map,
+        user,
+        judge: (flow) =>
+          verdictOf(
+            unavailableDecision({
+              subprocessor: flow.subprocessor,
+              purpose: flow.purpose,
+              fields: flow.fields,
+            }),
+            flow.fields,
+          ),
+      };
     }
     const consents = await this.consents.consentsFor(userId, policy);
     const judge: FlowJudge = (flow) =>
-      verdictOf(decide(policy, consents, { subprocessor: flow.subprocessor, purpose: flow.purpose, fields: flow.fields }), flow.fields);
+      verdictOf(
+        decide(policy, consents, {
+          subprocessor: flow.subprocessor,
+          purpose: flow.purpose,
+          fields: flow.fields,
+        }),
+        flow.fields,
+      );
     return { map, judge, user };
   }
 }

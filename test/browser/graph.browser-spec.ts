@@ -28,7 +28,10 @@ describe('Graph page (/graph)', () => {
     await app?.close();
   });
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      acceptDownloads: true,
+    });
     page = await context.newPage();
     errors = watchErrors(page);
   });
@@ -37,12 +40,17 @@ describe('Graph page (/graph)', () => {
     expect(errors).toEqual([]);
   });
 
-  const api = async <T>(path: string): Promise<T> => (await app.http().get(path).set('Authorization', app.admin).expect(200)).body as T;
-  const graphData = () => page.locator('#cy').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
+  const api = async <T>(path: string): Promise<T> =>
+    (await app.http().get(path).set('Authorization', app.admin).expect(200)).body as T;
+  const graphData = () =>
+    page.locator('#cy').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
 
   /** Opens /graph with the admin token already in the tab's session. */
   async function openGraph(query = ''): Promise<void> {
-    await page.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+    await page.addInitScript(
+      (token) => sessionStorage.setItem('flowgate.admin-token', token),
+      ADMIN_TOKEN,
+    );
     await page.goto(`${app.url}/graph${query}`);
     await waitForRender(page, 0);
   }
@@ -50,9 +58,11 @@ describe('Graph page (/graph)', () => {
   async function tableRows(): Promise<string[][]> {
     const list = page.locator('details.flow-list');
     if ((await list.getAttribute('open')) === null) await list.locator('summary').click();
-    return list.locator('tbody tr').evaluateAll((rows) =>
-      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')),
-    );
+    return list
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '')),
+      );
   }
 
   it('asks for the admin token once, refuses a wrong one, and keeps it for the tab session', async () => {
@@ -71,7 +81,9 @@ describe('Graph page (/graph)', () => {
   it('renders the Caplena map with the node and edge counts of the API', async () => {
     await openGraph();
     const api_ = await api<GraphResponse>('/api/v1/graph');
-    const flows = await api<{ total: number; items: { fields: string[] }[] }>('/api/v1/flows?limit=1000');
+    const flows = await api<{ total: number; items: { fields: string[] }[] }>(
+      '/api/v1/flows?limit=1000',
+    );
     const drawn = await graphData();
     expect(Number(drawn.nodes)).toBe(api_.nodes.length);
     expect(Number(drawn.edges)).toBe(api_.edges.length);
@@ -89,15 +101,27 @@ describe('Graph page (/graph)', () => {
     await page.getByRole('button', { name: 'Where does email address go?' }).click();
     await waitForRender(page, before);
     expect(new URL(page.url()).searchParams.get('field')).toBe('user.contact.email');
-    const senders = await api<{ items: { key: string; subprocessor: string }[] }>('/api/v1/flows?field=user.contact.email&limit=1000');
+    const senders = await api<{ items: { key: string; subprocessor: string }[] }>(
+      '/api/v1/flows?field=user.contact.email&limit=1000',
+    );
     expect(Number((await graphData()).edges)).toBe(senders.items.length);
-    expect(Number((await graphData()).nodes)).toBe(1 + new Set(senders.items.map((f) => f.subprocessor)).size + 2);
+    expect(Number((await graphData()).nodes)).toBe(
+      1 + new Set(senders.items.map((f) => f.subprocessor)).size + 2,
+    );
     const rows = await tableRows();
     expect(rows.map((r) => r[0])).toEqual(senders.items.map(() => 'Email address Personal'));
-    const vendors = await api<{ items: { key: string; name: string }[] }>('/api/v1/subprocessors?limit=1000');
+    const vendors = await api<{ items: { key: string; name: string }[] }>(
+      '/api/v1/subprocessors?limit=1000',
+    );
     const names = new Map(vendors.items.map((s) => [s.key, s.name]));
-    expect(rows.map((r) => r[1]).sort()).toEqual(senders.items.map((f) => names.get(f.subprocessor)).sort());
-    expect(await page.getByRole('button', { name: 'Where does email address go?' }).getAttribute('aria-pressed')).toBe('true');
+    expect(rows.map((r) => r[1]).sort()).toEqual(
+      senders.items.map((f) => names.get(f.subprocessor)).sort(),
+    );
+    expect(
+      await page
+        .getByRole('button', { name: 'Where does email address go?' })
+        .getAttribute('aria-pressed'),
+    ).toBe('true');
   });
 
   it('answers "everything leaving the EU" and "all opt-in flows" in one click each', async () => {
@@ -145,7 +169,17 @@ describe('Graph page (/graph)', () => {
     const panel = page.locator('.details');
     await expectText(panel.locator('h3'), 'Email address → Intercom');
     const text = (await panel.textContent()) ?? '';
-    for (const expected of ['Customer support', 'Required', 'Contract', 'Outside the EU/EEA (US)', 'Messages with the team', 'Does not get', 'Uploaded text columns', 'Flow version', 'Last change']) {
+    for (const expected of [
+      'Customer support',
+      'Required',
+      'Contract',
+      'Outside the EU/EEA (US)',
+      'Messages with the team',
+      'Does not get',
+      'Uploaded text columns',
+      'Flow version',
+      'Last change',
+    ]) {
       expect(text).toContain(expected);
     }
   });
@@ -172,18 +206,27 @@ describe('Graph page (/graph)', () => {
     await waitForRender(page, before);
     rows = await tableRows();
     expect(rows.every((r) => r[5] === 'Blocked the user opted out')).toBe(true);
-    await expectText(page.locator('.user-form [role="status"]'), `Showing ${user}’s consents now: 0 of ${rows.length} lines allowed`);
+    await expectText(
+      page.locator('.user-form [role="status"]'),
+      `Showing ${user}’s consents now: 0 of ${rows.length} lines allowed`,
+    );
   });
 
   it('exports the current view as PNG and the map as YAML', async () => {
     await openGraph();
-    const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'This view as PNG' }).click()]);
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'This view as PNG' }).click(),
+    ]);
     expect(png.suggestedFilename()).toBe('flowgate-graph-v1.png');
     const pngBytes = readFileSync((await png.path())!);
     expect(pngBytes.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(pngBytes.length).toBeGreaterThan(20_000);
 
-    const [yaml] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'The map as YAML' }).click()]);
+    const [yaml] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'The map as YAML' }).click(),
+    ]);
     expect(yaml.suggestedFilename()).toBe('flowgate-map-v1.yaml');
     const text = readFileSync((await yaml.path())!, 'utf8');
     expect(text).toContain('organization: Caplena');
@@ -196,7 +239,7 @@ describe('Graph page (/graph)', () => {
     await tabTo(page, question);
     expect((await focusOutline(page)).style).not.toBe('none');
     expect((await focusOutline(page)).width).toBeGreaterThanOrEqual(2);
-    let before = await renders(page);
+    const before = await renders(page);
     await page.keyboard.press('Enter');
     await waitForRender(page, before);
     expect(new URL(page.url()).searchParams.get('field')).toBe('user.contact.email');
@@ -205,9 +248,14 @@ describe('Graph page (/graph)', () => {
     // Typing on a focused select picks the option by its name, as a keyboard user does.
     await page.keyboard.type('Intercom');
     await page.waitForURL(/subprocessor=intercom/);
-    const both = await api<GraphResponse>('/api/v1/graph?field=user.contact.email&subprocessor=intercom');
+    const both = await api<GraphResponse>(
+      '/api/v1/graph?field=user.contact.email&subprocessor=intercom',
+    );
     expect(both.edges).toHaveLength(1);
-    await page.waitForFunction((n) => document.querySelector<HTMLElement>('#cy')?.dataset.edges === String(n), both.edges.length);
+    await page.waitForFunction(
+      (n) => document.querySelector<HTMLElement>('#cy')?.dataset.edges === String(n),
+      both.edges.length,
+    );
 
     await tabTo(page, page.locator('details.flow-list summary'));
     await page.keyboard.press('Enter');
@@ -218,8 +266,17 @@ describe('Graph page (/graph)', () => {
 
   it('draws blocked-call counts and drift from the audit API when guards have reported', async () => {
     await openGraph('?subprocessor=logrocket');
-    expect(await page.locator('.audit-status').textContent()).toBe('No blocked calls and no drift reported in the last 30 days.');
-    const token = (await app.http().post('/api/v1/service-tokens').set('Authorization', app.admin).send({ name: 'checkout' }).expect(201)).body.token as string;
+    expect(await page.locator('.audit-status').textContent()).toBe(
+      'No blocked calls and no drift reported in the last 30 days.',
+    );
+    const token = (
+      await app
+        .http()
+        .post('/api/v1/service-tokens')
+        .set('Authorization', app.admin)
+        .send({ name: 'checkout' })
+        .expect(201)
+    ).body.token as string;
     const at = new Date().toISOString();
     const event = { mode: 'enforce', policyVersion: 1, firstAt: at, lastAt: at };
     await app
@@ -229,17 +286,38 @@ describe('Graph page (/graph)', () => {
       .send({
         service: 'checkout',
         events: [
-          { ...event, kind: 'blocked', subprocessor: 'logrocket', purpose: 'session-replay', field: 'usage.page-views', reason: 'opted-out', count: 7 },
-          { ...event, kind: 'drift', subprocessor: 'logrocket', purpose: 'session-replay', field: 'user.phone', reason: 'key-name', count: 3 },
+          {
+            ...event,
+            kind: 'blocked',
+            subprocessor: 'logrocket',
+            purpose: 'session-replay',
+            field: 'usage.page-views',
+            reason: 'opted-out',
+            count: 7,
+          },
+          {
+            ...event,
+            kind: 'drift',
+            subprocessor: 'logrocket',
+            purpose: 'session-replay',
+            field: 'user.phone',
+            reason: 'key-name',
+            count: 3,
+          },
         ],
       })
       .expect(202);
     await page.reload();
     await page.locator('.audit-status [data-audit="ready"]').waitFor();
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#cy')?.dataset.renders) >= 1);
+    await page.waitForFunction(
+      () => Number(document.querySelector<HTMLElement>('#cy')?.dataset.renders) >= 1,
+    );
     const declared = await api<GraphResponse>('/api/v1/graph?subprocessor=logrocket');
     // One more line (the drift) and one more node (its undeclared source).
-    await page.waitForFunction((n) => document.querySelector<HTMLElement>('#cy')?.dataset.edges === String(n), declared.edges.length + 1);
+    await page.waitForFunction(
+      (n) => document.querySelector<HTMLElement>('#cy')?.dataset.edges === String(n),
+      declared.edges.length + 1,
+    );
     expect(Number((await graphData()).nodes)).toBe(declared.nodes.length + 1);
     const rows = await tableRows();
     expect(rows.find((r) => r[0].startsWith('Pages visited in the app'))?.[5]).toBe('7');
@@ -249,12 +327,28 @@ describe('Graph page (/graph)', () => {
   it('shows a huge map first without its lines, draws them all on request, and lays out a filtered view', async () => {
     const big = await serveApp({ FLOWGATE_SEED_MANIFEST: '' });
     try {
-      const world = syntheticWorld({ subprocessors: 80, fields: 60, flows: 800, purposes: 12, users: 0 });
-      await big.http().post('/api/v1/manifest').set('Authorization', big.admin).send(manifestOfPolicyMap(world.map)).expect(201);
-      const whole = (await big.http().get('/api/v1/graph').set('Authorization', big.admin).expect(200)).body as GraphResponse;
+      const world = syntheticWorld({
+        subprocessors: 80,
+        fields: 60,
+        flows: 800,
+        purposes: 12,
+        users: 0,
+      });
+      await big
+        .http()
+        .post('/api/v1/manifest')
+        .set('Authorization', big.admin)
+        .send(manifestOfPolicyMap(world.map))
+        .expect(201);
+      const whole = (
+        await big.http().get('/api/v1/graph').set('Authorization', big.admin).expect(200)
+      ).body as GraphResponse;
       expect(whole.edges.length).toBeGreaterThan(5000);
       const lines = whole.edges.length.toLocaleString('en-US');
-      await page.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+      await page.addInitScript(
+        (token) => sessionStorage.setItem('flowgate.admin-token', token),
+        ADMIN_TOKEN,
+      );
       await page.goto(`${big.url}/graph`);
       await waitForRender(page, 0);
       // First look: every node, no lines, in columns, and a way to draw them.
@@ -262,7 +356,10 @@ describe('Graph page (/graph)', () => {
       expect(drawn.layout).toBe('columns');
       expect(Number(drawn.nodes)).toBe(whole.nodes.length);
       expect(Number(drawn.edges)).toBe(0);
-      await expectText(page.locator('.canvas-area .notice'), `This map has ${lines} lines, too many to read at once`);
+      await expectText(
+        page.locator('.canvas-area .notice'),
+        `This map has ${lines} lines, too many to read at once`,
+      );
 
       let before = await renders(page);
       await page.getByRole('button', { name: `draw all ${lines} lines` }).click();
@@ -271,10 +368,15 @@ describe('Graph page (/graph)', () => {
       expect(drawn.layout).toBe('columns');
       expect(Number(drawn.nodes)).toBe(whole.nodes.length);
       expect(Number(drawn.edges)).toBe(whole.edges.length);
-      await expectText(page.locator('.canvas-area .notice'), `A big graph: ${lines} lines, drawn plainly in columns`);
+      await expectText(
+        page.locator('.canvas-area .notice'),
+        `A big graph: ${lines} lines, drawn plainly in columns`,
+      );
 
       before = await renders(page);
-      await page.getByLabel('Where does this field go?').selectOption(whole.nodes.find((n) => n.kind === 'field')!.id.slice('field:'.length));
+      await page
+        .getByLabel('Where does this field go?')
+        .selectOption(whole.nodes.find((n) => n.kind === 'field')!.id.slice('field:'.length));
       await waitForRender(page, before);
       expect((await graphData()).layout).toBe('dagre');
       expect(await page.locator('.canvas-area .notice').count()).toBe(0);
@@ -302,8 +404,10 @@ describe('Graph page (/graph)', () => {
 
 async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {
   await locator.first().waitFor();
-  await locator.page().waitForFunction(
-    ({ el, text }) => (el?.textContent ?? '').includes(text),
-    { el: await locator.first().elementHandle(), text },
-  );
+  await locator
+    .page()
+    .waitForFunction(({ el, text }) => (el?.textContent ?? '').includes(text), {
+      el: await locator.first().elementHandle(),
+      text,
+    });
 }

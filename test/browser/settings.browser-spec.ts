@@ -25,7 +25,10 @@ describe('Preference centre (/settings)', () => {
     await app?.close();
   });
   beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
     page = await context.newPage();
     errors = watchErrors(page);
     puts = [];
@@ -38,7 +41,8 @@ describe('Preference centre (/settings)', () => {
     expect(errors).toEqual([]);
   });
 
-  const switchFor = (vendor: string, purpose: string): Locator => page.getByRole('switch', { name: `${vendor} for ${purpose}` });
+  const switchFor = (vendor: string, purpose: string): Locator =>
+    page.getByRole('switch', { name: `${vendor} for ${purpose}` });
   const logrocket = () => switchFor('LogRocket', 'Session replay');
 
   async function signIn(userId: string): Promise<void> {
@@ -49,7 +53,12 @@ describe('Preference centre (/settings)', () => {
   }
 
   async function decision(userId: string, subprocessor: string, purpose: string, fields: string[]) {
-    const res = await app.http().post('/api/v1/decisions').set('Authorization', app.admin).send({ userId, subprocessor, purpose, fields }).expect(200);
+    const res = await app
+      .http()
+      .post('/api/v1/decisions')
+      .set('Authorization', app.admin)
+      .send({ userId, subprocessor, purpose, fields })
+      .expect(200);
     return res.body as { allow: boolean; reason: string | null };
   }
 
@@ -64,17 +73,31 @@ describe('Preference centre (/settings)', () => {
     expect(purposes).toContain('Translation');
     const card = page.locator('[data-flow="logrocket.session-replay"]');
     const text = (await card.textContent()) ?? '';
-    for (const expected of ['LogRocket', 'Opt-out', 'Outside the EU/EEA', 'Receives', 'Session recording', 'Does not get', 'Email address', 'location not stated by the vendor', 'legitimate interests']) {
+    for (const expected of [
+      'LogRocket',
+      'Opt-out',
+      'Outside the EU/EEA',
+      'Receives',
+      'Session recording',
+      'Does not get',
+      'Email address',
+      'location not stated by the vendor',
+      'legitimate interests',
+    ]) {
       expect(text).toContain(expected);
     }
-    expect(await page.locator('[data-flow="deepl.translation"]').textContent()).toContain('EU/EEA: Finland');
+    expect(await page.locator('[data-flow="deepl.translation"]').textContent()).toContain(
+      'EU/EEA: Finland',
+    );
     expect(await logrocket().getAttribute('aria-checked')).toBe('true');
     expect(await switchFor('DeepL', 'Translation').getAttribute('aria-checked')).toBe('false');
   });
 
   it('turns LogRocket off at once, keeps it off after a reload, and the decision API then denies it', async () => {
     const user = 'grace@example.com';
-    expect((await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).allow).toBe(true);
+    expect((await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).allow).toBe(
+      true,
+    );
     await signIn(user);
     await logrocket().click();
     await saved('Saved: LogRocket (Session replay) is now off.');
@@ -84,8 +107,12 @@ describe('Preference centre (/settings)', () => {
     await page.reload();
     await page.locator('[data-user]').waitFor();
     expect(await logrocket().getAttribute('aria-checked')).toBe('false');
-    expect(await page.locator('[data-flow="logrocket.session-replay"] .flow-state').textContent()).toBe('Off: you switched it off.');
-    expect(await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).toMatchObject({ allow: false, reason: 'opted-out' });
+    expect(
+      await page.locator('[data-flow="logrocket.session-replay"] .flow-state').textContent(),
+    ).toBe('Off: you switched it off.');
+    expect(await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).toMatchObject(
+      { allow: false, reason: 'opted-out' },
+    );
   });
 
   it('undoes a change', async () => {
@@ -96,7 +123,9 @@ describe('Preference centre (/settings)', () => {
     await page.getByRole('button', { name: 'Undo' }).click();
     await saved('Undone: LogRocket (Session replay) is on again.');
     expect(await logrocket().getAttribute('aria-checked')).toBe('true');
-    expect((await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).allow).toBe(true);
+    expect((await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).allow).toBe(
+      true,
+    );
   });
 
   it('shows required flows locked with the reason, and their switch cannot be toggled', async () => {
@@ -114,7 +143,9 @@ describe('Preference centre (/settings)', () => {
     await page.keyboard.press('Enter');
     expect(await required.getAttribute('aria-checked')).toBe('true');
     expect(puts).toEqual([]);
-    expect((await decision('ada@example.com', 'google-cloud', 'hosting', ['user.contact.email'])).allow).toBe(true);
+    expect(
+      (await decision('ada@example.com', 'google-cloud', 'hosting', ['user.contact.email'])).allow,
+    ).toBe(true);
   });
 
   it('works with the keyboard only: sign in, switch, undo, with a visible focus', async () => {
@@ -145,20 +176,40 @@ describe('Preference centre (/settings)', () => {
     await logrocket().click();
     await saved('is now off');
     await waitForRender(page, 1, '.my-cy');
-    expect(await page.locator('.my-cy').getAttribute('aria-label')).toMatch(/^My data flows: \d+ of \d+ lines of data go to vendors now, \d+ are blocked/);
+    expect(await page.locator('.my-cy').getAttribute('aria-label')).toMatch(
+      /^My data flows: \d+ of \d+ lines of data go to vendors now, \d+ are blocked/,
+    );
     await page.locator('#my-data-flows summary').click();
-    const rows = await page.locator('#my-data-flows tbody tr').filter({ hasText: 'LogRocket' }).allTextContents();
+    const rows = await page
+      .locator('#my-data-flows tbody tr')
+      .filter({ hasText: 'LogRocket' })
+      .allTextContents();
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows.every((r) => r.includes('Blocked') && r.includes('you switched it off'))).toBe(true);
+    expect(rows.every((r) => r.includes('Blocked') && r.includes('you switched it off'))).toBe(
+      true,
+    );
 
-    await page.locator('#my-history tbody tr').filter({ hasText: 'LogRocket · Session replay' }).waitFor();
-    expect(await page.locator('#my-history tbody tr').first().textContent()).toContain('Switched off');
+    await page
+      .locator('#my-history tbody tr')
+      .filter({ hasText: 'LogRocket · Session replay' })
+      .waitFor();
+    expect(await page.locator('#my-history tbody tr').first().textContent()).toContain(
+      'Switched off',
+    );
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download my consent receipt' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download my consent receipt' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe(`consent-receipt-${user}.json`);
-    const receipt = JSON.parse(readFileSync((await download.path())!, 'utf8')) as { piiPrincipalId: string; services: { serviceKey: string; purposes: { choice: string | null }[] }[] };
+    const receipt = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+      piiPrincipalId: string;
+      services: { serviceKey: string; purposes: { choice: string | null }[] }[];
+    };
     expect(receipt.piiPrincipalId).toBe(user);
-    expect(receipt.services.find((s) => s.serviceKey === 'logrocket')?.purposes[0].choice).toBe('denied');
+    expect(receipt.services.find((s) => s.serviceKey === 'logrocket')?.purposes[0].choice).toBe(
+      'denied',
+    );
   });
 
   it('marks a flow that needs consent again after it starts sending more, until the user agrees', async () => {
@@ -170,7 +221,9 @@ describe('Preference centre (/settings)', () => {
       .http()
       .patch('/api/v1/flows/deepl.translation')
       .set('Authorization', app.admin)
-      .send({ fields: ['content.text-columns', 'translation.settings', 'user.billing.subscription'] })
+      .send({
+        fields: ['content.text-columns', 'translation.settings', 'user.billing.subscription'],
+      })
       .expect(200);
     await page.reload();
     const card = page.locator('[data-flow="deepl.translation"]');

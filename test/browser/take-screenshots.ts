@@ -26,11 +26,19 @@ async function main(): Promise<void> {
       .http()
       .put('/api/v1/users/ada@example.com/preferences')
       .set('Authorization', app.admin)
-      .send({ changes: [{ flowKey: 'logrocket.session-replay', granted: false }, { flowKey: 'deepl.translation', granted: true }] })
+      .send({
+        changes: [
+          { flowKey: 'logrocket.session-replay', granted: false },
+          { flowKey: 'deepl.translation', granted: true },
+        ],
+      })
       .expect(200);
 
     const admin = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await admin.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+    await admin.addInitScript(
+      (token) => sessionStorage.setItem('flowgate.admin-token', token),
+      ADMIN_TOKEN,
+    );
     await admin.goto(`${app.url}/graph`);
     await waitForRender(admin, 0);
     await shot(admin, 'graph');
@@ -56,12 +64,16 @@ async function main(): Promise<void> {
     await user.getByLabel('User id').fill('ada@example.com');
     await user.getByRole('button', { name: 'Sign in', exact: true }).click();
     await waitForRender(user, 0, '.my-cy');
-    await user.getByRole('switch', { name: 'Userpilot for Tutorials and feature highlights' }).click();
+    await user
+      .getByRole('switch', { name: 'Userpilot for Tutorials and feature highlights' })
+      .click();
     await user.locator('.toast').waitFor();
     await user.evaluate(() => window.scrollTo(0, 0));
     await shot(user, 'settings');
     // A switched-off vendor and required ones, further down.
-    await user.locator('[data-flow="logrocket.session-replay"]').evaluate((el) => el.scrollIntoView());
+    await user
+      .locator('[data-flow="logrocket.session-replay"]')
+      .evaluate((el) => el.scrollIntoView());
     await user.evaluate(() => window.scrollBy(0, -60));
     await shot(user, 'settings-logrocket');
     await user.locator('[data-flow="google-cloud.hosting"]').evaluate((el) => el.scrollIntoView());

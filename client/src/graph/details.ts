@@ -36,19 +36,34 @@ export interface DetailsContext {
 }
 
 function dl(rows: [string, Child][]): HTMLElement {
-  return h('dl', { class: 'facts' }, rows.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  return h(
+    'dl',
+    { class: 'facts' },
+    rows
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
 }
 
 function verdict(state: EdgeUserState | undefined): Child {
   if (!state) return null;
   return state.allowed
     ? h('span', { class: 'tag tag-allowed' }, 'Allowed for this user now')
-    : h('span', {}, h('span', { class: 'tag tag-blocked' }, 'Blocked for this user now'), ` — ${state.reason ? REASON_LABEL[state.reason] : ''}`);
+    : h(
+        'span',
+        {},
+        h('span', { class: 'tag tag-blocked' }, 'Blocked for this user now'),
+        ` — ${state.reason ? REASON_LABEL[state.reason] : ''}`,
+      );
 }
 
 function list(keys: readonly string[], names: ReadonlyMap<string, string>): Child {
   if (keys.length === 0) return h('span', { class: 'muted' }, 'none listed');
-  return h('ul', { class: 'plain' }, keys.map((k) => h('li', {}, names.get(k) ?? k, h('span', { class: 'muted small' }, ` ${k}`))));
+  return h(
+    'ul',
+    { class: 'plain' },
+    keys.map((k) => h('li', {}, names.get(k) ?? k, h('span', { class: 'muted small' }, ` ${k}`))),
+  );
 }
 
 function flowFacts(flow: GraphFlow, names: ReadonlyMap<string, string>): HTMLElement {
@@ -67,10 +82,17 @@ function flowFacts(flow: GraphFlow, names: ReadonlyMap<string, string>): HTMLEle
 }
 
 async function fetchGraph(ctx: DetailsContext, filters: GraphFilters): Promise<GraphResponse> {
-  return apiJson<GraphResponse>(`/api/v1/graph${queryString({ ...filters, excluded: true, user: ctx.user })}`, { token: ctx.token });
+  return apiJson<GraphResponse>(
+    `/api/v1/graph${queryString({ ...filters, excluded: true, user: ctx.user })}`,
+    { token: ctx.token },
+  );
 }
 
-export async function renderDetails(selected: Selected, graph: GraphResponse, ctx: DetailsContext): Promise<HTMLElement> {
+export async function renderDetails(
+  selected: Selected,
+  graph: GraphResponse,
+  ctx: DetailsContext,
+): Promise<HTMLElement> {
   try {
     switch (selected.kind) {
       case 'node':
@@ -83,20 +105,34 @@ export async function renderDetails(selected: Selected, graph: GraphResponse, ct
           'div',
           {},
           h('h3', {}, `${d.field} → ${d.subprocessor}`),
-          notice('info', `Observed ${d.count} time${d.count === 1 ? '' : 's'} by the SDK, but the map does not declare it${d.purpose ? ` for ${d.purpose}` : ''}. Declare it in the map, or stop sending it.`),
+          notice(
+            'info',
+            `Observed ${d.count} time${d.count === 1 ? '' : 's'} by the SDK, but the map does not declare it${d.purpose ? ` for ${d.purpose}` : ''}. Declare it in the map, or stop sending it.`,
+          ),
         );
       }
     }
   } catch (error) {
-    return notice('error', `Could not load the details: ${error instanceof Error ? error.message : String(error)}`);
+    return notice(
+      'error',
+      `Could not load the details: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
-async function nodeDetails(node: GraphNode, graph: GraphResponse, ctx: DetailsContext): Promise<HTMLElement> {
+async function nodeDetails(
+  node: GraphNode,
+  graph: GraphResponse,
+  ctx: DetailsContext,
+): Promise<HTMLElement> {
   switch (node.kind) {
     case 'field': {
       const g = await fetchGraph(ctx, { field: node.key });
-      const subs = new Map(g.nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor').map((n) => [n.id, n]));
+      const subs = new Map(
+        g.nodes
+          .filter((n): n is SubprocessorNode => n.kind === 'subprocessor')
+          .map((n) => [n.id, n]),
+      );
       const line = (e: GraphEdge) => {
         const s = subs.get(e.target);
         const flow = g.flows[e.flow];
@@ -117,14 +153,29 @@ async function nodeDetails(node: GraphNode, graph: GraphResponse, ctx: DetailsCo
         dl([
           ['Key', h('code', {}, node.key)],
           ['Sensitivity', SENSITIVITY_LABEL[node.sensitivity]],
-          ['Found in payloads at', h('ul', { class: 'plain' }, node.paths.map((p) => h('li', {}, h('code', {}, p))))],
+          [
+            'Found in payloads at',
+            h(
+              'ul',
+              { class: 'plain' },
+              node.paths.map((p) => h('li', {}, h('code', {}, p))),
+            ),
+          ],
           ['Description', node.description ?? ''],
         ]),
         h('h4', {}, `Sent to (${sent.length})`),
-        sent.length > 0 ? h('ul', { class: 'plain lines' }, sent.map(line)) : h('p', { class: 'muted' }, 'No subprocessor receives it.'),
+        sent.length > 0
+          ? h('ul', { class: 'plain lines' }, sent.map(line))
+          : h('p', { class: 'muted' }, 'No subprocessor receives it.'),
         h('h4', {}, `Explicitly not sent to (${excluded.length})`),
-        excluded.length > 0 ? h('ul', { class: 'plain lines' }, excluded.map(line)) : h('p', { class: 'muted' }, 'No flow lists it as excluded.'),
-        h('button', { type: 'button', class: 'button', onclick: () => ctx.focus({ field: node.key }) }, `Show only where ${node.label.toLowerCase()} goes`),
+        excluded.length > 0
+          ? h('ul', { class: 'plain lines' }, excluded.map(line))
+          : h('p', { class: 'muted' }, 'No flow lists it as excluded.'),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => ctx.focus({ field: node.key }) },
+          `Show only where ${node.label.toLowerCase()} goes`,
+        ),
       );
     }
     case 'subprocessor': {
@@ -137,28 +188,50 @@ async function nodeDetails(node: GraphNode, graph: GraphResponse, ctx: DetailsCo
         h('h3', {}, node.name),
         dl([
           ['Processes in', `${REGION_LABEL[node.region]} — ${locationsText(node.locations)}`],
-          ['Transfer mechanism', node.transferMechanism ? TRANSFER_LABEL[node.transferMechanism] : 'Not stated'],
+          [
+            'Transfer mechanism',
+            node.transferMechanism ? TRANSFER_LABEL[node.transferMechanism] : 'Not stated',
+          ],
           ['Legal entity', node.legalEntity ?? ''],
           ['Address', node.address ?? ''],
           ['Category', node.category],
-          ['Website', node.url ? h('a', { href: node.url, rel: 'noopener noreferrer', target: '_blank' }, node.url) : ''],
+          [
+            'Website',
+            node.url
+              ? h('a', { href: node.url, rel: 'noopener noreferrer', target: '_blank' }, node.url)
+              : '',
+          ],
           ['Description', node.description ?? ''],
         ]),
         flows.map((flow) => [h('h4', {}, `${flow.purposeName}`), flowFacts(flow, names)]),
-        h('button', { type: 'button', class: 'button', onclick: () => ctx.focus({ subprocessor: node.key }) }, `Show only what ${node.name} gets`),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => ctx.focus({ subprocessor: node.key }) },
+          `Show only what ${node.name} gets`,
+        ),
       );
     }
     case 'region': {
-      const subs = graph.nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor' && n.parent === node.id);
+      const subs = graph.nodes.filter(
+        (n): n is SubprocessorNode => n.kind === 'subprocessor' && n.parent === node.id,
+      );
       return h(
         'div',
         {},
         h('h3', {}, REGION_LABEL[node.region]),
         h('p', {}, `${subs.length} subprocessor${subs.length === 1 ? '' : 's'} shown here.`),
         node.region === 'third-country'
-          ? h('p', { class: 'hint' }, 'A subprocessor counts as outside the EU/EEA when any place it processes in is, or when its list states no location.')
+          ? h(
+              'p',
+              { class: 'hint' },
+              'A subprocessor counts as outside the EU/EEA when any place it processes in is, or when its list states no location.',
+            )
           : null,
-        h('button', { type: 'button', class: 'button', onclick: () => ctx.focus({ region: node.region }) }, `Show only ${REGION_LABEL[node.region]}`),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => ctx.focus({ region: node.region }) },
+          `Show only ${REGION_LABEL[node.region]}`,
+        ),
       );
     }
     case 'purpose': {
@@ -170,7 +243,15 @@ async function nodeDetails(node: GraphNode, graph: GraphResponse, ctx: DetailsCo
         h('h3', {}, node.label),
         node.description ? h('p', {}, node.description) : null,
         flows.map((flow) => [h('h4', {}, flow.subprocessor), flowFacts(flow, names)]),
-        h('button', { type: 'button', class: 'button', onclick: () => ctx.focus({ purpose: node.key, purposes: true }) }, `Show only ${node.label}`),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button',
+            onclick: () => ctx.focus({ purpose: node.key, purposes: true }),
+          },
+          `Show only ${node.label}`,
+        ),
       );
     }
   }
@@ -180,7 +261,10 @@ function edgeDetails(edge: GraphEdge, graph: GraphResponse, ctx: DetailsContext)
   const flow = graph.flows[edge.flow];
   const names = ctx.fieldNames;
   const field = graph.nodes.find((n): n is FieldNode => n.id === edge.source && n.kind === 'field');
-  const sub = graph.nodes.find((n): n is SubprocessorNode => (n.id === edge.target || n.id === edge.source) && n.kind === 'subprocessor');
+  const sub = graph.nodes.find(
+    (n): n is SubprocessorNode =>
+      (n.id === edge.target || n.id === edge.source) && n.kind === 'subprocessor',
+  );
   const blocked = blockedOn(ctx.overlays, edge);
   const title =
     edge.kind === 'purpose'
@@ -190,12 +274,22 @@ function edgeDetails(edge: GraphEdge, graph: GraphResponse, ctx: DetailsContext)
     'div',
     {},
     h('h3', {}, title),
-    edge.kind === 'excluded' ? notice('info', `${sub?.name ?? 'This vendor'} explicitly does not get this field for ${flow?.purposeName ?? edge.flow}.`) : null,
+    edge.kind === 'excluded'
+      ? notice(
+          'info',
+          `${sub?.name ?? 'This vendor'} explicitly does not get this field for ${flow?.purposeName ?? edge.flow}.`,
+        )
+      : null,
     edge.user && edge.kind === 'sent' ? h('p', {}, verdict(edge.user)) : null,
     edge.kind === 'sent' && edge.since !== undefined && flow && edge.since > 1
       ? h('p', { class: 'hint' }, `This field was added in flow version ${edge.since}.`)
       : null,
-    blocked ? notice('error', `${blocked} call${blocked === 1 ? '' : 's'} carrying this field to ${sub?.name ?? 'this vendor'} were blocked.`) : null,
+    blocked
+      ? notice(
+          'error',
+          `${blocked} call${blocked === 1 ? '' : 's'} carrying this field to ${sub?.name ?? 'this vendor'} were blocked.`,
+        )
+      : null,
     flow ? flowFacts(flow, names) : null,
   );
 }

@@ -1,7 +1,18 @@
 /** The graph as a table: the keyboard and screen-reader way through the same data. */
-import type { EdgeBlockReason, FieldNode, GraphResponse, SubprocessorNode } from '../../../src/graph/graph.types';
+import type {
+  EdgeBlockReason,
+  FieldNode,
+  GraphResponse,
+  SubprocessorNode,
+} from '../../../src/graph/graph.types';
 import { h } from '../dom';
-import { MODE_LABEL, REASON_LABEL, REGION_LABEL, SENSITIVITY_LABEL, locationsText } from '../labels';
+import {
+  MODE_LABEL,
+  REASON_LABEL,
+  REGION_LABEL,
+  SENSITIVITY_LABEL,
+  locationsText,
+} from '../labels';
 import type { Overlays } from './graph-view';
 import { blockedOn } from './overlays';
 
@@ -13,19 +24,33 @@ export interface FlowTableOptions {
   userColumn?: string;
 }
 
-export function flowTable(graph: GraphResponse, overlays: Overlays, select: (id: string) => void, options: FlowTableOptions = {}): HTMLElement {
+export function flowTable(
+  graph: GraphResponse,
+  overlays: Overlays,
+  select: (id: string) => void,
+  options: FlowTableOptions = {},
+): HTMLElement {
   const reasons = options.reasons ?? REASON_LABEL;
-  const fields = new Map(graph.nodes.filter((n): n is FieldNode => n.kind === 'field').map((n) => [n.id, n]));
-  const subs = new Map(graph.nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor').map((n) => [n.id, n]));
+  const fields = new Map(
+    graph.nodes.filter((n): n is FieldNode => n.kind === 'field').map((n) => [n.id, n]),
+  );
+  const subs = new Map(
+    graph.nodes
+      .filter((n): n is SubprocessorNode => n.kind === 'subprocessor')
+      .map((n) => [n.id, n]),
+  );
   const rows = graph.edges.filter((e) => e.kind !== 'purpose');
-  if (graph.query.edges === false) return h('p', { class: 'hint' }, 'Lines are not drawn yet: ask a question or filter.');
+  if (graph.query.edges === false)
+    return h('p', { class: 'hint' }, 'Lines are not drawn yet: ask a question or filter.');
   if (rows.length === 0) return h('p', { class: 'hint' }, 'Nothing matches these filters.');
   const withUser = graph.user !== undefined;
   const withAudit = (overlays.blockedCalls?.size ?? 0) > 0;
   return h(
     'div',
     {},
-    rows.length > MAX_ROWS ? h('p', { class: 'hint' }, `The first ${MAX_ROWS} of ${rows.length} lines.`) : null,
+    rows.length > MAX_ROWS
+      ? h('p', { class: 'hint' }, `The first ${MAX_ROWS} of ${rows.length} lines.`)
+      : null,
     h(
       'table',
       { class: 'flow-table' },
@@ -59,14 +84,42 @@ export function flowTable(graph: GraphResponse, overlays: Overlays, select: (id:
             h(
               'td',
               {},
-              field ? h('button', { type: 'button', class: 'button link cell', 'aria-label': `${field.label}: details`, onclick: () => select(field.id) }, field.label) : (e.field ?? ''),
-              h('span', { class: 'muted small' }, ` ${field ? SENSITIVITY_LABEL[field.sensitivity] : ''}`),
+              field
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'button link cell',
+                      'aria-label': `${field.label}: details`,
+                      onclick: () => select(field.id),
+                    },
+                    field.label,
+                  )
+                : (e.field ?? ''),
+              h(
+                'span',
+                { class: 'muted small' },
+                ` ${field ? SENSITIVITY_LABEL[field.sensitivity] : ''}`,
+              ),
             ),
             h(
               'td',
               {},
-              e.kind === 'excluded' ? h('span', { class: 'tag tag-excluded' }, 'not sent to ') : null,
-              sub ? h('button', { type: 'button', class: 'button link cell', 'aria-label': `${sub.name}: details`, onclick: () => select(sub.id) }, sub.name) : e.target,
+              e.kind === 'excluded'
+                ? h('span', { class: 'tag tag-excluded' }, 'not sent to ')
+                : null,
+              sub
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'button link cell',
+                      'aria-label': `${sub.name}: details`,
+                      onclick: () => select(sub.id),
+                    },
+                    sub.name,
+                  )
+                : e.target,
             ),
             h('td', {}, sub ? `${REGION_LABEL[sub.region]} (${locationsText(sub.locations)})` : ''),
             h('td', {}, flow?.purposeName ?? e.flow),
@@ -78,12 +131,30 @@ export function flowTable(graph: GraphResponse, overlays: Overlays, select: (id:
                   e.user
                     ? e.user.allowed
                       ? h('span', { class: 'tag tag-allowed' }, 'Allowed')
-                      : h('span', {}, h('span', { class: 'tag tag-blocked' }, 'Blocked'), ` ${e.user.reason ? reasons[e.user.reason] : ''}`)
+                      : h(
+                          'span',
+                          {},
+                          h('span', { class: 'tag tag-blocked' }, 'Blocked'),
+                          ` ${e.user.reason ? reasons[e.user.reason] : ''}`,
+                        )
                     : '',
                 )
               : null,
             withAudit ? h('td', {}, String(blockedOn(overlays, e) ?? 0)) : null,
-            h('td', {}, h('button', { type: 'button', class: 'button small', onclick: () => select(e.id) }, 'Details', h('span', { class: 'visually-hidden' }, ` of ${field?.label ?? e.field} to ${sub?.name ?? e.target}`))),
+            h(
+              'td',
+              {},
+              h(
+                'button',
+                { type: 'button', class: 'button small', onclick: () => select(e.id) },
+                'Details',
+                h(
+                  'span',
+                  { class: 'visually-hidden' },
+                  ` of ${field?.label ?? e.field} to ${sub?.name ?? e.target}`,
+                ),
+              ),
+            ),
           );
         }),
       ),

@@ -27,7 +27,16 @@ export interface GraphFilters {
   user?: string;
 }
 
-const FILTER_KEYS = ['field', 'subprocessor', 'purpose', 'mode', 'region', 'sensitivity', 'q', 'user'] as const;
+const FILTER_KEYS = [
+  'field',
+  'subprocessor',
+  'purpose',
+  'mode',
+  'region',
+  'sensitivity',
+  'q',
+  'user',
+] as const;
 const FLAG_KEYS = ['excluded', 'purposes'] as const;
 
 export function filtersFromUrl(search: string): GraphFilters {
@@ -48,7 +57,15 @@ function graphPath(filters: GraphFilters, edges = true): string {
 /** Above this many lines an unfiltered map first shows its nodes only, and asks. */
 export const OVERVIEW_LINES = 5000;
 
-const NARROWING = ['field', 'subprocessor', 'purpose', 'mode', 'region', 'sensitivity', 'q'] as const;
+const NARROWING = [
+  'field',
+  'subprocessor',
+  'purpose',
+  'mode',
+  'region',
+  'sensitivity',
+  'q',
+] as const;
 
 interface Question {
   id: string;
@@ -60,8 +77,17 @@ interface Question {
 function questions(catalog: GraphCatalog): Question[] {
   const list: Question[] = [];
   const email = catalog.fields.find((f) => /(^|\.)email$/.test(f.key));
-  if (email) list.push({ id: 'email', text: `Where does ${email.name.toLowerCase()} go?`, filters: { field: email.key } });
-  list.push({ id: 'leaving-eu', text: 'Everything leaving the EU/EEA', filters: { region: 'third-country' } });
+  if (email)
+    list.push({
+      id: 'email',
+      text: `Where does ${email.name.toLowerCase()} go?`,
+      filters: { field: email.key },
+    });
+  list.push({
+    id: 'leaving-eu',
+    text: 'Everything leaving the EU/EEA',
+    filters: { region: 'third-country' },
+  });
   list.push({ id: 'opt-in', text: 'All opt-in flows', filters: { mode: 'opt-in' } });
   list.push({ id: 'special', text: 'Special-category data', filters: { sensitivity: 'special' } });
   return list;
@@ -159,7 +185,13 @@ class GraphPage {
   private readonly el = {
     summary: h('p', { class: 'summary', id: 'graph-summary' }),
     status: h('div', { 'aria-live': 'polite' }),
-    canvas: h('div', { id: 'cy', class: 'cy', role: 'img', 'aria-label': 'Data-flow graph', 'aria-describedby': 'graph-summary' }),
+    canvas: h('div', {
+      id: 'cy',
+      class: 'cy',
+      role: 'img',
+      'aria-label': 'Data-flow graph',
+      'aria-describedby': 'graph-summary',
+    }),
     details: h('div', { class: 'details-body' }),
     table: h('div', { class: 'flow-table-wrap' }),
     questions: h('div', { class: 'questions', role: 'group', 'aria-label': 'Questions' }),
@@ -192,21 +224,64 @@ class GraphPage {
     const subprocessors = [...catalog.subprocessors].sort((a, b) => a.name.localeCompare(b.name));
     const purposes = [...catalog.purposes].sort((a, b) => a.name.localeCompare(b.name));
     const select = (name: string, any: string, options: [string, string][]) =>
-      h('select', { id: `filter-${name}`, name }, h('option', { value: '' }, any), options.map(([v, t]) => h('option', { value: v }, t)));
+      h(
+        'select',
+        { id: `filter-${name}`, name },
+        h('option', { value: '' }, any),
+        options.map(([v, t]) => h('option', { value: v }, t)),
+      );
     this.controls = {
-      field: select('field', 'Any field', fields.map((f) => [f.key, `${f.name} (${f.key})`])),
-      subprocessor: select('subprocessor', 'Any subprocessor', subprocessors.map((s) => [s.key, s.name])),
-      purpose: select('purpose', 'Any purpose', purposes.map((p) => [p.key, p.name])),
-      mode: select('mode', 'Any consent mode', (['required', 'opt-out', 'opt-in'] as const).map((m) => [m, `${MODE_LABEL[m]}: ${MODE_EXPLAINED[m]}`])),
+      field: select(
+        'field',
+        'Any field',
+        fields.map((f) => [f.key, `${f.name} (${f.key})`]),
+      ),
+      subprocessor: select(
+        'subprocessor',
+        'Any subprocessor',
+        subprocessors.map((s) => [s.key, s.name]),
+      ),
+      purpose: select(
+        'purpose',
+        'Any purpose',
+        purposes.map((p) => [p.key, p.name]),
+      ),
+      mode: select(
+        'mode',
+        'Any consent mode',
+        (['required', 'opt-out', 'opt-in'] as const).map((m) => [
+          m,
+          `${MODE_LABEL[m]}: ${MODE_EXPLAINED[m]}`,
+        ]),
+      ),
       region: select('region', 'Anywhere', [
         ['eea', 'Inside the EU/EEA'],
         ['third-country', 'Leaving the EU/EEA'],
       ]),
-      sensitivity: select('sensitivity', 'Any sensitivity', (['special', 'personal', 'pseudonymous', 'none'] as const).map((s) => [s, SENSITIVITY_LABEL[s]])),
-      q: h('input', { id: 'filter-q', name: 'q', type: 'search', autocomplete: 'off', placeholder: 'e.g. email, stripe, payments' }),
+      sensitivity: select(
+        'sensitivity',
+        'Any sensitivity',
+        (['special', 'personal', 'pseudonymous', 'none'] as const).map((s) => [
+          s,
+          SENSITIVITY_LABEL[s],
+        ]),
+      ),
+      q: h('input', {
+        id: 'filter-q',
+        name: 'q',
+        type: 'search',
+        autocomplete: 'off',
+        placeholder: 'e.g. email, stripe, payments',
+      }),
       excluded: h('input', { id: 'filter-excluded', name: 'excluded', type: 'checkbox' }),
       purposes: h('input', { id: 'filter-purposes', name: 'purposes', type: 'checkbox' }),
-      user: h('input', { id: 'filter-user', name: 'user', type: 'text', autocomplete: 'off', spellcheck: 'false' }),
+      user: h('input', {
+        id: 'filter-user',
+        name: 'user',
+        type: 'text',
+        autocomplete: 'off',
+        spellcheck: 'false',
+      }),
       layout: h(
         'select',
         { id: 'graph-layout', name: 'layout' },
@@ -220,7 +295,15 @@ class GraphPage {
     const c = this.controls;
     const label = (control: HTMLElement, text: string) => h('label', { for: control.id }, text);
     const onChange = () => this.applyControls();
-    for (const key of ['field', 'subprocessor', 'purpose', 'mode', 'region', 'sensitivity'] as const) c[key].addEventListener('change', onChange);
+    for (const key of [
+      'field',
+      'subprocessor',
+      'purpose',
+      'mode',
+      'region',
+      'sensitivity',
+    ] as const)
+      c[key].addEventListener('change', onChange);
     c.excluded.addEventListener('change', onChange);
     c.purposes.addEventListener('change', onChange);
     let typing: number | undefined;
@@ -240,8 +323,21 @@ class GraphPage {
         },
       },
       label(c.user, 'User id'),
-      h('div', { class: 'inline' }, c.user, h('button', { type: 'submit', class: 'button' }, 'Show for this user')),
-      h('button', { type: 'button', class: 'button link', onclick: () => this.setFilters({ ...this.filters, user: undefined }) }, 'Back to the whole map'),
+      h(
+        'div',
+        { class: 'inline' },
+        c.user,
+        h('button', { type: 'submit', class: 'button' }, 'Show for this user'),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'button link',
+          onclick: () => this.setFilters({ ...this.filters, user: undefined }),
+        },
+        'Back to the whole map',
+      ),
       this.el.userStatus,
     );
 
@@ -249,7 +345,11 @@ class GraphPage {
       'aside',
       { class: 'filters', 'aria-labelledby': 'filters-title' },
       h('h1', { class: 'page-title' }, 'Data-flow graph'),
-      h('p', { class: 'muted' }, `${this.catalog.organization ?? 'Data map'} · version ${this.catalog.mapVersion} · changed ${formatDate(this.catalog.updatedAt)}`),
+      h(
+        'p',
+        { class: 'muted' },
+        `${this.catalog.organization ?? 'Data map'} · version ${this.catalog.mapVersion} · changed ${formatDate(this.catalog.updatedAt)}`,
+      ),
       h('h2', { id: 'filters-title' }, 'Ask the map'),
       this.el.questions,
       h(
@@ -257,14 +357,28 @@ class GraphPage {
         { class: 'filter-form', onsubmit: (e: Event) => e.preventDefault() },
         h('div', { class: 'control' }, label(c.q, 'Search'), c.q),
         h('div', { class: 'control' }, label(c.field, 'Where does this field go?'), c.field),
-        h('div', { class: 'control' }, label(c.subprocessor, 'What does this subprocessor get?'), c.subprocessor),
+        h(
+          'div',
+          { class: 'control' },
+          label(c.subprocessor, 'What does this subprocessor get?'),
+          c.subprocessor,
+        ),
         h('div', { class: 'control' }, label(c.region, 'Where'), c.region),
         h('div', { class: 'control' }, label(c.mode, 'Consent mode'), c.mode),
         h('div', { class: 'control' }, label(c.purpose, 'Purpose'), c.purpose),
         h('div', { class: 'control' }, label(c.sensitivity, 'Sensitivity'), c.sensitivity),
-        h('div', { class: 'check' }, c.excluded, label(c.excluded, 'Show what vendors explicitly do not get')),
+        h(
+          'div',
+          { class: 'check' },
+          c.excluded,
+          label(c.excluded, 'Show what vendors explicitly do not get'),
+        ),
         h('div', { class: 'check' }, c.purposes, label(c.purposes, 'Show purposes')),
-        h('button', { type: 'button', class: 'button', onclick: () => this.setFilters({}) }, 'Show everything'),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => this.setFilters({}) },
+          'Show everything',
+        ),
       ),
       h('h2', {}, 'One user’s view'),
       h('p', { class: 'hint' }, 'Each line allowed or blocked for this user now, with the reason.'),
@@ -275,8 +389,16 @@ class GraphPage {
       h(
         'div',
         { class: 'inline wrap' },
-        h('button', { type: 'button', class: 'button', onclick: () => this.exportPng() }, 'This view as PNG'),
-        h('button', { type: 'button', class: 'button', onclick: () => void this.exportYaml() }, 'The map as YAML'),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => this.exportPng() },
+          'This view as PNG',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => void this.exportYaml() },
+          'The map as YAML',
+        ),
       ),
     );
 
@@ -292,14 +414,37 @@ class GraphPage {
           { class: 'inline' },
           label(c.layout, 'Layout'),
           c.layout,
-          h('button', { type: 'button', class: 'button icon', 'aria-label': 'Zoom in', onclick: () => this.view.zoom(1.25) }, '+'),
-          h('button', { type: 'button', class: 'button icon', 'aria-label': 'Zoom out', onclick: () => this.view.zoom(0.8) }, '−'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'button icon',
+              'aria-label': 'Zoom in',
+              onclick: () => this.view.zoom(1.25),
+            },
+            '+',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'button icon',
+              'aria-label': 'Zoom out',
+              onclick: () => this.view.zoom(0.8),
+            },
+            '−',
+          ),
           h('button', { type: 'button', class: 'button', onclick: () => this.view.fit() }, 'Fit'),
         ),
       ),
       this.el.status,
       this.el.canvas,
-      h('details', { class: 'flow-list' }, h('summary', {}, 'The flows shown, as a list'), this.el.table),
+      h(
+        'details',
+        { class: 'flow-list' },
+        h('summary', {}, 'The flows shown, as a list'),
+        this.el.table,
+      ),
     );
 
     const details = h(
@@ -309,11 +454,21 @@ class GraphPage {
       this.el.details,
       legend(this.el.legendUser),
     );
-    replace(this.el.details, h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'));
+    replace(
+      this.el.details,
+      h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'),
+    );
 
-    const main = shell(this.root, 'graph', h('div', { class: 'graph-layout' }, filters, canvas, details));
+    const main = shell(
+      this.root,
+      'graph',
+      h('div', { class: 'graph-layout' }, filters, canvas, details),
+    );
     main.classList.add('wide');
-    this.view = new GraphView({ container: this.el.canvas, onSelect: (s) => void this.showDetails(s) });
+    this.view = new GraphView({
+      container: this.el.canvas,
+      onSelect: (s) => void this.showDetails(s),
+    });
     this.renderQuestions();
     this.syncControls();
     void this.loadAudit();
@@ -336,7 +491,13 @@ class GraphPage {
             class: 'button question',
             'data-question': q.id,
             'aria-pressed': sameFilters(this.filters, q.filters) ? 'true' : 'false',
-            onclick: () => this.setFilters({ ...q.filters, excluded: this.filters.excluded, purposes: this.filters.purposes, user: this.filters.user }),
+            onclick: () =>
+              this.setFilters({
+                ...q.filters,
+                excluded: this.filters.excluded,
+                purposes: this.filters.purposes,
+                user: this.filters.user,
+              }),
           },
           q.text,
         ),
@@ -346,7 +507,8 @@ class GraphPage {
 
   private applyControls(): void {
     const c = this.controls;
-    const value = <T extends string>(el: HTMLSelectElement | HTMLInputElement) => (el.value.trim() || undefined) as T | undefined;
+    const value = <T extends string>(el: HTMLSelectElement | HTMLInputElement) =>
+      (el.value.trim() || undefined) as T | undefined;
     this.setFilters({
       field: value(c.field),
       subprocessor: value(c.subprocessor),
@@ -368,7 +530,9 @@ class GraphPage {
 
   private setFilters(filters: GraphFilters): void {
     this.drawAll = false;
-    this.filters = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined && v !== '' && v !== false)) as GraphFilters;
+    this.filters = Object.fromEntries(
+      Object.entries(filters).filter(([, v]) => v !== undefined && v !== '' && v !== false),
+    ) as GraphFilters;
     const url = `${window.location.pathname}${queryString({ ...this.filters })}`;
     window.history.pushState(null, '', url);
     this.syncControls();
@@ -387,9 +551,14 @@ class GraphPage {
     c.excluded.checked = this.filters.excluded === true;
     c.purposes.checked = this.filters.purposes === true;
     c.user.value = this.filters.user ?? '';
-    for (const button of this.el.questions.querySelectorAll<HTMLButtonElement>('button[data-question]')) {
+    for (const button of this.el.questions.querySelectorAll<HTMLButtonElement>(
+      'button[data-question]',
+    )) {
       const q = questions(this.catalog).find((x) => x.id === button.dataset.question);
-      button.setAttribute('aria-pressed', q && sameFilters(this.filters, q.filters) ? 'true' : 'false');
+      button.setAttribute(
+        'aria-pressed',
+        q && sameFilters(this.filters, q.filters) ? 'true' : 'false',
+      );
     }
   }
 
@@ -400,7 +569,10 @@ class GraphPage {
     try {
       const narrowed = NARROWING.some((k) => this.filters[k] !== undefined);
       const overview = !narrowed && !this.drawAll && this.catalog.totals.sentEdges > OVERVIEW_LINES;
-      const graph = await apiJson<GraphResponse>(graphPath(this.filters, !overview), { token: this.token, signal: request.signal });
+      const graph = await apiJson<GraphResponse>(graphPath(this.filters, !overview), {
+        token: this.token,
+        signal: request.signal,
+      });
       if (request.signal.aborted) return;
       replace(this.el.status);
       this.graph = graph;
@@ -430,7 +602,11 @@ class GraphPage {
         ? notice(
             'info',
             `This map has ${lines} lines, too many to read at once, so only its fields and subprocessors are drawn. Ask a question or filter to see the lines, or `,
-            h('button', { type: 'button', class: 'button small', onclick: () => this.showAllLines() }, `draw all ${lines} lines`),
+            h(
+              'button',
+              { type: 'button', class: 'button small', onclick: () => this.showAllLines() },
+              `draw all ${lines} lines`,
+            ),
             ' (slow).',
           )
         : stats.layout === 'columns'
@@ -443,11 +619,17 @@ class GraphPage {
     const text = summarize(graph);
     replace(this.el.summary, text);
     this.el.canvas.setAttribute('aria-label', `Data-flow graph: ${text}`);
-    replace(this.el.table, flowTable(graph, this.overlays, (id) => this.view.select(id)));
+    replace(
+      this.el.table,
+      flowTable(graph, this.overlays, (id) => this.view.select(id)),
+    );
     this.renderUserStatus(graph);
     announce(text);
     performance.mark('flowgate:graph-rendered', { detail: stats });
-    replace(this.el.details, h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'));
+    replace(
+      this.el.details,
+      h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'),
+    );
   }
 
   private renderUserStatus(graph: GraphResponse): void {
@@ -472,8 +654,18 @@ class GraphPage {
       h(
         'ul',
         { class: 'legend-list' },
-        h('li', {}, h('span', { class: 'swatch line allowed', 'aria-hidden': 'true' }), 'Green line with arrow: allowed for this user now'),
-        h('li', {}, h('span', { class: 'swatch line blocked', 'aria-hidden': 'true' }), 'Red line ending in a bar: blocked for this user now (the list says why)'),
+        h(
+          'li',
+          {},
+          h('span', { class: 'swatch line allowed', 'aria-hidden': 'true' }),
+          'Green line with arrow: allowed for this user now',
+        ),
+        h(
+          'li',
+          {},
+          h('span', { class: 'swatch line blocked', 'aria-hidden': 'true' }),
+          'Red line ending in a bar: blocked for this user now (the list says why)',
+        ),
       ),
     );
   }
@@ -487,7 +679,10 @@ class GraphPage {
 
   private async showDetails(selected: Selected | null): Promise<void> {
     if (!selected || !this.graph) {
-      replace(this.el.details, h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'));
+      replace(
+        this.el.details,
+        h('p', { class: 'hint' }, 'Select a field, a subprocessor or a line to see its details.'),
+      );
       return;
     }
     const content = await renderDetails(selected, this.graph, {
@@ -495,7 +690,13 @@ class GraphPage {
       user: this.filters.user,
       overlays: this.overlays,
       fieldNames: this.fieldNames,
-      focus: (filters) => this.setFilters({ ...filters, excluded: this.filters.excluded, purposes: this.filters.purposes, user: this.filters.user }),
+      focus: (filters) =>
+        this.setFilters({
+          ...filters,
+          excluded: this.filters.excluded,
+          purposes: this.filters.purposes,
+          user: this.filters.user,
+        }),
     });
     replace(this.el.details, content);
     const heading = this.el.details.querySelector<HTMLElement>('h3');
@@ -509,7 +710,10 @@ class GraphPage {
 
   private async exportYaml(): Promise<void> {
     try {
-      const blob = await apiBlob('/api/v1/manifest?format=yaml', { token: this.token, accept: 'application/yaml' });
+      const blob = await apiBlob('/api/v1/manifest?format=yaml', {
+        token: this.token,
+        accept: 'application/yaml',
+      });
       download(blob, `flowgate-map-v${this.graph?.mapVersion ?? 0}.yaml`);
       announce('The map downloaded as YAML.');
     } catch (error) {
@@ -528,12 +732,16 @@ export function summarize(graph: GraphResponse): string {
   const sent = graph.edges.filter((e) => e.kind === 'sent');
   const fields = new Set(sent.map((e) => e.source)).size;
   const receivers = new Set(sent.map((e) => e.target));
-  const outside = graph.nodes.filter((n) => n.kind === 'subprocessor' && n.region === 'third-country' && receivers.has(n.id)).length;
+  const outside = graph.nodes.filter(
+    (n) => n.kind === 'subprocessor' && n.region === 'third-country' && receivers.has(n.id),
+  ).length;
   const excluded = graph.edges.filter((e) => e.kind === 'excluded').length;
-  const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  const plural = (n: number, one: string, many = `${one}s`) =>
+    `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   let text = `${plural(sent.length, 'line')} of data from ${plural(fields, 'field')} to ${plural(receivers.size, 'subprocessor')}, ${outside} of them outside the EU/EEA`;
   if (excluded > 0) text += `; ${plural(excluded, 'explicit exclusion')}`;
-  if (sent.length !== graph.totals.sentEdges) text += ` (of ${graph.totals.sentEdges.toLocaleString('en-US')} lines in the map)`;
+  if (sent.length !== graph.totals.sentEdges)
+    text += ` (of ${graph.totals.sentEdges.toLocaleString('en-US')} lines in the map)`;
   return `${text}.`;
 }
 
@@ -545,18 +753,58 @@ function legend(userPart: HTMLElement): HTMLElement {
     h(
       'ul',
       { class: 'legend-list' },
-      h('li', {}, h('span', { class: 'swatch line required', 'aria-hidden': 'true' }), 'Solid grey line: required (always sent)'),
-      h('li', {}, h('span', { class: 'swatch line opt-out', 'aria-hidden': 'true' }), 'Dashed purple line: opt-out (sent unless the user opts out)'),
-      h('li', {}, h('span', { class: 'swatch line opt-in', 'aria-hidden': 'true' }), 'Dotted teal line: opt-in (sent only after the user opts in)'),
-      h('li', {}, h('span', { class: 'swatch line excluded', 'aria-hidden': 'true' }), 'Red line labelled “not sent”: the vendor explicitly does not get it'),
-      h('li', {}, h('span', { class: 'swatch line drift', 'aria-hidden': 'true' }), 'Thick orange dash-dot line: observed by the SDK but not declared (drift)'),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch line required', 'aria-hidden': 'true' }),
+        'Solid grey line: required (always sent)',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch line opt-out', 'aria-hidden': 'true' }),
+        'Dashed purple line: opt-out (sent unless the user opts out)',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch line opt-in', 'aria-hidden': 'true' }),
+        'Dotted teal line: opt-in (sent only after the user opts in)',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch line excluded', 'aria-hidden': 'true' }),
+        'Red line labelled “not sent”: the vendor explicitly does not get it',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch line drift', 'aria-hidden': 'true' }),
+        'Thick orange dash-dot line: observed by the SDK but not declared (drift)',
+      ),
     ),
     h(
       'ul',
       { class: 'legend-list' },
-      h('li', {}, h('span', { class: 'swatch node special', 'aria-hidden': 'true' }), 'Field, named with its sensitivity (“· special category”, “· personal”, “· pseudonymous”, “· not personal”), also shown by colour'),
-      h('li', {}, h('span', { class: 'swatch node subprocessor', 'aria-hidden': 'true' }), 'Subprocessor, named with the countries it processes in (“· US”)'),
-      h('li', {}, h('span', { class: 'swatch area eea', 'aria-hidden': 'true' }), 'Green area: EU/EEA; orange area: outside the EU/EEA (or location not stated)'),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch node special', 'aria-hidden': 'true' }),
+        'Field, named with its sensitivity (“· special category”, “· personal”, “· pseudonymous”, “· not personal”), also shown by colour',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch node subprocessor', 'aria-hidden': 'true' }),
+        'Subprocessor, named with the countries it processes in (“· US”)',
+      ),
+      h(
+        'li',
+        {},
+        h('span', { class: 'swatch area eea', 'aria-hidden': 'true' }),
+        'Green area: EU/EEA; orange area: outside the EU/EEA (or location not stated)',
+      ),
     ),
     userPart,
   );
@@ -567,9 +815,17 @@ function auditText(status: AuditStatus): HTMLElement {
     case 'loading':
       return h('p', { class: 'hint' }, 'Looking for audit reports…');
     case 'unavailable':
-      return h('p', { class: 'hint' }, 'No audit reports on this server yet: the graph shows the declared map only.');
+      return h(
+        'p',
+        { class: 'hint' },
+        'No audit reports on this server yet: the graph shows the declared map only.',
+      );
     case 'empty':
-      return h('p', { class: 'hint' }, `No blocked calls and no drift reported in the last ${status.days} days.`);
+      return h(
+        'p',
+        { class: 'hint' },
+        `No blocked calls and no drift reported in the last ${status.days} days.`,
+      );
     case 'ready':
       return h(
         'p',
@@ -578,4 +834,3 @@ function auditText(status: AuditStatus): HTMLElement {
       );
   }
 }
-

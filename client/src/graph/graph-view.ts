@@ -76,47 +76,76 @@ const FOCUS = '#1d4ed8';
 
 /** Edges of a readable graph: mode by colour and by dash, labels, arrows. */
 const DETAILED_EDGES: StylesheetJson = [
-    { selector: 'edge.mode-opt-out', style: { 'line-color': OPT_OUT, 'target-arrow-color': OPT_OUT, 'line-style': 'dashed', 'line-dash-pattern': [8, 4] } },
-    { selector: 'edge.mode-opt-in', style: { 'line-color': OPT_IN, 'target-arrow-color': OPT_IN, 'line-style': 'dotted', width: 2.5 } },
-    {
-      selector: 'edge.excluded',
-      style: {
-        'line-color': BLOCKED,
-        'target-arrow-color': BLOCKED,
-        'target-arrow-shape': 'tee',
-        'line-style': 'dashed',
-        'line-dash-pattern': [3, 5],
-        width: 1.5,
-        opacity: 0.75,
-        label: 'not sent',
-        'font-size': 9,
-        color: BLOCKED,
-      },
+  {
+    selector: 'edge.mode-opt-out',
+    style: {
+      'line-color': OPT_OUT,
+      'target-arrow-color': OPT_OUT,
+      'line-style': 'dashed',
+      'line-dash-pattern': [8, 4],
     },
-    { selector: 'edge.purpose', style: { 'line-color': '#a78bfa', 'target-arrow-color': '#a78bfa', width: 1.5, 'target-arrow-shape': 'vee' } },
-    { selector: 'edge.allowed', style: { 'line-color': ALLOWED, 'target-arrow-color': ALLOWED } },
-    {
-      selector: 'edge.blocked',
-      style: { 'line-color': BLOCKED, 'target-arrow-color': BLOCKED, 'target-arrow-shape': 'tee', opacity: 0.8 },
+  },
+  {
+    selector: 'edge.mode-opt-in',
+    style: {
+      'line-color': OPT_IN,
+      'target-arrow-color': OPT_IN,
+      'line-style': 'dotted',
+      width: 2.5,
     },
-    {
-      selector: 'edge.has-blocked-calls',
-      style: { label: 'data(blockedLabel)', 'font-weight': 'bold', color: BLOCKED, width: 3.5 },
+  },
+  {
+    selector: 'edge.excluded',
+    style: {
+      'line-color': BLOCKED,
+      'target-arrow-color': BLOCKED,
+      'target-arrow-shape': 'tee',
+      'line-style': 'dashed',
+      'line-dash-pattern': [3, 5],
+      width: 1.5,
+      opacity: 0.75,
+      label: 'not sent',
+      'font-size': 9,
+      color: BLOCKED,
     },
-    {
-      selector: 'edge.drift',
-      style: {
-        'line-color': DRIFT,
-        'target-arrow-color': DRIFT,
-        'target-arrow-shape': 'triangle-backcurve',
-        'line-style': 'dashed',
-        'line-dash-pattern': [12, 4, 2, 4],
-        width: 3,
-        label: 'data(display)',
-        color: DRIFT,
-        'font-weight': 'bold',
-      },
+  },
+  {
+    selector: 'edge.purpose',
+    style: {
+      'line-color': '#a78bfa',
+      'target-arrow-color': '#a78bfa',
+      width: 1.5,
+      'target-arrow-shape': 'vee',
     },
+  },
+  { selector: 'edge.allowed', style: { 'line-color': ALLOWED, 'target-arrow-color': ALLOWED } },
+  {
+    selector: 'edge.blocked',
+    style: {
+      'line-color': BLOCKED,
+      'target-arrow-color': BLOCKED,
+      'target-arrow-shape': 'tee',
+      opacity: 0.8,
+    },
+  },
+  {
+    selector: 'edge.has-blocked-calls',
+    style: { label: 'data(blockedLabel)', 'font-weight': 'bold', color: BLOCKED, width: 3.5 },
+  },
+  {
+    selector: 'edge.drift',
+    style: {
+      'line-color': DRIFT,
+      'target-arrow-color': DRIFT,
+      'target-arrow-shape': 'triangle-backcurve',
+      'line-style': 'dashed',
+      'line-dash-pattern': [12, 4, 2, 4],
+      width: 3,
+      label: 'data(display)',
+      color: DRIFT,
+      'font-weight': 'bold',
+    },
+  },
 ];
 
 /** Edges of a very large graph: colour only (dashes and labels cost too much to draw). */
@@ -149,20 +178,35 @@ function style(large: boolean): StylesheetJson {
     {
       selector: 'node.field',
       style: {
-        'background-color': (n: NodeSingular) => SENSITIVITY_FILL[n.data('sensitivity') as string] ?? '#475569',
+        'background-color': (n: NodeSingular) =>
+          SENSITIVITY_FILL[n.data('sensitivity') as string] ?? '#475569',
         color: '#ffffff',
         'border-width': 2,
         'border-color': '#ffffff',
       },
     },
-    { selector: 'node.field.sensitivity-special', style: { 'border-style': 'double', 'border-width': 4, 'border-color': '#fecdd3' } },
+    {
+      selector: 'node.field.sensitivity-special',
+      style: { 'border-style': 'double', 'border-width': 4, 'border-color': '#fecdd3' },
+    },
     {
       selector: 'node.subprocessor',
-      style: { 'background-color': '#ffffff', color: INK, 'border-width': 2, 'border-color': REQUIRED },
+      style: {
+        'background-color': '#ffffff',
+        color: INK,
+        'border-width': 2,
+        'border-color': REQUIRED,
+      },
     },
     {
       selector: 'node.purpose',
-      style: { shape: 'tag', 'background-color': '#ede9fe', color: '#3b0764', 'border-width': 1, 'border-color': '#7c3aed' },
+      style: {
+        shape: 'tag',
+        'background-color': '#ede9fe',
+        color: '#3b0764',
+        'border-width': 1,
+        'border-color': '#7c3aed',
+      },
     },
     {
       selector: 'node.region',
@@ -181,8 +225,14 @@ function style(large: boolean): StylesheetJson {
         shape: 'round-rectangle',
       },
     },
-    { selector: 'node.region-eea', style: { 'background-color': '#ecfdf5', 'border-color': '#047857' } },
-    { selector: 'node.region-third-country', style: { 'background-color': '#fff7ed', 'border-color': '#c2410c' } },
+    {
+      selector: 'node.region-eea',
+      style: { 'background-color': '#ecfdf5', 'border-color': '#047857' },
+    },
+    {
+      selector: 'node.region-third-country',
+      style: { 'background-color': '#fff7ed', 'border-color': '#c2410c' },
+    },
     {
       selector: 'node.region-box',
       style: {
@@ -198,10 +248,16 @@ function style(large: boolean): StylesheetJson {
         events: 'no',
       },
     },
-    { selector: 'node.match', style: { 'underlay-color': '#facc15', 'underlay-opacity': 0.9, 'underlay-padding': 5 } },
+    {
+      selector: 'node.match',
+      style: { 'underlay-color': '#facc15', 'underlay-opacity': 0.9, 'underlay-padding': 5 },
+    },
     // Each edge property costs cytoscape a style pass per edge: very large graphs get few.
     large
-      ? { selector: 'edge', style: { width: 1, 'curve-style': 'haystack', opacity: 0.35, 'line-color': REQUIRED } }
+      ? {
+          selector: 'edge',
+          style: { width: 1, 'curve-style': 'haystack', opacity: 0.35, 'line-color': REQUIRED },
+        }
       : {
           selector: 'edge',
           style: {
@@ -220,11 +276,36 @@ function style(large: boolean): StylesheetJson {
           },
         },
     ...(large ? PLAIN_EDGES : DETAILED_EDGES),
-    { selector: 'node.drift-source', style: { 'background-color': '#ffffff', color: DRIFT, 'border-color': DRIFT, 'border-style': 'dashed', 'border-width': 2 } },
+    {
+      selector: 'node.drift-source',
+      style: {
+        'background-color': '#ffffff',
+        color: DRIFT,
+        'border-color': DRIFT,
+        'border-style': 'dashed',
+        'border-width': 2,
+      },
+    },
     { selector: '.faded', style: { opacity: 0.22 } },
     { selector: 'node.region.faded', style: { opacity: 0.35 } },
-    { selector: 'node:selected', style: { 'border-width': 4, 'border-color': FOCUS, 'border-style': 'solid', 'overlay-opacity': 0 } },
-    { selector: 'edge:selected', style: { width: 4, 'overlay-color': FOCUS, 'overlay-opacity': 0.2, label: 'data(purposeLabel)' } },
+    {
+      selector: 'node:selected',
+      style: {
+        'border-width': 4,
+        'border-color': FOCUS,
+        'border-style': 'solid',
+        'overlay-opacity': 0,
+      },
+    },
+    {
+      selector: 'edge:selected',
+      style: {
+        width: 4,
+        'overlay-color': FOCUS,
+        'overlay-opacity': 0.2,
+        label: 'data(purposeLabel)',
+      },
+    },
   ];
 }
 
@@ -254,12 +335,19 @@ function nodeElement(n: GraphNode): ElementDefinition {
     }
     case 'purpose': {
       const lines = [n.label];
-      return { data: { id: n.id, display: n.label, ...box(lines) }, classes: ['purpose', n.match ? 'match' : ''].join(' ').trim() };
+      return {
+        data: { id: n.id, display: n.label, ...box(lines) },
+        classes: ['purpose', n.match ? 'match' : ''].join(' ').trim(),
+      };
     }
   }
 }
 
-function edgeElement(e: GraphEdge, graph: GraphResponse, blocked: number | undefined): ElementDefinition {
+function edgeElement(
+  e: GraphEdge,
+  graph: GraphResponse,
+  blocked: number | undefined,
+): ElementDefinition {
   const classes = [e.kind, `mode-${e.mode}`];
   if (e.user && e.kind === 'sent') classes.push(e.user.allowed ? 'allowed' : 'blocked');
   if (blocked) classes.push('has-blocked-calls');
@@ -287,7 +375,10 @@ export function toElements(graph: GraphResponse, overlays: Overlays = {}): Eleme
       source = `drift-source:${d.field}`;
       if (!nodeIds.has(source)) {
         const lines = [d.field, 'not in the map'];
-        elements.push({ data: { id: source, display: lines.join('\n'), ...box(lines) }, classes: 'drift-source' });
+        elements.push({
+          data: { id: source, display: lines.join('\n'), ...box(lines) },
+          classes: 'drift-source',
+        });
         nodeIds.add(source);
       }
     }
@@ -314,14 +405,18 @@ function columnLayout(graph: GraphResponse, elements: ElementDefinition[]): Elem
   const FIELD_COL = 280;
   const SUB_COL = 190;
   const ROW = 44;
-  fields.forEach((n, i) => pos.set(n.id, { x: Math.floor(i / perColumn) * FIELD_COL, y: (i % perColumn) * 36 }));
+  fields.forEach((n, i) =>
+    pos.set(n.id, { x: Math.floor(i / perColumn) * FIELD_COL, y: (i % perColumn) * 36 }),
+  );
   let x = Math.ceil(fields.length / perColumn) * FIELD_COL + 600;
   const boxes: ElementDefinition[] = [];
   for (const region of graph.nodes.filter((n) => n.kind === 'region')) {
     const subs = graph.nodes.filter((n) => n.kind === 'subprocessor' && n.parent === region.id);
     if (subs.length === 0) continue;
     const cols = Math.max(1, Math.ceil(Math.sqrt(subs.length / 3)));
-    subs.forEach((n, i) => pos.set(n.id, { x: x + (i % cols) * SUB_COL, y: Math.floor(i / cols) * ROW }));
+    subs.forEach((n, i) =>
+      pos.set(n.id, { x: x + (i % cols) * SUB_COL, y: Math.floor(i / cols) * ROW }),
+    );
     const rows = Math.ceil(subs.length / cols);
     const w = cols * SUB_COL + 40;
     const h = rows * ROW + 40;
@@ -332,7 +427,9 @@ function columnLayout(graph: GraphResponse, elements: ElementDefinition[]): Elem
     });
     x += w + 160;
   }
-  graph.nodes.filter((n) => n.kind === 'purpose').forEach((n, i) => pos.set(n.id, { x: x + 100, y: i * 40 }));
+  graph.nodes
+    .filter((n) => n.kind === 'purpose')
+    .forEach((n, i) => pos.set(n.id, { x: x + 100, y: i * 40 }));
   const out: ElementDefinition[] = [...boxes];
   for (const el of elements) {
     if (el.classes?.toString().startsWith('region ')) continue;
@@ -413,7 +510,9 @@ export class GraphView {
       minZoom: 0.02,
       maxZoom: 4,
       boxSelectionEnabled: false,
-      ...(large ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1, motionBlur: false } : {}),
+      ...(large
+        ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1, motionBlur: false }
+        : {}),
     });
     cy.on('tap', (event) => {
       const target = event.target as Core | cytoscape.SingularElementReturnValue;
@@ -429,7 +528,11 @@ export class GraphView {
   }
 
   /** Draws `graph` and resolves once the layout is done and a frame has been painted. */
-  async render(graph: GraphResponse, overlays: Overlays = {}, layout?: LayoutName): Promise<RenderStats> {
+  async render(
+    graph: GraphResponse,
+    overlays: Overlays = {},
+    layout?: LayoutName,
+  ): Promise<RenderStats> {
     const started = performance.now();
     const phases: Record<string, number> = {};
     let lap = started;
@@ -521,7 +624,14 @@ export class GraphView {
 
   /** The current view as a PNG (the whole graph, white background). */
   png(): Blob {
-    return this.cy.png({ output: 'blob', full: true, bg: '#ffffff', scale: 2, maxWidth: 8000, maxHeight: 8000 });
+    return this.cy.png({
+      output: 'blob',
+      full: true,
+      bg: '#ffffff',
+      scale: 2,
+      maxWidth: 8000,
+      maxHeight: 8000,
+    });
   }
 
   fit(): void {
@@ -530,7 +640,10 @@ export class GraphView {
 
   zoom(factor: number): void {
     const cy = this.cy;
-    cy.zoom({ level: cy.zoom() * factor, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    cy.zoom({
+      level: cy.zoom() * factor,
+      renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 },
+    });
   }
 
   destroy(): void {
@@ -545,7 +658,10 @@ export class GraphView {
  */
 function separateRegions(cy: Core): void {
   const GAP = 40;
-  const regions = cy.nodes('.region').toArray().sort((a, b) => a.boundingBox().y1 - b.boundingBox().y1);
+  const regions = cy
+    .nodes('.region')
+    .toArray()
+    .sort((a, b) => a.boundingBox().y1 - b.boundingBox().y1);
   let moved = false;
   for (let i = 1; i < regions.length; i++) {
     const above = regions[i - 1].boundingBox();
@@ -563,5 +679,7 @@ function separateRegions(cy: Core): void {
 }
 
 function nextFrame(): Promise<void> {
-  return new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve())));
+  return new Promise((resolve) =>
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve())),
+  );
 }

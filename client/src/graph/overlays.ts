@@ -39,26 +39,41 @@ export function blockedKey(subprocessor: string, field: string): string {
 /** Blocked calls carrying the edge's field to its subprocessor (sent edges only). */
 export function blockedOn(overlays: Overlays, edge: GraphEdge): number | undefined {
   if (edge.kind !== 'sent' || edge.field === undefined) return undefined;
-  return overlays.blockedCalls?.get(blockedKey(edge.target.slice('subprocessor:'.length), edge.field));
+  return overlays.blockedCalls?.get(
+    blockedKey(edge.target.slice('subprocessor:'.length), edge.field),
+  );
 }
 
 async function optional<T>(path: string, token: string): Promise<T | null> {
   try {
     return await apiJson<T>(path, { token });
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 405 || error.status === 501)) return null;
+    if (
+      error instanceof ApiError &&
+      (error.status === 404 || error.status === 405 || error.status === 501)
+    )
+      return null;
     throw error;
   }
 }
 
 export async function loadAuditOverlays(token: string, now = new Date()): Promise<AuditStatus> {
-  const window = { from: new Date(now.getTime() - AUDIT_DAYS * 24 * 3600 * 1000).toISOString(), to: new Date(now.getTime() + 60_000).toISOString() };
+  const window = {
+    from: new Date(now.getTime() - AUDIT_DAYS * 24 * 3600 * 1000).toISOString(),
+    to: new Date(now.getTime() + 60_000).toISOString(),
+  };
   let summary: SummaryResponse | null;
   let drift: DriftResponse | null;
   try {
     [summary, drift] = await Promise.all([
-      optional<SummaryResponse>(`/api/v1/audit/summary${queryString({ ...window, kind: 'blocked', limit: '1000' })}`, token),
-      optional<DriftResponse>(`/api/v1/audit/drift${queryString({ ...window, limit: '1000' })}`, token),
+      optional<SummaryResponse>(
+        `/api/v1/audit/summary${queryString({ ...window, kind: 'blocked', limit: '1000' })}`,
+        token,
+      ),
+      optional<DriftResponse>(
+        `/api/v1/audit/drift${queryString({ ...window, limit: '1000' })}`,
+        token,
+      ),
     ]);
   } catch {
     return { state: 'unavailable' };
@@ -66,10 +81,15 @@ export async function loadAuditOverlays(token: string, now = new Date()): Promis
   if (summary === null && drift === null) return { state: 'unavailable' };
 
   const blockedCalls = new Map<string, number>();
-  const vendors = (summary?.bySubprocessor ?? []).filter((s) => s.count > 0).slice(0, MAX_BREAKDOWNS);
+  const vendors = (summary?.bySubprocessor ?? [])
+    .filter((s) => s.count > 0)
+    .slice(0, MAX_BREAKDOWNS);
   const breakdowns = await Promise.all(
     vendors.map((v) =>
-      optional<SummaryResponse>(`/api/v1/audit/summary${queryString({ ...window, kind: 'blocked', subprocessor: v.key, limit: '1000' })}`, token).catch(() => null),
+      optional<SummaryResponse>(
+        `/api/v1/audit/summary${queryString({ ...window, kind: 'blocked', subprocessor: v.key, limit: '1000' })}`,
+        token,
+      ).catch(() => null),
     ),
   );
   vendors.forEach((v, i) => {
@@ -83,6 +103,12 @@ export async function loadAuditOverlays(token: string, now = new Date()): Promis
     count: d.count,
     ...(d.purpose ? { purpose: d.purpose } : {}),
   }));
-  if ((summary?.total ?? 0) === 0 && driftEdges.length === 0) return { state: 'empty', days: AUDIT_DAYS };
-  return { state: 'ready', overlays: { blockedCalls, drift: driftEdges }, blockedTotal: summary?.total ?? 0, days: AUDIT_DAYS };
+  if ((summary?.total ?? 0) === 0 && driftEdges.length === 0)
+    return { state: 'empty', days: AUDIT_DAYS };
+  return {
+    state: 'ready',
+    overlays: { blockedCalls, drift: driftEdges },
+    blockedTotal: summary?.total ?? 0,
+    days: AUDIT_DAYS,
+  };
 }

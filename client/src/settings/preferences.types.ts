@@ -2,7 +2,12 @@
  * The preference-centre API's answers (src/consent), as far as this page reads them.
  * Kept here rather than imported, so the client does not pull in server modules.
  */
-import type { ConsentMode, LegalBasis, Region, Sensitivity } from '../../../src/data-map/data-map.vocabulary';
+import type {
+  ConsentMode,
+  LegalBasis,
+  Region,
+  Sensitivity,
+} from '../../../src/data-map/data-map.vocabulary';
 import type { EdgeBlockReason } from '../../../src/graph/graph.types';
 
 export interface FieldSummary {
@@ -29,7 +34,12 @@ export interface FlowPreference {
   };
   fields: FieldSummary[];
   excludedFields: FieldSummary[];
-  choice: { value: 'granted' | 'denied'; flowVersion: number; source: string; recordedAt: string } | null;
+  choice: {
+    value: 'granted' | 'denied';
+    flowVersion: number;
+    source: string;
+    recordedAt: string;
+  } | null;
   status: 'allowed' | 'blocked';
   reason: EdgeBlockReason | null;
   canChange: boolean;

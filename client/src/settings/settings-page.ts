@@ -6,9 +6,20 @@
 import type { GraphResponse } from '../../../src/graph/graph.types';
 import { ApiError, apiJson, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid, type Child } from '../dom';
-import { LEGAL_BASIS_LABEL, MODE_LABEL, REGION_LABEL, SENSITIVITY_LABEL, YOUR_REASON_LABEL } from '../labels';
+import {
+  LEGAL_BASIS_LABEL,
+  MODE_LABEL,
+  REGION_LABEL,
+  SENSITIVITY_LABEL,
+  YOUR_REASON_LABEL,
+} from '../labels';
 import { notice, shell } from '../shell';
-import type { DemoLogin, FlowPreference, HistoryPage, PreferencesResponse } from './preferences.types';
+import type {
+  DemoLogin,
+  FlowPreference,
+  HistoryPage,
+  PreferencesResponse,
+} from './preferences.types';
 
 const SAMPLE_USERS = ['ada@example.com', 'grace@example.com', 'alan@example.com'];
 
@@ -64,7 +75,10 @@ function mountLogin(root: HTMLElement, problem?: string): void {
       return;
     }
     try {
-      const session = await apiJson<DemoLogin>('/api/v1/demo/login', { method: 'POST', body: { userId } });
+      const session = await apiJson<DemoLogin>('/api/v1/demo/login', {
+        method: 'POST',
+        body: { userId },
+      });
       tokens.user.set(session.token);
       await mountSettingsPage(root);
       document.getElementById('main')?.focus();
@@ -87,7 +101,11 @@ function mountLogin(root: HTMLElement, problem?: string): void {
     },
     h('h2', {}, 'Sign in (demo)'),
     h('label', { for: inputId }, 'User id'),
-    h('p', { id: hintId, class: 'hint' }, 'In this demo any id works; in production your application signs you in.'),
+    h(
+      'p',
+      { id: hintId, class: 'hint' },
+      'In this demo any id works; in production your application signs you in.',
+    ),
     input,
     status,
     h('button', { type: 'submit', class: 'button primary' }, 'Sign in'),
@@ -95,14 +113,19 @@ function mountLogin(root: HTMLElement, problem?: string): void {
       'div',
       { class: 'inline wrap', role: 'group', 'aria-label': 'Sample users' },
       h('span', { class: 'hint' }, 'Or try:'),
-      SAMPLE_USERS.map((id) => h('button', { type: 'button', class: 'button small', onclick: () => void login(id) }, id)),
+      SAMPLE_USERS.map((id) =>
+        h('button', { type: 'button', class: 'button small', onclick: () => void login(id) }, id),
+      ),
     ),
   );
   shell(root, 'settings', h('h1', {}, 'Your privacy choices'), form);
   input.focus();
 }
 
-const regionNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'region' }) : null;
+const regionNames =
+  typeof Intl.DisplayNames === 'function'
+    ? new Intl.DisplayNames(['en'], { type: 'region' })
+    : null;
 
 function countries(locations: readonly string[]): string {
   if (locations.length === 0) return 'location not stated by the vendor';
@@ -150,11 +173,20 @@ class PreferenceCentre {
           'Signed in as ',
           h('strong', { 'data-user': this.prefs.userId }, this.prefs.userId),
           ' · ',
-          h('button', { type: 'button', class: 'button link', onclick: () => this.signOut() }, 'Sign out'),
+          h(
+            'button',
+            { type: 'button', class: 'button link', onclick: () => this.signOut() },
+            'Sign out',
+          ),
         ),
       ),
       this.summary,
-      this.prefs.gpc ? notice('info', 'Your browser sends Global Privacy Control: opt-out vendors you have not chosen for are off.') : null,
+      this.prefs.gpc
+        ? notice(
+            'info',
+            'Your browser sends Global Privacy Control: opt-out vendors you have not chosen for are off.',
+          )
+        : null,
       h(
         'nav',
         { 'aria-label': 'On this page', class: 'inline wrap page-nav' },
@@ -164,12 +196,21 @@ class PreferenceCentre {
         h('a', { href: '#receipt' }, 'My consent receipt'),
       ),
       this.toast,
-      h('section', { id: 'choices', 'aria-labelledby': 'choices-title' }, h('h2', { id: 'choices-title' }, 'Who gets what, and why'), this.list),
+      h(
+        'section',
+        { id: 'choices', 'aria-labelledby': 'choices-title' },
+        h('h2', { id: 'choices-title' }, 'Who gets what, and why'),
+        this.list,
+      ),
       h(
         'section',
         { id: 'my-data-flows', 'aria-labelledby': 'flows-title' },
         h('h2', { id: 'flows-title' }, 'My data flows'),
-        h('p', { class: 'hint' }, 'What goes where under your current choices: green lines go, red lines ending in a bar are blocked.'),
+        h(
+          'p',
+          { class: 'hint' },
+          'What goes where under your current choices: green lines go, red lines ending in a bar are blocked.',
+        ),
         this.graphArea,
       ),
       h(
@@ -182,8 +223,16 @@ class PreferenceCentre {
         'section',
         { id: 'receipt', 'aria-labelledby': 'receipt-title' },
         h('h2', { id: 'receipt-title' }, 'My consent receipt'),
-        h('p', { class: 'hint' }, 'A record of your current choices, in the Kantara consent receipt format (JSON).'),
-        h('button', { type: 'button', class: 'button', onclick: () => void this.downloadReceipt() }, 'Download my consent receipt'),
+        h(
+          'p',
+          { class: 'hint' },
+          'A record of your current choices, in the Kantara consent receipt format (JSON).',
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt() },
+          'Download my consent receipt',
+        ),
       ),
     );
     main.classList.add('settings');
@@ -195,10 +244,17 @@ class PreferenceCentre {
   private renderList(focusFlow?: string): void {
     const flows = this.prefs.purposes.flatMap((p) => p.flows);
     const going = flows.filter((f) => f.status === 'allowed').length;
-    replace(this.summary, `${going} of ${flows.length} data flows go to vendors now. Switch off what you do not want; required ones are needed for the service.`);
+    replace(
+      this.summary,
+      `${going} of ${flows.length} data flows go to vendors now. Switch off what you do not want; required ones are needed for the service.`,
+    );
     // Purposes with a choice to make first; those that are always on after them.
-    const choosable = (p: PreferencesResponse['purposes'][number]) => p.flows.some((f) => f.canChange);
-    const ordered = [...this.prefs.purposes.filter(choosable), ...this.prefs.purposes.filter((p) => !choosable(p))];
+    const choosable = (p: PreferencesResponse['purposes'][number]) =>
+      p.flows.some((f) => f.canChange);
+    const ordered = [
+      ...this.prefs.purposes.filter(choosable),
+      ...this.prefs.purposes.filter((p) => !choosable(p)),
+    ];
     replace(
       this.list,
       ordered.map((p) =>
@@ -211,7 +267,10 @@ class PreferenceCentre {
         ),
       ),
     );
-    if (focusFlow) this.list.querySelector<HTMLElement>(`[data-flow="${CSS.escape(focusFlow)}"] [role="switch"]`)?.focus();
+    if (focusFlow)
+      this.list
+        .querySelector<HTMLElement>(`[data-flow="${CSS.escape(focusFlow)}"] [role="switch"]`)
+        ?.focus();
   }
 
   private flowCard(f: FlowPreference): HTMLElement {
@@ -230,7 +289,11 @@ class PreferenceCentre {
             'aria-describedby': stateId,
             onclick: () => void this.change(f, !on),
           },
-          h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
+          h(
+            'span',
+            { class: 'switch-track', 'aria-hidden': 'true' },
+            h('span', { class: 'switch-thumb' }),
+          ),
           h('span', { class: 'switch-text', 'aria-hidden': 'true' }, on ? 'On' : 'Off'),
         )
       : h(
@@ -243,7 +306,8 @@ class PreferenceCentre {
             'aria-disabled': 'true',
             'aria-labelledby': titleId,
             'aria-describedby': stateId,
-            onclick: () => announce(`${f.subprocessor.name} is required and cannot be switched off.`),
+            onclick: () =>
+              announce(`${f.subprocessor.name} is required and cannot be switched off.`),
           },
           lockIcon(),
           h('span', { class: 'switch-text' }, 'Required'),
@@ -254,7 +318,9 @@ class PreferenceCentre {
         : `Off: ${f.reason ? YOUR_REASON_LABEL[f.reason] : 'not shared'}.`
       : `Always on: ${REQUIRED_WHY[f.legalBasis] ?? 'required'}.`;
     const names = (list: FlowPreference['fields']) =>
-      list.length === 0 ? h('span', { class: 'muted' }, 'nothing listed') : list.map((x) => x.name).join(', ');
+      list.length === 0
+        ? h('span', { class: 'muted' }, 'nothing listed')
+        : list.map((x) => x.name).join(', ');
     return h(
       'article',
       { class: `flow-card${f.needsReconsent ? ' attention' : ''}`, 'data-flow': f.key },
@@ -264,13 +330,24 @@ class PreferenceCentre {
         h(
           'div',
           {},
-          h('h4', { id: titleId }, f.subprocessor.name, h('span', { class: 'visually-hidden' }, ` for ${this.purposeName(f)}`)),
+          h(
+            'h4',
+            { id: titleId },
+            f.subprocessor.name,
+            h('span', { class: 'visually-hidden' }, ` for ${this.purposeName(f)}`),
+          ),
           h(
             'div',
             { class: 'inline wrap tags' },
             h('span', { class: `tag tag-${f.mode}` }, MODE_LABEL[f.mode]),
-            h('span', { class: `tag tag-${f.subprocessor.region}` }, REGION_LABEL[f.subprocessor.region]),
-            f.needsReconsent ? h('span', { class: 'tag tag-attention' }, 'Changed: needs your consent again') : null,
+            h(
+              'span',
+              { class: `tag tag-${f.subprocessor.region}` },
+              REGION_LABEL[f.subprocessor.region],
+            ),
+            f.needsReconsent
+              ? h('span', { class: 'tag tag-attention' }, 'Changed: needs your consent again')
+              : null,
           ),
         ),
         sw,
@@ -281,7 +358,11 @@ class PreferenceCentre {
             'div',
             { class: 'notice notice-info' },
             `${f.subprocessor.name} now also receives ${f.newFields.map((k) => f.fields.find((x) => x.key === k)?.name ?? k).join(', ')}. That is blocked until you agree again. `,
-            h('button', { type: 'button', class: 'button small', onclick: () => void this.change(f, true) }, `Agree to the new version for ${f.subprocessor.name}`),
+            h(
+              'button',
+              { type: 'button', class: 'button small', onclick: () => void this.change(f, true) },
+              `Agree to the new version for ${f.subprocessor.name}`,
+            ),
           )
         : null,
       h(
@@ -292,9 +373,22 @@ class PreferenceCentre {
         h('dt', {}, 'Does not get'),
         h('dd', {}, names(f.excludedFields)),
         h('dt', {}, 'Where'),
-        h('dd', {}, `${REGION_LABEL[f.subprocessor.region]}: ${countries(f.subprocessor.locations)}`),
+        h(
+          'dd',
+          {},
+          `${REGION_LABEL[f.subprocessor.region]}: ${countries(f.subprocessor.locations)}`,
+        ),
         h('dt', {}, 'Why'),
-        h('dd', {}, f.description ?? this.purposeName(f), h('span', { class: 'muted' }, ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`)),
+        h(
+          'dd',
+          {},
+          f.description ?? this.purposeName(f),
+          h(
+            'span',
+            { class: 'muted' },
+            ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`,
+          ),
+        ),
       ),
       h('p', { class: 'saved-note', 'aria-hidden': 'true' }),
     );
@@ -316,11 +410,15 @@ class PreferenceCentre {
         token: this.token,
         body: { granted, flowVersion: flow.version },
       });
-      this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', { token: this.token });
+      this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
+        token: this.token,
+      });
       this.renderList(flow.key);
       const now = this.prefs.purposes.flatMap((p) => p.flows).find((f) => f.key === flow.key);
       const what = `${flow.subprocessor.name} (${this.purposeName(flow)})`;
-      const text = undo ? `Undone: ${what} is ${granted ? 'on' : 'off'} again.` : `Saved: ${what} is now ${granted ? 'on' : 'off'}.`;
+      const text = undo
+        ? `Undone: ${what} is ${granted ? 'on' : 'off'} again.`
+        : `Saved: ${what} is now ${granted ? 'on' : 'off'}.`;
       replace(
         this.toast,
         h(
@@ -329,11 +427,21 @@ class PreferenceCentre {
           text,
           ' ',
           !undo && now
-            ? h('button', { type: 'button', class: 'button small', onclick: () => void this.change(now, previous, { flow, previous, granted }) }, 'Undo')
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'button small',
+                  onclick: () => void this.change(now, previous, { flow, previous, granted }),
+                },
+                'Undo',
+              )
             : null,
         ),
       );
-      const savedNote = this.list.querySelector<HTMLElement>(`[data-flow="${CSS.escape(flow.key)}"] .saved-note`);
+      const savedNote = this.list.querySelector<HTMLElement>(
+        `[data-flow="${CSS.escape(flow.key)}"] .saved-note`,
+      );
       if (savedNote) savedNote.textContent = '✓ Saved';
       void this.renderGraph();
       void this.renderHistory();
@@ -341,7 +449,9 @@ class PreferenceCentre {
       let text = `Not saved: ${messageOf(error)}`;
       if (error instanceof ApiError && error.code === 'FLOW_VERSION_CHANGED') {
         text = `Not saved: what ${flow.subprocessor.name} receives changed meanwhile. Check it below and choose again.`;
-        this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', { token: this.token });
+        this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
+          token: this.token,
+        });
         this.renderList(flow.key);
       }
       replace(this.toast, notice('error', text));
@@ -359,17 +469,34 @@ class PreferenceCentre {
       let canvas = this.graphArea.querySelector<HTMLElement>('.cy');
       if (!canvas) {
         canvas = h('div', { class: 'cy my-cy', role: 'img', 'aria-label': 'My data flows' });
-        const list = h('details', { class: 'flow-list' }, h('summary', {}, 'My data flows, as a list'), h('div', { class: 'flow-table-wrap' }));
+        const list = h(
+          'details',
+          { class: 'flow-list' },
+          h('summary', {}, 'My data flows, as a list'),
+          h('div', { class: 'flow-table-wrap' }),
+        );
         replace(this.graphArea, canvas, list);
         this.view = new GraphView({ container: canvas, onSelect: () => undefined });
       }
       await this.view!.render(graph);
       const sent = graph.edges.filter((e) => e.kind === 'sent');
       const going = sent.filter((e) => e.user?.allowed).length;
-      canvas.setAttribute('aria-label', `My data flows: ${going} of ${sent.length} lines of data go to vendors now, ${sent.length - going} are blocked. The list below has each one.`);
-      replace(this.graphArea.querySelector('.flow-table-wrap')!, flowTable(graph, {}, (id) => this.view?.select(id), { reasons: YOUR_REASON_LABEL, userColumn: 'Now' }));
+      canvas.setAttribute(
+        'aria-label',
+        `My data flows: ${going} of ${sent.length} lines of data go to vendors now, ${sent.length - going} are blocked. The list below has each one.`,
+      );
+      replace(
+        this.graphArea.querySelector('.flow-table-wrap')!,
+        flowTable(graph, {}, (id) => this.view?.select(id), {
+          reasons: YOUR_REASON_LABEL,
+          userColumn: 'Now',
+        }),
+      );
     } catch (error) {
-      replace(this.graphArea, notice('error', `Could not draw your data flows: ${messageOf(error)}`));
+      replace(
+        this.graphArea,
+        notice('error', `Could not draw your data flows: ${messageOf(error)}`),
+      );
     }
   }
 
@@ -377,16 +504,39 @@ class PreferenceCentre {
 
   private async renderHistory(before?: number): Promise<void> {
     try {
-      const page = await apiJson<HistoryPage>(`/api/v1/me/history?limit=20${before ? `&before=${before}` : ''}`, { token: this.token });
-      const flows = new Map(this.prefs.purposes.flatMap((p) => p.flows.map((f) => [f.key, `${f.subprocessor.name} · ${p.name}`] as const)));
+      const page = await apiJson<HistoryPage>(
+        `/api/v1/me/history?limit=20${before ? `&before=${before}` : ''}`,
+        { token: this.token },
+      );
+      const flows = new Map(
+        this.prefs.purposes.flatMap((p) =>
+          p.flows.map((f) => [f.key, `${f.subprocessor.name} · ${p.name}`] as const),
+        ),
+      );
       const rows = page.items.map((e) =>
         h(
           'tr',
           {},
           h('td', {}, formatDate(e.recordedAt)),
-          h('td', {}, e.flowKey ? (flows.get(e.flowKey) ?? e.flowKey) : 'All opt-out vendors (Global Privacy Control)'),
+          h(
+            'td',
+            {},
+            e.flowKey
+              ? (flows.get(e.flowKey) ?? e.flowKey)
+              : 'All opt-out vendors (Global Privacy Control)',
+          ),
           h('td', {}, e.choice === 'granted' ? 'Switched on' : 'Switched off'),
-          h('td', {}, e.source === 'preference-centre' ? 'You, here' : e.source === 'gpc' ? 'Your browser (GPC)' : e.source === 'import' ? 'Imported' : `On your behalf (${e.actor})`),
+          h(
+            'td',
+            {},
+            e.source === 'preference-centre'
+              ? 'You, here'
+              : e.source === 'gpc'
+                ? 'Your browser (GPC)'
+                : e.source === 'import'
+                  ? 'Imported'
+                  : `On your behalf (${e.actor})`,
+          ),
         ),
       );
       const table =
@@ -396,24 +546,55 @@ class PreferenceCentre {
               'table',
               { class: 'flow-table history-table' },
               h('caption', { class: 'visually-hidden' }, 'Your consent history, newest first'),
-              h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Choice'), h('th', { scope: 'col' }, 'By'))),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  h('th', { scope: 'col' }, 'When'),
+                  h('th', { scope: 'col' }, 'What'),
+                  h('th', { scope: 'col' }, 'Choice'),
+                  h('th', { scope: 'col' }, 'By'),
+                ),
+              ),
               h('tbody', {}, rows),
             );
       const more =
         page.nextBefore !== null
-          ? h('button', { type: 'button', class: 'button', onclick: () => void this.renderHistory(page.nextBefore!) }, 'Older choices')
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'button',
+                onclick: () => void this.renderHistory(page.nextBefore!),
+              },
+              'Older choices',
+            )
           : null;
-      const newest = before ? h('button', { type: 'button', class: 'button link', onclick: () => void this.renderHistory() }, 'Back to the newest') : null;
+      const newest = before
+        ? h(
+            'button',
+            { type: 'button', class: 'button link', onclick: () => void this.renderHistory() },
+            'Back to the newest',
+          )
+        : null;
       replace(this.historyArea, table, h('div', { class: 'inline' }, newest, more));
     } catch (error) {
-      replace(this.historyArea, notice('error', `Could not load your history: ${messageOf(error)}`));
+      replace(
+        this.historyArea,
+        notice('error', `Could not load your history: ${messageOf(error)}`),
+      );
     }
   }
 
   private async downloadReceipt(): Promise<void> {
     try {
       const receipt = await apiJson<unknown>('/api/v1/me/receipt', { token: this.token });
-      download(new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: 'application/json' }), `consent-receipt-${this.prefs.userId}.json`);
+      download(
+        new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: 'application/json' }),
+        `consent-receipt-${this.prefs.userId}.json`,
+      );
       announce('Your consent receipt downloaded.');
     } catch (error) {
       replace(this.toast, notice('error', `Could not make your receipt: ${messageOf(error)}`));
@@ -429,7 +610,11 @@ class PreferenceCentre {
 function sensitivityNote(f: FlowPreference): Child {
   const special = f.fields.filter((x) => x.sensitivity === 'special');
   if (special.length === 0) return null;
-  return h('span', { class: 'muted' }, ` (${SENSITIVITY_LABEL.special.toLowerCase()} data: ${special.map((x) => x.name).join(', ')})`);
+  return h(
+    'span',
+    { class: 'muted' },
+    ` (${SENSITIVITY_LABEL.special.toLowerCase()} data: ${special.map((x) => x.name).join(', ')})`,
+  );
 }
 
 /** A padlock drawn in SVG (no emoji font needed). */
@@ -448,7 +633,15 @@ function lockIcon(): SVGSVGElement {
   shackle.setAttribute('stroke', 'currentColor');
   shackle.setAttribute('stroke-width', '1.8');
   const body = document.createElementNS(ns, 'rect');
-  for (const [k, v] of Object.entries({ x: '2.5', y: '7', width: '11', height: '8', rx: '1.5', fill: 'currentColor' })) body.setAttribute(k, v);
+  for (const [k, v] of Object.entries({
+    x: '2.5',
+    y: '7',
+    width: '11',
+    height: '8',
+    rx: '1.5',
+    fill: 'currentColor',
+  }))
+    body.setAttribute(k, v);
   svg.append(shackle, body);
   return svg;
 }

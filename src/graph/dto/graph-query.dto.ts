@@ -46,7 +46,10 @@ export class GraphQueryDto {
   @IsIn(CONSENT_MODES, { message: oneOf(CONSENT_MODES) })
   mode?: ConsentMode;
 
-  @ApiPropertyOptional({ enum: REGIONS, description: '`third-country`: everything leaving the EU/EEA' })
+  @ApiPropertyOptional({
+    enum: REGIONS,
+    description: '`third-country`: everything leaving the EU/EEA',
+  })
   @IsOptional()
   @IsIn(REGIONS, { message: oneOf(REGIONS) })
   region?: Region;
@@ -56,13 +59,18 @@ export class GraphQueryDto {
   @IsIn(SENSITIVITIES, { message: oneOf(SENSITIVITIES) })
   sensitivity?: Sensitivity;
 
-  @ApiPropertyOptional({ description: 'Text search in keys and names of fields, subprocessors and purposes' })
+  @ApiPropertyOptional({
+    description: 'Text search in keys and names of fields, subprocessors and purposes',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   q?: string;
 
-  @ApiPropertyOptional({ default: false, description: 'Also draw what flows explicitly do not send' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Also draw what flows explicitly do not send',
+  })
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
@@ -74,7 +82,10 @@ export class GraphQueryDto {
   @IsBoolean({ message: 'must be true or false' })
   purposes?: boolean;
 
-  @ApiPropertyOptional({ default: true, description: 'false: the nodes only, for a first look at a very large map' })
+  @ApiPropertyOptional({
+    default: true,
+    description: 'false: the nodes only, for a first look at a very large map',
+  })
   @IsOptional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
@@ -82,7 +93,8 @@ export class GraphQueryDto {
 
   @ApiPropertyOptional({
     example: 'ada@example.com',
-    description: "Per-user view: each line allowed or blocked for this user now, with the engine's reason",
+    description:
+      "Per-user view: each line allowed or blocked for this user now, with the engine's reason",
   })
   @IsOptional()
   @IsString()
