@@ -46,6 +46,8 @@ async function main(argv: readonly string[]): Promise<number> {
   let failures = 0;
   for (const file of BENCHES) {
     if (only.length > 0 && !only.some((name) => file.includes(name))) continue;
+    // Loaded one at a time, on demand: a bench's heavy dependencies load only when it runs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const bench = require(file) as BenchModule;
     const report = await bench.run(options);
     failures += report.failures;

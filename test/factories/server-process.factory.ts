@@ -30,6 +30,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
+      // eslint-disable-next-line no-control-regex -- strips the logger's ANSI colours
       const match = /API\s+http:\/\/localhost:(\d+)\/api\/v1/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
       if (match) {
         clearTimeout(timer);
