@@ -540,6 +540,8 @@ synchronous form \`wrap\`, \`fetch\`, axios and \`@VendorCall\` use when the use
 same requests and the same compiled consents: the difference to the first row is the guard (a
 hash lookup of the user, request checks, the staleness check). The compact-tier row is the worst case: users past
 the hot tier (4,096 compiled users) are decoded from the byte arena and compiled on every call.
+Whole runs on this VM vary a lot: a \`--quick\` run (200 users) minutes apart measured about
+three times these rates, for the engine and the guard alike.
 
 ### \`guard.fetch\` against plain \`fetch\`, loopback (target: < 5% of a round trip and < 20 µs)
 
@@ -564,10 +566,13 @@ ${table(memoryRows)}
 ${fmt(memory.withChoices)} of the users made choices (${fmt(memory.choices)} in all), the rest
 none. Measured as the growth of V8 heap plus array buffers after forced GC, in a child process
 (\`--expose-gc\`), user ids included. The compact LRU stores each user as bytes in one arena
-(\`[id length][id][count·2+gpc][flow id u16, choice i32]…\`, flow keys interned), an
+(\`[id length][id][count·2+gpc][flow id u16, choice as zigzag varint]…\`, flow keys interned), an
 open-addressing index and LRU links in typed arrays (${fmt(memory.compactAllocated / 1e6, 1)} MB
-allocated), and keeps 4,096 recently used users compiled. Caching the engine's \`Consents\`
-objects directly would not fit the target, hence the compact form.
+allocated), and keeps 4,096 recently used users compiled. The ids here are e-mail-like
+(\`user-000000@example.com\`, 23 bytes), so ${fmt((memory.users * 25) / 1e6, 0)} MB of it is the ids
+themselves, kept exactly (a hash in their place would save that but could give one user another's
+consents). Caching the engine's \`Consents\` objects directly would not fit the target, hence the
+compact form.
 
 ### Propagation: preference API → remote guard in another process (target < 100 ms)
 
@@ -577,8 +582,8 @@ Milliseconds over ${fmt(propagation.fromAck.length)} consent changes (opt-out/op
 50 users on \`logrocket.session-replay\`), each \`PUT /api/v1/me/preferences/:flowKey\` with the
 user's token, one at a time. "Seen" is when a \`guard.check\` in the guard's process first
 returns the new decision: the server commits, appends to the change log and writes the SSE
-event; the guard drops the user, re-reads their consents and decides. From the 2xx it is often
-0 — the event arrives before the HTTP response is read.
+event; the guard drops the user, re-reads their consents and decides. Times from the 2xx are
+clamped at 0: the event often arrives before the HTTP response has been read.
 
 **Machine.** ${machineNote()}. A shared VM: other work moves these numbers between runs.
 
