@@ -1,6 +1,5 @@
 import { createGuard, remoteSource, type Decision, type Guard, type RemoteSource, type SourceChange } from '../../src/sdk';
 import { ChangeFeedService } from '../../src/decisions/change-feed.service';
-import { aConsentManifest } from '../factories/consent-app.factory';
 import { startFlowgateServer, type FlowgateServer } from './support/flowgate-server';
 
 /** Resolves when `predicate` holds, polling every few ms; rejects after `timeoutMs`. */

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Injectable, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Injectable, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { Guard } from '../../../src/sdk';
