@@ -73,6 +73,7 @@ describe(compilePolicy.name, () => {
     expect(Object.isFrozen(policy.flows)).toBe(true);
     expect(Object.isFrozen(policy.flows[0])).toBe(true);
     expect(Object.isFrozen(policy.paths)).toBe(true);
+    expect(Object.isFrozen(policy.subprocessors) && Object.isFrozen(policy.fieldIds)).toBe(true);
     expect(policy.version).toBe(7);
   });
 

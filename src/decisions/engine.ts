@@ -26,6 +26,7 @@ export {
   MAX_VERSION,
   PolicyMapError,
   UNDECLARED,
+  type Lookup,
   type CompiledFlow,
   type PathNode,
   type Policy,

@@ -80,7 +80,7 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   const { fieldIds } = policy;
   if (payload !== undefined) {
     const judge: Judge = (field) =>
-      fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
+      fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
     return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
   }
   if (fields === undefined || fields.length === 0) {
@@ -91,7 +91,7 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   let blocked: BlockedField[] | undefined;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
-    const reason = fieldReason(policy, fieldIds.get(field), flow, flowReason, grantedAt);
+    const reason = fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
     if (reason === null) (allowedFields ??= []).push(field);
     else (blocked ??= []).push({ field, reason });
   }
@@ -108,10 +108,10 @@ export function unavailableDecision(
 }
 
 function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): CompiledFlow | null {
-  const flows = policy.subprocessors.get(subprocessor);
+  const flows = policy.subprocessors[subprocessor];
   if (flows === undefined) return null;
   if (purpose === undefined) return flows.only;
-  return flows.byPurpose.get(purpose) ?? null;
+  return flows.byPurpose[purpose] ?? null;
 }
 
 /** Precedence: not sent (excluded / undeclared), then the flow's own reason, then stale. */

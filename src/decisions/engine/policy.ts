@@ -57,7 +57,19 @@ export interface CompiledFlow {
 export interface SubprocessorFlows {
   /** The flow used when a request names no purpose: set only when there is exactly one. */
   readonly only: CompiledFlow | null;
-  readonly byPurpose: ReadonlyMap<string, CompiledFlow>;
+  readonly byPurpose: Lookup<CompiledFlow>;
+}
+
+/**
+ * A frozen null-prototype object used as a string-keyed table: V8 looks string keys up in
+ * these about twice as fast as in a Map, and unlike a Map it can be frozen.
+ */
+export type Lookup<T> = { readonly [key: string]: T | undefined };
+
+export function lookup<T>(entries: Iterable<readonly [string, T]>): Lookup<T> {
+  const table = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries) table[key] = value;
+  return Object.freeze(table);
 }
 
 /** One node of the payload path trie; the root is the payload itself (path ''). */
@@ -75,7 +87,7 @@ export interface PathNode {
 export interface Policy {
   readonly version: number;
   /** Field key → interned id (the column in `rules`). */
-  readonly fieldIds: ReadonlyMap<string, number>;
+  readonly fieldIds: Lookup<number>;
   /**
    * One row per flow, one column per field: the field's `since`, or `EXCLUDED` /
    * `UNDECLARED`. A typed array (compact, fast to index), so read-only by type only.
@@ -83,7 +95,7 @@ export interface Policy {
   readonly rules: ArrayLike<number>;
   readonly flows: readonly CompiledFlow[];
   readonly flowIds: ReadonlyMap<string, number>;
-  readonly subprocessors: ReadonlyMap<string, SubprocessorFlows>;
+  readonly subprocessors: Lookup<SubprocessorFlows>;
   readonly paths: PathNode;
 }
 
@@ -126,15 +138,16 @@ export function compilePolicy(map: PolicyMap): Policy {
     }
     byPair.set(subprocessor, purposes.set(purpose, flow));
   }
-  const subprocessors = new Map<string, SubprocessorFlows>();
-  for (const [key, byPurpose] of byPair) {
-    const only = byPurpose.size === 1 ? [...byPurpose.values()][0] : null;
-    subprocessors.set(key, Object.freeze({ only, byPurpose }));
-  }
+  const subprocessors = lookup(
+    [...byPair].map(([key, byPurpose]) => {
+      const only = byPurpose.size === 1 ? [...byPurpose.values()][0] : null;
+      return [key, Object.freeze({ only, byPurpose: lookup(byPurpose) })] as const;
+    }),
+  );
 
   return Object.freeze({
     version: map.version,
-    fieldIds,
+    fieldIds: lookup(fieldIds),
     rules,
     flows: Object.freeze(flows),
     flowIds,
