@@ -229,6 +229,14 @@ describe(decide.name, () => {
       expect(decision.flowKey).toBeNull();
       expect(decision.policyVersion).toBe(7);
     });
+    it('is not fooled by keys of Object.prototype', () => {
+      expect(decide(policy, EMPTY_CONSENTS, { subprocessor: '__proto__', fields }).reason).toBe('no-flow');
+      expect(decide(policy, EMPTY_CONSENTS, { subprocessor: 'mailer', purpose: 'constructor' }).reason).toBe('no-flow');
+      expect(ask({ subprocessor: 'mailer', fields: ['toString', '__proto__'] })[3]).toEqual([
+        'toString:undeclared',
+        '__proto__:undeclared',
+      ]);
+    });
     it("uses the subprocessor's only flow when no purpose is given", () => {
       const decision = decide(policy, EMPTY_CONSENTS, { subprocessor: 'mailer', fields });
       expect(decision.flowKey).toBe('mailer.email-delivery');
