@@ -1,6 +1,13 @@
 import { choiceFor, type Consents } from './consents';
 import { readPayload, type PayloadContents } from './payload';
-import { EXCLUDED, UNDECLARED, type CompiledFlow, type PathNode, type Policy } from './policy';
+import {
+  EXCLUDED,
+  lookup,
+  UNDECLARED,
+  type CompiledFlow,
+  type PathNode,
+  type Policy,
+} from './policy';
 
 export const REASON_CODES = [
   'undeclared',
@@ -52,7 +59,7 @@ const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
 const EMPTY_TRIE: PathNode = Object.freeze({
   path: '',
   fields: NO_FIELDS,
-  props: new Map<string, PathNode>(),
+  props: lookup<PathNode>([]),
   each: null,
 });
 

@@ -51,7 +51,7 @@ function visit(
   } else {
     const record = value as Readonly<Record<string, unknown>>;
     for (const name of Object.keys(record)) {
-      const child = node?.props.get(name) ?? null;
+      const child = node?.props[name] ?? null;
       if (child === null && covered) continue;
       const childPath = child?.path ?? joinPath(path, name);
       visit(record[name], child, childPath, covered, depth + 1, ancestors, into);

@@ -78,7 +78,7 @@ export interface PathNode {
   readonly path: string;
   /** Keys of the map fields with a path ending here. */
   readonly fields: readonly string[];
-  readonly props: ReadonlyMap<string, PathNode>;
+  readonly props: Lookup<PathNode>;
   /** Every element of an array at this location (`[*]`). */
   readonly each: PathNode | null;
 }
@@ -244,8 +244,10 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
 }
 
 function freezeTrie(n: MutablePathNode): PathNode {
-  n.props.forEach((child) => freezeTrie(child));
-  if (n.each !== null) freezeTrie(n.each);
-  Object.freeze(n.fields);
-  return Object.freeze(n);
+  return Object.freeze({
+    path: n.path,
+    fields: Object.freeze(n.fields),
+    props: lookup([...n.props].map(([name, child]) => [name, freezeTrie(child)] as const)),
+    each: n.each === null ? null : freezeTrie(n.each),
+  });
 }
