@@ -50,11 +50,11 @@ function visit(
     }
   } else {
     const record = value as Readonly<Record<string, unknown>>;
-    for (const name of Object.keys(record)) {
+    for (const [name, item] of Object.entries(record)) {
       const child = node?.props[name] ?? null;
       if (child === null && covered) continue;
       const childPath = child?.path ?? joinPath(path, name);
-      visit(record[name], child, childPath, covered, depth + 1, ancestors, into);
+      visit(item, child, childPath, covered, depth + 1, ancestors, into);
     }
   }
   ancestors.pop();
