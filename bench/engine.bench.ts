@@ -508,6 +508,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     ),
   );
   const setup: Setup = {
+    referenceNs: referenceNs(),
     world,
     compileMs,
     consentsMs,
@@ -583,6 +584,8 @@ function row(engine: string, rate: Rate, ratio: string, target: string, wrong: s
 }
 
 interface Setup {
+  /** ns per lookup of the reference workload, this run. */
+  readonly referenceNs: number;
   readonly world: SyntheticWorld;
   readonly compileMs: number;
   readonly consentsMs: number;
@@ -591,6 +594,25 @@ interface Setup {
 }
 
 const met = (ok: boolean): string => (ok ? 'met' : '**not met**');
+
+/**
+ * A fixed reference workload (Map.get on a 40-key string map, median of 5), so that runs on
+ * a machine whose speed varies (a shared VM) can be compared: ns per lookup.
+ */
+function referenceNs(): number {
+  const keys = Array.from({ length: 40 }, (_, i) => `vendor-${i}`);
+  const table = new Map(keys.map((k, i) => [k, i]));
+  const probes = Array.from({ length: 8192 }, (_, i) => keys[(i * 7) % keys.length]);
+  const once = (): number => {
+    let sum = 0;
+    const start = nowNs();
+    for (let i = 0; i < 5_000_000; i++) sum += table.get(probes[i & 8191]) ?? 0;
+    const ns = (nowNs() - start) / 5_000_000;
+    return sum < 0 ? 0 : ns;
+  };
+  once();
+  return median(Array.from({ length: 5 }, once));
+}
 
 function timed<T>(f: () => T): [T, number] {
   const start = nowNs();
@@ -655,9 +677,10 @@ flow reason and every field's verdict and reason must equal ours.
   prepared query per decision does everything, flow lookup included (async \`sqlite3\`, the driver
   the server uses).
 
-**Machine.** ${machineNote()}.
-This is a shared 2-core VM: other work on it moves these numbers by tens of percent between runs
-(the load average says how busy it was); compare rows within one run.
+**Machine.** ${machineNote()}. Reference workload (a Map.get on a 40-key
+string map): ${setup.referenceNs.toFixed(1)} ns per lookup in this run. This is a shared 2-core VM:
+its speed moves by up to 2× over a day (the reference workload has ranged from 6.6 to 14.6 ns),
+so compare rows within one run, and runs by their reference figure.
 
 **Reproduce.** \`npm run bench\` prints the tables (\`npm run bench -- engine\`: this benchmark
 only); \`npm run bench -- --write-docs\` also rewrites this section; \`--quick\` is a smoke run.
