@@ -266,6 +266,8 @@ describe('Graph page (/graph)', () => {
 
   it('draws blocked-call counts and drift from the audit API when guards have reported', async () => {
     await openGraph('?subprocessor=logrocket');
+    // The audit reports load after the graph: wait for them before reading the status.
+    await expectText(page.locator('.audit-status'), 'reported in the last 30 days');
     expect(await page.locator('.audit-status').textContent()).toBe(
       'No blocked calls and no drift reported in the last 30 days.',
     );
