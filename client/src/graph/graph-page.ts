@@ -746,6 +746,8 @@ export function summarize(graph: GraphResponse): string {
 }
 
 function legend(userPart: HTMLElement): HTMLElement {
+  const item = (swatch: string, text: string) =>
+    h('li', {}, h('span', { class: `swatch ${swatch}`, 'aria-hidden': 'true' }), text);
   return h(
     'section',
     { class: 'legend', 'aria-labelledby': 'legend-title' },
@@ -753,58 +755,21 @@ function legend(userPart: HTMLElement): HTMLElement {
     h(
       'ul',
       { class: 'legend-list' },
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch line required', 'aria-hidden': 'true' }),
-        'Solid grey line: required (always sent)',
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch line opt-out', 'aria-hidden': 'true' }),
-        'Dashed purple line: opt-out (sent unless the user opts out)',
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch line opt-in', 'aria-hidden': 'true' }),
-        'Dotted teal line: opt-in (sent only after the user opts in)',
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch line excluded', 'aria-hidden': 'true' }),
-        'Red line labelled “not sent”: the vendor explicitly does not get it',
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch line drift', 'aria-hidden': 'true' }),
-        'Thick orange dash-dot line: observed by the SDK but not declared (drift)',
-      ),
+      item('line required', 'Solid grey line: required (always sent)'),
+      item('line opt-out', 'Dashed purple line: opt-out (sent unless the user opts out)'),
+      item('line opt-in', 'Dotted teal line: opt-in (sent only after the user opts in)'),
+      item('line excluded', 'Red line labelled “not sent”: the vendor explicitly does not get it'),
+      item('line drift', 'Thick orange dash-dot line: observed by the SDK but not declared (drift)'),
     ),
     h(
       'ul',
       { class: 'legend-list' },
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch node special', 'aria-hidden': 'true' }),
+      item(
+        'node special',
         'Field, named with its sensitivity (“· special category”, “· personal”, “· pseudonymous”, “· not personal”), also shown by colour',
       ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch node subprocessor', 'aria-hidden': 'true' }),
-        'Subprocessor, named with the countries it processes in (“· US”)',
-      ),
-      h(
-        'li',
-        {},
-        h('span', { class: 'swatch area eea', 'aria-hidden': 'true' }),
-        'Green area: EU/EEA; orange area: outside the EU/EEA (or location not stated)',
-      ),
+      item('node subprocessor', 'Subprocessor, named with the countries it processes in (“· US”)'),
+      item('area eea', 'Green area: EU/EEA; orange area: outside the EU/EEA (or location not stated)'),
     ),
     userPart,
   );
