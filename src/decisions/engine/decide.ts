@@ -174,24 +174,29 @@ function judgePayload(
   flowKey: string | null,
   policyVersion: number,
 ): Decision {
-  const found: PayloadContents = { fields: new Map(), undeclared: new Set() };
-  for (const field of request.fields ?? NO_FIELDS) {
-    if (!found.fields.has(field)) found.fields.set(field, []);
+  const found: PayloadContents = { fields: new Map(), undeclared: null };
+  const { fields } = request;
+  if (fields !== undefined) {
+    for (let i = 0; i < fields.length; i++) {
+      if (!found.fields.has(fields[i])) found.fields.set(fields[i], []);
+    }
   }
   readPayload(trie, request.payload, found);
 
   const allowedFields: string[] = [];
   const blocked: BlockedField[] = [];
-  for (const [field, paths] of found.fields) {
+  found.fields.forEach((paths, field) => {
     const reason = judge(field);
     if (reason === null) allowedFields.push(field);
     else blocked.push({ field, reason, paths });
-  }
+  });
   // Data no field of the map declares: undeclared for any flow (or the flow-level reason).
-  const leafReason =
-    flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
-  for (const path of found.undeclared) {
-    blocked.push({ field: path, reason: leafReason, paths: [path] });
+  if (found.undeclared !== null) {
+    const leafReason =
+      flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
+    for (const path of found.undeclared) {
+      blocked.push({ field: path, reason: leafReason, paths: [path] });
+    }
   }
   return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
 }

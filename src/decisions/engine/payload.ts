@@ -4,8 +4,8 @@ import { MAX_PAYLOAD_DEPTH, type PathNode } from './policy';
 export interface PayloadContents {
   /** Field key → the distinct normalized payload paths where it was found, in walk order. */
   readonly fields: Map<string, string[]>;
-  /** Normalized paths of leaves (or unreadable subtrees) that no field of the map covers. */
-  readonly undeclared: Set<string>;
+  /** Normalized paths of leaves (or unreadable subtrees) that no field of the map covers; null while none. */
+  undeclared: Set<string> | null;
 }
 
 /**
@@ -32,11 +32,11 @@ function visit(
     for (const key of node.fields) addPath(into.fields, key, path);
   }
   if (typeof value !== 'object' || value === null || !isContainer(value)) {
-    if (!covered) into.undeclared.add(path);
+    if (!covered) addUndeclared(into, path);
     return;
   }
   if (depth >= MAX_PAYLOAD_DEPTH || ancestors.includes(value)) {
-    if (!covered) into.undeclared.add(path);
+    if (!covered) addUndeclared(into, path);
     return;
   }
   ancestors.push(value);
@@ -50,14 +50,20 @@ function visit(
     }
   } else {
     const record = value as Readonly<Record<string, unknown>>;
-    for (const [name, item] of Object.entries(record)) {
-      const child = node?.props[name] ?? null;
+    const names = Object.keys(record);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const child = node === null ? null : (node.props[name] ?? null);
       if (child === null && covered) continue;
-      const childPath = child?.path ?? joinPath(path, name);
-      visit(item, child, childPath, covered, depth + 1, ancestors, into);
+      const childPath = child === null ? joinPath(path, name) : child.path;
+      visit(record[name], child, childPath, covered, depth + 1, ancestors, into);
     }
   }
   ancestors.pop();
+}
+
+function addUndeclared(into: PayloadContents, path: string): void {
+  (into.undeclared ??= new Set()).add(path);
 }
 
 function addPath(fields: Map<string, string[]>, key: string, path: string): void {
