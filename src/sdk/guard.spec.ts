@@ -183,6 +183,34 @@ describe(createGuard.name, () => {
       await expect(send({ email: 'ada@example.com' })).rejects.toThrow(/not-opted-in/);
     });
 
+    it('calls fn in the same tick when the user is cached, and returns its own promise', async () => {
+      const guard = createGuard({ source: staticSource({ map: MAP }) });
+      let calls = 0;
+      const sent = Promise.resolve('sent');
+      const send = guard.wrap({ subprocessor: 'vendor-a', purpose: 'email-delivery' }, (_payload: object) => (++calls, sent), { userId: 'ada' });
+      const returned = send({ email: 'ada@example.com' });
+      expect(calls).toBe(1);
+      expect(returned).toBe(sent);
+      expect(await returned).toBe('sent');
+    });
+
+    it('reports every failure as a rejection, never a synchronous throw', async () => {
+      const guard = createGuard({ source: staticSource({ map: MAP }) });
+      const fails = guard.wrap({ subprocessor: 'vendor-a' }, (_payload: object): string => {
+        throw new Error('vendor SDK exploded');
+      }, { userId: 'ada' });
+      const anonymous = guard.wrap({ subprocessor: 'vendor-a' }, (_payload: object) => 'sent', { userId: () => '' });
+      const denied = guard.wrap({ subprocessor: 'vendor-a' }, (_payload: object) => 'sent', { userId: 'ada' });
+      const results = [fails({ email: 'a@example.com' }), anonymous({}), denied({ card: '4242' })];
+      for (const result of results) expect(result).toBeInstanceOf(Promise);
+      const errors = await Promise.all(results.map((r) => r.then(() => null, (e: unknown) => e)));
+      expect(errors.map((e) => (isFlowgateError(e) ? e.code : (e as Error).message))).toEqual([
+        'vendor SDK exploded',
+        'NO_USER_CONTEXT',
+        'CONSENT_DENIED',
+      ]);
+    });
+
     it('decides on the flow alone with payloadArg null, and takes GPC from the arguments', async () => {
       const guard = createGuard({ source: staticSource({ map: MAP }) });
       const ping = guard.wrap({ subprocessor: 'vendor-b', purpose: 'support' }, (_url: string, _gpc: boolean) => 'sent', {

@@ -161,24 +161,33 @@ class FlowgateGuard implements Guard {
     }
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const guard = this;
-    return async function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
-      const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
-      const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
-      const payloads = payloadArg === null ? [] : [args[payloadArg]];
-      const call: GuardedCall = {
-        userId: requireUser(userId),
-        subprocessor: target.subprocessor,
-        purpose: target.purpose,
-        gpc,
-        fields: options.fields,
-        payloads,
-      };
-      // Decided synchronously while the user is cached: nothing else runs before the call goes out.
-      const result = guard.gateCached(call) ?? (await guard.gate(call));
-      if (!result.redacted || payloadArg === null) return await fn.apply(this, args);
+    /** Calls `fn` with what may go: the caller's own arguments, or a copy with the payload redacted. */
+    const send = (self: unknown, args: A, result: GateResult): R => {
+      if (!result.redacted || payloadArg === null) return fn.apply(self, args);
       const copy = [...args] as A;
       copy[payloadArg] = result.payloads[0];
-      return await fn.apply(this, copy);
+      return fn.apply(self, copy);
+    };
+    // Not an async function: while the user is cached, `fn` is called synchronously and its
+    // own promise returned, so the guard adds no promise or microtask around the call.
+    return function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
+      try {
+        const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
+        const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
+        const call: GuardedCall = {
+          userId: requireUser(userId),
+          subprocessor: target.subprocessor,
+          purpose: target.purpose,
+          gpc,
+          fields: options.fields,
+          payloads: payloadArg === null ? [] : [args[payloadArg]],
+        };
+        const cached = guard.gateCached(call);
+        if (cached !== undefined) return Promise.resolve(send(this, args, cached));
+        return guard.gate(call).then((result) => Promise.resolve(send(this, args, result)));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
     };
   }
 
@@ -230,21 +239,20 @@ class FlowgateGuard implements Guard {
     state: PolicyState | null,
     consents: Consents | null,
   ): Decision[] {
-    const requests: DecisionRequest[] =
-      payloads.length === 0
-        ? [{ subprocessor: call.subprocessor, purpose: call.purpose, gpc: call.gpc, fields: call.fields }]
-        : payloads.map((payload, i) => ({
-            subprocessor: call.subprocessor,
-            purpose: call.purpose,
-            gpc: call.gpc,
-            fields: i === 0 ? call.fields : undefined,
-            payload,
-          }));
-    if (state === null || consents === null) {
-      const version = this.options.source.state()?.policy.version;
-      return requests.map((r) => unavailableDecision(r, version));
+    const count = payloads.length === 0 ? 1 : payloads.length;
+    const version = state === null || consents === null ? this.options.source.state()?.policy.version : undefined;
+    const parts: Decision[] = [];
+    for (let i = 0; i < count; i++) {
+      const request: DecisionRequest = {
+        subprocessor: call.subprocessor,
+        purpose: call.purpose,
+        gpc: call.gpc,
+        fields: i === 0 ? call.fields : undefined,
+        payload: payloads.length === 0 ? undefined : payloads[i],
+      };
+      parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
     }
-    return requests.map((r) => decide(state.policy, consents, r));
+    return parts;
   }
 
   /** The parts as one decision; a body the guard cannot read is blocked unless `fields` says what it holds. */

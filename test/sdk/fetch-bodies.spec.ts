@@ -82,6 +82,34 @@ describe('guard.fetch reads query strings and bodies', () => {
     form.append('attachment', new Blob(['%PDF-1.7']), 'invoice.pdf');
     expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', body: form }, toA))).toEqual(['(body:attachment):undeclared']);
   });
+
+  it('hands an allowed call to fetch in the same tick, and reports every failure as a rejection', async () => {
+    const realFetch = globalThis.fetch;
+    const handed: string[] = [];
+    let returned: Promise<Response> | undefined;
+    globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      handed.push(String(input));
+      return (returned = realFetch(input, init));
+    }) as typeof fetch;
+    try {
+      const allowed = enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@example.com"}' }, toA);
+      expect(handed).toEqual([`${vendor.url}/vendor-a`]);
+      expect(allowed).toBe(returned);
+      expect((await allowed).status).toBe(200);
+      const failures = [
+        enforce.fetch(`${vendor.url}/vendor-a`, undefined, undefined as never),
+        enforce.fetch(`${vendor.url}/vendor-a`, undefined, { ...toA, userId: '' }),
+        enforce.fetch(`${vendor.url}/vendor-a?card=4242`, undefined, toA),
+      ];
+      for (const failure of failures) expect(failure).toBeInstanceOf(Promise);
+      const codes = await Promise.all(failures.map((f) => f.then(() => null, (e: unknown) => (isFlowgateError(e) ? e.code : e))));
+      expect(codes).toEqual(['INVALID_OPTIONS', 'NO_USER_CONTEXT', 'CONSENT_DENIED']);
+      expect(handed).toHaveLength(1);
+      expect(vendor.count()).toBe(1);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
 });
 
 describe('flowgateAxios reads params, the URL query and the body', () => {

@@ -97,6 +97,8 @@ export type BodyKind = 'json' | 'form' | 'opaque';
 
 /** How a body is read from its content type: JSON, URL-encoded form, or not at all. */
 export function bodyKindOf(contentType: string | null | undefined, text: string | null): BodyKind {
+  // The common case, without lower-casing or a regular expression.
+  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return 'json';
   const type = (contentType ?? '').toLowerCase();
   if (/\bjson\b|\+json\b/.test(type)) return 'json';
   if (type.includes('application/x-www-form-urlencoded')) return 'form';

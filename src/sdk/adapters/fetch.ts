@@ -1,5 +1,5 @@
 import { FlowgateError } from '../errors';
-import type { FetchGuardOptions, Guard, GuardedCall } from '../guard.types';
+import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types';
 import { bodyKindOf, pairsToPayload, redactPairs, toSearchParams, type Pair } from './body';
 
 type BodyPart =
@@ -12,32 +12,56 @@ type BodyPart =
  * `fetch` behind the guard: the query string and a JSON, URL-encoded or multipart body are
  * read and decided on before anything is sent. Allowed calls pass the caller's own input
  * and init through untouched; redacted calls send a rebuilt URL and body.
+ *
+ * Not an async function: while the user is cached, the decision is taken and the real
+ * `fetch` called synchronously, and its own promise is returned, so a guarded call costs
+ * no extra promise or microtask on the way out or back. Failures still arrive as rejections.
  */
-export async function guardedFetch(
+export function guardedFetch(
   guard: Guard,
   input: string | URL | Request,
   init: RequestInit | undefined,
   options: FetchGuardOptions,
 ): Promise<Response> {
-  if (typeof options !== 'object' || options === null) {
-    throw new FlowgateError('INVALID_OPTIONS', 'guard.fetch needs { userId, subprocessor, purpose? } as its third argument');
+  try {
+    if (typeof options !== 'object' || options === null) {
+      throw new FlowgateError('INVALID_OPTIONS', 'guard.fetch needs { userId, subprocessor, purpose? } as its third argument');
+    }
+    const request = typeof input !== 'string' && input instanceof Request ? input : null;
+    if (init?.body === undefined && request?.body) {
+      // A Request carrying its own body: read a copy of it first, the one step that waits.
+      return request
+        .clone()
+        .arrayBuffer()
+        .then((bytes) => gateAndSend(guard, input, init, options, request, bytes));
+    }
+    return gateAndSend(guard, input, init, options, request, init?.body ?? null);
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
-  const request = input instanceof Request ? input : null;
-  const href = request !== null ? request.url : input instanceof URL ? input.href : String(input);
-  // Parsing is only needed for a query string (the common JSON POST has none).
-  const url = href.includes('?') ? new URL(href) : null;
-  const rawBody = init?.body !== undefined ? init.body : request?.body ? await request.clone().arrayBuffer() : null;
-  const body = rawBody === null || rawBody === undefined ? null : readBody(rawBody, contentTypeOf(init?.headers ?? request?.headers));
+}
 
-  const queryPairs: Pair[] = url === null || url.search === '' ? [] : [...url.searchParams];
+/** Reads the call, decides (synchronously while the user is cached) and sends what may go. */
+function gateAndSend(
+  guard: Guard,
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  options: FetchGuardOptions,
+  request: Request | null,
+  rawBody: BodyInit | null,
+): Promise<Response> {
+  const href = request !== null ? request.url : typeof input === 'string' ? input : input instanceof URL ? input.href : String(input);
+  // Parsing is only needed for a query string (the common JSON POST has none).
+  const queryPairs: Pair[] = href.includes('?') ? [...new URL(href).searchParams] : [];
+  const body = rawBody === null ? null : readBody(rawBody, contentTypeOf(init?.headers ?? request?.headers));
+
   const payloads: unknown[] = [];
   if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
-  const bodyIndex = payloads.length;
   if (body !== null && body.kind === 'json') payloads.push(body.value);
   else if (body !== null && (body.kind === 'form' || body.kind === 'form-data')) payloads.push(pairsToPayload(body.pairs));
-  const opaque: string[] = [];
-  if (body?.kind === 'opaque') opaque.push('body');
-  if (body?.kind === 'form-data' && body.files.length > 0) opaque.push(...body.files.map(([name]) => `body:${name}`));
+  let opaque: readonly string[] = NO_OPAQUE;
+  if (body?.kind === 'opaque') opaque = ['body'];
+  else if (body?.kind === 'form-data' && body.files.length > 0) opaque = body.files.map(([name]) => `body:${name}`);
 
   const call: GuardedCall = {
     userId: options.userId,
@@ -48,10 +72,28 @@ export async function guardedFetch(
     payloads,
     opaque,
   };
-
+  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body };
   // Decided synchronously while the user is cached: nothing else runs before the call goes out.
+  const cached = guard.gateCached(call);
+  if (cached !== undefined) return send(parsed, cached);
+  return guard.gate(call).then((result) => send(parsed, result));
+}
 
-  const result = guard.gateCached(call) ?? (await guard.gate(call));
+const NO_OPAQUE: readonly string[] = Object.freeze([]);
+
+interface ParsedCall {
+  readonly input: string | URL | Request;
+  readonly init: RequestInit | undefined;
+  readonly request: Request | null;
+  readonly href: string;
+  readonly rawBody: BodyInit | null;
+  readonly queryPairs: readonly Pair[];
+  readonly body: BodyPart | null;
+}
+
+/** The caller's own request when nothing was blocked, else one rebuilt without the blocked data. */
+function send(call: ParsedCall, result: GateResult): Promise<Response> {
+  const { input, init, request, href, rawBody, queryPairs, body } = call;
   if (!result.redacted) return fetch(input, init);
 
   const { blocked } = result.decision;
@@ -59,8 +101,8 @@ export async function guardedFetch(
   if (queryPairs.length > 0) target.search = toSearchParams(redactPairs(queryPairs, blocked)).toString();
   const nextHeaders = new Headers(init?.headers ?? request?.headers);
   nextHeaders.delete('content-length');
-  let nextBody: BodyInit | null | undefined = rawBody;
-  if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[bodyIndex]);
+  let nextBody: BodyInit | null = rawBody;
+  if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[queryPairs.length > 0 ? 1 : 0]);
   else if (body !== null && body.kind === 'form') {
     const kept = toSearchParams(redactPairs(body.pairs, blocked));
     nextBody = body.source === 'params' ? kept : kept.toString();
@@ -92,8 +134,10 @@ function contentTypeOf(headers: HeadersInit | undefined): string | null {
 }
 
 function readBody(raw: BodyInit, contentType: string | null): BodyPart {
-  if (raw instanceof URLSearchParams) return { kind: 'form', pairs: [...raw], source: 'params' };
-  if (raw instanceof FormData) {
+  let text: string;
+  if (typeof raw === 'string') text = raw;
+  else if (raw instanceof URLSearchParams) return { kind: 'form', pairs: [...raw], source: 'params' };
+  else if (raw instanceof FormData) {
     const pairs: Pair[] = [];
     const files: [string, Blob][] = [];
     for (const [key, value] of raw) {
@@ -101,10 +145,7 @@ function readBody(raw: BodyInit, contentType: string | null): BodyPart {
       else files.push([key, value]);
     }
     return { kind: 'form-data', pairs, files };
-  }
-  let text: string | null = null;
-  if (typeof raw === 'string') text = raw;
-  else if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+  } else if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
     if (bodyKindOf(contentType, null) === 'opaque') return { kind: 'opaque' };
     text = new TextDecoder('utf-8', { fatal: false }).decode(raw);
   } else return { kind: 'opaque' };
