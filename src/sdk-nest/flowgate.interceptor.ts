@@ -27,12 +27,13 @@ export class FlowgateInterceptor implements NestInterceptor {
     const userId = resolveUser(request) ?? undefined;
     const gpc = secGpc(request.headers?.['sec-gpc']);
     const store = { guard: this.options.guard, userId, gpc };
-    const status = this.options.deniedStatus === undefined ? 403 : this.options.deniedStatus;
+    const denied = this.options.deniedStatus === undefined ? 403 : this.options.deniedStatus;
+    const anonymous = userId === undefined ? (this.options.anonymousStatus === undefined ? 401 : this.options.anonymousStatus) : null;
     return new Observable((subscriber) =>
       flowgateContext.run(store, () =>
         next
           .handle()
-          .pipe(catchError((error: unknown) => throwError(() => (status === null ? error : toHttp(error, status)))))
+          .pipe(catchError((error: unknown) => throwError(() => toHttp(error, denied, anonymous))))
           .subscribe(subscriber),
       ),
     );
@@ -45,19 +46,26 @@ export function secGpc(header: string | string[] | undefined): boolean {
   return value?.trim() === '1';
 }
 
-function toHttp(error: unknown, status: number): unknown {
-  if (!isFlowgateError(error) || !(error instanceof ConsentDeniedError)) return error;
-  return new HttpException(
-    {
-      statusCode: status,
-      code: 'CONSENT_DENIED',
-      message: error.message,
-      subprocessor: error.subprocessor,
-      purpose: error.purpose,
-      fields: error.fields,
-      reasons: error.reasons,
-    },
-    status,
-    { cause: error },
-  );
+/** The SDK's errors as HTTP answers: a denial (`denied`), or no user to decide for (`anonymous`); null keeps the error. */
+function toHttp(error: unknown, denied: number | null, anonymous: number | null): unknown {
+  if (!isFlowgateError(error)) return error;
+  if (error instanceof ConsentDeniedError && denied !== null) {
+    return new HttpException(
+      {
+        statusCode: denied,
+        code: 'CONSENT_DENIED',
+        message: error.message,
+        subprocessor: error.subprocessor,
+        purpose: error.purpose,
+        fields: error.fields,
+        reasons: error.reasons,
+      },
+      denied,
+      { cause: error },
+    );
+  }
+  if (error.code === 'NO_USER_CONTEXT' && anonymous !== null) {
+    return new HttpException({ statusCode: anonymous, code: 'NO_USER_CONTEXT', message: error.message }, anonymous, { cause: error });
+  }
+  return error;
 }

@@ -14,6 +14,12 @@ export interface FlowgateModuleOptions {
    * `{ code: 'CONSENT_DENIED', subprocessor, purpose, fields, reasons }`; `null` rethrows it.
    */
   readonly deniedStatus?: number | null;
+  /**
+   * A `NO_USER_CONTEXT` error escaping the handler of a request without a user (the resolver
+   * found none) becomes this HTTP status (default 401) with `{ code: 'NO_USER_CONTEXT', message }`:
+   * the vendor call needed a user to decide for, and fails closed. `null` rethrows it.
+   */
+  readonly anonymousStatus?: number | null;
   /** Wait for a first policy at boot (default true; a timeout is logged, not fatal: calls fail closed). */
   readonly awaitReady?: boolean;
   /** Close the guard (reporter flush, source) on application shutdown. Default true. */

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { createGuard, isFlowgateError, memoryReporter, staticSource, type MemoryReporter } from '../../src/sdk';
 import { FlowgateGuardService, FlowgateModule, VendorCall } from '../../src/sdk-nest';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
+import { startNestVendorApp } from './support/nest-vendor-app';
 import { startVendorServer, type VendorServer } from './support/vendor-server';
 
 const GUARD_SETTINGS = Symbol('GUARD_SETTINGS');
@@ -106,9 +107,14 @@ describe(`${FlowgateModule.name}.forRootAsync`, () => {
     expect(reporter.events()).toContainEqual(expect.objectContaining({ kind: 'blocked', subprocessor: 'vendor-c', field: '*', reason: 'opted-out' }));
   });
 
-  it('fails closed for an anonymous request (no user: the host app gets NO_USER_CONTEXT, a 500)', async () => {
+  it('fails closed for an anonymous request: 401 NO_USER_CONTEXT, and the vendor sees nothing', async () => {
     const res = await post('/jobs/ping');
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({
+      statusCode: 401,
+      code: 'NO_USER_CONTEXT',
+      message: 'A guarded call needs the id of the user it is about (userId)',
+    });
     expect(vendor.count()).toBe(0);
   });
 
@@ -125,5 +131,28 @@ describe(`${FlowgateModule.name}.forRootAsync`, () => {
   it('leaves routes without @VendorCall alone', async () => {
     const res = await fetch(`${url}/jobs/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@example.com"}' });
     expect(await res.json()).toEqual({ email: 'ada@example.com' });
+  });
+});
+
+describe('FlowgateModule anonymousStatus', () => {
+  it('answers an anonymous vendor call with the configured status, or leaves the error to the host with null', async () => {
+    const vendor = await startVendorServer();
+    const guard = createGuard({ source: staticSource({ map: buildVendorMap(), consents: matrixConsents() }) });
+    const apps = await Promise.all([startNestVendorApp(guard, vendor.url, { anonymousStatus: 403 }), startNestVendorApp(guard, vendor.url, { anonymousStatus: null })]);
+    try {
+      const send = (url: string, headers: Record<string, string> = {}) =>
+        fetch(`${url}/send/direct/vendor-c`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"email":"ada@example.com"}' });
+      const statuses = [];
+      for (const app of apps) statuses.push((await send(app.url)).status);
+      // Nest's own filter answers an unknown error with 500.
+      expect(statuses).toEqual([403, 500]);
+      expect(vendor.count()).toBe(0);
+      // A request with a user is decided as usual.
+      expect((await send(apps[0].url, { 'x-user-id': USERS.granted })).status).toBe(200);
+      expect(vendor.count()).toBe(1);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await vendor.close();
+    }
   });
 });

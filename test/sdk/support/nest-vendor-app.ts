@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Injectable, Module, Post } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { Guard } from '../../../src/sdk';
-import { FlowgateModule, VendorCall } from '../../../src/sdk-nest';
+import { FlowgateModule, VendorCall, type FlowgateModuleOptions } from '../../../src/sdk-nest';
 
 const VENDOR_URL = Symbol('VENDOR_URL');
 
@@ -77,13 +77,18 @@ export interface NestVendorApp {
 }
 
 /** A host NestJS app using FlowgateModule, listening on 127.0.0.1; the user comes from `x-user-id`. */
-export async function startNestVendorApp(guard: Guard, vendorUrl: string): Promise<NestVendorApp> {
+export async function startNestVendorApp(
+  guard: Guard,
+  vendorUrl: string,
+  options: Omit<Partial<FlowgateModuleOptions>, 'guard'> = {},
+): Promise<NestVendorApp> {
   @Module({
     imports: [
       FlowgateModule.forRoot({
         guard,
         resolveUser: (req) => (req as { headers: Record<string, string | undefined> }).headers['x-user-id'],
         closeOnShutdown: false,
+        ...options,
       }),
     ],
     controllers: [SendController],
