@@ -1,4 +1,5 @@
 import { FlowgateError, type GuardedCall } from '../sdk';
+import { callGuarded } from '../sdk/guard';
 import { flowgateContext } from './flowgate.context';
 
 export interface VendorCallOptions {
@@ -23,12 +24,14 @@ export function VendorCall(options: VendorCallOptions): MethodDecorator {
     if (typeof original !== 'function') throw new TypeError('@VendorCall decorates methods only');
     const where = `${(target as { constructor: { name: string } }).constructor.name}.${String(propertyKey)}`;
     const method = original as (...args: unknown[]) => unknown;
-    const guarded = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    const guarded = function (this: unknown, ...args: unknown[]): Promise<unknown> {
       const context = flowgateContext.getStore();
       if (context === undefined) {
-        throw new FlowgateError(
-          'NO_USER_CONTEXT',
-          `@VendorCall ${where}: no Flowgate context (call it while handling a request, or inside FlowgateGuardService.runAs)`,
+        return Promise.reject(
+          new FlowgateError(
+            'NO_USER_CONTEXT',
+            `@VendorCall ${where}: no Flowgate context (call it while handling a request, or inside FlowgateGuardService.runAs)`,
+          ),
         );
       }
       const call: GuardedCall = {
@@ -39,12 +42,7 @@ export function VendorCall(options: VendorCallOptions): MethodDecorator {
         fields: options.fields,
         payloads: payloadArg === null ? [] : [args[payloadArg]],
       };
-      // Decided synchronously while the user is cached: nothing else runs before the call goes out.
-      const result = context.guard.gateCached(call) ?? (await context.guard.gate(call));
-      if (!result.redacted || payloadArg === null) return await method.apply(this, args);
-      const copy = [...args];
-      copy[payloadArg] = result.payloads[0];
-      return await method.apply(this, copy);
+      return callGuarded(context.guard, call, method, this, args, payloadArg);
     };
     copyMetadata(method, guarded);
     Object.defineProperty(guarded, 'name', { value: method.name });

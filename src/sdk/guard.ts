@@ -161,15 +161,6 @@ class FlowgateGuard implements Guard {
     }
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const guard = this;
-    /** Calls `fn` with what may go: the caller's own arguments, or a copy with the payload redacted. */
-    const send = (self: unknown, args: A, result: GateResult): R => {
-      if (!result.redacted || payloadArg === null) return fn.apply(self, args);
-      const copy = [...args] as A;
-      copy[payloadArg] = result.payloads[0];
-      return fn.apply(self, copy);
-    };
-    // Not an async function: while the user is cached, `fn` is called synchronously and its
-    // own promise returned, so the guard adds no promise or microtask around the call.
     return function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
       try {
         const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
@@ -182,9 +173,7 @@ class FlowgateGuard implements Guard {
           fields: options.fields,
           payloads: payloadArg === null ? [] : [args[payloadArg]],
         };
-        const cached = guard.gateCached(call);
-        if (cached !== undefined) return Promise.resolve(send(this, args, cached));
-        return guard.gate(call).then((result) => Promise.resolve(send(this, args, result)));
+        return callGuarded(guard, call, fn, this, args, payloadArg);
       } catch (error) {
         return Promise.reject(error as Error);
       }
@@ -313,6 +302,35 @@ class FlowgateGuard implements Guard {
     } catch {
       // Drift detection is advisory; it never fails the caller's call.
     }
+  }
+}
+
+/**
+ * Decides `call`, then calls `fn` with what may go: the caller's own arguments, or a copy
+ * whose payload argument is redacted. Not async: while the user is cached, `fn` runs in the
+ * same tick and its own promise is returned, so the guard adds no promise or microtask around
+ * the call. Every failure, `fn`'s own synchronous throws included, is a rejection. Shared by
+ * `wrap` and the NestJS `@VendorCall`.
+ */
+export function callGuarded<A extends unknown[], R>(
+  guard: Guard,
+  call: GuardedCall,
+  fn: (...args: A) => R,
+  self: unknown,
+  args: A,
+  payloadArg: number | null,
+): Promise<Awaited<R>> {
+  const send = (result: GateResult): Promise<Awaited<R>> => {
+    if (!result.redacted || payloadArg === null) return Promise.resolve(fn.apply(self, args));
+    const copy = [...args] as A;
+    copy[payloadArg] = result.payloads[0];
+    return Promise.resolve(fn.apply(self, copy));
+  };
+  try {
+    const cached = guard.gateCached(call);
+    return cached !== undefined ? send(cached) : guard.gate(call).then(send);
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }
 
