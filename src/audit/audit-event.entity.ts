@@ -26,8 +26,12 @@ export class AuditBatch {
   dropped: number;
 }
 
-/** Records counted by identity within one batch: blocked calls, monitor hits, drift. */
+/**
+ * Records counted by identity within one batch: blocked calls, monitor hits, drift.
+ * `batchId` is indexed so deleting a batch (retention) need not scan every event.
+ */
 @Entity('audit_event')
+@Index('IDX_audit_event_batch', ['batchId'])
 @Index('IDX_audit_event_kind_last', ['kind', 'lastAt'])
 @Index('IDX_audit_event_last', ['lastAt'])
 export class AuditEvent {

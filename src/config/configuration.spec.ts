@@ -11,6 +11,7 @@ describe(loadConfig.name, () => {
       dataDir: '/srv/app/data',
       seedManifest: '/srv/app/examples/caplena.yaml',
       adminToken: null,
+      auditRetentionDays: 180,
       logLevel: 'log',
     });
   });
@@ -25,6 +26,7 @@ describe(loadConfig.name, () => {
         FLOWGATE_SEED_MANIFEST: '',
         FLOWGATE_ADMIN_TOKEN: 'a-long-enough-admin-token',
         SQLITE_BUSY_TIMEOUT_MS: '100',
+        AUDIT_RETENTION_DAYS: '30',
         LOG_LEVEL: 'warn',
       },
       '/srv/app',
@@ -38,6 +40,7 @@ describe(loadConfig.name, () => {
       seedManifest: '',
       adminToken: 'a-long-enough-admin-token',
       sqliteBusyTimeoutMs: 100,
+      auditRetentionDays: 30,
       logLevel: 'warn',
     });
   });
@@ -56,6 +59,16 @@ describe(loadConfig.name, () => {
     expect(problems.join('\n')).toMatch(/FLOWGATE_DEMO/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/FLOWGATE_ADMIN_TOKEN: must be at least 16 characters/);
+  });
+
+  it.each([0, 36500])('accepts AUDIT_RETENTION_DAYS=%i at the bounds (0: keep audit data forever)', (days) => {
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: String(days) }).auditRetentionDays).toBe(days);
+  });
+
+  it.each(['-1', '1.5', 'abc', '36501'])('rejects AUDIT_RETENTION_DAYS=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: value })).toThrow(
+      `AUDIT_RETENTION_DAYS: must be an integer from 0 to 36500, got "${value}"`,
+    );
   });
 
   it('requires an admin token outside demo mode', () => {

@@ -22,6 +22,8 @@ export interface FlowgateConfig {
    */
   userTokenSecret: string | null;
   sqliteBusyTimeoutMs: number;
+  /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
+  auditRetentionDays: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
 
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     adminToken,
     userTokenSecret,
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);
