@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditRetention, PRUNE_CHUNK } from '../../src/audit/audit-retention';
 import { MAX_EVENTS_PER_BATCH } from '../../src/audit/dto/record-audit-events.dto';
 import { CLOCK, type Clock } from '../../src/auth/clock';
+import { auditEvent } from '../factories/audit-event.factory';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 
 const MINUTE = 60 * 1000;
@@ -25,18 +26,8 @@ afterEach(async () => {
   await t.close();
 });
 
-const event = (lastAt: number, count: number) => ({
-  kind: 'blocked',
-  subprocessor: 'vendor-a',
-  purpose: 'email-delivery',
-  field: 'user.payment.card',
-  reason: 'excluded',
-  mode: 'enforce',
-  policyVersion: 1,
-  count,
-  firstAt: new Date(lastAt - 1000).toISOString(),
-  lastAt: new Date(lastAt).toISOString(),
-});
+const event = (lastAt: number, count: number) =>
+  auditEvent({ count, firstAt: new Date(lastAt - 1000).toISOString(), lastAt: new Date(lastAt).toISOString() });
 
 /** A guard's batch arriving when the server's clock reads `receivedAt`; returns its id. */
 async function report(receivedAt: number, events: ReturnType<typeof event>[], dropped = 0): Promise<number> {

@@ -1,6 +1,7 @@
 import { createGuard, httpReporter, staticSource, type AuditBatch } from '../../src/sdk';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startFlowgateServer, type FlowgateServer } from './support/flowgate-server';
+import { auditEvent } from '../factories/audit-event.factory';
 
 let server: FlowgateServer;
 
@@ -9,19 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const event = (overrides: Record<string, unknown> = {}) => ({
-  kind: 'blocked',
-  subprocessor: 'vendor-a',
-  purpose: 'email-delivery',
-  field: 'user.payment.card',
-  reason: 'excluded',
-  mode: 'enforce',
-  policyVersion: 1,
-  count: 1,
-  firstAt: '2026-01-01T10:00:00.000Z',
-  lastAt: '2026-01-01T10:00:01.000Z',
-  ...overrides,
-});
+const event = auditEvent;
 const summary = async (query = '') =>
   (await server.http().get(`/api/v1/audit/summary${query}`).set('Authorization', server.admin).expect(200)).body as {
     total: number;
