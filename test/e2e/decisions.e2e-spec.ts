@@ -260,6 +260,17 @@ describe(DecisionsService.name, () => {
       resumed.close();
     });
 
+    it('is never compressed, even for a client that accepts gzip and br: each event arrives as it happens', async () => {
+      const stream = openStream(base, { Authorization: t.service, 'Accept-Encoding': 'gzip, deflate, br' });
+      const res = await stream.opened;
+      expect(res.headers['content-encoding']).toBeUndefined();
+      await stream.until(1);
+      await put('sse-uncompressed', 'vendor-d.marketing', true);
+      const [, consent] = await stream.until(2, 1000);
+      expect(consent).toMatchObject({ event: 'consent', data: { userId: 'sse-uncompressed' } });
+      stream.close();
+    });
+
     it('delivers changes made while the backlog is being sent exactly once', async () => {
       const start = Number((await (async () => {
         const s = openStream(base, { Authorization: t.service });
