@@ -21,6 +21,8 @@ export interface FlowgateConfig {
    * Unset outside demo mode: end-user tokens are refused.
    */
   userTokenSecret: string | null;
+  /** PKCS#8 PEM file with the Ed25519 key receipts are signed with; null: one kept in the data folder. */
+  receiptKeyFile: string | null;
   sqliteBusyTimeoutMs: number;
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
           : path(env.FLOWGATE_SEED_MANIFEST),
     adminToken,
     userTokenSecret,
+    receiptKeyFile: env.FLOWGATE_RECEIPT_KEY_FILE ? path(env.FLOWGATE_RECEIPT_KEY_FILE) : null,
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,

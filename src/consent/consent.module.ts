@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { DataMapModule } from '../data-map/data-map.module';
 import { PolicyModule } from '../decisions/policy.module';
 import { ConsentsCache } from './consent-cache.service';
@@ -6,12 +7,28 @@ import { ConsentService } from './consent.service';
 import { ConsentWriter } from './consent-writer';
 import { MeController } from './me.controller';
 import { PreferencesService } from './preferences.service';
+import { RECEIPT_KEY, resolveReceiptKey } from './receipt-signer';
+import { ReceiptsController } from './receipts.controller';
 import { UsersConsentController } from './users-consent.controller';
 
 @Module({
   imports: [DataMapModule, PolicyModule],
-  controllers: [MeController, UsersConsentController],
-  providers: [ConsentService, ConsentWriter, ConsentsCache, PreferencesService],
+  controllers: [MeController, UsersConsentController, ReceiptsController],
+  providers: [
+    ConsentService,
+    ConsentWriter,
+    ConsentsCache,
+    PreferencesService,
+    {
+      provide: RECEIPT_KEY,
+      inject: [FLOWGATE_CONFIG],
+      useFactory: (config: FlowgateConfig) => {
+        const key = resolveReceiptKey(config);
+        if (key.origin === 'generated') new Logger('Consent').log(`Receipt signing key created: ${key.file} (kid ${key.jwk.kid})`);
+        return key;
+      },
+    },
+  ],
   exports: [ConsentService, ConsentsCache, PreferencesService],
 })
 export class ConsentModule {}

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentUserId } from '../auth/principal';
 import { ConsentService, type WriteResult } from './consent.service';
-import { FlowKeyParamDto, HistoryQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
+import { FlowKeyParamDto, HistoryQueryDto, ReceiptQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
 import { PreferencesService } from './preferences.service';
 
 const GPC = { name: 'Sec-GPC', required: false, description: '`1`: Global Privacy Control; recorded once for the user.' };
@@ -78,9 +78,17 @@ export class MeController {
   }
 
   @Get('receipt')
-  async receipt(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
+  @ApiProduces('application/json', 'application/jwt')
+  async receipt(
+    @CurrentUserId() userId: string,
+    @Query() query: ReceiptQueryDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('sec-gpc') gpc?: string,
+  ) {
     await this.gpc(userId, gpc);
-    return this.preferences.receipt(userId);
+    if (query.format === 'json') return this.preferences.receipt(userId);
+    res.type('application/jwt');
+    return this.preferences.signedReceipt(userId);
   }
 
   private async gpc(userId: string, header: string | undefined): Promise<void> {

@@ -8,6 +8,7 @@ import { ConsentsCache, type UserConsentState } from './consent-cache.service';
 import { noticeText, sha256Hex } from './notice';
 import type { FieldSummary, FlowPreference, PreferencesResponse } from './preferences.types';
 import { buildReceipt, type ConsentReceipt } from './receipt';
+import { RECEIPT_KEY, signCompact, type ReceiptKeySource } from './receipt-signer';
 
 /**
  * The preference centre's view: every flow, grouped by purpose, with what the vendor gets,
@@ -20,6 +21,7 @@ export class PreferencesService {
     private readonly policies: PolicyService,
     private readonly cache: ConsentsCache,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RECEIPT_KEY) private readonly receiptKey: ReceiptKeySource,
   ) {}
 
   async view(userId: string): Promise<PreferencesResponse> {
@@ -93,6 +95,23 @@ export class PreferencesService {
       specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
       issuedAt: this.clock.now(),
     });
+  }
+
+  /**
+   * The same receipt as a signed JWT (compact JWS, EdDSA): the receipt's fields are its
+   * claims, with `iat`, `sub` (the user) and `jti` (the receipt id). Anyone can check it
+   * against `GET /api/v1/receipts/keys`; a changed byte breaks the signature.
+   */
+  async signedReceipt(userId: string): Promise<string> {
+    const receipt = await this.receipt(userId);
+    const claims = {
+      ...receipt,
+      iat: Math.floor(Date.parse(receipt.flowgate.issuedAt) / 1000),
+      sub: receipt.piiPrincipalId,
+      jti: receipt.consentReceiptID,
+    };
+    const { privateKey, jwk } = this.receiptKey;
+    return signCompact({ alg: 'EdDSA', typ: 'JWT', kid: jwk.kid }, JSON.stringify(claims), privateKey);
   }
 
   private async load(userId: string): Promise<{

@@ -1,6 +1,8 @@
+import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
+import { startTestApp } from '../support/test-app';
 
 interface FlowView {
   key: string;
@@ -262,6 +264,47 @@ describe(ConsentService.name, () => {
       expect(purposes).toContainEqual(expect.objectContaining({ flowKey: 'vendor-a.email-delivery', consentType: 'NOT-REQUIRED', primaryPurpose: true }));
     });
 
+    it('signs the receipt as a JWT that verifies against the public key set, and fails once a byte changes', async () => {
+      const json = await t.http().get('/api/v1/me/receipt').set('Authorization', t.user('u-hist')).expect(200);
+      const signed = await t
+        .http()
+        .get('/api/v1/me/receipt?format=jwt')
+        .set('Authorization', t.user('u-hist'))
+        .buffer(true)
+        .parse((res, done) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => done(null, text));
+        })
+        .expect(200);
+      expect(signed.headers['content-type']).toMatch(/^application\/jwt/);
+      const [header, payload, signature] = (signed.body as string).split('.');
+
+      // The key set is public: whoever holds a receipt can check it.
+      const keys = await t.http().get('/api/v1/receipts/keys').expect(200);
+      expect(keys.body.keys).toHaveLength(1);
+      const [jwk] = keys.body.keys as (JsonWebKey & { kid: string })[];
+      expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+      expect(jwk).not.toHaveProperty('d');
+      expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: jwk.kid });
+
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      const checks = (claims: string) => verify(null, Buffer.from(`${header}.${claims}`), key, Buffer.from(signature, 'base64url'));
+      expect(checks(payload)).toBe(true);
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      const { flowgate, ...receipt } = json.body;
+      expect(claims).toMatchObject({ ...receipt, flowgate: { ...flowgate, issuedAt: expect.any(String) }, sub: 'u-hist', jti: receipt.consentReceiptID });
+      expect(claims.iat).toBe(Math.floor(Date.parse(claims.flowgate.issuedAt) / 1000));
+
+      const forged = JSON.stringify({ ...claims, services: claims.services.map((s: object) => ({ ...s, purposes: [] })) });
+      expect(checks(Buffer.from(forged).toString('base64url'))).toBe(false);
+    });
+
+    it('answers 400 naming format for a receipt format it does not have', async () => {
+      const res = await t.http().get('/api/v1/me/receipt?format=pdf').set('Authorization', t.user('u-hist')).expect(400);
+      expect(res.body.details[0]).toMatchObject({ path: 'format', message: expect.stringContaining('json, jwt') });
+    });
+
     it('verifies an intact chain', async () => {
       const res = await t.http().get('/api/v1/users/u-hist/verify').set('Authorization', t.admin).expect(200);
       expect(res.body).toEqual({ userId: 'u-hist', version: 3, ok: true, events: 3, problems: [] });
@@ -345,5 +388,19 @@ describe(ConsentService.name, () => {
       const consents = await t.http().get('/api/v1/users/u-gpc3/consents').set('Authorization', t.service).expect(200);
       expect(consents.body.gpc).toBe(true);
     });
+  });
+});
+
+describe('the receipt-signing key', () => {
+  it('is kept in the data folder, so receipts signed before a restart still verify after it', async () => {
+    const first = await startTestApp();
+    const before = (await first.http().get('/api/v1/receipts/keys').expect(200)).body;
+    await first.close({ keepFiles: true });
+    const second = await startTestApp({}, first.dir);
+    try {
+      expect((await second.http().get('/api/v1/receipts/keys').expect(200)).body).toEqual(before);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -88,3 +88,16 @@ export class FlowKeyParamDto {
   @Matches(KEY_PATTERN, { message: FLOW_KEY_MESSAGE })
   flowKey: string;
 }
+
+export const RECEIPT_FORMATS = ['json', 'jwt'] as const;
+
+export class ReceiptQueryDto {
+  @ApiPropertyOptional({
+    enum: RECEIPT_FORMATS,
+    default: 'json',
+    description: '`jwt`: the receipt signed (compact JWS, EdDSA), as `application/jwt`; verify with `GET /api/v1/receipts/keys`.',
+  })
+  @IsOptional()
+  @IsIn(RECEIPT_FORMATS)
+  format: (typeof RECEIPT_FORMATS)[number] = 'json';
+}

@@ -1,0 +1,18 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Access } from '../auth/access.decorator';
+import { RECEIPT_KEY, type ReceiptJwk, type ReceiptKeySource } from './receipt-signer';
+
+/** The public key signed receipts verify against, for anyone holding one (no token). */
+@ApiTags('preference centre')
+@Access('public')
+@Controller('api/v1/receipts')
+export class ReceiptsController {
+  constructor(@Inject(RECEIPT_KEY) private readonly key: ReceiptKeySource) {}
+
+  /** A JSON Web Key Set (RFC 7517) with the receipt-signing key's public half. */
+  @Get('keys')
+  keys(): { keys: ReceiptJwk[] } {
+    return { keys: [this.key.jwk] };
+  }
+}
