@@ -210,6 +210,16 @@ describe('Preference centre (/settings)', () => {
     expect(receipt.services.find((s) => s.serviceKey === 'logrocket')?.purposes[0].choice).toBe(
       'denied',
     );
+
+    const [signed] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download a signed copy' }).click(),
+    ]);
+    expect(signed.suggestedFilename()).toBe(`consent-receipt-${user}.jwt`);
+    const [, claims] = readFileSync((await signed.path())!, 'utf8').split('.');
+    const signedReceipt = JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as typeof receipt & { sub: string };
+    expect(signedReceipt.sub).toBe(user);
+    expect(signedReceipt.services).toEqual(receipt.services);
   });
 
   it('marks a flow that needs consent again after it starts sending more, until the user agrees', async () => {

@@ -4,7 +4,7 @@
  * (`/settings#token=…`, never sent to a server) and the page keeps it for the tab session.
  */
 import type { GraphResponse } from '../../../src/graph/graph.types';
-import { ApiError, apiJson, tokens } from '../api';
+import { ApiError, apiBlob, apiJson, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid, type Child } from '../dom';
 import {
   LEGAL_BASIS_LABEL,
@@ -226,12 +226,18 @@ class PreferenceCentre {
         h(
           'p',
           { class: 'hint' },
-          'A record of your current choices, in the Kantara consent receipt format (JSON).',
+          'A record of your current choices, in the Kantara consent receipt format (JSON). The signed copy is the same record as a JWT that anyone can check against this service’s public key (/api/v1/receipts/keys).',
         ),
         h(
           'button',
-          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt() },
+          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('json') },
           'Download my consent receipt',
+        ),
+        ' ',
+        h(
+          'button',
+          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('jwt') },
+          'Download a signed copy',
         ),
       ),
     );
@@ -588,14 +594,16 @@ class PreferenceCentre {
     }
   }
 
-  private async downloadReceipt(): Promise<void> {
+  private async downloadReceipt(format: 'json' | 'jwt'): Promise<void> {
     try {
-      const receipt = await apiJson<unknown>('/api/v1/me/receipt', { token: this.token });
-      download(
-        new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: 'application/json' }),
-        `consent-receipt-${this.prefs.userId}.json`,
-      );
-      announce('Your consent receipt downloaded.');
+      const name = `consent-receipt-${this.prefs.userId}`;
+      if (format === 'json') {
+        const receipt = await apiJson<unknown>('/api/v1/me/receipt', { token: this.token });
+        download(new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: 'application/json' }), `${name}.json`);
+      } else {
+        download(await apiBlob('/api/v1/me/receipt?format=jwt', { token: this.token }), `${name}.jwt`);
+      }
+      announce(format === 'json' ? 'Your consent receipt downloaded.' : 'Your signed consent receipt downloaded.');
     } catch (error) {
       replace(this.toast, notice('error', `Could not make your receipt: ${messageOf(error)}`));
     }
