@@ -1,6 +1,8 @@
 import { constants as zlib } from 'node:zlib';
 import { NestFactory } from '@nestjs/core';
 import compression from 'compression';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
@@ -19,6 +21,7 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
     limit: '10mb',
     type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
   });
+  app.use(securityHeaders());
   app.use(compressResponses());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -40,6 +43,38 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
  * `Cache-Control: no-transform`, which the middleware honours: compressing it would hold
  * events back until a compressed block filled.
  */
+/**
+ * Security headers on every response (helmet), with a strict Content-Security-Policy: the
+ * pages keep admin and user tokens in sessionStorage, so no script, style or connection
+ * from anywhere but this origin may run, and no other site may frame them. The client is
+ * built for it (module scripts and stylesheets from files, no inline code). The OpenAPI page
+ * (`/api/docs`, Swagger UI) brings inline code of its own, so it keeps every header but
+ * the CSP. No `upgrade-insecure-requests`: the quick start serves plain HTTP on localhost.
+ */
+function securityHeaders() {
+  const strict = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The one <style> cytoscape adds (`.__________cytoscape_container { position: relative; }`), by hash.
+        styleSrc: ["'self'", "'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0ORcRv9vw8='"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  const docs = helmet({ contentSecurityPolicy: false });
+  return (req: Request, res: Response, next: NextFunction) =>
+    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') || req.path.startsWith('/api/docs-') ? docs : strict)(req, res, next);
+}
+
 function compressResponses() {
   return compression({ threshold: 1024, level: 1, brotli: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
 }

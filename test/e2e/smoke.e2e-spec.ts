@@ -13,6 +13,22 @@ describe('Flowgate app', () => {
     expect(res.body).toEqual({ status: 'ok', dataMapVersion: 0 });
   });
 
+  it('sends security headers with a strict Content-Security-Policy, relaxed only for the OpenAPI page', async () => {
+    const api = await t.http().get('/api/health').expect(200);
+    const csp = String(api.headers['content-security-policy']).split(';').map((d) => d.trim());
+    expect(csp).toEqual(expect.arrayContaining(["default-src 'self'", "script-src 'self'", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'"]));
+    expect(csp.some((d) => d.startsWith('upgrade-insecure-requests'))).toBe(false);
+    expect(csp.find((d) => d.startsWith('script-src'))).not.toContain('unsafe');
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    expect(api.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(api.headers['x-powered-by']).toBeUndefined();
+
+    const docs = await t.http().get('/api/docs/').redirects(1).expect(200);
+    expect(docs.text).toContain('swagger');
+    expect(docs.headers['content-security-policy']).toBeUndefined();
+    expect(docs.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('rejects the admin API without a token, or with a wrong one', async () => {
     const none = await t.http().get('/api/v1/fields').expect(401);
     expect(none.body.code).toBe('UNAUTHENTICATED');
