@@ -21,6 +21,9 @@ export const consentRebuildCommand: CliCommand = {
   },
 };
 
+/** `consent verify` reports progress (to stderr) after every this many users. */
+export const VERIFY_PROGRESS_EVERY = 1000;
+
 export const consentVerifyCommand: CliCommand = {
   name: ['consent', 'verify'],
   usage: 'consent verify [--user ID]',
@@ -35,11 +38,16 @@ export const consentVerifyCommand: CliCommand = {
       const consent = app.get(ConsentService);
       const users = values.user !== undefined ? [values.user] : await consent.users();
       let broken = 0;
-      for (const userId of users) {
+      for (const [i, userId] of users.entries()) {
         const result = await consent.verify(userId);
-        if (result.ok) continue;
-        broken++;
-        for (const p of result.problems) io.err(`${userId}: event ${p.seq}: ${p.problem}`);
+        if (!result.ok) {
+          broken++;
+          for (const p of result.problems) io.err(`${userId}: event ${p.seq}: ${p.problem}`);
+        }
+        const done = i + 1;
+        if (done % VERIFY_PROGRESS_EVERY === 0 && done < users.length) {
+          io.err(`… ${done.toLocaleString('en-US')} of ${users.length.toLocaleString('en-US')} users checked, ${broken} broken so far`);
+        }
       }
       io.out(`Checked ${users.length} users: ${broken === 0 ? 'every chain is intact' : `${broken} broken`}.`);
       return broken === 0 ? 0 : 1;

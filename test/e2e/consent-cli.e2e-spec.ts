@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/run-cli';
-import { consentRebuildCommand } from '../../src/consent/consent.cli';
+import { consentRebuildCommand, VERIFY_PROGRESS_EVERY } from '../../src/consent/consent.cli';
+import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 import { ADMIN_TOKEN } from '../support/test-app';
 
@@ -72,6 +73,26 @@ describe(consentRebuildCommand.usage, () => {
     expect(res.err).toContain('cli-user-3: event 1: event 1 is missing');
     expect(res.out).toBe('Checked 8 users: 1 broken.');
     expect((await run('consent', 'verify', '--user', 'cli-user-4')).code).toBe(0);
+  });
+
+  it('shows progress on stderr while it checks many users', async () => {
+    const consent = t.app.get(ConsentService);
+    const many = Array.from({ length: 2 * VERIFY_PROGRESS_EVERY + 5 }, (_, i) => `bulk-${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < many.length; i += 200) {
+      await Promise.all(
+        many.slice(i, i + 200).map((user) => consent.record(user, [{ flowKey: 'vendor-d.marketing', granted: true }], { source: 'api', actor: 'admin' })),
+      );
+    }
+    const total = (await consent.users()).length;
+    const res = await run('consent', 'verify');
+    expect(res.code).toBe(1); // cli-user-3 is still broken from the test before
+    const progress = res.err.split('\n').filter((line) => line.startsWith('…'));
+    expect(progress).toEqual(
+      Array.from({ length: Math.floor((total - 1) / VERIFY_PROGRESS_EVERY) }, (_, k) =>
+        expect.stringMatching(new RegExp(`^… ${((k + 1) * VERIFY_PROGRESS_EVERY).toLocaleString('en-US')} of ${total.toLocaleString('en-US')} users checked, [01] broken so far$`)),
+      ),
+    );
+    expect(res.out).toBe(`Checked ${total} users: 1 broken.`);
   });
 
   it('refuses a --user that is not a user id', async () => {
