@@ -83,6 +83,32 @@ describe('guard.fetch reads query strings and bodies', () => {
     expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', body: form }, toA))).toEqual(['(body:attachment):undeclared']);
   });
 
+  it('decides on headers that look personal: undeclared ones are blocked or stripped, declared ones go, plumbing is left alone', async () => {
+    const plumbing = {
+      authorization: 'Bearer sk_live_0123456789',
+      'x-api-key': 'key-ada@example.com',
+      'x-trace-id': '0af7651916cd43dd8448eb211c80319c',
+      'content-type': 'application/json',
+    };
+    const body = '{"email":"ada@example.com"}';
+    // X-User-Email looks personal by its name, X-Forwarded-For by its value (an IP); only the
+    // first is declared (headers.x-user-email is a path of user.contact.email, which vendor-a gets).
+    const leaky = { ...plumbing, 'X-User-Email': 'ada@example.com', 'X-Forwarded-For': '203.0.113.7' };
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: leaky, body }, toA))).toEqual(['headers.x-forwarded-for:undeclared']);
+    expect(vendor.count()).toBe(0);
+
+    await redact.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: new Headers(leaky), body }, toA);
+    const [stripped] = vendor.received;
+    expect(stripped.headers['x-forwarded-for']).toBeUndefined();
+    // headers.x-user-email is one of user.contact.email's paths, which vendor-a receives.
+    expect(stripped.headers['x-user-email']).toBe('ada@example.com');
+    expect(stripped.headers).toMatchObject({ authorization: plumbing.authorization, 'x-api-key': plumbing['x-api-key'], 'x-trace-id': plumbing['x-trace-id'] });
+    expect(JSON.parse(stripped.body)).toEqual({ email: 'ada@example.com' });
+
+    await enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: Object.entries({ ...plumbing, 'x-user-email': 'ada@example.com' }), body }, toA);
+    expect(vendor.received[1].headers['x-user-email']).toBe('ada@example.com');
+  });
+
   it('hands an allowed call to fetch in the same tick, and reports every failure as a rejection', async () => {
     const realFetch = globalThis.fetch;
     const handed: string[] = [];
@@ -128,6 +154,21 @@ describe('flowgateAxios reads params, the URL query and the body', () => {
       ['name', 'Ada'],
     ]);
     expect(JSON.parse(r.body)).toEqual({ email: 'ada@example.com', customer: {} });
+  });
+
+  it('blocks or strips undeclared personal headers, instance defaults included', async () => {
+    const leaky = axios.create({ headers: { common: { 'X-Customer-Phone': '+44 20 7946 0958' } } });
+    leaky.interceptors.request.use(flowgateAxios(enforce));
+    const error = await leaky.post(`${vendor.url}/vendor-a`, { email: 'ada@example.com' }, { flowgate: toA }).catch((e: unknown) => e);
+    expect(isFlowgateError(error) && (error as ConsentDeniedError).decision.blocked.map((b) => `${b.field}:${b.reason}`)).toEqual(['headers.x-customer-phone:undeclared']);
+    expect(vendor.count()).toBe(0);
+
+    await client.post(`${vendor.url}/vendor-a`, { email: 'ada@example.com' }, { headers: { 'X-Real-IP': '203.0.113.7', 'X-User-Email': 'ada@example.com' }, flowgate: toA });
+    await client.post(`${vendor.url}/vendor-a`, { email: 'ada@example.com' }, { flowgate: toA });
+    const [first, second] = vendor.received;
+    expect(first.headers['x-real-ip']).toBeUndefined();
+    expect(first.headers['x-user-email']).toBe('ada@example.com');
+    expect(second.headers['x-real-ip']).toBeUndefined();
   });
 
   it('redacts a URL-encoded string body', async () => {

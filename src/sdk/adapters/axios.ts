@@ -1,7 +1,7 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import { FlowgateError } from '../errors';
 import type { Guard, GuardedCall } from '../guard.types';
-import { bodyKindOf, pairsToPayload, redactPairs, toSearchParams, type Pair } from './body';
+import { bodyKindOf, pairsToPayload, personalHeaders, redactPairs, removedHeaders, toSearchParams, type Pair } from './body';
 
 /** What a guarded axios request says about itself (`config.flowgate`). */
 export interface FlowgateAxiosContext {
@@ -54,13 +54,15 @@ export function flowgateAxios(
     const body = readData(config.data, contentTypeOf(config.headers));
 
     const payloads: unknown[] = [];
-    const at = { params: -1, query: -1, body: -1 };
+    const at = { params: -1, query: -1, body: -1, headers: -1 };
     const paramPairs: Pair[] | null = config.params instanceof URLSearchParams ? [...config.params] : null;
     if (isPresent(config.params)) {
       at.params = payloads.push(paramPairs !== null ? pairsToPayload(paramPairs) : config.params) - 1;
     }
     if (queryPairs.length > 0) at.query = payloads.push(pairsToPayload(queryPairs)) - 1;
     if (body.kind === 'json' || body.kind === 'form') at.body = payloads.push(body.payload) - 1;
+    const flaggedHeaders = personalHeaders(config.headers);
+    if (flaggedHeaders !== null) at.headers = payloads.push({ headers: flaggedHeaders }) - 1;
 
     const call: GuardedCall = {
       userId: context.userId as string,
@@ -90,6 +92,10 @@ export function flowgateAxios(
     else if (body.kind === 'form') {
       const kept = toSearchParams(redactPairs(body.pairs, blocked));
       next.data = body.params ? kept : kept.toString();
+    }
+    if (flaggedHeaders !== null) {
+      // The request's own headers object (axios builds one per request), so instance defaults stay.
+      for (const name of removedHeaders(flaggedHeaders, result.payloads[at.headers])) next.headers.delete(name);
     }
     return next;
   };

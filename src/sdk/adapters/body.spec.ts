@@ -1,4 +1,4 @@
-import { bodyKindOf, keySegments, pairsToPayload, redactPairs } from './body';
+import { bodyKindOf, keySegments, pairsToPayload, personalHeaders, redactPairs } from './body';
 
 describe(keySegments.name, () => {
   it.each([
@@ -80,5 +80,30 @@ describe(bodyKindOf.name, () => {
     ['application/octet-stream', null, 'opaque'],
   ])('%s with %j → %s', (type, text, kind) => {
     expect(bodyKindOf(type, text)).toBe(kind);
+  });
+});
+
+describe(personalHeaders.name, () => {
+  it('flags headers personal by name or by value, in lower case, and never the plumbing', () => {
+    const flagged = personalHeaders({
+      'X-User-Email': 'someone',
+      'X-Forwarded-For': '203.0.113.7',
+      'X-Customer-Phone': '+44 20 7946 0958',
+      Authorization: 'Bearer ada@example.com',
+      'X-Api-Key': 'ada@example.com',
+      'X-Trace-Id': '0af7651916cd43dd8448eb211c80319c',
+      'Content-Type': 'application/json',
+      'X-Empty': undefined,
+    });
+    expect({ ...flagged }).toEqual({ 'x-user-email': 'someone', 'x-forwarded-for': '203.0.113.7', 'x-customer-phone': '+44 20 7946 0958' });
+  });
+
+  it('reads Headers, pairs and objects with toJSON alike, and answers null when nothing looks personal', () => {
+    const expected = { 'x-real-ip': '198.51.100.1' };
+    expect({ ...personalHeaders(new Headers({ 'X-Real-IP': '198.51.100.1', accept: '*/*' })) }).toEqual(expected);
+    expect({ ...personalHeaders([['X-Real-IP', '198.51.100.1']]) }).toEqual(expected);
+    expect({ ...personalHeaders({ toJSON: () => ({ 'X-Real-IP': '198.51.100.1' }) }) }).toEqual(expected);
+    expect(personalHeaders({ 'content-type': 'application/json', 'x-request-id': 'abc' })).toBeNull();
+    expect(personalHeaders(undefined)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { BlockedField } from '../../decisions/engine';
+import { classifyValue, looksPersonalKey } from '../drift';
 import { EACH, parsePath } from '../payload-path';
 
 export type Pair = readonly [key: string, value: string];
@@ -108,4 +109,49 @@ export function bodyKindOf(contentType: string | null | undefined, text: string 
 
 export function toSearchParams(pairs: readonly Pair[]): URLSearchParams {
   return new URLSearchParams(pairs.map(([key, value]) => [key, value]));
+}
+
+/** Headers that carry transport, content negotiation or the vendor's own credentials: never inspected. */
+const PLUMBING_HEADERS = new Set([
+  'accept', 'accept-encoding', 'authorization', 'cache-control', 'connection', 'content-encoding',
+  'content-length', 'content-type', 'host', 'idempotency-key', 'if-match', 'if-none-match',
+  'traceparent', 'tracestate', 'user-agent', 'x-api-key', 'x-request-id',
+]);
+
+/**
+ * The request headers that look like personal data: by name (`X-User-Email`, `X-Real-IP`) or
+ * by value (an email, IP, phone, card or IBAN, as drift detection reads them), keyed by
+ * lower-case name; null when none. The guard decides on them as the payload part `headers`,
+ * so a map can declare one among a field's paths (`headers.x-user-email`); undeclared, they
+ * are blocked like any undeclared data. Other headers are the call's plumbing. Takes headers
+ * in any form fetch or axios accepts: `Headers`, pairs, a record, `AxiosHeaders`.
+ */
+export function personalHeaders(headers: unknown): Record<string, string> | null {
+  if (typeof headers !== 'object' || headers === null) return null;
+  let found: Record<string, string> | null = null;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    for (const [name, value] of headers as Iterable<[string, unknown]>) found = flagHeader(found, name, value);
+    return found;
+  }
+  const h = headers as { toJSON?: () => Record<string, unknown> } & Record<string, unknown>;
+  const record = typeof h.toJSON === 'function' ? h.toJSON() : h;
+  const names = Object.keys(record);
+  for (let i = 0; i < names.length; i++) found = flagHeader(found, names[i], record[names[i]]);
+  return found;
+}
+
+function flagHeader(found: Record<string, string> | null, rawName: string, rawValue: unknown): Record<string, string> | null {
+  const name = rawName.toLowerCase();
+  if (PLUMBING_HEADERS.has(name) || rawValue === undefined || rawValue === null) return found;
+  const value = String(rawValue);
+  if (!looksPersonalKey(name) && classifyValue(value) === null) return found;
+  const into = found ?? (Object.create(null) as Record<string, string>);
+  into[name] = value;
+  return into;
+}
+
+/** The names of `flagged` headers the decision removed from the redacted `headers` part. */
+export function removedHeaders(flagged: Record<string, string>, redactedPart: unknown): string[] {
+  const kept = (redactedPart as { headers?: Record<string, unknown> } | undefined)?.headers ?? {};
+  return Object.keys(flagged).filter((name) => !(name in kept));
 }

@@ -1,6 +1,6 @@
 import { FlowgateError } from '../errors';
 import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types';
-import { bodyKindOf, pairsToPayload, redactPairs, toSearchParams, type Pair } from './body';
+import { bodyKindOf, pairsToPayload, personalHeaders, redactPairs, removedHeaders, toSearchParams, type Pair } from './body';
 
 type BodyPart =
   | { readonly kind: 'json'; readonly value: unknown }
@@ -53,12 +53,15 @@ function gateAndSend(
   const href = request !== null ? request.url : typeof input === 'string' ? input : input instanceof URL ? input.href : String(input);
   // Parsing is only needed for a query string (the common JSON POST has none).
   const queryPairs: Pair[] = href.includes('?') ? [...new URL(href).searchParams] : [];
-  const body = rawBody === null ? null : readBody(rawBody, contentTypeOf(init?.headers ?? request?.headers));
+  const headers = init?.headers ?? request?.headers;
+  const body = rawBody === null ? null : readBody(rawBody, contentTypeOf(headers));
+  const flaggedHeaders = personalHeaders(headers);
 
   const payloads: unknown[] = [];
   if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
   if (body !== null && body.kind === 'json') payloads.push(body.value);
   else if (body !== null && (body.kind === 'form' || body.kind === 'form-data')) payloads.push(pairsToPayload(body.pairs));
+  const headersAt = flaggedHeaders === null ? -1 : payloads.push({ headers: flaggedHeaders }) - 1;
   let opaque: readonly string[] = NO_OPAQUE;
   if (body?.kind === 'opaque') opaque = ['body'];
   else if (body?.kind === 'form-data' && body.files.length > 0) opaque = body.files.map(([name]) => `body:${name}`);
@@ -72,7 +75,7 @@ function gateAndSend(
     payloads,
     opaque,
   };
-  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body };
+  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body, flaggedHeaders, headersAt };
   // Decided synchronously while the user is cached: nothing else runs before the call goes out.
   const cached = guard.gateCached(call);
   if (cached !== undefined) return send(parsed, cached);
@@ -89,11 +92,14 @@ interface ParsedCall {
   readonly rawBody: BodyInit | null;
   readonly queryPairs: readonly Pair[];
   readonly body: BodyPart | null;
+  /** Headers that look personal, decided on as the part at `headersAt` (-1: none). */
+  readonly flaggedHeaders: Record<string, string> | null;
+  readonly headersAt: number;
 }
 
 /** The caller's own request when nothing was blocked, else one rebuilt without the blocked data. */
 function send(call: ParsedCall, result: GateResult): Promise<Response> {
-  const { input, init, request, href, rawBody, queryPairs, body } = call;
+  const { input, init, request, href, rawBody, queryPairs, body, flaggedHeaders, headersAt } = call;
   if (!result.redacted) return fetch(input, init);
 
   const { blocked } = result.decision;
@@ -101,6 +107,7 @@ function send(call: ParsedCall, result: GateResult): Promise<Response> {
   if (queryPairs.length > 0) target.search = toSearchParams(redactPairs(queryPairs, blocked)).toString();
   const nextHeaders = new Headers(init?.headers ?? request?.headers);
   nextHeaders.delete('content-length');
+  if (flaggedHeaders !== null) for (const name of removedHeaders(flaggedHeaders, result.payloads[headersAt])) nextHeaders.delete(name);
   let nextBody: BodyInit | null = rawBody;
   if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[queryPairs.length > 0 ? 1 : 0]);
   else if (body !== null && body.kind === 'form') {

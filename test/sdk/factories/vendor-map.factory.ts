@@ -31,7 +31,7 @@ export function buildVendorMap(overrides: Partial<PolicyMap> = {}): PolicyMap {
   return {
     version: 1,
     fields: [
-      { key: 'user.contact.email', paths: ['email', 'customer.email', 'to[*].email'], sensitivity: 'personal' },
+      { key: 'user.contact.email', paths: ['email', 'customer.email', 'to[*].email', 'headers.x-user-email'], sensitivity: 'personal' },
       { key: 'user.name', paths: ['name', 'customer.name', 'to[*].name'], sensitivity: 'personal' },
       { key: 'user.payment.card', paths: ['card', 'customer.card'], sensitivity: 'personal' },
       { key: 'device.ip-address', paths: ['ip'], sensitivity: 'personal' },
