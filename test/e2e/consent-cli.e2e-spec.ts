@@ -77,7 +77,7 @@ describe(consentRebuildCommand.usage, () => {
 
   it('shows progress on stderr while it checks many users', async () => {
     const consent = t.app.get(ConsentService);
-    const many = Array.from({ length: 2 * VERIFY_PROGRESS_EVERY + 5 }, (_, i) => `bulk-${String(i).padStart(5, '0')}`);
+    const many = Array.from({ length: VERIFY_PROGRESS_EVERY + 5 }, (_, i) => `bulk-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < many.length; i += 200) {
       await Promise.all(
         many.slice(i, i + 200).map((user) => consent.record(user, [{ flowKey: 'vendor-d.marketing', granted: true }], { source: 'api', actor: 'admin' })),
@@ -93,7 +93,7 @@ describe(consentRebuildCommand.usage, () => {
       ),
     );
     expect(res.out).toBe(`Checked ${total} users: 1 broken.`);
-  });
+  }, 60_000);
 
   it('refuses a --user that is not a user id', async () => {
     expect(await run('consent', 'verify', '--user', 'a b')).toMatchObject({ code: 2 });
