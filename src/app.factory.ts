@@ -72,7 +72,7 @@ function securityHeaders() {
   });
   const docs = helmet({ contentSecurityPolicy: false });
   return (req: Request, res: Response, next: NextFunction) =>
-    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') || req.path.startsWith('/api/docs-') ? docs : strict)(req, res, next);
+    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next);
 }
 
 function compressResponses() {

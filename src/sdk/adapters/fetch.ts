@@ -59,8 +59,9 @@ function gateAndSend(
 
   const payloads: unknown[] = [];
   if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
-  if (body !== null && body.kind === 'json') payloads.push(body.value);
-  else if (body !== null && (body.kind === 'form' || body.kind === 'form-data')) payloads.push(pairsToPayload(body.pairs));
+  let bodyAt = -1;
+  if (body !== null && body.kind === 'json') bodyAt = payloads.push(body.value) - 1;
+  else if (body !== null && (body.kind === 'form' || body.kind === 'form-data')) bodyAt = payloads.push(pairsToPayload(body.pairs)) - 1;
   const headersAt = flaggedHeaders === null ? -1 : payloads.push({ headers: flaggedHeaders }) - 1;
   let opaque: readonly string[] = NO_OPAQUE;
   if (body?.kind === 'opaque') opaque = ['body'];
@@ -75,7 +76,7 @@ function gateAndSend(
     payloads,
     opaque,
   };
-  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body, flaggedHeaders, headersAt };
+  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body, bodyAt, flaggedHeaders, headersAt };
   // Decided synchronously while the user is cached: nothing else runs before the call goes out.
   const cached = guard.gateCached(call);
   if (cached !== undefined) return send(parsed, cached);
@@ -92,6 +93,8 @@ interface ParsedCall {
   readonly rawBody: BodyInit | null;
   readonly queryPairs: readonly Pair[];
   readonly body: BodyPart | null;
+  /** Where the body's part is among the call's payloads (-1: none). */
+  readonly bodyAt: number;
   /** Headers that look personal, decided on as the part at `headersAt` (-1: none). */
   readonly flaggedHeaders: Record<string, string> | null;
   readonly headersAt: number;
@@ -99,7 +102,7 @@ interface ParsedCall {
 
 /** The caller's own request when nothing was blocked, else one rebuilt without the blocked data. */
 function send(call: ParsedCall, result: GateResult): Promise<Response> {
-  const { input, init, request, href, rawBody, queryPairs, body, flaggedHeaders, headersAt } = call;
+  const { input, init, request, href, rawBody, queryPairs, body, bodyAt, flaggedHeaders, headersAt } = call;
   if (!result.redacted) return fetch(input, init);
 
   const { blocked } = result.decision;
@@ -109,7 +112,7 @@ function send(call: ParsedCall, result: GateResult): Promise<Response> {
   nextHeaders.delete('content-length');
   if (flaggedHeaders !== null) for (const name of removedHeaders(flaggedHeaders, result.payloads[headersAt])) nextHeaders.delete(name);
   let nextBody: BodyInit | null = rawBody;
-  if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[queryPairs.length > 0 ? 1 : 0]);
+  if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[bodyAt]);
   else if (body !== null && body.kind === 'form') {
     const kept = toSearchParams(redactPairs(body.pairs, blocked));
     nextBody = body.source === 'params' ? kept : kept.toString();
