@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/cli-command';
 import { withApp } from '../cli/cli-command';
 import { isUserId } from '../auth/user-id';
+import { loadConfig } from '../config/configuration';
 import { ConsentService } from './consent.service';
+import { rotateReceiptKey } from './receipt-signer';
 
 export const consentRebuildCommand: CliCommand = {
   name: ['consent', 'rebuild'],
@@ -52,5 +54,19 @@ export const consentVerifyCommand: CliCommand = {
       io.out(`Checked ${users.length} users: ${broken === 0 ? 'every chain is intact' : `${broken} broken`}.`);
       return broken === 0 ? 0 : 1;
     });
+  },
+};
+
+export const receiptKeyRotateCommand: CliCommand = {
+  name: ['receipt-key', 'rotate'],
+  usage: 'receipt-key rotate',
+  summary: 'sign receipts with a new key from the next start; the old public key stays in the key set',
+  async run(args, io) {
+    parseArgs({ args, options: {} });
+    const { retired, current } = rotateReceiptKey(loadConfig(io.env));
+    io.out(
+      `Receipt-signing key rotated: ${current} signs from the server's next start; ${retired} is retired and stays in /api/v1/receipts/keys, so the receipts it signed still verify.`,
+    );
+    return 0;
   },
 };

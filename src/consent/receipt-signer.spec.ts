@@ -1,9 +1,9 @@
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config/configuration';
-import { jwkThumbprint, publicJwk, resolveReceiptKey, signCompact } from './receipt-signer';
+import { jwkThumbprint, publicJwk, resolveReceiptKey, rotateReceiptKey, signCompact } from './receipt-signer';
 
 /** RFC 8037, appendix A.1: the Ed25519 key of the examples. */
 const RFC8037_KEY = createPrivateKey({
@@ -46,6 +46,33 @@ describe('receipt signing', () => {
       const again = resolveReceiptKey(config());
       expect(again.origin).toBe('file');
       expect(again.jwk).toEqual(first.jwk);
+    });
+
+    it('rotates: a new key signs, and every retired public key stays in the set so its receipts still verify', () => {
+      const first = resolveReceiptKey(config());
+      const signed = signCompact({ alg: 'EdDSA', kid: first.jwk.kid }, '{"sub":"ada"}', first.privateKey);
+      const once = rotateReceiptKey(config());
+      const twice = rotateReceiptKey(config());
+      expect(once.retired).toBe(first.jwk.kid);
+      expect(twice.retired).toBe(once.current);
+      const now = resolveReceiptKey(config());
+      expect(now.jwk.kid).toBe(twice.current);
+      expect(new Set(now.retired.map((k) => k.kid))).toEqual(new Set([first.jwk.kid, once.current]));
+      expect(statSync(now.file).mode & 0o777).toBe(0o600);
+
+      const [header, payload, signature] = signed.split('.');
+      const retired = now.retired.find((k) => k.kid === first.jwk.kid)!;
+      const key = createPublicKey({ key: { kty: retired.kty, crv: retired.crv, x: retired.x }, format: 'jwk' });
+      expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))).toBe(true);
+    });
+
+    it('leaves a key given by FLOWGATE_RECEIPT_KEY_FILE to its owner, and names a retired key file it cannot read', () => {
+      const own = join(dir, 'own.pem');
+      writeFileSync(own, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      expect(() => rotateReceiptKey(config({ FLOWGATE_RECEIPT_KEY_FILE: own }))).toThrow(/^Invalid configuration:\n {2}FLOWGATE_RECEIPT_KEY_FILE: is set, so the key is yours to rotate/);
+      mkdirSync(join(dir, 'receipt-keys-retired'));
+      writeFileSync(join(dir, 'receipt-keys-retired', 'broken.pem'), 'not a key');
+      expect(() => resolveReceiptKey(config())).toThrow(/receipt-keys-retired\/broken\.pem: not a PEM public key/);
     });
 
     it('uses FLOWGATE_RECEIPT_KEY_FILE when set, and refuses a key that is not Ed25519 or not a key, naming the variable', () => {

@@ -10,9 +10,9 @@ import { RECEIPT_KEY, type ReceiptJwk, type ReceiptKeySource } from './receipt-s
 export class ReceiptsController {
   constructor(@Inject(RECEIPT_KEY) private readonly key: ReceiptKeySource) {}
 
-  /** A JSON Web Key Set (RFC 7517) with the receipt-signing key's public half. */
+  /** A JSON Web Key Set (RFC 7517): the signing key's public half first, then retired ones. */
   @Get('keys')
   keys(): { keys: ReceiptJwk[] } {
-    return { keys: [this.key.jwk] };
+    return { keys: [this.key.jwk, ...this.key.retired] };
   }
 }

@@ -2,7 +2,9 @@ import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
-import { startTestApp } from '../support/test-app';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/run-cli';
+import { ADMIN_TOKEN, startTestApp } from '../support/test-app';
 
 interface FlowView {
   key: string;
@@ -400,7 +402,22 @@ describe('the receipt-signing key', () => {
     try {
       expect((await second.http().get('/api/v1/receipts/keys').expect(200)).body).toEqual(before);
     } finally {
-      await second.close();
+      await second.close({ keepFiles: true });
+    }
+
+    // Rotated with the CLI: the next start signs with a new key and still lists the old one.
+    const out: string[] = [];
+    const env = { DATABASE_PATH: join(first.dir, 'flowgate.sqlite'), FLOWGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error' };
+    expect(await runCli(['receipt-key', 'rotate'], { out: (x) => out.push(x), err: (x) => out.push(x), env })).toBe(0);
+    const third = await startTestApp({}, first.dir);
+    try {
+      const keys = (await third.http().get('/api/v1/receipts/keys').expect(200)).body.keys as { kid: string }[];
+      expect(keys).toHaveLength(2);
+      expect(keys[1]).toEqual(before.keys[0]);
+      expect(keys[0].kid).not.toBe(before.keys[0].kid);
+      expect(out.join('\n')).toContain(`${keys[0].kid} signs from the server's next start; ${before.keys[0].kid} is retired`);
+    } finally {
+      await third.close();
     }
   });
 });
