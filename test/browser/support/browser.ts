@@ -29,7 +29,8 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Collects uncaught page errors, console errors and 5xx answers, so a broken page cannot
+ * Collects uncaught page errors, console errors, 5xx answers and requests that failed on the
+ * network, so a broken page cannot
  * pass. 4xx answers the page expects (the optional audit API, a refused token) are left
  * to the tests; Chromium logs each as "Failed to load resource", which is ignored here.
  */
@@ -44,6 +45,11 @@ export function watchErrors(page: Page): string[] {
   page.on('response', (response) => {
     if (response.status() >= 500)
       errors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
+  // A request that got no answer at all (reset, refused); ones the page aborted itself are its business.
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'unknown';
+    if (reason !== 'net::ERR_ABORTED') errors.push(`failed ${request.method()} ${request.url()}: ${reason}`);
   });
   return errors;
 }

@@ -7,14 +7,27 @@ export async function renders(page: Page, selector = '#cy'): Promise<number> {
 }
 
 /** Waits until the graph in `selector` has been drawn more than `after` times and is idle. */
-export async function waitForRender(page: Page, after: number, selector = '#cy'): Promise<void> {
-  await page.waitForFunction(
-    ({ selector, after }) => {
-      const el = document.querySelector<HTMLElement>(selector);
-      return !!el && Number(el.dataset.renders ?? 0) > after && !el.hasAttribute('aria-busy');
-    },
-    { selector, after },
-  );
+export async function waitForRender(page: Page, after: number, selector = '#cy', timeoutMs = 40_000): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ({ selector, after }) => {
+        const el = document.querySelector<HTMLElement>(selector);
+        return !!el && Number(el.dataset.renders ?? 0) > after && !el.hasAttribute('aria-busy');
+      },
+      { selector, after },
+      { timeout: timeoutMs },
+    );
+  } catch (error) {
+    // Say what the page shows instead of only "timed out": the notices, and where the graph stands.
+    const state = await page
+      .evaluate((selector) => {
+        const el = document.querySelector<HTMLElement>(selector);
+        const notices = [...document.querySelectorAll('.notice, [role=alert], [role=status]')].map((n) => n.textContent?.trim());
+        return { renders: el?.dataset.renders ?? null, busy: el?.getAttribute('aria-busy') ?? null, notices };
+      }, selector)
+      .catch(() => 'page unreadable');
+    throw new Error(`no render after #${after} within ${timeoutMs} ms; page: ${JSON.stringify(state)}`, { cause: error });
+  }
 }
 
 /** Presses Tab until `target` has the focus (at most `limit` times); keyboard only. */
