@@ -1,11 +1,11 @@
 // ESLint flat config: TypeScript rules for the server, SDK, client, tests and benches,
-// plus the rule that keeps the SDK framework-free (see STYLE.md).
+// plus the rule that the server imports the packages by name (see STYLE.md).
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'client/dist/**', 'coverage/**', 'node_modules/**', 'src/database/migrations/*-*.ts'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'client/dist/**', 'coverage/**', 'node_modules/**', 'src/database/migrations/*-*.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,22 +20,13 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // The SDK runs inside other people's services: no Nest, no TypeORM, nothing of the
-    // server but the pure decision engine.
-    files: ['src/sdk/**/*.ts'],
-    ignores: ['src/sdk/**/*.spec.ts'],
+    // Package boundaries are package.json's (packages/boundaries.spec.ts checks the imports);
+    // this only keeps the server from reaching into a package's files instead of its exports.
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'client/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [
-            { group: ['@nestjs/*', 'typeorm', 'express'], message: 'src/sdk is framework-free (see STYLE.md).' },
-            {
-              regex: '^\\.\\./\\.\\./(?!decisions/engine)',
-              message: 'src/sdk may import only the pure engine from the server (src/decisions/engine).',
-            },
-          ],
-        },
+        { patterns: [{ regex: '(^|/)packages/[a-z-]+/src', message: 'Import @flowgate/core, @flowgate/sdk or @flowgate/nest, not their files.' }] },
       ],
     },
   },

@@ -1,7 +1,12 @@
 /**
- * Three tiers, one command: unit specs beside the code, e2e against the whole app.
- * NestJS 12 ships as ES modules only and Jest on Node 20 cannot require() them, so tests
- * run as native ES modules (`--experimental-vm-modules`, set by the npm scripts).
+ * Three tiers, one command: unit specs beside the code (server and packages), e2e against
+ * the whole app, SDK tests against loopback vendors, browser tests in chromium, and the
+ * packed packages installed into a scratch app. NestJS 12 ships as ES modules only and
+ * Jest on Node 20 cannot require() them, so tests run as native ES modules
+ * (`--experimental-vm-modules`, set by the npm scripts).
+ *
+ * The packages are tested from source: `@flowgate/*` maps to `packages/<name>/src`, and
+ * the `.js` endings the packages' own ES module imports carry map to their `.ts` files.
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.jest.json', useESM: true }];
 const common = {
@@ -9,10 +14,20 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  moduleNameMapper: {
+    '^@flowgate/(core|sdk|nest)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@flowgate/sdk/(axios|internal)$': '<rootDir>/packages/sdk/src/$1.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/packages/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'e2e',
@@ -20,6 +35,15 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
     },
     { ...common, displayName: 'sdk', rootDir: '.', testMatch: ['<rootDir>/test/sdk/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'packages',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/packages/**/*.spec.ts'],
+      // Packs the three packages and installs them into a scratch app outside the repo, once.
+      globalSetup: '<rootDir>/test/packages/global-setup.cjs',
+      globalTeardown: '<rootDir>/test/packages/global-teardown.cjs',
+    },
     {
       ...common,
       displayName: 'browser',

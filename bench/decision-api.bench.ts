@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signUserToken } from '../src/auth/user-token';
-import { compileConsents, compilePolicy, decide, type Decision, type DecisionRequest, type PolicyMap } from '../src/decisions/engine';
+import { compileConsents, compilePolicy, decide, type Decision, type DecisionRequest, type PolicyMap } from '@flowgate/core';
 import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
 import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
 import type { BenchOptions, BenchReport } from './run';

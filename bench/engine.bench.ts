@@ -24,7 +24,7 @@ import {
   type DecisionRequest,
   type Policy,
   type ReasonCode,
-} from '../src/decisions/engine';
+} from '@flowgate/core';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import {

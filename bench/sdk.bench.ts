@@ -12,19 +12,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { signUserToken } from '../src/auth/user-token';
-import { compileConsents, compilePolicy, decide, type Consents, type PolicyMap } from '../src/decisions/engine';
+import { compileConsents, compilePolicy, decide, type Consents, type PolicyMap } from '@flowgate/core';
 import {
-  ConsentCache,
   createGuard,
   remoteSource,
   staticSource,
   type CheckRequest,
-  type ConsentRecord,
   type Guard,
   type PolicySource,
   type PolicyState,
   type RemoteSource,
-} from '../src/sdk';
+} from '@flowgate/sdk';
+import { ConsentCache, type ConsentRecord } from '@flowgate/sdk/internal';
 import { exampleMap } from '../test/sdk/factories/example-map.factory';
 import { PROCESS_ADMIN_TOKEN, startServerProcess, type ServerProcess } from '../test/sdk/support/server-process';
 import type { BenchOptions, BenchReport } from './run';

@@ -2,13 +2,13 @@
  * A seeded synthetic world for benchmarks: a data map (as the engine's PolicyMap), users
  * with consent choices, and a stream of requests. Same seed, same world, on any machine.
  */
-import type { ConsentMode } from '../src/data-map/data-map.vocabulary';
+import type { ConsentMode } from '@flowgate/core';
 import type {
   ConsentChoice,
   DecisionRequest,
   PolicyMap,
   PolicyMapFlow,
-} from '../src/decisions/engine';
+} from '@flowgate/core';
 
 /** mulberry32: a tiny, fast, well-mixed 32-bit PRNG. Returns floats in [0, 1). */
 export function createRng(seed: number): () => number {

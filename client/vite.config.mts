@@ -1,10 +1,13 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /** The web client: one page app served by the Nest app at / (see src/app.module.ts). */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
+  // @flowgate/core from its sources (its `@flowgate/source` export condition), so the
+  // client builds without building the packages first.
+  resolve: { conditions: ['@flowgate/source', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

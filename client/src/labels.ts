@@ -5,8 +5,8 @@ import type {
   Region,
   Sensitivity,
   TransferMechanism,
-} from '../../src/data-map/data-map.vocabulary';
-import type { EdgeBlockReason } from '../../src/graph/graph.types';
+} from '@flowgate/core';
+import type { EdgeBlockReason } from '@flowgate/core';
 
 export const MODE_LABEL: Record<ConsentMode, string> = {
   required: 'Required',

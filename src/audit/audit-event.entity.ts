@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import type { AuditKind, GuardMode } from '../sdk';
+import type { AuditKind, GuardMode } from '@flowgate/core';
 
 /**
  * One batch a guard sent (`POST /api/v1/audit/events`): who sent it, when, and how many

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
-import { REASON_CODES, type ReasonCode } from '../decisions/engine';
-import type { AuditKind } from '../sdk';
+import { REASON_CODES, type ReasonCode } from '@flowgate/core';
+import type { AuditKind } from '@flowgate/core';
 import { AuditBatch, AuditEvent } from './audit-event.entity';
 import type { AuditSummaryQueryDto, AuditWindowQueryDto } from './dto/audit-query.dto';
 import type {

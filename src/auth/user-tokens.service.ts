@@ -1,3 +1,4 @@
+import type { DemoLoginResponse } from '@flowgate/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { AuthError } from './auth.errors';
@@ -7,12 +8,6 @@ import { USER_TOKEN_SECRET, type UserTokenSecretSource } from './user-token-secr
 
 /** How long a demo login lasts. */
 export const DEMO_TOKEN_TTL_SECONDS = 12 * 60 * 60;
-
-export interface DemoLoginResponse {
-  userId: string;
-  token: string;
-  expiresAt: string;
-}
 
 /** Checks end-user tokens and, in demo mode, issues them. */
 @Injectable()

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { In, type EntityManager } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
-import { compileConsents, type Consents, type Policy } from '../decisions/engine';
+import { compileConsents, type Consents, type Policy } from '@flowgate/core';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
-import type { Choice, ConsentSource } from './consent.vocabulary';
+import type { Choice, ConsentSource } from '@flowgate/core';
 
 export interface StoredChoice {
   readonly choice: Choice;

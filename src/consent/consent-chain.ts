@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH, type Choice, type ConsentSource } from './consent.vocabulary';
+import { GENESIS_HASH } from './consent.vocabulary';
+import type { Choice, ConsentSource } from '@flowgate/core';
 
 /** Everything a consent event's hash covers: every stored column but the hash itself. */
 export interface ChainedEvent {

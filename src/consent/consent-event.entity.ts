@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { Choice, ConsentSource } from './consent.vocabulary';
+import type { Choice, ConsentSource } from '@flowgate/core';
 
 /**
  * Append-only proof of consent: one row per choice a user made (or a GPC signal their

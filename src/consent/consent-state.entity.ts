@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { Choice, ConsentSource } from './consent.vocabulary';
+import type { Choice, ConsentSource } from '@flowgate/core';
 
 /**
  * The current choice per (user, flow): a projection of `consent_event`, rebuildable from

@@ -4,7 +4,8 @@ import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
-import { GENESIS_HASH, type Choice, type ConsentSource } from './consent.vocabulary';
+import { GENESIS_HASH } from './consent.vocabulary';
+import type { Choice, ConsentSource } from '@flowgate/core';
 
 /** A checked change, ready to record: the flow exists, may be set, at this version, with this notice. */
 export interface PreparedChange {

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { notFound } from '../data-map/data-map.errors';
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, type ConsentMode, type LegalBasis } from '../data-map/data-map.vocabulary';
+import { flowKeyOf, type ConsentMode, type LegalBasis } from '@flowgate/core';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../decisions/change-log.service';
 import { PolicyService } from '../decisions/policy.service';
@@ -14,12 +14,8 @@ import { verifyChain, type ChainCheck, type StoredChainedEvent } from './consent
 import { ConsentEvent } from './consent-event.entity';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import { ConsentError } from './consent.errors';
-import {
-  GENESIS_HASH,
-  IDEMPOTENCY_KEY_PATTERN,
-  type Choice,
-  type ConsentSource,
-} from './consent.vocabulary';
+import { GENESIS_HASH, IDEMPOTENCY_KEY_PATTERN } from './consent.vocabulary';
+import type { ConsentEventResponse, ConsentSource, HistoryPage, WriteResult } from '@flowgate/core';
 import { noticeText, sha256Hex } from './notice';
 
 /** One change a user (or someone on their behalf) asks for. */
@@ -39,45 +35,12 @@ export interface WriteContext {
   gpc?: boolean;
 }
 
-export interface ConsentEventResponse {
-  id: number;
-  seq: number;
-  flowKey: string | null;
-  choice: Choice;
-  source: ConsentSource;
-  flowVersion: number | null;
-  noticeHash: string | null;
-  actor: string;
-  recordedAt: string;
-  prevHash: string;
-  hash: string;
-}
-
-export interface WriteResult {
-  userId: string;
-  /** The user's consent state version after the write. */
-  version: number;
-  /** The events recorded (for a replayed idempotent request: those recorded the first time). */
-  events: ConsentEventResponse[];
-  /** True when an earlier request with the same Idempotency-Key answered this one. */
-  replayed: boolean;
-}
-
 /** A committed change of one user's consents, announced in process (SDK local source, caches). */
 export interface ConsentChange {
   userId: string;
   version: number;
   /** The change log id (the SSE event id). */
   changeId: number;
-}
-
-export interface HistoryPage {
-  userId: string;
-  version: number;
-  /** Newest first. */
-  items: ConsentEventResponse[];
-  /** Pass as `before` for the next (older) page; null at the oldest. */
-  nextBefore: number | null;
 }
 
 export interface VerifyResult extends ChainCheck {

@@ -1,15 +1,6 @@
-/** The consent log's closed vocabularies. */
+/** The consent log's server-side limits (the shared vocabulary lives in @flowgate/core). */
 
-export const CHOICES = ['granted', 'denied'] as const;
-export type Choice = (typeof CHOICES)[number];
-
-/**
- * Where a consent event came from: the end user's preference centre, an admin or service
- * calling the API on the user's behalf, the browser's Global Privacy Control signal, or
- * an import of choices collected elsewhere.
- */
-export const CONSENT_SOURCES = ['preference-centre', 'api', 'gpc', 'import'] as const;
-export type ConsentSource = (typeof CONSENT_SOURCES)[number];
+import type { ConsentSource } from '@flowgate/core';
 
 /** Sources an admin or service may record through the API. */
 export const API_SOURCES = ['api', 'import'] as const satisfies readonly ConsentSource[];

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger'
 import type { Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { CurrentUserId } from '../auth/principal';
-import { ConsentService, type WriteResult } from './consent.service';
+import type { WriteResult } from '@flowgate/core';
+import { ConsentService } from './consent.service';
 import { FlowKeyParamDto, HistoryQueryDto, ReceiptQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
 import { PreferencesService } from './preferences.service';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StoredMap } from '../data-map/data-map.store';
-import { regionOf } from '../data-map/data-map.vocabulary';
+import { regionOf } from '@flowgate/core';
 import type { ManifestFlow } from '../data-map/manifest/manifest.types';
 
 /**

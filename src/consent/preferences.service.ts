@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf } from '../data-map/data-map.vocabulary';
-import { compileConsents, decide, unavailableDecision, type Decision } from '../decisions/engine';
+import { flowKeyOf, regionOf } from '@flowgate/core';
+import { compileConsents, decide, unavailableDecision, type Decision } from '@flowgate/core';
 import { PolicyService } from '../decisions/policy.service';
 import { ConsentsCache, type UserConsentState } from './consent-cache.service';
 import { noticeText, sha256Hex } from './notice';
-import type { FieldSummary, FlowPreference, PreferencesResponse } from './preferences.types';
+import type { FieldSummary, FlowPreference, PreferencesResponse } from '@flowgate/core';
 import { buildReceipt, type ConsentReceipt } from './receipt';
 import { RECEIPT_KEY, signCompact, type ReceiptKeySource } from './receipt-signer';
 

@@ -1,5 +1,5 @@
 import { sha256Hex } from './notice';
-import type { PreferencesResponse } from './preferences.types';
+import type { PreferencesResponse } from '@flowgate/core';
 
 /**
  * A consent receipt with the fields of the Kantara Initiative Consent Receipt v1.1 (also

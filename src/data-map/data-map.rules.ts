@@ -1,5 +1,5 @@
 import type { Problem } from '../common/domain-error';
-import { flowKeyOf } from './data-map.vocabulary';
+import { flowKeyOf } from '@flowgate/core';
 import type { Manifest, ManifestFlow } from './manifest/manifest.types';
 
 /**

@@ -8,7 +8,7 @@ import { DataMapState } from './data-map-state.entity';
 import { DataMapError, duplicateKey, inUse, notFound, type DataMapKind } from './data-map.errors';
 import { checkFlow, type KnownKeys } from './data-map.rules';
 import { DataMapStore, type StoredMap } from './data-map.store';
-import { flowKeyOf, regionOf } from './data-map.vocabulary';
+import { flowKeyOf, regionOf } from '@flowgate/core';
 import type { CreateFieldDto, UpdateFieldDto } from './dto/field.dto';
 import type { CreateFlowDto, UpdateFlowDto } from './dto/flow.dto';
 import type { ListFlowsQueryDto, ListQueryDto, ListSubprocessorsQueryDto, Page } from './dto/list-query.dto';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DataMapState } from './data-map-state.entity';
-import { flowKeyOf } from './data-map.vocabulary';
+import { flowKeyOf } from '@flowgate/core';
 import { Field } from './field.entity';
 import { Flow, FlowField } from './flow.entity';
 import type { ManifestDiff } from './manifest/manifest.diff';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Sensitivity } from './data-map.vocabulary';
+import type { Sensitivity } from '@flowgate/core';
 
 /** A kind of personal data as it travels (`user.contact.email`). */
 @Entity('field')

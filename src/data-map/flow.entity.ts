@@ -10,7 +10,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { ConsentMode, LegalBasis } from './data-map.vocabulary';
+import type { ConsentMode, LegalBasis } from '@flowgate/core';
 import { Field } from './field.entity';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { SubprocessorCategory, TransferMechanism } from './data-map.vocabulary';
+import type { SubprocessorCategory, TransferMechanism } from '@flowgate/core';
 
 /** A vendor that receives personal data (`stripe`, `logrocket`). */
 @Entity('subprocessor')

@@ -1,6 +1,6 @@
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from '../auth/user-id';
-import { MAX_KEY_LENGTH } from '../data-map/data-map.vocabulary';
+import { MAX_KEY_LENGTH } from '@flowgate/core';
 import type { DecisionInput } from './decisions.service';
 import { MAX_BATCH } from './dto/decision-request.dto';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConsentsCache } from '../consent/consent-cache.service';
-import { decide, unavailableDecision, type Decision, type DecisionRequest } from './engine';
+import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
 import { PolicyService } from './policy.service';
 
 export interface DecisionInput extends DecisionRequest {

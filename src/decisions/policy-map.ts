@@ -1,6 +1,6 @@
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf } from '../data-map/data-map.vocabulary';
-import type { PolicyMap } from './engine';
+import { flowKeyOf } from '@flowgate/core';
+import type { PolicyMap } from '@flowgate/core';
 
 /**
  * The stored data map as the engine's `PolicyMap`: flow versions and each sent field's

@@ -4,7 +4,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { DataMapService } from '../data-map/data-map.service';
 import type { StoredMap } from '../data-map/data-map.store';
 import { ChangeLogService } from './change-log.service';
-import { compilePolicy, type Policy, type PolicyMap } from './engine';
+import { compilePolicy, type Policy, type PolicyMap } from '@flowgate/core';
 import { toPolicyMap } from './policy-map';
 
 /** One compiled data-map version: what the decision API uses and `GET /api/v1/policy` serves. */

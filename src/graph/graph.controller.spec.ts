@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../../test/support/test-app';
 import { GraphController } from './graph.controller';
-import type { GraphResponse } from './graph.types';
+import type { GraphResponse } from '@flowgate/core';
 
 /** The HTTP contract of GET /api/v1/graph, on the whole app with the Caplena map. */
 describe(GraphController.name, () => {

@@ -9,12 +9,12 @@ import {
   type ConsentMode,
   type Region,
   type Sensitivity,
-} from '../data-map/data-map.vocabulary';
+} from '@flowgate/core';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
 import type { Manifest } from '../data-map/manifest/manifest.types';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
 import { projectGraph, type FlowJudge } from './graph.projection';
-import type { GraphQuery, SubprocessorNode } from './graph.types';
+import type { GraphQuery, SubprocessorNode } from '@flowgate/core';
 
 /** A stored map as the store would load it right after importing `manifest` once. */
 function storedMapOf(manifest: Manifest, version = 1): StoredMap {

@@ -1,5 +1,5 @@
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf, type Region } from '../data-map/data-map.vocabulary';
+import { flowKeyOf, regionOf, type Region } from '@flowgate/core';
 import type {
   ManifestField,
   ManifestFlow,
@@ -17,7 +17,7 @@ import type {
   PurposeNode,
   RegionNode,
   SubprocessorNode,
-} from './graph.types';
+} from '@flowgate/core';
 
 /** The per-user verdicts of one flow: the flow's own, and one per field it sends. */
 export interface FlowVerdict {

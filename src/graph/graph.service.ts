@@ -3,12 +3,12 @@ import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { DataMapService } from '../data-map/data-map.service';
 import type { StoredMap } from '../data-map/data-map.store';
-import { decide, unavailableDecision, type Decision } from '../decisions/engine';
+import { decide, unavailableDecision, type Decision } from '@flowgate/core';
 import { PolicyService } from '../decisions/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
 import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
-import { regionOf } from '../data-map/data-map.vocabulary';
-import type { EdgeUserState, GraphCatalog, GraphQuery, GraphResponse } from './graph.types';
+import { regionOf } from '@flowgate/core';
+import type { EdgeUserState, GraphCatalog, GraphQuery, GraphResponse } from '@flowgate/core';
 
 /**
  * Serves the graph projection of the current data map; for the per-user view, asks the

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { GraphResponse } from '../../src/graph/graph.types';
+import type { GraphResponse } from '@flowgate/core';
 import { syntheticWorld } from '../../bench/synthetic-map';
 import { manifestOfPolicyMap } from '../factories/synthetic-manifest.factory';
 import { ADMIN_TOKEN } from '../support/test-app';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DecisionsService } from '../../src/decisions/decisions.service';
-import { compileConsents, compilePolicy, decide, type PolicyMap } from '../../src/decisions/engine';
+import { compileConsents, compilePolicy, decide, type PolicyMap } from '@flowgate/core';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 
 interface SseEvent {

@@ -7,7 +7,7 @@ import {
   TRANSFER_MECHANISMS,
   type ConsentMode,
   type LegalBasis,
-} from '../../src/data-map/data-map.vocabulary';
+} from '@flowgate/core';
 import type { Manifest, ManifestFlow } from '../../src/data-map/manifest/manifest.types';
 
 const segment = fc.stringMatching(/^[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,4})?$/);

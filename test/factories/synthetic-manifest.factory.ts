@@ -1,4 +1,4 @@
-import type { PolicyMap } from '../../src/decisions/engine';
+import type { PolicyMap } from '@flowgate/core';
 import type { Manifest } from '../../src/data-map/manifest/manifest.types';
 
 const LOCATIONS = [['DE'], ['IE', 'FR'], ['US'], ['US', 'DE'], ['NL']];

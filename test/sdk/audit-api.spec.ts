@@ -1,4 +1,4 @@
-import { createGuard, httpReporter, staticSource, type AuditBatch } from '../../src/sdk';
+import { createGuard, httpReporter, staticSource, type AuditBatch } from '@flowgate/sdk';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startFlowgateServer, type FlowgateServer } from './support/flowgate-server';
 import { auditEvent } from '../factories/audit-event.factory';

@@ -1,4 +1,4 @@
-import { createGuard, memoryReporter, staticSource, type Guard, type GuardMode, type MemoryReporter } from '../../src/sdk';
+import { createGuard, memoryReporter, staticSource, type Guard, type GuardMode, type MemoryReporter } from '@flowgate/sdk';
 import { axiosAdapter, fetchAdapter, nestAdapter, wrapAdapter, type AdapterUnderTest } from './support/adapters';
 import { startNestVendorApp, type NestVendorApp } from './support/nest-vendor-app';
 import { startVendorServer, type VendorServer } from './support/vendor-server';

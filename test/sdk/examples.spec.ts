@@ -1,4 +1,4 @@
-import { createGuard, isFlowgateError, memoryReporter, staticSource, type ConsentDeniedError, type Guard, type StaticSource } from '../../src/sdk';
+import { createGuard, isFlowgateError, memoryReporter, staticSource, type ConsentDeniedError, type Guard, type StaticSource } from '@flowgate/sdk';
 import { exampleMap, type ExampleName } from './factories/example-map.factory';
 import { startVendorServer, type VendorServer } from './support/vendor-server';
 

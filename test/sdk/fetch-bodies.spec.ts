@@ -1,5 +1,6 @@
 import axios from 'axios';
-import { createGuard, flowgateAxios, isFlowgateError, staticSource, type ConsentDeniedError, type Guard } from '../../src/sdk';
+import { createGuard, isFlowgateError, staticSource, type ConsentDeniedError, type Guard } from '@flowgate/sdk';
+import { flowgateAxios } from '@flowgate/sdk/axios';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startVendorServer, type VendorServer } from './support/vendor-server';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Injectable, Module, Post, Body, HttpCode, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createGuard, isFlowgateError, memoryReporter, staticSource, type MemoryReporter } from '../../src/sdk';
-import { FlowgateGuardService, FlowgateModule, VendorCall } from '../../src/sdk-nest';
+import { createGuard, isFlowgateError, memoryReporter, staticSource, type MemoryReporter } from '@flowgate/sdk';
+import { FlowgateGuardService, FlowgateModule, VendorCall } from '@flowgate/nest';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startNestVendorApp } from './support/nest-vendor-app';
 import { startVendorServer, type VendorServer } from './support/vendor-server';

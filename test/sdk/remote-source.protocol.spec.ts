@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGuard, remoteSource, type PolicyMap, type RemoteSource, type SourceChange } from '../../src/sdk';
+import { createGuard, remoteSource, type PolicyMap, type RemoteSource, type SourceChange } from '@flowgate/sdk';
 import { buildVendorMap } from './factories/vendor-map.factory';
 
 /**

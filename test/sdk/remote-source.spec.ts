@@ -1,4 +1,4 @@
-import { createGuard, remoteSource, type Decision, type Guard, type RemoteSource, type SourceChange } from '../../src/sdk';
+import { createGuard, remoteSource, type Decision, type Guard, type RemoteSource, type SourceChange } from '@flowgate/sdk';
 import { ChangeFeedService } from '../../src/decisions/change-feed.service';
 import { startFlowgateServer, type FlowgateServer } from './support/flowgate-server';
 

@@ -7,7 +7,7 @@ import type {
   GraphNode,
   GraphResponse,
   SubprocessorNode,
-} from '../../../src/graph/graph.types';
+} from '@flowgate/core';
 import { apiJson, queryString } from '../api';
 import { formatDate, h, type Child } from '../dom';
 import {

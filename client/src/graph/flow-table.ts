@@ -4,7 +4,7 @@ import type {
   FieldNode,
   GraphResponse,
   SubprocessorNode,
-} from '../../../src/graph/graph.types';
+} from '@flowgate/core';
 import { h } from '../dom';
 import {
   MODE_LABEL,

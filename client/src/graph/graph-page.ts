@@ -3,8 +3,8 @@
  * GET /api/v1/graph (and of this page's URL, so a view can be shared); the server
  * projects, this page draws.
  */
-import type { ConsentMode, Region, Sensitivity } from '../../../src/data-map/data-map.vocabulary';
-import type { GraphCatalog, GraphResponse } from '../../../src/graph/graph.types';
+import type { ConsentMode, Region, Sensitivity } from '@flowgate/core';
+import type { GraphCatalog, GraphResponse } from '@flowgate/core';
 import { ApiError, apiBlob, apiJson, queryString, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid } from '../dom';
 import { MODE_EXPLAINED, MODE_LABEL, SENSITIVITY_LABEL } from '../labels';

@@ -12,7 +12,7 @@ import cytoscape, {
 } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import fcose from 'cytoscape-fcose';
-import type { GraphEdge, GraphNode, GraphResponse } from '../../../src/graph/graph.types';
+import type { GraphEdge, GraphNode, GraphResponse } from '@flowgate/core';
 import { SENSITIVITY_LABEL } from '../labels';
 import { blockedOn } from './overlays';
 

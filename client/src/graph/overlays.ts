@@ -3,7 +3,7 @@
  * counts on lines, and drift lines (observed, not declared). Optional by design: when the
  * audit API is missing or has no data, the graph shows the declared map only.
  */
-import type { GraphEdge } from '../../../src/graph/graph.types';
+import type { GraphEdge } from '@flowgate/core';
 import { ApiError, apiJson, queryString } from '../api';
 import type { DriftEdge, Overlays } from './graph-view';
 

@@ -3,7 +3,7 @@
  * mode; otherwise the host application passes a user token in the URL fragment
  * (`/settings#token=…`, never sent to a server) and the page keeps it for the tab session.
  */
-import type { GraphResponse } from '../../../src/graph/graph.types';
+import type { GraphResponse } from '@flowgate/core';
 import { ApiError, apiBlob, apiJson, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid, type Child } from '../dom';
 import {
@@ -15,11 +15,11 @@ import {
 } from '../labels';
 import { notice, shell } from '../shell';
 import type {
-  DemoLogin,
+  DemoLoginResponse as DemoLogin,
   FlowPreference,
   HistoryPage,
   PreferencesResponse,
-} from './preferences.types';
+} from '@flowgate/core';
 
 const SAMPLE_USERS = ['ada@example.com', 'grace@example.com', 'alan@example.com'];
 

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { oneOf } from '../../data-map/dto/messages';
-import { AUDIT_KINDS, type AuditKind } from '../../sdk';
+import { AUDIT_KINDS, type AuditKind } from '@flowgate/core';
 
 /** A time window `[from, to)`; by default the last 24 hours. */
 export class AuditWindowQueryDto {

@@ -1,4 +1,4 @@
-import type { AuditKind } from '../../sdk';
+import type { AuditKind } from '@flowgate/core';
 
 export interface CountByKey {
   key: string;

@@ -17,7 +17,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { oneOf } from '../../data-map/dto/messages';
-import { AUDIT_KINDS, GUARD_MODES, type AuditKind, type GuardMode } from '../../sdk';
+import { AUDIT_KINDS, GUARD_MODES, type AuditKind, type GuardMode } from '@flowgate/core';
 
 /** Most events one batch may carry (the SDK sends at most 500 by default). */
 export const MAX_EVENTS_PER_BATCH = 1000;

@@ -17,7 +17,7 @@ import {
 } from 'class-validator';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from '../../auth/user-id';
 import { oneOf } from '../../data-map/dto/messages';
-import { KEY_PATTERN } from '../../data-map/data-map.vocabulary';
+import { KEY_PATTERN } from '@flowgate/core';
 import { API_SOURCES, MAX_CHANGES_PER_REQUEST, type ApiSource } from '../consent.vocabulary';
 
 const FLOW_KEY_MESSAGE = 'must be a flow key, <subprocessor>.<purpose> (e.g. vendor-a.email-delivery)';

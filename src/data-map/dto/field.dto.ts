@@ -18,7 +18,7 @@ import {
   PATH_PATTERN,
   SENSITIVITIES,
   type Sensitivity,
-} from '../data-map.vocabulary';
+} from '@flowgate/core';
 import { KEY_MESSAGE, oneOf } from './messages';
 
 export class CreateFieldDto {

@@ -17,7 +17,7 @@ import {
   SLUG_PATTERN,
   type ConsentMode,
   type LegalBasis,
-} from '../data-map.vocabulary';
+} from '@flowgate/core';
 import { KEY_MESSAGE, SLUG_MESSAGE, oneOf } from './messages';
 
 const EACH_KEY = {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { CONSENT_MODES, MAX_KEY_LENGTH, type ConsentMode, type Region } from '../data-map.vocabulary';
+import { CONSENT_MODES, MAX_KEY_LENGTH, type ConsentMode, type Region } from '@flowgate/core';
 import { oneOf } from './messages';
 
 export class ListQueryDto {

@@ -9,7 +9,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { MAX_NAME_LENGTH } from '../data-map.vocabulary';
+import { MAX_NAME_LENGTH } from '@flowgate/core';
 import { CreateFieldDto } from './field.dto';
 import { CreateFlowDto } from './flow.dto';
 import { CreatePurposeDto } from './purpose.dto';

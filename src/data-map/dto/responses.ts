@@ -1,4 +1,4 @@
-import type { Region } from '../data-map.vocabulary';
+import type { Region } from '@flowgate/core';
 import type {
   ManifestField,
   ManifestFlow,

@@ -21,7 +21,7 @@ import {
   TRANSFER_MECHANISMS,
   type SubprocessorCategory,
   type TransferMechanism,
-} from '../data-map.vocabulary';
+} from '@flowgate/core';
 import { SLUG_MESSAGE, oneOf } from './messages';
 
 export class CreateSubprocessorDto {

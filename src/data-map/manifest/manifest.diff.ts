@@ -1,4 +1,4 @@
-import { flowKeyOf } from '../data-map.vocabulary';
+import { flowKeyOf } from '@flowgate/core';
 import type {
   Manifest,
   ManifestField,

@@ -4,7 +4,7 @@ import type {
   Sensitivity,
   SubprocessorCategory,
   TransferMechanism,
-} from '../data-map.vocabulary';
+} from '@flowgate/core';
 
 /**
  * The data map as a plain document: the manifest file format (YAML or JSON) and the

@@ -13,7 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from '../../auth/user-id';
-import { MAX_KEY_LENGTH } from '../../data-map/data-map.vocabulary';
+import { MAX_KEY_LENGTH } from '@flowgate/core';
 
 export const MAX_BATCH = 1000;
 

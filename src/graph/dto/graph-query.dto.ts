@@ -10,7 +10,7 @@ import {
   type ConsentMode,
   type Region,
   type Sensitivity,
-} from '../../data-map/data-map.vocabulary';
+} from '@flowgate/core';
 import { USER_ID_MESSAGE, USER_ID_PATTERN } from '../../auth/user-id';
 import { REGIONS } from '../../data-map/dto/list-query.dto';
 import { KEY_MESSAGE, SLUG_MESSAGE, oneOf } from '../../data-map/dto/messages';

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { StoredMap } from '../../../src/data-map/data-map.store';
-import { flowKeyOf } from '../../../src/data-map/data-map.vocabulary';
+import { flowKeyOf } from '@flowgate/core';
 import { normalizeManifest } from '../../../src/data-map/manifest/manifest.diff';
 import { validateManifest } from '../../../src/data-map/manifest/manifest.validation';
 import { toPolicyMap } from '../../../src/decisions/policy-map';
-import type { PolicyMap } from '../../../src/sdk';
+import type { PolicyMap } from '@flowgate/sdk';
 
 export type ExampleName = 'caplena' | 'miso' | 'qase' | 'numberz';
 

@@ -1,5 +1,5 @@
-import type { ConsentMode } from '../../../src/data-map/data-map.vocabulary';
-import type { ConsentChoice, PolicyMap, PolicyMapFlow } from '../../../src/sdk';
+import type { ConsentMode } from '@flowgate/core';
+import type { ConsentChoice, PolicyMap, PolicyMapFlow } from '@flowgate/sdk';
 
 /** The three consent modes, one reserved-name vendor each. */
 export const MATRIX_FLOWS: readonly { mode: ConsentMode; subprocessor: string; purpose: string }[] = [

@@ -1,5 +1,6 @@
 import axios from 'axios';
-import { isFlowgateError, flowgateAxios, type ConsentDeniedError, type Guard } from '../../../src/sdk';
+import { isFlowgateError, type ConsentDeniedError, type Guard } from '@flowgate/sdk';
+import { flowgateAxios } from '@flowgate/sdk/axios';
 import type { NestVendorApp } from './nest-vendor-app';
 
 export interface CallTarget {

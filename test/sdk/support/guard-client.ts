@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import type { CheckRequest, Decision } from '../../../src/sdk';
+import type { CheckRequest, Decision } from '@flowgate/sdk';
 
 export interface SeenMessage {
   type: 'seen';

@@ -2,7 +2,7 @@
  * A host service in its own process: a remote-source guard, driven over IPC by the test
  * (`guard-client.ts`). Run with `node -r ts-node/register/transpile-only`.
  */
-import { createGuard, isFlowgateError, remoteSource, type CheckRequest, type ConsentDeniedError } from '../../../src/sdk';
+import { createGuard, isFlowgateError, remoteSource, type CheckRequest, type ConsentDeniedError } from '@flowgate/sdk';
 
 const wall = (): number => performance.timeOrigin + performance.now();
 const unhandled: string[] = [];

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Injectable, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
-import type { Guard } from '../../../src/sdk';
-import { FlowgateModule, VendorCall, type FlowgateModuleOptions } from '../../../src/sdk-nest';
+import type { Guard } from '@flowgate/sdk';
+import { FlowgateModule, VendorCall, type FlowgateModuleOptions } from '@flowgate/nest';
 
 const VENDOR_URL = Symbol('VENDOR_URL');
 

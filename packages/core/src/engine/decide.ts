@@ -1,0 +1,202 @@
+import { choiceFor, type Consents } from './consents.js';
+import { readPayload, type PayloadContents } from './payload.js';
+import {
+  EXCLUDED,
+  lookup,
+  UNDECLARED,
+  type CompiledFlow,
+  type PathNode,
+  type Policy,
+} from './policy.js';
+
+export const REASON_CODES = [
+  'undeclared',
+  'excluded',
+  'opted-out',
+  'not-opted-in',
+  'no-flow',
+  'stale-consent',
+  'policy-unavailable',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface DecisionRequest {
+  readonly subprocessor: string;
+  /** Optional when the subprocessor has exactly one flow. */
+  readonly purpose?: string;
+  /** Field keys the call carries. */
+  readonly fields?: readonly string[];
+  /** The outbound payload (a JSON value); its fields are found through their `paths`. */
+  readonly payload?: unknown;
+  /** Global Privacy Control on this request; ORs with the consents' own signal. */
+  readonly gpc?: boolean;
+}
+
+export interface BlockedField {
+  /** A field key, or the normalized payload path of data no field declares. */
+  readonly field: string;
+  readonly reason: ReasonCode;
+  /** Payload requests only: the normalized payload paths where the field was found. */
+  readonly paths?: readonly string[];
+}
+
+export interface Decision {
+  /** True iff the flow is allowed and nothing requested is blocked. */
+  readonly allow: boolean;
+  /** Why the flow itself is not allowed; null when it is (fields may still be blocked). */
+  readonly reason: ReasonCode | null;
+  readonly allowedFields: readonly string[];
+  readonly blocked: readonly BlockedField[];
+  readonly flowKey: string | null;
+  readonly policyVersion: number;
+}
+
+/** `policyVersion` of a decision taken without any policy. */
+export const NO_POLICY_VERSION = 0;
+
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
+const EMPTY_TRIE: PathNode = Object.freeze({
+  path: '',
+  fields: NO_FIELDS,
+  props: lookup<PathNode>([]),
+  each: null,
+});
+
+/** Gives a field its reason to be blocked, or null when it may go. */
+type Judge = (field: string) => ReasonCode | null;
+
+export function decide(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
+  const flow = findFlow(policy, request);
+  if (flow === null) return denyAll(request, policy.paths, 'no-flow', null, policy.version);
+
+  let flowReason: ReasonCode | null = null;
+  // Fields added after the grant being relied on (opt-in only) are stale.
+  let grantedAt = Number.POSITIVE_INFINITY;
+  if (flow.mode === 'opt-out') {
+    const choice = choiceFor(policy, consents, flow);
+    const gpc = consents.gpc || request.gpc === true;
+    if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
+  } else if (flow.mode === 'opt-in') {
+    const choice = choiceFor(policy, consents, flow);
+    if (choice > 0) grantedAt = choice - 1;
+    else flowReason = choice < 0 ? 'opted-out' : 'not-opted-in';
+  } // 'required': always allowed, whatever is stored (a denial cannot be set).
+
+  const { fields, payload } = request;
+  const { fieldIds } = policy;
+  if (payload !== undefined) {
+    const judge: Judge = (field) =>
+      fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
+    return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
+  }
+  if (fields === undefined || fields.length === 0) {
+    return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
+  }
+  // Created on first use: most decisions allow every field or block every field.
+  let allowedFields: string[] | undefined;
+  let blocked: BlockedField[] | undefined;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const reason = fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
+    if (reason === null) (allowedFields ??= []).push(field);
+    else (blocked ??= []).push({ field, reason });
+  }
+  const allowed = allowedFields ?? NO_FIELDS;
+  return decision(flowReason, allowed, blocked ?? NO_BLOCKED, flow.key, policy.version);
+}
+
+/** The fail-closed decision when no usable policy exists: everything asked for is blocked. */
+export function unavailableDecision(
+  request: DecisionRequest,
+  policyVersion: number = NO_POLICY_VERSION,
+): Decision {
+  return denyAll(request, EMPTY_TRIE, 'policy-unavailable', null, policyVersion);
+}
+
+function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): CompiledFlow | null {
+  const flows = policy.subprocessors[subprocessor];
+  if (flows === undefined) return null;
+  if (purpose === undefined) return flows.only;
+  return flows.byPurpose[purpose] ?? null;
+}
+
+/** Precedence: not sent (excluded / undeclared), then the flow's own reason, then stale. */
+function fieldReason(
+  policy: Policy,
+  fieldId: number | undefined,
+  flow: CompiledFlow,
+  flowReason: ReasonCode | null,
+  grantedAt: number,
+): ReasonCode | null {
+  const since = fieldId === undefined ? UNDECLARED : policy.rules[flow.rulesAt + fieldId];
+  if (since === UNDECLARED) return 'undeclared';
+  if (since === EXCLUDED) return 'excluded';
+  if (flowReason !== null) return flowReason;
+  return since > grantedAt ? 'stale-consent' : null;
+}
+
+function decision(
+  reason: ReasonCode | null,
+  allowedFields: readonly string[],
+  blocked: readonly BlockedField[],
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const allow = reason === null && blocked.length === 0;
+  return { allow, reason, allowedFields, blocked, flowKey, policyVersion };
+}
+
+/** No flow to judge by (no flow, or no policy): every field and payload leaf gets `reason`. */
+function denyAll(
+  request: DecisionRequest,
+  trie: PathNode,
+  reason: ReasonCode,
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const { fields, payload } = request;
+  if (payload !== undefined) {
+    return judgePayload(request, trie, reason, () => reason, flowKey, policyVersion);
+  }
+  const blocked: BlockedField[] = [];
+  if (fields !== undefined) {
+    for (let i = 0; i < fields.length; i++) blocked.push({ field: fields[i], reason });
+  }
+  return decision(reason, NO_FIELDS, blocked, flowKey, policyVersion);
+}
+
+function judgePayload(
+  request: DecisionRequest,
+  trie: PathNode,
+  flowReason: ReasonCode | null,
+  judge: Judge,
+  flowKey: string | null,
+  policyVersion: number,
+): Decision {
+  const found: PayloadContents = { fields: new Map(), undeclared: null };
+  const { fields } = request;
+  if (fields !== undefined) {
+    for (let i = 0; i < fields.length; i++) {
+      if (!found.fields.has(fields[i])) found.fields.set(fields[i], []);
+    }
+  }
+  readPayload(trie, request.payload, found);
+
+  const allowedFields: string[] = [];
+  const blocked: BlockedField[] = [];
+  found.fields.forEach((paths, field) => {
+    const reason = judge(field);
+    if (reason === null) allowedFields.push(field);
+    else blocked.push({ field, reason, paths });
+  });
+  // Data no field of the map declares: undeclared for any flow (or the flow-level reason).
+  if (found.undeclared !== null) {
+    const leafReason =
+      flowReason === 'no-flow' || flowReason === 'policy-unavailable' ? flowReason : 'undeclared';
+    for (const path of found.undeclared) {
+      blocked.push({ field: path, reason: leafReason, paths: [path] });
+    }
+  }
+  return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
+}

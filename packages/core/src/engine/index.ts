@@ -1,0 +1,55 @@
+/**
+ * The decision engine: pure, synchronous, no I/O, no clock; shared by the server and the SDK.
+ *
+ *   const policy = compilePolicy(map);                          // once per data-map version
+ *   const consents = compileConsents(policy, choices, { gpc }); // once per user and policy
+ *   const decision = decide(policy, consents, { subprocessor, purpose, fields, payload });
+ *
+ * Flow: (subprocessor, purpose); with no purpose, the subprocessor's only flow. None → 'no-flow'.
+ * Consent:   | no choice       | granted | denied    | GPC, no choice
+ *   required | allow           | allow   | (ignored) | allow
+ *   opt-out  | allow           | allow   | opted-out | opted-out
+ *   opt-in   | not-opted-in    | allow   | opted-out | not-opted-in
+ * Field, first match wins: not sent by the flow → 'excluded' (listed so) or 'undeclared';
+ * the flow's own reason; opt-in granted at v and field `since` > v → 'stale-consent'.
+ * Each field asked for is answered in order (a repeated one each time). `allow` iff the
+ * flow is allowed and nothing is blocked; `reason` is the flow's, null when it is allowed.
+ * Payload: a location matching a field path is that field (subtree included); leaves no
+ * path declares are blocked 'undeclared' under their normalized path (`to[*].email`);
+ * blocked entries carry the `paths` where they were found. The walk stops at depth 32 and
+ * at cycles, blocking what it cannot see. No policy at all: `unavailableDecision`.
+ */
+export {
+  compilePolicy,
+  EXCLUDED,
+  MAX_PAYLOAD_DEPTH,
+  MAX_VERSION,
+  PolicyMapError,
+  UNDECLARED,
+  type Lookup,
+  type CompiledFlow,
+  type PathNode,
+  type Policy,
+  type PolicyMap,
+  type PolicyMapField,
+  type PolicyMapFlow,
+  type SubprocessorFlows,
+} from './policy.js';
+export {
+  compileConsents,
+  EMPTY_CONSENTS,
+  type ConsentChoice,
+  type ConsentChoices,
+  type Consents,
+} from './consents.js';
+export {
+  decide,
+  NO_POLICY_VERSION,
+  REASON_CODES,
+  unavailableDecision,
+  type BlockedField,
+  type Decision,
+  type DecisionRequest,
+  type ReasonCode,
+} from './decide.js';
+export { joinPath } from './payload.js';

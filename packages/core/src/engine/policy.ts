@@ -1,0 +1,253 @@
+import {
+  CONSENT_MODES,
+  PATH_PATTERN,
+  type ConsentMode,
+  type LegalBasis,
+  type Sensitivity,
+} from '../vocabulary.js';
+
+/** Payload locations deeper than this are not looked into (a path may not be deeper either). */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** The data map as the engine needs it. `version` bumps on every change of the map. */
+export interface PolicyMap {
+  readonly version: number;
+  readonly fields: readonly PolicyMapField[];
+  readonly subprocessors: readonly { readonly key: string }[];
+  readonly purposes: readonly { readonly key: string }[];
+  readonly flows: readonly PolicyMapFlow[];
+}
+
+export interface PolicyMapField {
+  readonly key: string;
+  /** Where the field appears in a payload: `email`, `customer.email`, `to[*].email`. */
+  readonly paths: readonly string[];
+  readonly sensitivity: Sensitivity;
+}
+
+export interface PolicyMapFlow {
+  readonly key: string;
+  readonly subprocessor: string;
+  readonly purpose: string;
+  readonly mode: ConsentMode;
+  readonly legalBasis: LegalBasis;
+  /** Bumps when the flow's fields or mode change. */
+  readonly version: number;
+  /** `since`: the flow version at which the field was (last) added. */
+  readonly fields: readonly { readonly key: string; readonly since: number }[];
+  readonly excludedFields: readonly string[];
+}
+
+/** A field's rule in a flow: its `since` (≥ 0) when the flow sends it, else one of these. */
+export const EXCLUDED = -1;
+export const UNDECLARED = -2;
+/** The largest version the engine stores (choices encode as `version + 1`, a small integer). */
+export const MAX_VERSION = 2 ** 30 - 2;
+
+export interface CompiledFlow {
+  /** Interned id: the index in `Policy.flows` and in compiled consents. */
+  readonly id: number;
+  readonly key: string;
+  readonly mode: ConsentMode;
+  readonly version: number;
+  /** Where this flow's row starts in `Policy.rules`. */
+  readonly rulesAt: number;
+}
+
+export interface SubprocessorFlows {
+  /** The flow used when a request names no purpose: set only when there is exactly one. */
+  readonly only: CompiledFlow | null;
+  readonly byPurpose: Lookup<CompiledFlow>;
+}
+
+/**
+ * A frozen null-prototype object used as a string-keyed table: V8 looks string keys up in
+ * these about twice as fast as in a Map, and unlike a Map it can be frozen.
+ */
+export type Lookup<T> = { readonly [key: string]: T | undefined };
+
+export function lookup<T>(entries: Iterable<readonly [string, T]>): Lookup<T> {
+  const table = Object.create(null) as Record<string, T>;
+  for (const [key, value] of entries) table[key] = value;
+  return Object.freeze(table);
+}
+
+/** One node of the payload path trie; the root is the payload itself (path ''). */
+export interface PathNode {
+  /** The normalized path of this location, e.g. `to[*].email`. */
+  readonly path: string;
+  /** Keys of the map fields with a path ending here. */
+  readonly fields: readonly string[];
+  readonly props: Lookup<PathNode>;
+  /** Every element of an array at this location (`[*]`). */
+  readonly each: PathNode | null;
+}
+
+/** An immutable, precomputed policy: everything `decide` needs, with no scans per call. */
+export interface Policy {
+  readonly version: number;
+  /** Field key → interned id (the column in `rules`). */
+  readonly fieldIds: Lookup<number>;
+  /**
+   * One row per flow, one column per field: the field's `since`, or `EXCLUDED` /
+   * `UNDECLARED`. A typed array (compact, fast to index), so read-only by type only.
+   */
+  readonly rules: ArrayLike<number>;
+  readonly flows: readonly CompiledFlow[];
+  readonly flowIds: ReadonlyMap<string, number>;
+  readonly subprocessors: Lookup<SubprocessorFlows>;
+  readonly paths: PathNode;
+}
+
+/** The map breaks an invariant the engine relies on; `path` names the offending entry. */
+export class PolicyMapError extends Error {
+  override readonly name = 'PolicyMapError';
+  constructor(
+    readonly path: string,
+    readonly rule: string,
+  ) {
+    super(`${path}: ${rule}`);
+  }
+}
+
+export function compilePolicy(map: PolicyMap): Policy {
+  if (!Number.isSafeInteger(map.version) || map.version < 0) {
+    throw new PolicyMapError('version', 'must be a non-negative integer');
+  }
+  const fieldKeys = uniqueKeys(map.fields, 'fields');
+  const fieldIds = new Map([...fieldKeys].map((key, id) => [key, id]));
+  const purposeKeys = uniqueKeys(map.purposes, 'purposes');
+  const subprocessorKeys = uniqueKeys(map.subprocessors, 'subprocessors');
+
+  const rules = new Int32Array(map.flows.length * fieldIds.size).fill(UNDECLARED);
+  const flows = map.flows.map((flow, id) =>
+    compileFlow(flow, id, `flows[${id}]`, fieldIds, subprocessorKeys, purposeKeys, rules),
+  );
+  const flowIds = new Map<string, number>();
+  const byPair = new Map<string, Map<string, CompiledFlow>>();
+  for (const flow of flows) {
+    const at = `flows[${flow.id}]`;
+    if (flowIds.has(flow.key)) {
+      throw new PolicyMapError(`${at}.key`, `duplicate flow "${flow.key}"`);
+    }
+    flowIds.set(flow.key, flow.id);
+    const { subprocessor, purpose } = map.flows[flow.id];
+    const purposes = byPair.get(subprocessor) ?? new Map<string, CompiledFlow>();
+    if (purposes.has(purpose)) {
+      throw new PolicyMapError(at, `a second flow for ${subprocessor} × ${purpose}`);
+    }
+    byPair.set(subprocessor, purposes.set(purpose, flow));
+  }
+  const subprocessors = lookup(
+    [...byPair].map(([key, byPurpose]) => {
+      const only = byPurpose.size === 1 ? [...byPurpose.values()][0] : null;
+      return [key, Object.freeze({ only, byPurpose: lookup(byPurpose) })] as const;
+    }),
+  );
+
+  return Object.freeze({
+    version: map.version,
+    fieldIds: lookup(fieldIds),
+    rules,
+    flows: Object.freeze(flows),
+    flowIds,
+    subprocessors,
+    paths: buildPathTrie(map.fields),
+  });
+}
+
+function uniqueKeys(items: readonly { readonly key: string }[], at: string): Set<string> {
+  const keys = new Set<string>();
+  items.forEach(({ key }, i) => {
+    if (keys.has(key)) throw new PolicyMapError(`${at}[${i}].key`, `duplicate key "${key}"`);
+    keys.add(key);
+  });
+  return keys;
+}
+
+function compileFlow(
+  flow: PolicyMapFlow,
+  id: number,
+  at: string,
+  fieldIds: ReadonlyMap<string, number>,
+  subprocessors: ReadonlySet<string>,
+  purposes: ReadonlySet<string>,
+  rules: Int32Array,
+): CompiledFlow {
+  if (!subprocessors.has(flow.subprocessor)) {
+    throw new PolicyMapError(`${at}.subprocessor`, `unknown subprocessor "${flow.subprocessor}"`);
+  }
+  if (!purposes.has(flow.purpose)) {
+    throw new PolicyMapError(`${at}.purpose`, `unknown purpose "${flow.purpose}"`);
+  }
+  // The vocabulary's own string, so that comparing modes is comparing references.
+  const mode = CONSENT_MODES.find((m) => m === flow.mode);
+  if (mode === undefined) {
+    throw new PolicyMapError(`${at}.mode`, `must be one of ${CONSENT_MODES.join(', ')}`);
+  }
+  const rulesAt = id * fieldIds.size;
+  const setRule = (key: string, rule: number, where: string): void => {
+    const fieldId = fieldIds.get(key);
+    if (fieldId === undefined) throw new PolicyMapError(where, `unknown field "${key}"`);
+    if (rules[rulesAt + fieldId] !== UNDECLARED) {
+      throw new PolicyMapError(where, `field "${key}" listed twice`);
+    }
+    rules[rulesAt + fieldId] = rule;
+  };
+  flow.fields.forEach(({ key, since }, i) => {
+    if (!Number.isInteger(since) || since < 0 || since > MAX_VERSION) {
+      const rule = `must be an integer from 0 to ${MAX_VERSION}`;
+      throw new PolicyMapError(`${at}.fields[${i}].since`, rule);
+    }
+    setRule(key, since, `${at}.fields[${i}]`);
+  });
+  flow.excludedFields.forEach((key, i) => setRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
+  return Object.freeze({ id, key: flow.key, mode, version: flow.version, rulesAt });
+}
+
+interface MutablePathNode {
+  path: string;
+  fields: string[];
+  props: Map<string, MutablePathNode>;
+  each: MutablePathNode | null;
+}
+
+function node(path: string): MutablePathNode {
+  return { path, fields: [], props: new Map(), each: null };
+}
+
+/** `to[*].email` → root.props(to).each.props(email), each node knowing its own path. */
+function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
+  const root = node('');
+  fields.forEach((field, f) =>
+    field.paths.forEach((path, p) => {
+      const at = `fields[${f}].paths[${p}]`;
+      if (!PATH_PATTERN.test(path)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
+      let current = root;
+      let depth = 0;
+      for (const segment of path.split('.')) {
+        const name = segment.endsWith('[*]') ? segment.slice(0, -3) : segment;
+        const prefix = current.path === '' ? name : `${current.path}.${name}`;
+        let next = current.props.get(name);
+        if (next === undefined) current.props.set(name, (next = node(prefix)));
+        current = next;
+        if (name !== segment) current = current.each ??= node(`${prefix}[*]`);
+        depth += name !== segment ? 2 : 1;
+      }
+      if (depth > MAX_PAYLOAD_DEPTH) {
+        throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
+      }
+      if (!current.fields.includes(field.key)) current.fields.push(field.key);
+    }),
+  );
+  return freezeTrie(root);
+}
+
+function freezeTrie(n: MutablePathNode): PathNode {
+  return Object.freeze({
+    path: n.path,
+    fields: Object.freeze(n.fields),
+    props: lookup([...n.props].map(([name, child]) => [name, freezeTrie(child)] as const)),
+    each: n.each === null ? null : freezeTrie(n.each),
+  });
+}

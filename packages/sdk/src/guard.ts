@@ -1,0 +1,362 @@
+import {
+  decide,
+  unavailableDecision,
+  type BlockedField,
+  type Consents,
+  type Decision,
+  type DecisionRequest,
+} from '@flowgate/core';
+import { guardedFetch } from './adapters/fetch.js';
+import { mergeDecisions, purposeOf, withBlocked } from './decisions.js';
+import { findDrift } from './drift.js';
+import { ConsentDeniedError, FlowgateError } from './errors.js';
+import {
+  GUARD_MODES,
+  type CheckRequest,
+  type GateResult,
+  type Guard,
+  type GuardedCall,
+  type GuardOptions,
+  type ResolvedGuardOptions,
+  type VendorTarget,
+  type WrapOptions,
+} from './guard.types.js';
+import type { PolicyState } from './policy-source.js';
+import { redactPayload } from './redact.js';
+import { noopReporter, type AuditKind } from './reporter.js';
+
+const DEFAULT_STALENESS_MS = 30_000;
+
+/**
+ * An immutable guard over a policy source. The call path is three small steps — decide
+ * (the engine), act on the mode (pass, redact, deny), report — shared by every adapter.
+ */
+export function createGuard(options: GuardOptions): Guard {
+  return new FlowgateGuard(resolve(options));
+}
+
+function resolve(options: GuardOptions): ResolvedGuardOptions {
+  const problems: string[] = [];
+  if (typeof options !== 'object' || options === null) throw invalid(['options: must be an object']);
+  const { source } = options;
+  if (typeof source !== 'object' || source === null || typeof source.state !== 'function') {
+    problems.push('source: must be a policy source (staticSource, remoteSource, localSource)');
+  }
+  const mode = options.mode ?? 'enforce';
+  if (!GUARD_MODES.includes(mode)) problems.push(`mode: must be one of ${GUARD_MODES.join(', ')}`);
+  const failClosed = options.failClosed ?? true;
+  if (typeof failClosed !== 'boolean') problems.push('failClosed: must be a boolean');
+  const maxStalenessMs = options.maxStalenessMs ?? DEFAULT_STALENESS_MS;
+  if (typeof maxStalenessMs !== 'number' || !(maxStalenessMs >= 0)) {
+    problems.push('maxStalenessMs: must be a non-negative number');
+  }
+  const reporter = options.reporter ?? noopReporter;
+  if (typeof reporter.report !== 'function') problems.push('reporter: must have report(), flush() and close()');
+  if (problems.length > 0) throw invalid(problems);
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter });
+}
+
+function invalid(problems: string[]): FlowgateError {
+  return new FlowgateError('INVALID_OPTIONS', `Invalid guard options: ${problems.join('; ')}`);
+}
+
+class FlowgateGuard implements Guard {
+  constructor(readonly options: ResolvedGuardOptions) {
+    Object.freeze(this);
+  }
+
+  async ready({ timeoutMs = 10_000 }: { readonly timeoutMs?: number } = {}): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new FlowgateError('POLICY_UNAVAILABLE', `No policy loaded within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.options.source.start(), timeout]);
+    } catch (error) {
+      if (error instanceof FlowgateError) throw error;
+      throw new FlowgateError('POLICY_UNAVAILABLE', `The policy source failed: ${String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  checkCached(request: CheckRequest): Decision | undefined {
+    assertRequest(request);
+    const state = this.usableState();
+    if (state === null) return this.unavailable(request);
+    const consents = this.options.source.cachedConsents(request.userId, state.policy);
+    return consents === undefined ? undefined : decide(state.policy, consents, request);
+  }
+
+  check(request: CheckRequest): Promise<Decision> {
+    try {
+      const cached = this.checkCached(request);
+      if (cached !== undefined) return Promise.resolve(cached);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.load(request.userId).then(({ state, consents }) =>
+      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, request),
+    );
+  }
+
+  gateCached(call: GuardedCall): GateResult | undefined {
+    assertRequest(call);
+    const state = this.usableState();
+    const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
+    return consents === undefined ? undefined : this.act(call, state, consents);
+  }
+
+  /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
+  gate(call: GuardedCall): Promise<GateResult> {
+    try {
+      assertRequest(call);
+      const state = this.usableState();
+      const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
+      if (consents !== undefined) return Promise.resolve(this.act(call, state, consents));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.load(call.userId).then(({ state, consents }) => this.act(call, state, consents));
+  }
+
+  /** Steps 2 and 3: apply the mode to the decision, and report. Throws `ConsentDeniedError`. */
+  private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null): GateResult {
+    const parts = this.decideParts(call, call.payloads, state, consents);
+    const decision = this.mergeParts(call, parts);
+    if (decision.allow) return { decision, payloads: call.payloads, redacted: false };
+
+    const { mode, failClosed } = this.options;
+    const purpose = purposeOf(call.subprocessor, call.purpose, decision);
+    this.reportDrift(call, purpose, decision, parts);
+    const unavailable = decision.reason === 'policy-unavailable';
+    if (mode === 'monitor' || (unavailable && !failClosed)) {
+      this.reportBlocked('monitored', call.subprocessor, purpose, decision);
+      return { decision, payloads: call.payloads, redacted: false };
+    }
+    if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
+      const payloads = call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked));
+      if (this.redactionHolds(call, payloads, state, consents)) {
+        this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+        return { decision, payloads, redacted: true };
+      }
+    }
+    this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+    throw new ConsentDeniedError({ subprocessor: call.subprocessor, purpose, decision });
+  }
+
+  wrap<A extends unknown[], R>(
+    target: VendorTarget,
+    fn: (...args: A) => R,
+    options: WrapOptions<A>,
+  ): (...args: A) => Promise<Awaited<R>> {
+    assertTarget(target);
+    if (typeof fn !== 'function') throw invalid(['fn: must be a function']);
+    const payloadArg = options.payloadArg === undefined ? 0 : options.payloadArg;
+    if (payloadArg !== null && !(Number.isInteger(payloadArg) && payloadArg >= 0)) {
+      throw invalid(['payloadArg: must be a non-negative integer or null']);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const guard = this;
+    return function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
+      try {
+        const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
+        const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
+        const call: GuardedCall = {
+          userId: requireUser(userId),
+          subprocessor: target.subprocessor,
+          purpose: target.purpose,
+          gpc,
+          fields: options.fields,
+          payloads: payloadArg === null ? [] : [args[payloadArg]],
+        };
+        return callGuarded(guard, call, fn, this, args, payloadArg);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    };
+  }
+
+  fetch(
+    input: string | URL | Request,
+    init: RequestInit | undefined,
+    options: Parameters<Guard['fetch']>[2],
+  ): Promise<Response> {
+    return guardedFetch(this, input, init, options);
+  }
+
+  extend(overrides: Partial<GuardOptions>): Guard {
+    return new FlowgateGuard(resolve({ ...this.options, ...overrides }));
+  }
+
+  async close(): Promise<void> {
+    await this.options.reporter.close();
+    await this.options.source.close();
+  }
+
+  // ── steps ───────────────────────────────────────────────────────────────────
+  private usableState(): PolicyState | null {
+    const state = this.options.source.state();
+    if (state === null) return null;
+    if (state.live || Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
+    return null;
+  }
+
+  private unavailable(request: DecisionRequest): Decision {
+    return unavailableDecision(request, this.options.source.state()?.policy.version);
+  }
+
+  /** Step 1 on a cache miss: load the user's consents; null when they cannot be had (fail closed). */
+  private async load(userId: string): Promise<{ state: PolicyState | null; consents: Consents | null }> {
+    const before = this.usableState();
+    if (before === null) return { state: null, consents: null };
+    try {
+      const consents = await this.options.source.loadConsents(userId, before.policy);
+      return { state: this.usableState(), consents };
+    } catch {
+      return { state: before, consents: null };
+    }
+  }
+
+  /** Step 1: one engine decision per part of the call (the first part also carries `fields`). */
+  private decideParts(
+    call: GuardedCall,
+    payloads: readonly unknown[],
+    state: PolicyState | null,
+    consents: Consents | null,
+  ): Decision[] {
+    const count = payloads.length === 0 ? 1 : payloads.length;
+    const version = state === null || consents === null ? this.options.source.state()?.policy.version : undefined;
+    const parts: Decision[] = [];
+    for (let i = 0; i < count; i++) {
+      const request: DecisionRequest = {
+        subprocessor: call.subprocessor,
+        purpose: call.purpose,
+        gpc: call.gpc,
+        fields: i === 0 ? call.fields : undefined,
+        payload: payloads.length === 0 ? undefined : payloads[i],
+      };
+      parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
+    }
+    return parts;
+  }
+
+  /** The parts as one decision; a body the guard cannot read is blocked unless `fields` says what it holds. */
+  private mergeParts(call: GuardedCall, parts: readonly Decision[]): Decision {
+    const merged = mergeDecisions(parts);
+    const opaque = call.opaque;
+    if (opaque === undefined || opaque.length === 0 || (call.fields !== undefined && call.fields.length > 0)) return merged;
+    const flowReason = parts[0].reason;
+    const reason = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : 'undeclared';
+    const extra: BlockedField[] = opaque.map((name) => ({ field: `(${name})`, reason }));
+    return withBlocked(merged, extra);
+  }
+
+  /** A redacted call goes only if the engine allows what is left (fails closed on any slip). */
+  private redactionHolds(
+    call: GuardedCall,
+    payloads: readonly unknown[],
+    state: PolicyState | null,
+    consents: Consents | null,
+  ): boolean {
+    if (payloads.some((p, i) => p === undefined && call.payloads[i] !== undefined)) return false;
+    const decision = this.mergeParts(call, this.decideParts(call, payloads, state, consents));
+    return decision.allow && decision.allowedFields.length > 0;
+  }
+
+  private reportBlocked(kind: AuditKind, subprocessor: string, purpose: string | null, decision: Decision): void {
+    const { reporter, mode } = this.options;
+    const base = { kind, subprocessor, purpose, mode, policyVersion: decision.policyVersion };
+    try {
+      if (decision.blocked.length === 0) {
+        reporter.report({ ...base, field: '*', reason: decision.reason ?? 'undeclared' });
+      }
+      for (const b of decision.blocked) reporter.report({ ...base, field: b.field, reason: b.reason });
+    } catch {
+      // Reporting never fails the caller's call.
+    }
+  }
+
+  private reportDrift(call: GuardedCall, purpose: string | null, decision: Decision, parts: readonly Decision[]): void {
+    try {
+      const sensitivities = this.options.source.state()?.sensitivities ?? null;
+      const seen = new Set<string>();
+      parts.forEach((part, i) => {
+        for (const hit of findDrift(part, call.payloads[i], sensitivities)) {
+          if (seen.has(hit.field)) continue;
+          seen.add(hit.field);
+          this.options.reporter.report({
+            kind: 'drift',
+            subprocessor: call.subprocessor,
+            purpose,
+            field: hit.field,
+            reason: hit.detector,
+            mode: this.options.mode,
+            policyVersion: decision.policyVersion,
+          });
+        }
+      });
+    } catch {
+      // Drift detection is advisory; it never fails the caller's call.
+    }
+  }
+}
+
+/**
+ * Decides `call`, then calls `fn` with what may go: the caller's own arguments, or a copy
+ * whose payload argument is redacted. Not async: while the user is cached, `fn` runs in the
+ * same tick and its own promise is returned, so the guard adds no promise or microtask around
+ * the call. Every failure, `fn`'s own synchronous throws included, is a rejection. Shared by
+ * `wrap` and the NestJS `@VendorCall`.
+ */
+export function callGuarded<A extends unknown[], R>(
+  guard: Guard,
+  call: GuardedCall,
+  fn: (...args: A) => R,
+  self: unknown,
+  args: A,
+  payloadArg: number | null,
+): Promise<Awaited<R>> {
+  const send = (result: GateResult): Promise<Awaited<R>> => {
+    if (!result.redacted || payloadArg === null) return Promise.resolve(fn.apply(self, args));
+    const copy = [...args] as A;
+    copy[payloadArg] = result.payloads[0];
+    return Promise.resolve(fn.apply(self, copy));
+  };
+  try {
+    const cached = guard.gateCached(call);
+    return cached !== undefined ? send(cached) : guard.gate(call).then(send);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+function assertTarget(target: VendorTarget): void {
+  if (typeof target !== 'object' || target === null || typeof target.subprocessor !== 'string' || target.subprocessor === '') {
+    throw invalid(['subprocessor: must be a non-empty string']);
+  }
+  if (target.purpose !== undefined && typeof target.purpose !== 'string') {
+    throw invalid(['purpose: must be a string when given']);
+  }
+}
+
+function assertRequest(request: CheckRequest | GuardedCall): void {
+  assertTarget(request);
+  requireUser(request.userId);
+  const fields = request.fields;
+  if (fields !== undefined) {
+    let ok = Array.isArray(fields);
+    for (let i = 0; ok && i < fields.length; i++) ok = typeof fields[i] === 'string';
+    if (!ok) throw invalid(['fields: must be an array of field keys']);
+  }
+}
+
+function requireUser(userId: unknown): string {
+  if (typeof userId !== 'string' || userId === '') {
+    throw new FlowgateError('NO_USER_CONTEXT', 'A guarded call needs the id of the user it is about (userId)');
+  }
+  return userId;
+}
