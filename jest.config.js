@@ -33,8 +33,15 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.cjs',
     },
-    { ...common, displayName: 'sdk', rootDir: '.', testMatch: ['<rootDir>/test/sdk/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'sdk',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/sdk/**/*.spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.cjs',
+    },
     {
       ...common,
       displayName: 'packages',

@@ -25,6 +25,7 @@ function app(dir, name) {
 }
 
 module.exports = async function globalSetup() {
+  require('../support/build-packages.cjs')();
   const base = mkdtempSync(join(tmpdir(), 'flowgate-packages-'));
   const tarballDir = join(base, 'tarballs');
   mkdirSync(tarballDir);
@@ -45,7 +46,7 @@ module.exports = async function globalSetup() {
   const beforeFlowgate = installed(consumer);
   npm(consumer, ['install', ...offline, tarballs['@flowgate/core'], tarballs['@flowgate/sdk'], tarballs['@flowgate/nest']]);
   const withFlowgate = installed(consumer);
-  npm(consumer, ['install', ...offline, 'axios@^1', '@nestjs/platform-express@^12', '@nestjs/axios@^4', 'typescript@~6.0', '@types/node@^20', '@types/express@^5']);
+  npm(consumer, ['install', ...offline, 'axios@^1', '@nestjs/platform-express@^12', '@nestjs/axios@^12', 'typescript@~6.0', '@types/node@^20', '@types/express@^5']);
 
   const info = { base, root, tarballs, packed, sdkOnly, consumer, nestFootprint: { beforeFlowgate, withFlowgate } };
   const file = join(base, 'scratch.json');

@@ -47,6 +47,8 @@ const PHONE = /^\+?[\d\s().-]{7,20}$/;
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const IPV6 = /^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}$/i;
 const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
+/** ISO 8601 dates and times (`2026-12-01`, `2026-12-01T09:30:00Z`, `09:30:00`): digits and dashes, but no phone number. */
+const ISO_DATE_TIME = /^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?$/;
 
 /** The detector that finds `path` personal, by its key's name or by a value there; null when none. */
 export function classifyPath(path: string, payload: unknown): string | null {
@@ -83,13 +85,29 @@ export function classifyValue(value: unknown): string | null {
   if (EMAIL.test(s)) return 'email-value';
   if (IPV4.test(s) || (s.includes(':') && IPV6.test(s) && s.split(':').length > 3)) return 'ip-value';
   const compact = s.replace(/[\s-]/g, '');
-  if (IBAN.test(compact)) return 'iban-value';
+  if (IBAN.test(compact) && ibanChecksumValid(compact)) return 'iban-value';
   if (/^\d{13,19}$/.test(compact) && luhn(compact)) return 'card-value';
-  if (PHONE.test(s) && /\d{3}/.test(s) && s.replace(/\D/g, '').length >= 7 && /[\s+().-]/.test(s)) return 'phone-value';
+  if (ISO_DATE_TIME.test(s)) return null;
+  const digits = s.replace(/\D/g, '').length;
+  // E.164: a phone number has at most 15 digits (a card-shaped 16 is not one).
+  if (PHONE.test(s) && /\d{3}/.test(s) && digits >= 7 && digits <= 15 && /[\s+().-]/.test(s)) return 'phone-value';
   return null;
 }
 
-function luhn(digits: string): boolean {
+/** ISO 13616: move the country and check digits to the end, letters to numbers (A=10…), mod 97 = 1. */
+export function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - 48;
+    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+/** The Luhn check digit of card numbers. */
+export function luhn(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < digits.length; i++) {
     let d = digits.charCodeAt(digits.length - 1 - i) - 48;

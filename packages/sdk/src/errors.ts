@@ -10,7 +10,9 @@ export type FlowgateErrorCode =
   /** An axios request with no `config.flowgate` while unmarked calls are denied. */
   | 'UNMARKED_CALL'
   /** The policy source could not load a policy (`guard.ready()` timed out or failed). */
-  | 'POLICY_UNAVAILABLE';
+  | 'POLICY_UNAVAILABLE'
+  /** The Flowgate server refused the service token (401 or 403): retrying will not help. */
+  | 'AUTH_FAILED';
 
 const BRAND = Symbol.for('flowgate.error');
 

@@ -52,8 +52,34 @@ function resolve(options: GuardOptions): ResolvedGuardOptions {
   }
   const reporter = options.reporter ?? noopReporter;
   if (typeof reporter.report !== 'function') problems.push('reporter: must have report(), flush() and close()');
+  const onWarning = options.onWarning ?? defaultWarning;
+  if (typeof onWarning !== 'function') problems.push('onWarning: must be a function');
   if (problems.length > 0) throw invalid(problems);
-  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter });
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning });
+}
+
+function defaultWarning(message: string): void {
+  console.warn(`[flowgate] ${message}`);
+}
+
+/** Subprocessor names already warned about, per source (shared by extended guards); bounded. */
+const warnedUnknown = new WeakMap<object, Set<string>>();
+const MAX_WARNED = 1_000;
+
+function warnUnknownSubprocessor(options: ResolvedGuardOptions, subprocessor: string, state: PolicyState): void {
+  if (state.policy.subprocessors[subprocessor] !== undefined) return;
+  let warned = warnedUnknown.get(options.source);
+  if (warned === undefined) warnedUnknown.set(options.source, (warned = new Set()));
+  if (warned.has(subprocessor) || warned.size >= MAX_WARNED) return;
+  warned.add(subprocessor);
+  const known = Object.keys(state.policy.subprocessors).slice(0, 20).join(', ');
+  try {
+    options.onWarning(
+      `a guarded call names subprocessor "${subprocessor}", which has no flow in the data map (policy version ${state.policy.version}); every such call is denied. Known: ${known || '(none)'}`,
+    );
+  } catch {
+    // A broken log callback must not break the call.
+  }
 }
 
 function invalid(problems: string[]): FlowgateError {
@@ -68,10 +94,11 @@ class FlowgateGuard implements Guard {
   async ready({ timeoutMs = 10_000 }: { readonly timeoutMs?: number } = {}): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new FlowgateError('POLICY_UNAVAILABLE', `No policy loaded within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
+      timer = setTimeout(() => {
+        const last = this.options.source.lastError?.();
+        const why = last === null || last === undefined ? '' : `: ${last instanceof Error ? last.message : String(last)}`;
+        reject(new FlowgateError('POLICY_UNAVAILABLE', `No policy loaded within ${timeoutMs} ms${why}`, { cause: last ?? undefined }));
+      }, timeoutMs);
     });
     try {
       await Promise.race([this.options.source.start(), timeout]);
@@ -130,6 +157,7 @@ class FlowgateGuard implements Guard {
     if (decision.allow) return { decision, payloads: call.payloads, redacted: false };
 
     const { mode, failClosed } = this.options;
+    if (decision.reason === 'no-flow' && state !== null) warnUnknownSubprocessor(this.options, call.subprocessor, state);
     const purpose = purposeOf(call.subprocessor, call.purpose, decision);
     this.reportDrift(call, purpose, decision, parts);
     const unavailable = decision.reason === 'policy-unavailable';

@@ -18,6 +18,11 @@ export interface GuardOptions {
   readonly maxStalenessMs?: number;
   /** Where blocked calls, monitor hits and drift go. Default: nowhere. */
   readonly reporter?: Reporter;
+  /**
+   * Mistakes worth one log line, e.g. a call naming a subprocessor the map does not have
+   * (said once per name). Default `console.warn`; must not throw.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 export type ResolvedGuardOptions = Required<GuardOptions>;

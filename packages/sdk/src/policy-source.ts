@@ -24,6 +24,8 @@ export interface PolicySource {
   cachedConsents(userId: string, policy: Policy): Consents | undefined;
   /** Loads (and caches) a user's consents; rejects when they cannot be had. */
   loadConsents(userId: string, policy: Policy): Promise<Consents>;
+  /** The last failure (unreachable server, refused token), for messages; optional. */
+  lastError?(): unknown;
   /** Stops timers and connections; the source answers nothing afterwards. */
   close(): Promise<void>;
 }

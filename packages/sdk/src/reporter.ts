@@ -1,4 +1,5 @@
 import type { AuditBatch, AuditEvent, AuditRecord } from '@flowgate/core';
+import { serverBaseUrl } from './server-url.js';
 
 export { AUDIT_KINDS, type AuditBatch, type AuditEvent, type AuditKind, type AuditRecord } from '@flowgate/core';
 
@@ -167,7 +168,7 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
   const interval = options.flushIntervalMs ?? 1_000;
   const maxBatch = options.maxBatch ?? 500;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const url = new URL('/api/v1/audit/events', options.baseUrl).toString();
+  const url = `${serverBaseUrl(options.baseUrl, 'baseUrl')}/api/v1/audit/events`;
   const buffer = new AuditBuffer(options.maxPending ?? 10_000);
   const service = options.service ?? 'unnamed';
   let timer: ReturnType<typeof setTimeout> | null = null;

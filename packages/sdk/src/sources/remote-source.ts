@@ -7,9 +7,12 @@ import {
   type Consents,
   type Policy,
 } from '@flowgate/core';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ConsentCache, type ConsentRecord } from '../consent-cache.js';
 import { FlowgateError } from '../errors.js';
 import { sensitivitiesOf, type PolicySource, type PolicyState } from '../policy-source.js';
+import { serverBaseUrl } from '../server-url.js';
 import { SseParser, type SseEvent } from '../sse.js';
 
 export interface RemoteSourceOptions {
@@ -89,6 +92,9 @@ class RemotePolicySource implements RemoteSource {
   private started: Promise<void> | null = null;
   private firstPolicy!: Promise<void>;
   private resolveFirstPolicy!: () => void;
+  private rejectFirstPolicy!: (error: FlowgateError) => void;
+  /** The last failure, for `ready()`'s message while no policy was ever loaded. */
+  private lastFailure: unknown = null;
   private policyLoad: Promise<void> | null = null;
   private policyAgain = false;
   private closed = false;
@@ -96,22 +102,22 @@ class RemotePolicySource implements RemoteSource {
   private sleeper: { timer: ReturnType<typeof setTimeout>; wake: () => void } | null = null;
 
   constructor(private readonly options: RemoteSourceOptions) {
-    const problems: string[] = [];
-    let base = '';
-    try {
-      base = new URL(options.baseUrl).toString().replace(/\/$/, '');
-    } catch {
-      problems.push('baseUrl: must be an absolute URL');
+    const base = serverBaseUrl(options?.baseUrl, 'remoteSource baseUrl');
+    if (typeof options.token !== 'string' || options.token === '') {
+      throw new FlowgateError('INVALID_OPTIONS', 'remoteSource token: must be a service token (POST /api/v1/service-tokens)');
     }
-    if (typeof options.token !== 'string' || options.token === '') problems.push('token: must be a service token');
-    if (problems.length > 0) throw new FlowgateError('INVALID_OPTIONS', `Invalid remote source options: ${problems.join('; ')}`);
     this.base = base;
     this.cache = new ConsentCache({ maxUsers: options.cacheSize ?? 100_000, hotUsers: options.hotUsers });
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
     this.minDelay = options.reconnectDelayMs ?? 250;
     this.maxDelay = Math.max(this.minDelay, options.maxReconnectDelayMs ?? 5_000);
-    this.firstPolicy = new Promise<void>((resolve) => (this.resolveFirstPolicy = resolve));
+    this.firstPolicy = new Promise<void>((resolve, reject) => {
+      this.resolveFirstPolicy = resolve;
+      this.rejectFirstPolicy = reject;
+    });
+    // Rejections are for whoever awaits start(); an unobserved one must not crash the host.
+    this.firstPolicy.catch(() => undefined);
   }
 
   // ── PolicySource ──────────────────────────────────────────────────────────────
@@ -122,6 +128,10 @@ class RemotePolicySource implements RemoteSource {
       void this.run();
     }
     return this.started;
+  }
+
+  lastError(): unknown {
+    return this.lastFailure;
   }
 
   state(): PolicyState | null {
@@ -236,6 +246,7 @@ class RemotePolicySource implements RemoteSource {
       this.current = { ...this.current, confirmedAt: Date.now(), live: this.connected };
       return;
     }
+    if (res.status === 401 || res.status === 403) throw this.authFailed(res, '/api/v1/policy');
     if (!res.ok) throw await httpError(res, '/api/v1/policy');
     const body = parsePolicyResponse(await res.json());
     const map = body.map;
@@ -281,8 +292,12 @@ class RemotePolicySource implements RemoteSource {
         };
         if (resumeFrom !== null) headers['last-event-id'] = resumeFrom;
         arm();
-        const res = await fetch(`${this.base}/api/v1/changes`, { headers, signal: controller.signal });
-        if (!res.ok || res.body === null) throw await httpError(res, '/api/v1/changes');
+        const res = await this.openFeed(headers, controller.signal);
+        if (res.statusCode === 401 || res.statusCode === 403) throw this.authFailed(res, '/api/v1/changes');
+        if (res.statusCode !== 200) {
+          res.resume();
+          throw new Error(`GET ${this.base}/api/v1/changes: HTTP ${res.statusCode}`);
+        }
         const parser = new SseParser({
           onEvent: (event) => {
             if (this.onEvent(event, resumeFrom !== null)) {
@@ -295,7 +310,7 @@ class RemotePolicySource implements RemoteSource {
           },
         });
         const decoder = new TextDecoder();
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        for await (const chunk of res as AsyncIterable<Uint8Array>) {
           arm();
           parser.push(decoder.decode(chunk, { stream: true }));
           if (this.closed) break;
@@ -366,11 +381,46 @@ class RemotePolicySource implements RemoteSource {
     return res.json();
   }
 
-  private request(path: string, headers: Record<string, string>): Promise<Response> {
-    return fetch(`${this.base}${path}`, {
-      headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', ...headers },
-      signal: AbortSignal.timeout(this.requestTimeoutMs),
+  private async request(path: string, headers: Record<string, string>): Promise<Response> {
+    try {
+      return await fetch(`${this.base}${path}`, {
+        headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', ...headers },
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+    } catch (error) {
+      // fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND, a timeout) is what helps.
+      const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new Error(`cannot reach the Flowgate server at ${this.base}${path}: ${why}`, { cause: error });
+    }
+  }
+
+  /**
+   * The change feed over node:http, its socket unref'd: a script that has done its work
+   * exits without `close()`, while the feed keeps running for as long as the process does.
+   */
+  private openFeed(headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+    const url = new URL(`${this.base}/api/v1/changes`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { headers, signal, agent: false }, resolve);
+      req.on('socket', (socket) => socket.unref());
+      req.on('error', (error) => reject(new Error(`cannot reach the Flowgate server at ${url}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, { cause: error })));
+      req.end();
     });
+  }
+
+  /** 401/403: the token is wrong or revoked. Stops the source; `ready()` rejects at once. */
+  private authFailed(res: { status?: number; statusCode?: number }, path: string): FlowgateError {
+    const status = res.status ?? res.statusCode;
+    const error = new FlowgateError(
+      'AUTH_FAILED',
+      `The Flowgate server at ${this.base} refused the service token (HTTP ${status} on ${path}): check remoteSource({ token }) and that the token is not revoked`,
+    );
+    this.lastFailure = error;
+    this.rejectFirstPolicy(error);
+    void this.close();
+    return error;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -403,6 +453,7 @@ class RemotePolicySource implements RemoteSource {
   }
 
   private fail(error: unknown): void {
+    this.lastFailure = error;
     try {
       this.options.onError?.(error);
     } catch {

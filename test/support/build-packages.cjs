@@ -1,0 +1,30 @@
+// Builds @flowgate/core, @flowgate/sdk and @flowgate/nest (npm run build:packages) when a
+// source file is newer than its dist/, for the tests that start the server, the CLI or a
+// guard in a child process: those load the packages as an installed service would.
+const { execFileSync } = require('node:child_process');
+const { existsSync, readdirSync, statSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+
+const root = resolve(__dirname, '../..');
+
+function newest(dir) {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return t;
+}
+
+function stale(name) {
+  const pkg = join(root, 'packages', name);
+  const built = join(pkg, 'dist', 'cjs', 'index.js');
+  if (!existsSync(built) || !existsSync(join(pkg, 'dist', 'esm', 'index.js'))) return true;
+  return Math.max(newest(join(pkg, 'src')), statSync(join(pkg, 'package.json')).mtimeMs) > statSync(built).mtimeMs;
+}
+
+module.exports = function buildPackages() {
+  if (!['core', 'sdk', 'nest'].some(stale)) return;
+  process.stdout.write('\n[packages] building @flowgate/core, @flowgate/sdk and @flowgate/nest\n');
+  execFileSync('npm', ['run', '-s', 'build:packages'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+};
