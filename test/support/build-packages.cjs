@@ -25,6 +25,8 @@ function stale(name) {
 
 module.exports = function buildPackages() {
   if (!['core', 'sdk', 'nest'].some(stale)) return;
-  process.stdout.write('\n[packages] building @flowgate/core, @flowgate/sdk and @flowgate/nest\n');
-  execFileSync('npm', ['run', '-s', 'build:packages'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  process.stderr.write('[packages] building @flowgate/core, @flowgate/sdk and @flowgate/nest\n');
+  execFileSync('npm', ['run', '-s', 'build:packages'], { cwd: root, stdio: ['ignore', process.stderr, 'inherit'] });
 };
+
+if (require.main === module) module.exports();
