@@ -9,7 +9,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 
