@@ -18,7 +18,7 @@ import type { StoredMap } from '../src/data-map/data-map.store';
 import { normalizeManifest } from '../src/data-map/manifest/manifest.diff';
 import type { Manifest } from '../src/data-map/manifest/manifest.types';
 import { compileConsents, compilePolicy, decide } from '@flowgate/core';
-import { toPolicyMap } from '../src/decisions/policy-map';
+import { toPolicyMap } from '../src/policy/policy-map';
 import { projectGraph } from '../src/graph/graph.projection';
 import { verdictOf } from '../src/graph/graph.service';
 import type { GraphQuery, GraphResponse } from '@flowgate/core';

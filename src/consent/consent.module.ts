@@ -1,7 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { DataMapModule } from '../data-map/data-map.module';
-import { PolicyModule } from '../decisions/policy.module';
+import { PolicyModule } from '../policy/policy.module';
 import { ConsentsCache } from './consent-cache.service';
 import { ConsentService } from './consent.service';
 import { ConsentWriter } from './consent-writer';

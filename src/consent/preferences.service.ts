@@ -3,7 +3,7 @@ import { CLOCK, type Clock } from '../auth/clock';
 import type { StoredMap } from '../data-map/data-map.store';
 import { flowKeyOf, regionOf } from '@flowgate/core';
 import { compileConsents, decide, unavailableDecision, type Decision } from '@flowgate/core';
-import { PolicyService } from '../decisions/policy.service';
+import { PolicyService } from '../policy/policy.service';
 import { ConsentsCache, type UserConsentState } from './consent-cache.service';
 import { noticeText, sha256Hex } from './notice';
 import type { FieldSummary, FlowPreference, PreferencesResponse } from '@flowgate/core';

@@ -6,7 +6,7 @@ import { ConsentNotice } from '../consent/consent-notice.entity';
 import { ConsentState, ConsentSubject } from '../consent/consent-state.entity';
 import { IdempotencyRecord } from '../consent/idempotency-record.entity';
 import { DataMapState } from '../data-map/data-map-state.entity';
-import { ChangeLogEntry } from '../decisions/change-log-entry.entity';
+import { ChangeLogEntry } from '../policy/change-log-entry.entity';
 import { Field } from '../data-map/field.entity';
 import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';

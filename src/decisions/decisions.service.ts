@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
-import { PolicyService } from './policy.service';
+import { PolicyService } from '../policy/policy.service';
 
 export interface DecisionInput extends DecisionRequest {
   readonly userId: string;

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConsentModule } from '../consent/consent.module';
 import { DataMapModule } from '../data-map/data-map.module';
-import { PolicyModule } from '../decisions/policy.module';
+import { PolicyModule } from '../policy/policy.module';
 import { GraphController } from './graph.controller';
 import { GraphService } from './graph.service';
 import { MeGraphController } from './me-graph.controller';

@@ -4,7 +4,7 @@ import { ConsentsCache } from '../consent/consent-cache.service';
 import { DataMapService } from '../data-map/data-map.service';
 import type { StoredMap } from '../data-map/data-map.store';
 import { decide, unavailableDecision, type Decision } from '@flowgate/core';
-import { PolicyService } from '../decisions/policy.service';
+import { PolicyService } from '../policy/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
 import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
 import { regionOf } from '@flowgate/core';

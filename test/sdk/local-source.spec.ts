@@ -1,6 +1,6 @@
 import { ConsentService } from '../../src/consent/consent.service';
 import { createGuard, type Guard } from '@flowgate/sdk';
-import { localSource } from '../../src/decisions/local-source';
+import { localSource } from '../../src/policy/local-source';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 
 describe('localSource inside a Flowgate app', () => {

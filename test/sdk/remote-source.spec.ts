@@ -1,5 +1,5 @@
 import { createGuard, remoteSource, type Decision, type Guard, type RemoteSource, type SourceChange } from '@flowgate/sdk';
-import { ChangeFeedService } from '../../src/decisions/change-feed.service';
+import { ChangeFeedService } from '../../src/policy/change-feed.service';
 import { startFlowgateServer, type FlowgateServer } from './support/flowgate-server';
 
 /** Resolves when `predicate` holds, polling every few ms; rejects after `timeoutMs`. */

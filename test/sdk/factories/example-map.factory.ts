@@ -5,7 +5,7 @@ import type { StoredMap } from '../../../src/data-map/data-map.store';
 import { flowKeyOf } from '@flowgate/core';
 import { normalizeManifest } from '../../../src/data-map/manifest/manifest.diff';
 import { validateManifest } from '../../../src/data-map/manifest/manifest.validation';
-import { toPolicyMap } from '../../../src/decisions/policy-map';
+import { toPolicyMap } from '../../../src/policy/policy-map';
 import type { PolicyMap } from '@flowgate/sdk';
 
 export type ExampleName = 'caplena' | 'miso' | 'qase' | 'numberz';
