@@ -5,21 +5,12 @@
  */
 import type { GraphResponse } from '../../../src/graph/graph.types';
 import { ApiError, apiBlob, apiJson, tokens } from '../api';
-import { announce, download, formatDate, h, replace, uid, type Child } from '../dom';
-import {
-  LEGAL_BASIS_LABEL,
-  MODE_LABEL,
-  REGION_LABEL,
-  SENSITIVITY_LABEL,
-  YOUR_REASON_LABEL,
-} from '../labels';
+import { announce, download, formatDate, h, replace, uid } from '../dom';
+import { YOUR_REASON_LABEL } from '../labels';
+import '../preferences/flowgate-preferences';
+import type { ChangeDetail, ErrorDetail } from '../preferences/preference-centre';
 import { notice, shell } from '../shell';
-import type {
-  DemoLogin,
-  FlowPreference,
-  HistoryPage,
-  PreferencesResponse,
-} from './preferences.types';
+import type { DemoLogin, HistoryPage, PreferencesResponse } from './preferences.types';
 
 const SAMPLE_USERS = ['ada@example.com', 'grace@example.com', 'alan@example.com'];
 
@@ -42,7 +33,7 @@ export async function mountSettingsPage(root: HTMLElement): Promise<void> {
     shell(root, 'settings', h('h1', {}, 'Your privacy choices'), notice('error', messageOf(error)));
     return;
   }
-  new PreferenceCentre(root, token, prefs).render();
+  new SettingsPage(root, token, prefs).render();
 }
 
 function messageOf(error: unknown): string {
@@ -122,36 +113,16 @@ function mountLogin(root: HTMLElement, problem?: string): void {
   input.focus();
 }
 
-const regionNames =
-  typeof Intl.DisplayNames === 'function'
-    ? new Intl.DisplayNames(['en'], { type: 'region' })
-    : null;
-
-function countries(locations: readonly string[]): string {
-  if (locations.length === 0) return 'location not stated by the vendor';
-  return locations.map((c) => (c === 'EU' ? 'the EU' : (regionNames?.of(c) ?? c))).join(', ');
-}
-
-const REQUIRED_WHY: Record<string, string> = {
-  contract: 'needed to provide the service you signed up for',
-  'legitimate-interests': 'needed to run the service safely',
-  'legal-obligation': 'required by law',
-  consent: 'required',
-};
-
-interface Saved {
-  flow: FlowPreference;
-  previous: boolean;
-  granted: boolean;
-}
-
-class PreferenceCentre {
+/**
+ * The signed-in page: the choices are the <flowgate-preferences> element (the same code a
+ * host application embeds); around it, what only Flowgate's own page shows: who is signed
+ * in, "My data flows" (the graph), the history and the consent receipt.
+ */
+class SettingsPage {
   private readonly toast = h('div', { class: 'toast-area', role: 'status', 'aria-live': 'polite' });
-  private readonly list = h('div', { class: 'purposes' });
   private readonly graphArea = h('div', { class: 'my-graph' });
   private readonly historyArea = h('div', { class: 'history' });
-  private readonly summary = h('p', { class: 'lead' });
-  private busy = false;
+  private readonly element = document.createElement('flowgate-preferences');
 
   constructor(
     private readonly root: HTMLElement,
@@ -160,6 +131,16 @@ class PreferenceCentre {
   ) {}
 
   render(): void {
+    this.element.setAttribute('base-url', window.location.origin);
+    this.element.addEventListener('flowgate-change', (event) => {
+      this.prefs = (event as CustomEvent<ChangeDetail>).detail.preferences;
+      void this.renderGraph();
+      void this.renderHistory();
+    });
+    this.element.addEventListener('flowgate-error', (event) => {
+      if ((event as CustomEvent<ErrorDetail>).detail.status === 401) this.signOut();
+    });
+    this.element.token = this.token;
     const main = shell(
       this.root,
       'settings',
@@ -180,13 +161,6 @@ class PreferenceCentre {
           ),
         ),
       ),
-      this.summary,
-      this.prefs.gpc
-        ? notice(
-            'info',
-            'Your browser sends Global Privacy Control: opt-out vendors you have not chosen for are off.',
-          )
-        : null,
       h(
         'nav',
         { 'aria-label': 'On this page', class: 'inline wrap page-nav' },
@@ -196,12 +170,7 @@ class PreferenceCentre {
         h('a', { href: '#receipt' }, 'My consent receipt'),
       ),
       this.toast,
-      h(
-        'section',
-        { id: 'choices', 'aria-labelledby': 'choices-title' },
-        h('h2', { id: 'choices-title' }, 'Who gets what, and why'),
-        this.list,
-      ),
+      h('section', { id: 'choices', 'aria-label': 'Choices' }, this.element),
       h(
         'section',
         { id: 'my-data-flows', 'aria-labelledby': 'flows-title' },
@@ -242,229 +211,8 @@ class PreferenceCentre {
       ),
     );
     main.classList.add('settings');
-    this.renderList();
     void this.renderGraph();
     void this.renderHistory();
-  }
-
-  private renderList(focusFlow?: string): void {
-    const flows = this.prefs.purposes.flatMap((p) => p.flows);
-    const going = flows.filter((f) => f.status === 'allowed').length;
-    replace(
-      this.summary,
-      `${going} of ${flows.length} data flows go to vendors now. Switch off what you do not want; required ones are needed for the service.`,
-    );
-    // Purposes with a choice to make first; those that are always on after them.
-    const choosable = (p: PreferencesResponse['purposes'][number]) =>
-      p.flows.some((f) => f.canChange);
-    const ordered = [
-      ...this.prefs.purposes.filter(choosable),
-      ...this.prefs.purposes.filter((p) => !choosable(p)),
-    ];
-    replace(
-      this.list,
-      ordered.map((p) =>
-        h(
-          'section',
-          { class: 'purpose', 'aria-labelledby': `purpose-${p.key}` },
-          h('h3', { id: `purpose-${p.key}` }, p.name),
-          p.description ? h('p', { class: 'muted' }, p.description) : null,
-          p.flows.map((f) => this.flowCard(f)),
-        ),
-      ),
-    );
-    if (focusFlow)
-      this.list
-        .querySelector<HTMLElement>(`[data-flow="${CSS.escape(focusFlow)}"] [role="switch"]`)
-        ?.focus();
-  }
-
-  private flowCard(f: FlowPreference): HTMLElement {
-    const titleId = `flow-${f.key}`;
-    const stateId = `flow-${f.key}-state`;
-    const on = f.status === 'allowed';
-    const sw = f.canChange
-      ? h(
-          'button',
-          {
-            type: 'button',
-            role: 'switch',
-            class: 'switch',
-            'aria-checked': String(on),
-            'aria-labelledby': titleId,
-            'aria-describedby': stateId,
-            onclick: () => void this.change(f, !on),
-          },
-          h(
-            'span',
-            { class: 'switch-track', 'aria-hidden': 'true' },
-            h('span', { class: 'switch-thumb' }),
-          ),
-          h('span', { class: 'switch-text', 'aria-hidden': 'true' }, on ? 'On' : 'Off'),
-        )
-      : h(
-          'button',
-          {
-            type: 'button',
-            role: 'switch',
-            class: 'switch locked',
-            'aria-checked': 'true',
-            'aria-disabled': 'true',
-            'aria-labelledby': titleId,
-            'aria-describedby': stateId,
-            onclick: () =>
-              announce(`${f.subprocessor.name} is required and cannot be switched off.`),
-          },
-          lockIcon(),
-          h('span', { class: 'switch-text' }, 'Required'),
-        );
-    const state: Child = f.canChange
-      ? f.status === 'allowed'
-        ? `On: ${f.subprocessor.name} receives this${f.mode === 'opt-out' && !f.choice ? ' (the default; you can switch it off)' : ''}.`
-        : `Off: ${f.reason ? YOUR_REASON_LABEL[f.reason] : 'not shared'}.`
-      : `Always on: ${REQUIRED_WHY[f.legalBasis] ?? 'required'}.`;
-    const names = (list: FlowPreference['fields']) =>
-      list.length === 0
-        ? h('span', { class: 'muted' }, 'nothing listed')
-        : list.map((x) => x.name).join(', ');
-    return h(
-      'article',
-      { class: `flow-card${f.needsReconsent ? ' attention' : ''}`, 'data-flow': f.key },
-      h(
-        'div',
-        { class: 'flow-head' },
-        h(
-          'div',
-          {},
-          h(
-            'h4',
-            { id: titleId },
-            f.subprocessor.name,
-            h('span', { class: 'visually-hidden' }, ` for ${this.purposeName(f)}`),
-          ),
-          h(
-            'div',
-            { class: 'inline wrap tags' },
-            h('span', { class: `tag tag-${f.mode}` }, MODE_LABEL[f.mode]),
-            h(
-              'span',
-              { class: `tag tag-${f.subprocessor.region}` },
-              REGION_LABEL[f.subprocessor.region],
-            ),
-            f.needsReconsent
-              ? h('span', { class: 'tag tag-attention' }, 'Changed: needs your consent again')
-              : null,
-          ),
-        ),
-        sw,
-      ),
-      h('p', { id: stateId, class: 'flow-state' }, state),
-      f.needsReconsent
-        ? h(
-            'div',
-            { class: 'notice notice-info' },
-            `${f.subprocessor.name} now also receives ${f.newFields.map((k) => f.fields.find((x) => x.key === k)?.name ?? k).join(', ')}. That is blocked until you agree again. `,
-            h(
-              'button',
-              { type: 'button', class: 'button small', onclick: () => void this.change(f, true) },
-              `Agree to the new version for ${f.subprocessor.name}`,
-            ),
-          )
-        : null,
-      h(
-        'dl',
-        { class: 'facts' },
-        h('dt', {}, 'Receives'),
-        h('dd', {}, names(f.fields), sensitivityNote(f)),
-        h('dt', {}, 'Does not get'),
-        h('dd', {}, names(f.excludedFields)),
-        h('dt', {}, 'Where'),
-        h(
-          'dd',
-          {},
-          `${REGION_LABEL[f.subprocessor.region]}: ${countries(f.subprocessor.locations)}`,
-        ),
-        h('dt', {}, 'Why'),
-        h(
-          'dd',
-          {},
-          f.description ?? this.purposeName(f),
-          h(
-            'span',
-            { class: 'muted' },
-            ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`,
-          ),
-        ),
-      ),
-      h('p', { class: 'saved-note', 'aria-hidden': 'true' }),
-    );
-  }
-
-  private purposeName(f: FlowPreference): string {
-    return this.prefs.purposes.find((p) => p.flows.some((x) => x.key === f.key))?.name ?? f.key;
-  }
-
-  private async change(flow: FlowPreference, granted: boolean, undo?: Saved): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    const card = this.list.querySelector<HTMLElement>(`[data-flow="${CSS.escape(flow.key)}"]`);
-    card?.setAttribute('aria-busy', 'true');
-    const previous = flow.status === 'allowed';
-    try {
-      await apiJson(`/api/v1/me/preferences/${encodeURIComponent(flow.key)}`, {
-        method: 'PUT',
-        token: this.token,
-        body: { granted, flowVersion: flow.version },
-      });
-      this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
-        token: this.token,
-      });
-      this.renderList(flow.key);
-      const now = this.prefs.purposes.flatMap((p) => p.flows).find((f) => f.key === flow.key);
-      const what = `${flow.subprocessor.name} (${this.purposeName(flow)})`;
-      const text = undo
-        ? `Undone: ${what} is ${granted ? 'on' : 'off'} again.`
-        : `Saved: ${what} is now ${granted ? 'on' : 'off'}.`;
-      replace(
-        this.toast,
-        h(
-          'div',
-          { class: 'notice notice-success toast', 'data-saved': flow.key },
-          text,
-          ' ',
-          !undo && now
-            ? h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'button small',
-                  onclick: () => void this.change(now, previous, { flow, previous, granted }),
-                },
-                'Undo',
-              )
-            : null,
-        ),
-      );
-      const savedNote = this.list.querySelector<HTMLElement>(
-        `[data-flow="${CSS.escape(flow.key)}"] .saved-note`,
-      );
-      if (savedNote) savedNote.textContent = '✓ Saved';
-      void this.renderGraph();
-      void this.renderHistory();
-    } catch (error) {
-      let text = `Not saved: ${messageOf(error)}`;
-      if (error instanceof ApiError && error.code === 'FLOW_VERSION_CHANGED') {
-        text = `Not saved: what ${flow.subprocessor.name} receives changed meanwhile. Check it below and choose again.`;
-        this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
-          token: this.token,
-        });
-        this.renderList(flow.key);
-      }
-      replace(this.toast, notice('error', text));
-    } finally {
-      card?.removeAttribute('aria-busy');
-      this.busy = false;
-    }
   }
 
   private async renderGraph(): Promise<void> {
@@ -613,43 +361,4 @@ class PreferenceCentre {
     tokens.user.clear();
     void mountSettingsPage(this.root);
   }
-}
-
-function sensitivityNote(f: FlowPreference): Child {
-  const special = f.fields.filter((x) => x.sensitivity === 'special');
-  if (special.length === 0) return null;
-  return h(
-    'span',
-    { class: 'muted' },
-    ` (${SENSITIVITY_LABEL.special.toLowerCase()} data: ${special.map((x) => x.name).join(', ')})`,
-  );
-}
-
-/** A padlock drawn in SVG (no emoji font needed). */
-function lockIcon(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '14');
-  svg.setAttribute('height', '14');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  svg.classList.add('lock');
-  const shackle = document.createElementNS(ns, 'path');
-  shackle.setAttribute('d', 'M4.5 7V5a3.5 3.5 0 0 1 7 0v2');
-  shackle.setAttribute('fill', 'none');
-  shackle.setAttribute('stroke', 'currentColor');
-  shackle.setAttribute('stroke-width', '1.8');
-  const body = document.createElementNS(ns, 'rect');
-  for (const [k, v] of Object.entries({
-    x: '2.5',
-    y: '7',
-    width: '11',
-    height: '8',
-    rx: '1.5',
-    fill: 'currentColor',
-  }))
-    body.setAttribute(k, v);
-  svg.append(shackle, body);
-  return svg;
 }
