@@ -6,13 +6,7 @@ import type {
   SubprocessorNode,
 } from '../../../src/graph/graph.types';
 import { h } from '../dom';
-import {
-  MODE_LABEL,
-  REASON_LABEL,
-  REGION_LABEL,
-  SENSITIVITY_LABEL,
-  locationsText,
-} from '../labels';
+import { MODE_LABEL, REASON_LABEL, SENSITIVITY_LABEL, whereText } from '../labels';
 import type { Overlays } from './graph-view';
 import { blockedOn } from './overlays';
 
@@ -121,7 +115,7 @@ export function flowTable(
                   )
                 : e.target,
             ),
-            h('td', {}, sub ? `${REGION_LABEL[sub.region]} (${locationsText(sub.locations)})` : ''),
+            h('td', {}, sub ? whereText(sub) : ''),
             h('td', {}, flow?.purposeName ?? e.flow),
             h('td', {}, MODE_LABEL[e.mode]),
             withUser

@@ -220,7 +220,7 @@ class SettingsPage {
       const graph = await apiJson<GraphResponse>('/api/v1/me/graph', { token: this.token });
       const { GraphView } = await import('../graph/graph-view');
       const { flowTable } = await import('../graph/flow-table');
-      let canvas = this.graphArea.querySelector<HTMLElement>('.cy');
+      let canvas = this.graphArea.querySelector<HTMLElement>('.my-cy');
       if (!canvas) {
         canvas = h('div', { class: 'cy my-cy', role: 'img', 'aria-label': 'My data flows' });
         const list = h(
@@ -229,7 +229,7 @@ class SettingsPage {
           h('summary', {}, 'My data flows, as a list'),
           h('div', { class: 'flow-table-wrap' }),
         );
-        replace(this.graphArea, canvas, list);
+        replace(this.graphArea, h('div', { class: 'cy-scroll my-cy-scroll', tabindex: 0, role: 'region', 'aria-label': 'My data flows, scrolls when bigger than the screen' }, canvas), list);
         this.view = new GraphView({ container: canvas, onSelect: () => undefined });
       }
       await this.view!.render(graph);
