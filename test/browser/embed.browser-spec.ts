@@ -90,6 +90,29 @@ describe('<flowgate-preferences> embedded in a host application', () => {
     expect(errors).toEqual([]);
   });
 
+  it('serves the embed as one module, with a content-hashed copy cached for good and its SRI hash', async () => {
+    const latest = await flowgate.http().get('/embed/preferences.js').set('Origin', host.url).expect(200);
+    expect(latest.headers['content-type']).toMatch(/javascript/);
+    expect(latest.headers['cache-control']).toBe('no-cache');
+    expect(latest.headers['access-control-allow-origin']).toBe(host.url);
+    const index = (await flowgate.http().get('/embed/embed.json').expect(200)).body as { script: string; integrity: string };
+    expect(index.script).toMatch(/^\/embed\/preferences\.[0-9a-f]{12}\.js$/);
+    const pinned = await flowgate.http().get(index.script).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(pinned.status).toBe(200);
+    expect(pinned.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const body = pinned.body as Buffer;
+    expect(body.toString('utf8')).toBe(latest.text);
+    const { createHash } = await import('node:crypto');
+    expect(index.integrity).toBe(`sha384-${createHash('sha384').update(body).digest('base64')}`);
+    // Not for other origins.
+    const other = await flowgate.http().get('/embed/preferences.js').set('Origin', stranger.url).expect(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('asks the host for a new token when Flowgate refuses the one it has', async () => {
     await page.goto(`${host.url}/account?user=refresh@example.com`);
     await ready();

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
  * that user's Flowgate token on its server exactly as docs/consent.md shows, and embeds the
  * preference centre: `/account` with <flowgate-preferences>, `/framed` with an iframe of
  * Flowgate's /settings. Its page records the element's events in `window.flowgateEvents`.
+ * `/account?inline-token` puts a minted token in the page instead of a token provider.
  */
 export interface HostApp {
   url: string;
@@ -53,8 +54,13 @@ flowgate-preferences::part(card) { border-color: #a8a29e; }</style>
   const el = document.getElementById('prefs');
   for (const type of ['flowgate-ready', 'flowgate-change', 'flowgate-error'])
     el.addEventListener(type, (e) => window.flowgateEvents.push({ type, detail: JSON.parse(JSON.stringify(e.detail)) }));
-  // Set before the element's script has loaded: the element takes it over when it upgrades.
-  el.tokenProvider = async () => (await fetch('/token?user=${encodeURIComponent(user)}')).text();
+  ${
+    url.searchParams.has('inline-token')
+      ? `// A token the host's server put in the page (the benchmark: time from the token on).
+  customElements.whenDefined('flowgate-preferences').then(() => { el.token = ${JSON.stringify(flowgateUserToken(user, options.secret, 600))}; });`
+      : `// Set before the element's script has loaded: the element takes it over when it upgrades.
+  el.tokenProvider = async () => (await fetch('/token?user=${encodeURIComponent(user)}')).text();`
+  }
 </script></body></html>`);
       return;
     }
