@@ -160,6 +160,13 @@ describe('<flowgate-preferences> embedded in a host application', () => {
   });
 
   it.each(['de', 'fr'] as const)('speaks %s completely: no untranslated key, no English left', async (lang) => {
+    // The map's own text in German only: French falls back to the default (English) text.
+    await flowgate
+      .http()
+      .patch('/api/v1/flows/logrocket.session-replay')
+      .set('Authorization', flowgate.admin)
+      .send({ descriptions: { de: 'Detaillierte Nutzung der App, um Fehler zu finden.' } })
+      .expect(200);
     await page.goto(`${host.url}/account?user=lang-${lang}@example.com&lang=${lang}`);
     await ready();
     // Show everything the element can say: a change (the toast) and a search with no result.
@@ -178,6 +185,9 @@ describe('<flowgate-preferences> embedded in a host application', () => {
     const when = await page.locator('[data-flow="logrocket.session-replay"] .flow-when').textContent();
     const month = new Intl.DateTimeFormat(lang, { month: 'long' }).format(new Date());
     expect(when).toContain(month);
+    const why = await page.locator('[data-flow="logrocket.session-replay"] .facts').textContent();
+    if (lang === 'de') expect(why).toContain('Detaillierte Nutzung der App, um Fehler zu finden.');
+    else expect(why).toContain('Detailed app usage.');
     expect(errors).toEqual([]);
   });
 

@@ -32,8 +32,8 @@ export interface PreferenceCentreOptions {
   onReady: (preferences: PreferencesResponse) => void;
 }
 
-type Flow = FlowPreference & { descriptions?: Record<string, string> };
-type Purpose = PurposePreferences & { descriptions?: Record<string, string> };
+type Flow = FlowPreference;
+type Purpose = PurposePreferences;
 
 /** What a search looks in: the vendor's name and key, the purpose's, and the fields sent. */
 export function matchesSearch(flow: FlowPreference, purpose: PurposePreferences, query: string): boolean {
