@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { en as elementEn } from '../../client/src/preferences/messages';
+import { en as pageEn } from '../../client/src/settings/settings-messages';
 import { axeViolations, serious } from './support/axe';
 import { launchChromium, watchErrors } from './support/browser';
 import { focusOutline, isFocused, tabTo, waitForRender } from './support/pages';
@@ -321,6 +323,40 @@ describe('Preference centre (/settings)', () => {
     expect(await switchFor('Google Translate', 'Translation').getAttribute('aria-checked')).toBe('true');
     expect(puts).toEqual(['/api/v1/me/preferences']);
     expect((await decision(user, 'google-translate', 'translation', ['translation.settings'])).allow).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Benutzer-ID', 'Anmelden', 'LogRocket für Session replay'],
+    ['fr', 'Identifiant utilisateur', 'Se connecter', 'LogRocket pour Session replay'],
+  ] as const)('speaks %s on the whole page, with no untranslated key and no English left', async (lang, userLabel, signInText, switchName) => {
+    // German from the browser's languages; French from ?lang= (what a host framing the page passes).
+    const localized = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'de' ? 'de-DE' : 'en-US' });
+    const p = await localized.newPage();
+    const pageErrors = watchErrors(p);
+    await p.goto(`${app.url}/settings${lang === 'fr' ? '?lang=fr' : ''}`);
+    await p.getByLabel(userLabel).fill(`speaks-${lang}@example.com`);
+    await p.getByRole('button', { name: signInText, exact: true }).click();
+    await p.locator('[data-user]').waitFor();
+    await waitForRender(p, 0, '.my-cy');
+    await p.getByRole('switch', { name: switchName }).click();
+    await p.locator('.toast').waitFor();
+    await p.locator('#my-history tbody tr').first().waitFor();
+    await p.locator('#my-data-flows summary').click();
+    const text = await p.evaluate(() => {
+      const parts = [document.body.innerText, document.title];
+      for (const el of document.querySelectorAll('*')) if (el.shadowRoot) parts.push((el.shadowRoot as unknown as HTMLElement).textContent ?? '');
+      for (const el of document.querySelectorAll('[aria-label]')) parts.push(el.getAttribute('aria-label') ?? '');
+      return parts.join('\n');
+    });
+    expect(text).not.toMatch(/⟦[^⟧]+⟧/);
+    const english = [...Object.entries(pageEn), ...Object.entries(elementEn)]
+      .map(([, v]) => v.split(/\{\w+\}/)[0].trim())
+      // Phrases, not single words: the map's own names are English ("Pseudonymous user id").
+      .filter((v) => v.length >= 12 && v.includes(' '));
+    expect(english.filter((v) => text.includes(v))).toEqual([]);
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe(lang);
+    expect(pageErrors).toEqual([]);
+    await localized.close();
   });
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {

@@ -12,8 +12,9 @@ import cytoscape, {
 } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import fcose from 'cytoscape-fcose';
-import type { GraphEdge, GraphNode, GraphResponse, SubprocessorNode } from '../../../src/graph/graph.types';
-import { SENSITIVITY_LABEL } from '../labels';
+import type { GraphEdge, GraphNode, GraphResponse, RegionBucket, SubprocessorNode } from '../../../src/graph/graph.types';
+import type { Sensitivity } from '../../../src/data-map/data-map.vocabulary';
+import { BUCKET_LABEL, SENSITIVITY_LABEL } from '../labels';
 import { blockedOn } from './overlays';
 
 cytoscape.use(dagre);
@@ -332,20 +333,33 @@ function box(lines: string[]): { w: number; h: number } {
   return { w: Math.max(60, Math.round(longest * 6.9) + 18), h: lines.length * 15 + 11 };
 }
 
-function nodeElement(n: GraphNode): ElementDefinition {
+/** Words drawn on the canvas, for a graph shown in another language (the preference centre). */
+export interface CanvasWords {
+  sensitivity: Record<Sensitivity, string>;
+  notStated: string;
+  buckets: Record<RegionBucket, string>;
+}
+
+const CANVAS_WORDS: CanvasWords = {
+  sensitivity: SENSITIVITY_LABEL,
+  notStated: 'location not stated',
+  buckets: BUCKET_LABEL,
+};
+
+function nodeElement(n: GraphNode, words: CanvasWords): ElementDefinition {
   switch (n.kind) {
     case 'region':
-      return { data: { id: n.id, display: n.label }, classes: `region region-${n.bucket}` };
+      return { data: { id: n.id, display: words === CANVAS_WORDS ? n.label : words.buckets[n.bucket] }, classes: `region region-${n.bucket}` };
     case 'field': {
       // Two short lines rather than one long one: the columns stay narrow enough to read at Fit.
-      const lines = [n.label, SENSITIVITY_LABEL[n.sensitivity].toLowerCase()];
+      const lines = [n.label, words.sensitivity[n.sensitivity].toLowerCase()];
       return {
         data: { id: n.id, display: lines.join('\n'), sensitivity: n.sensitivity, ...box(lines) },
         classes: ['field', `sensitivity-${n.sensitivity}`, n.match ? 'match' : ''].join(' ').trim(),
       };
     }
     case 'subprocessor': {
-      const lines = [n.name, n.locations.length > 0 ? n.locations.join(', ') : 'location not stated'];
+      const lines = [n.name, n.locations.length > 0 ? n.locations.join(', ') : words.notStated];
       return {
         data: { id: n.id, parent: n.parent, display: lines.join('\n'), ...box(lines) },
         classes: ['subprocessor', n.match ? 'match' : ''].join(' ').trim(),
@@ -381,8 +395,8 @@ function edgeElement(
   };
 }
 
-export function toElements(graph: GraphResponse, overlays: Overlays = {}): ElementDefinition[] {
-  const elements: ElementDefinition[] = graph.nodes.map(nodeElement);
+export function toElements(graph: GraphResponse, overlays: Overlays = {}, words: CanvasWords = CANVAS_WORDS): ElementDefinition[] {
+  const elements: ElementDefinition[] = graph.nodes.map((n) => nodeElement(n, words));
   for (const e of graph.edges) elements.push(edgeElement(e, graph, blockedOn(overlays, e)));
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
   overlays.drift?.forEach((d, i) => {
@@ -571,6 +585,7 @@ export interface GraphViewOptions {
   container: HTMLElement;
   onSelect: (selected: Selected | null) => void;
   layout?: LayoutName;
+  words?: CanvasWords;
 }
 
 export class GraphView {
@@ -639,7 +654,7 @@ export class GraphView {
     }
     this.graph = graph;
     this.overlays = overlays;
-    let elements = toElements(graph, overlays);
+    let elements = toElements(graph, overlays, this.options.words);
     // Nodes without edges (a first look at a huge map) go in columns too.
     const large = elements.length > LARGE_GRAPH || graph.query.edges === false;
     // A dense map reads better in columns, unless someone picked a layout.

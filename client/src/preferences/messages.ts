@@ -266,7 +266,14 @@ export const MISSING = (key: string): string => `⟦${key}⟧`;
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
 
 export function translator(language: Language): Translate {
-  const catalog: Partial<Catalog> = CATALOGS[language];
+  return catalogTranslator<MessageKey>(CATALOGS[language], language);
+}
+
+/** `t(key, params)` over any catalog: `{name}` placeholders, numbers in the language's format. */
+export function catalogTranslator<K extends string>(
+  catalog: Partial<Record<K, string>>,
+  language: Language,
+): (key: K, params?: Record<string, string | number>) => string {
   const numbers = new Intl.NumberFormat(language);
   return (key, params = {}) => {
     const text = catalog[key];
