@@ -134,6 +134,7 @@ export class FlowgatePreferencesElement extends HTMLElement {
           this.emit<ReadyDetail>('flowgate-ready', { preferences, ms: Math.round(performance.now() - this.tokenAt) }),
         ),
     });
+    if (this.centre) this.centre.stale = true;
     this.centre = centre;
     if (!hasSource) return centre.message('info', t('error.no-token'));
     this.tokenAt = performance.now();

@@ -46,6 +46,8 @@ export function matchesSearch(flow: FlowPreference, purpose: PurposePreferences,
 
 export class PreferenceCentre {
   private prefs: PreferencesResponse | null = null;
+  /** Set when a newer centre replaced this one (a new token, attribute): it then draws nothing. */
+  stale = false;
   private query = '';
   private busy = false;
   private readonly status = h('div', { class: 'toast-area', role: 'status', 'aria-live': 'polite', part: 'toast' });
@@ -100,17 +102,20 @@ export class PreferenceCentre {
 
   /** Shows a message in place of the choices (loading, waiting for a token, an error). */
   message(kind: 'info' | 'error', text: string): void {
+    if (this.stale) return;
     replace(this.root, h('div', { class: 'fg', part: 'container', lang: this.options.language }, notice(kind, text)));
   }
 
   async load(): Promise<void> {
     try {
       const prefs = await this.options.client.preferences();
+      if (this.stale) return;
       this.prefs = prefs;
       if (!this.frame.isConnected) replace(this.root, this.frame);
       this.render();
       this.options.onReady(prefs);
     } catch (error) {
+      if (this.stale) return;
       const detail = errorDetail(error, this.options.t);
       this.message('error', detail.status === 401 ? this.options.t('error.token') : this.options.t('error.load', { message: detail.message }));
       this.options.onError(detail);
