@@ -21,7 +21,9 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
     limit: '10mb',
     type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
   });
-  app.use(securityHeaders());
+  app.use(securityHeaders(config.allowedOrigins));
+  // After helmet, so its Cross-Origin-Resource-Policy can be relaxed for listed origins.
+  if (config.allowedOrigins.length > 0) app.use(embedCors(config.allowedOrigins));
   app.use(compressResponses());
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -50,29 +52,69 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
  * built for it (module scripts and stylesheets from files, no inline code). The OpenAPI page
  * (`/api/docs`, Swagger UI) brings inline code of its own, so it keeps every header but
  * the CSP. No `upgrade-insecure-requests`: the quick start serves plain HTTP on localhost.
+ *
+ * With `FLOWGATE_ALLOWED_ORIGINS` set, `/settings` (and only it) may be framed by those
+ * origins: its `frame-ancestors` lists them and it sends no `X-Frame-Options` (which cannot
+ * name origins). Every other page still refuses to be framed.
  */
-function securityHeaders() {
-  const strict = helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // The one <style> cytoscape adds (`.__________cytoscape_container { position: relative; }`), by hash.
-        styleSrc: ["'self'", "'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0ORcRv9vw8='"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
+function securityHeaders(allowedOrigins: readonly string[]) {
+  const directives = (frameAncestors: string[]) => ({
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    // The one <style> cytoscape adds (`.__________cytoscape_container { position: relative; }`), by hash.
+    styleSrc: ["'self'", "'sha256-pgvDUBa4IjFA2yuSJ2cqcyxmNYJMborsd0ORcRv9vw8='"],
+    imgSrc: ["'self'", 'data:', 'blob:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors,
   });
+  const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) } });
+  const framable =
+    allowedOrigins.length > 0
+      ? helmet({
+          contentSecurityPolicy: { useDefaults: false, directives: directives(["'self'", ...allowedOrigins]) },
+          xFrameOptions: false,
+        })
+      : strict;
   const docs = helmet({ contentSecurityPolicy: false });
   return (req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next);
+    (req.path.startsWith('/api/docs') ? docs : /^\/settings\/?$/.test(req.path) ? framable : strict)(req, res, next);
+}
+
+/** The routes a host page on another origin may call: the preference-centre API and the embed script. */
+export const CORS_PATHS = /^\/(?:api\/v1\/me(?:\/.*)?|embed\/.*)$/;
+
+/**
+ * CORS for the embedded preference centre, only when `FLOWGATE_ALLOWED_ORIGINS` lists
+ * origins and only on `CORS_PATHS`: a listed `Origin` is echoed back (never `*`, never
+ * credentials: the user token travels in `Authorization`), any other origin gets no CORS
+ * header, so its browser keeps the answer from it. Preflights on those paths are answered
+ * here with 204, before authentication (a preflight carries no token).
+ */
+function embedCors(allowedOrigins: readonly string[]) {
+  const allowed = new Set(allowedOrigins);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!CORS_PATHS.test(req.path)) return next();
+    res.vary('Origin');
+    const origin = req.headers.origin;
+    const listed = typeof origin === 'string' && allowed.has(origin);
+    if (listed) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', 'Idempotent-Replayed, ETag');
+      // The embed script and API answers are meant for that page (helmet would say same-origin).
+      res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    }
+    if (req.method !== 'OPTIONS') return next();
+    if (listed) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, Sec-GPC, Accept-Language');
+      res.setHeader('Access-Control-Max-Age', '600');
+    }
+    res.status(204).end();
+  };
 }
 
 function compressResponses() {

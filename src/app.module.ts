@@ -12,6 +12,18 @@ import { DecisionsModule } from './decisions/decisions.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthController } from './health/health.controller';
 
+/**
+ * The embed (client/dist/embed): `preferences.<hash>.js` never changes, so it is cached for
+ * a year; `preferences.js` is always the newest, so caches check it every time (ETag).
+ */
+function embedCaching(res: { setHeader(name: string, value: string): void }, path: string): void {
+  if (/[\\/]embed[\\/]preferences\.[0-9a-f]{12}\.js$/.test(path)) {
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  } else if (/[\\/]embed[\\/]/.test(path)) {
+    res.setHeader('Cache-Control', 'no-cache');
+  }
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: FlowgateConfig): DynamicModule {
@@ -32,7 +44,7 @@ export class AppModule {
           rootPath: resolve(process.cwd(), 'client/dist'),
           renderPath: /^\/(?:graph|settings)?\/?$/,
           exclude: ['/api/{*path}'],
-          serveStaticOptions: { index: 'index.html', maxAge: 0 },
+          serveStaticOptions: { index: 'index.html', maxAge: 0, setHeaders: embedCaching },
         }),
       ],
       controllers: [HealthController],

@@ -37,7 +37,7 @@ export function append(parent: Node, children: Child[]): void {
 }
 
 /** Replaces an element's content. */
-export function replace(el: Element, ...children: Child[]): void {
+export function replace(el: Element | ShadowRoot, ...children: Child[]): void {
   el.replaceChildren();
   append(el, children);
 }

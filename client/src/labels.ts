@@ -6,7 +6,7 @@ import type {
   Sensitivity,
   TransferMechanism,
 } from '@flowgate/core';
-import type { EdgeBlockReason } from '@flowgate/core';
+import type { EdgeBlockReason, RegionBucket } from '@flowgate/core';
 
 export const MODE_LABEL: Record<ConsentMode, string> = {
   required: 'Required',
@@ -38,6 +38,18 @@ export const REGION_LABEL: Record<Region, string> = {
   eea: 'EU/EEA',
   'third-country': 'Outside the EU/EEA',
 };
+
+/** The graph's three answers to "where": a known third country and an unknown place differ. */
+export const BUCKET_LABEL: Record<RegionBucket, string> = {
+  eea: 'EU/EEA',
+  'third-country': 'Third country (stated)',
+  'not-stated': 'Location not stated',
+};
+
+/** `Third country (stated): US`, `EU/EEA: FI`, `Location not stated`. */
+export function whereText(s: { bucket: RegionBucket; locations: readonly string[] }): string {
+  return s.locations.length > 0 ? `${BUCKET_LABEL[s.bucket]}: ${s.locations.join(', ')}` : BUCKET_LABEL[s.bucket];
+}
 
 export const TRANSFER_LABEL: Record<TransferMechanism, string> = {
   none: 'None needed (processing stays in the EU/EEA)',

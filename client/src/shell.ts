@@ -2,6 +2,19 @@ import { h, replace, type Child } from './dom';
 
 export type PageName = 'home' | 'graph' | 'settings';
 
+/** The header's words; the preference centre passes them in the user's language. */
+export interface ShellWords {
+  graph: string;
+  settings: string;
+  nav: string;
+}
+let words: ShellWords = { graph: 'Data-flow graph', settings: 'Preference centre', nav: 'Main' };
+
+/** Sets the header's words for this page. */
+export function setShellWords(next: ShellWords): void {
+  words = next;
+}
+
 /** The page frame: skip link target, header with navigation, a live region, the main area. */
 export function shell(root: HTMLElement, page: PageName, ...content: Child[]): HTMLElement {
   const link = (href: string, name: PageName, text: string) =>
@@ -20,9 +33,9 @@ export function shell(root: HTMLElement, page: PageName, ...content: Child[]): H
       ),
       h(
         'nav',
-        { 'aria-label': 'Main' },
-        link('/graph', 'graph', 'Data-flow graph'),
-        link('/settings', 'settings', 'Preference centre'),
+        { 'aria-label': words.nav },
+        link('/graph', 'graph', words.graph),
+        link('/settings', 'settings', words.settings),
       ),
     ),
     h('div', { id: 'announcer', class: 'visually-hidden', role: 'status', 'aria-live': 'polite' }),

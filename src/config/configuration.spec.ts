@@ -75,3 +75,27 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
   });
 });
+
+describe('FLOWGATE_ALLOWED_ORIGINS', () => {
+  it('is empty by default: no cross-origin access at all', () => {
+    expect(loadConfig({}, '/srv').allowedOrigins).toEqual([]);
+    expect(loadConfig({ FLOWGATE_ALLOWED_ORIGINS: ' ' }, '/srv').allowedOrigins).toEqual([]);
+  });
+
+  it('reads origins separated by commas or spaces, in normal form, without repeats', () => {
+    const config = loadConfig(
+      { FLOWGATE_ALLOWED_ORIGINS: 'https://App.example.com, http://127.0.0.1:8080 https://app.example.com/' },
+      '/srv',
+    );
+    expect(config.allowedOrigins).toEqual(['https://app.example.com', 'http://127.0.0.1:8080']);
+  });
+
+  it.each(['*', 'app.example.com', 'https://app.example.com/settings', 'ftp://files.example.com', 'https://*.example.com', 'https://app.example.com?x=1'])(
+    'refuses %s, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ FLOWGATE_ALLOWED_ORIGINS: value }, '/srv')).toThrow(
+        /FLOWGATE_ALLOWED_ORIGINS: ".*" is not an origin/,
+      );
+    },
+  );
+});

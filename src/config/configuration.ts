@@ -27,6 +27,12 @@ export interface FlowgateConfig {
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /**
+   * Origins of host applications that embed the preference centre (`https://app.example.com`).
+   * Empty (the default): no CORS headers anywhere and no framing. Listed: CORS for
+   * `/api/v1/me/*` and `/embed/*` only, and `frame-ancestors` of `/settings`.
+   */
+  allowedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -82,6 +88,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     problems.push('FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off');
   }
 
+  const allowedOrigins = origins(env.FLOWGATE_ALLOWED_ORIGINS, problems);
+
   const config: FlowgateConfig = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -100,9 +108,35 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,
+    allowedOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * `FLOWGATE_ALLOWED_ORIGINS`: origins separated by commas or spaces, each exactly
+ * `scheme://host[:port]` (http or https, no path, no wildcard), kept in their normal form.
+ */
+function origins(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const list: string[] = [];
+  for (const item of raw.split(/[\s,]+/).filter(Boolean)) {
+    let origin: string | null = null;
+    try {
+      const url = new URL(item);
+      const bare = item.replace(/\/$/, '').toLowerCase();
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin === bare && !bare.includes('*')) origin = url.origin;
+    } catch {
+      origin = null;
+    }
+    if (origin === null) {
+      problems.push(`FLOWGATE_ALLOWED_ORIGINS: "${item}" is not an origin (scheme://host[:port], http or https, no path or wildcard)`);
+    } else if (!list.includes(origin)) {
+      list.push(origin);
+    }
+  }
+  return list;
 }
 
 /** Injection token for the typed configuration. */

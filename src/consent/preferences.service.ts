@@ -48,6 +48,7 @@ export class PreferencesService {
         mode: flow.mode,
         legalBasis: flow.legalBasis,
         description: flow.description ?? null,
+        descriptions: flow.descriptions ?? {},
         subprocessor: {
           key: flow.subprocessor,
           name: vendor?.name ?? flow.subprocessor,
@@ -81,6 +82,7 @@ export class PreferencesService {
         key: p.key,
         name: p.name,
         description: p.description ?? null,
+        descriptions: p.descriptions ?? {},
         flows: byPurpose.get(p.key)!,
       }));
     return { userId, mapVersion: map.version, stateVersion: state.version, gpc: state.gpc, purposes };

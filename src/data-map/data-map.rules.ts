@@ -65,7 +65,7 @@ export function checkManifest(manifest: Manifest, existing?: KnownKeys): Problem
   const problems: Problem[] = [];
   const keysOf = (kind: 'fields' | 'purposes' | 'subprocessors'): Set<string> => {
     const seen = new Map<string, number>();
-    listOf(manifest[kind]).forEach((entry: { key?: unknown }, i) => {
+    listOf<{ key?: unknown }>(manifest[kind]).forEach((entry: { key?: unknown }, i) => {
       if (typeof entry?.key !== 'string') return;
       const first = seen.get(entry.key);
       if (first !== undefined) {

@@ -82,6 +82,7 @@ export class DataMapStore {
           .filter((l) => l.role === 'excluded')
           .map((l) => fieldKey.get(l.fieldId) as string),
         description: flow.description ?? undefined,
+        descriptions: flow.descriptions ?? undefined,
       };
     });
     const manifest = normalizeManifest({
@@ -98,6 +99,7 @@ export class DataMapStore {
         key: p.key,
         name: p.name,
         description: p.description ?? undefined,
+        descriptions: p.descriptions ?? undefined,
       })),
       subprocessors: subprocessors.map((s) => ({
         key: s.key,
@@ -152,7 +154,7 @@ export class DataMapStore {
     };
     const purposeRow = (key: string) => {
       const p = purposes.get(key)!;
-      return { key, name: p.name, description: p.description ?? null };
+      return { key, name: p.name, description: p.description ?? null, descriptions: p.descriptions ?? null };
     };
     const subprocessorRow = (key: string) => {
       const s = subprocessors.get(key)!;
@@ -203,6 +205,7 @@ export class DataMapStore {
         legalBasis: f.legalBasis,
         version,
         description: f.description ?? null,
+        descriptions: f.descriptions ?? null,
       };
     };
     const flowIds = new Map<string, number>();

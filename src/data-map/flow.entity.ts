@@ -53,6 +53,10 @@ export class Flow {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
+  /** Translations of `description` by language (JSON), e.g. `{"de": "…"}`. */
+  @Column({ type: 'simple-json', nullable: true })
+  descriptions: Record<string, string> | null;
+
   @OneToMany(() => FlowField, (link) => link.flow)
   links: FlowField[];
 

@@ -15,6 +15,10 @@ export class Purpose {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
+  /** Translations of `description` by language (JSON), e.g. `{"de": "…"}`. */
+  @Column({ type: 'simple-json', nullable: true })
+  descriptions: Record<string, string> | null;
+
   @CreateDateColumn()
   createdAt: Date;
 

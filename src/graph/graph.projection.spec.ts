@@ -72,6 +72,7 @@ describe(projectGraph.name, () => {
     );
     expect(ids(g.nodes.filter((n) => n.kind === 'region'))).toEqual([
       'region:eea',
+      'region:not-stated',
       'region:third-country',
     ]);
     expect(g.totals).toEqual({
@@ -83,7 +84,9 @@ describe(projectGraph.name, () => {
     });
     const stripe = g.nodes.find((n) => n.id === 'subprocessor:stripe') as SubprocessorNode;
     expect(stripe).toMatchObject({
-      parent: 'region:third-country',
+      parent: 'region:not-stated',
+      region: 'third-country',
+      bucket: 'not-stated',
       label: 'Stripe (location not stated)',
     });
     const datadog = g.nodes.find((n) => n.id === 'subprocessor:datadog') as SubprocessorNode;
@@ -142,7 +145,7 @@ describe(projectGraph.name, () => {
       updatedAt: '2026-01-02T03:04:05.000Z',
     });
     expect(ids(g.nodes.filter((n) => n.kind !== 'field'))).toEqual([
-      'region:third-country',
+      'region:not-stated',
       'subprocessor:stripe',
     ]);
   });
@@ -157,6 +160,23 @@ describe(projectGraph.name, () => {
     expect(g.edges.length).toBeGreaterThan(0);
     expect(g.edges.every((e) => outside.has(e.target.slice('subprocessor:'.length)))).toBe(true);
     expect(g.nodes.some((n) => n.kind === 'region' && n.region === 'eea')).toBe(false);
+    // Both answers, apart: Intercom names the US; the others name no place at all.
+    const bucket = (b: string) =>
+      g.nodes
+        .filter((n): n is SubprocessorNode => n.kind === 'subprocessor' && n.bucket === b)
+        .map((n) => n.key)
+        .sort();
+    expect(bucket('third-country')).toEqual(['intercom']);
+    expect(bucket('not-stated')).toEqual(
+      manifest.subprocessors
+        .filter((s) => s.locations.length === 0)
+        .map((s) => s.key)
+        .sort(),
+    );
+    expect(ids(g.nodes.filter((n) => n.kind === 'region'))).toEqual([
+      'region:not-stated',
+      'region:third-country',
+    ]);
     expect(g.edges).toHaveLength(
       manifest.flows
         .filter((f) => outside.has(f.subprocessor))
@@ -231,7 +251,7 @@ describe(projectGraph.name, () => {
     expect(g.flows['deepl.translation'].user).toEqual({ allowed: false, reason: 'not-opted-in' });
   });
 
-  it('puts a subprocessor without stated locations in the third-country group', () => {
+  it('puts a subprocessor without stated locations in its own bucket, still outside the EU/EEA', () => {
     const m = aManifest({
       subprocessors: [
         aSubprocessor(),
@@ -240,7 +260,8 @@ describe(projectGraph.name, () => {
     });
     const g = projectGraph(storedMapOf(m), q());
     expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-b')).toMatchObject({
-      parent: 'region:third-country',
+      parent: 'region:not-stated',
+      region: 'third-country',
     });
     expect(g.nodes.find((n) => n.id === 'subprocessor:vendor-a')).toMatchObject({
       parent: 'region:eea',
@@ -350,7 +371,12 @@ describe(`${projectGraph.name} (property)`, () => {
             expect(g.flows[e.flow]).toBeDefined();
           }
           for (const n of g.nodes)
-            if (n.kind === 'subprocessor') expect(nodeIds.has(n.parent)).toBe(true);
+            if (n.kind === 'subprocessor') {
+              expect(nodeIds.has(n.parent)).toBe(true);
+              // The bucket says exactly what the locations say.
+              expect(n.bucket).toBe(n.locations.length === 0 ? 'not-stated' : regionOf(n.locations));
+              expect(n.parent).toBe(`region:${n.bucket}`);
+            }
           const regions = g.nodes.filter((n) => n.kind === 'region');
           for (const r of regions)
             expect(g.nodes.some((n) => n.kind === 'subprocessor' && n.parent === r.id)).toBe(true);

@@ -15,6 +15,7 @@ import type {
   GraphQuery,
   GraphResponse,
   PurposeNode,
+  RegionBucket,
   RegionNode,
   SubprocessorNode,
 } from '@flowgate/core';
@@ -34,10 +35,16 @@ export interface ProjectionOptions {
   user?: GraphResponse['user'];
 }
 
-export const REGION_LABELS: Readonly<Record<Region, string>> = {
+export const REGION_LABELS: Readonly<Record<RegionBucket, string>> = {
   eea: 'EU/EEA',
-  'third-country': 'Third countries',
+  'third-country': 'Third country (stated)',
+  'not-stated': 'Location not stated',
 };
+
+/** The bucket of a list of locations: none stated is its own answer, not a third country. */
+export function bucketOf(locations: readonly string[]): RegionBucket {
+  return locations.length === 0 ? 'not-stated' : regionOf(locations);
+}
 
 const EXCLUDED_STATE: EdgeUserState = Object.freeze({ allowed: false, reason: 'excluded' });
 
@@ -204,9 +211,10 @@ export function projectGraph(
 
   const isMatch = (direct: boolean, textMatch: boolean) => direct || (needle !== null && textMatch);
   const nodes: GraphNode[] = [];
-  const shownRegions = new Set([...shownSubprocessors].map((k) => regions.get(k)!));
-  for (const region of ['eea', 'third-country'] as const) {
-    if (shownRegions.has(region)) nodes.push(regionNode(region));
+  const located = new Map(manifest.subprocessors.map((s) => [s.key, s.locations]));
+  const shownBuckets = new Set([...shownSubprocessors].map((k) => bucketOf(located.get(k)!)));
+  for (const bucket of ['eea', 'third-country', 'not-stated'] as const) {
+    if (shownBuckets.has(bucket)) nodes.push(regionNode(bucket));
   }
   for (const f of manifest.fields) {
     if (shownFields.has(f.key)) {
@@ -289,8 +297,9 @@ function isoCache(): (date: Date) => string {
   };
 }
 
-function regionNode(region: Region): RegionNode {
-  return { id: `region:${region}`, kind: 'region', label: REGION_LABELS[region], region };
+function regionNode(bucket: RegionBucket): RegionNode {
+  const region: Region = bucket === 'eea' ? 'eea' : 'third-country';
+  return { id: `region:${bucket}`, kind: 'region', label: REGION_LABELS[bucket], region, bucket };
 }
 
 function fieldNode(f: ManifestField, match: boolean): FieldNode {
@@ -312,16 +321,17 @@ export function subprocessorLabel(s: Pick<ManifestSubprocessor, 'name' | 'locati
 }
 
 function subprocessorNode(s: ManifestSubprocessor, match: boolean): SubprocessorNode {
-  const region = regionOf(s.locations);
+  const bucket = bucketOf(s.locations);
   return {
     id: `subprocessor:${s.key}`,
     kind: 'subprocessor',
     label: subprocessorLabel(s),
-    parent: `region:${region}`,
+    parent: `region:${bucket}`,
     key: s.key,
     name: s.name,
     locations: s.locations,
-    region,
+    region: regionOf(s.locations),
+    bucket,
     category: s.category,
     ...(s.transferMechanism ? { transferMechanism: s.transferMechanism } : {}),
     ...(s.legalEntity ? { legalEntity: s.legalEntity } : {}),

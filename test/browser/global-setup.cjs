@@ -8,9 +8,12 @@ const { join } = require('node:path');
 module.exports = async function buildClient() {
   const root = join(__dirname, '..', '..');
   const started = Date.now();
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'client/vite.config.mts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // The app first (it empties client/dist), then the embed into client/dist/embed.
+  for (const config of ['client/vite.config.mts', 'client/vite.embed.config.mts']) {
+    execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', config, '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
   process.stdout.write(`\n[browser] client built in ${Date.now() - started} ms\n`);
 };

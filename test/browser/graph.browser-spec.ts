@@ -90,7 +90,7 @@ describe('Graph page (/graph)', () => {
     expect(Number(drawn.edges)).toBe(flows.items.reduce((n, f) => n + f.fields.length, 0));
     expect(drawn.layout).toBe('dagre');
     expect(await page.locator('.summary').textContent()).toBe(
-      `${api_.edges.length} lines of data from 25 fields to 13 subprocessors, 8 of them outside the EU/EEA.`,
+      `${api_.edges.length} lines of data from 25 fields to 13 subprocessors, 8 of them outside the EU/EEA (1 in a stated third country, 7 with no location stated).`,
     );
     expect(await tableRows()).toHaveLength(api_.edges.length);
   });
@@ -105,8 +105,11 @@ describe('Graph page (/graph)', () => {
       '/api/v1/flows?field=user.contact.email&limit=1000',
     );
     expect(Number((await graphData()).edges)).toBe(senders.items.length);
+    const shown = await api<GraphResponse>('/api/v1/graph?field=user.contact.email');
+    const buckets = shown.nodes.filter((n) => n.kind === 'region').length;
+    expect(buckets).toBe(3);
     expect(Number((await graphData()).nodes)).toBe(
-      1 + new Set(senders.items.map((f) => f.subprocessor)).size + 2,
+      1 + new Set(senders.items.map((f) => f.subprocessor)).size + buckets,
     );
     const rows = await tableRows();
     expect(rows.map((r) => r[0])).toEqual(senders.items.map(() => 'Email address Personal'));
@@ -131,7 +134,10 @@ describe('Graph page (/graph)', () => {
     await waitForRender(page, before);
     const outside = await api<GraphResponse>('/api/v1/graph?region=third-country');
     expect(Number((await graphData()).edges)).toBe(outside.edges.length);
-    expect((await tableRows()).every((r) => r[2].startsWith('Outside the EU/EEA'))).toBe(true);
+    const where = (await tableRows()).map((r) => r[2]);
+    expect(where.every((w) => w.startsWith('Third country (stated)') || w === 'Location not stated')).toBe(true);
+    expect(where).toContain('Third country (stated): US');
+    expect(where).toContain('Location not stated');
 
     before = await renders(page);
     await page.getByRole('button', { name: 'All opt-in flows' }).click();
@@ -173,7 +179,7 @@ describe('Graph page (/graph)', () => {
       'Customer support',
       'Required',
       'Contract',
-      'Outside the EU/EEA (US)',
+      'Third country (stated): US',
       'Messages with the team',
       'Does not get',
       'Uploaded text columns',
@@ -380,11 +386,95 @@ describe('Graph page (/graph)', () => {
         .getByLabel('Where does this field go?')
         .selectOption(whole.nodes.find((n) => n.kind === 'field')!.id.slice('field:'.length));
       await waitForRender(page, before);
-      expect((await graphData()).layout).toBe('dagre');
+      // Readable again: dagre, or columns by purpose when the selection is still dense.
+      drawn = await graphData();
+      expect(drawn.layout).toBe(Number(drawn.nodes) > 63 ? 'purposes' : 'dagre');
       expect(await page.locator('.canvas-area .notice').count()).toBe(0);
     } finally {
       await big.close();
     }
+  });
+
+  it('keeps every label at 11 px or more when the Caplena map is fitted at 1440 × 900, growing the canvas', async () => {
+    await openGraph();
+    const drawn = await graphData();
+    expect(Number(drawn.minLabelPx)).toBeGreaterThanOrEqual(11);
+    // Measured independently of the page's own figure: each label's font size on the canvas.
+    const measured = await page.locator('#cy').evaluate((el) => {
+      const zoom = Number((el as HTMLElement).dataset.zoom);
+      const canvas = el.querySelector('canvas')!;
+      return { zoom, canvasWidth: canvas.getBoundingClientRect().width, scrollerWidth: el.parentElement!.clientWidth };
+    });
+    expect(measured.zoom * 12).toBeGreaterThanOrEqual(11);
+    // The graph did not fit at that size: the canvas grew and the scroller scrolls.
+    const scroller = await page.locator('.cy-scroll').evaluate((el) => ({ sw: el.scrollWidth, sh: el.scrollHeight, cw: el.clientWidth, ch: el.clientHeight }));
+    expect(scroller.sh > scroller.ch || scroller.sw > scroller.cw).toBe(true);
+    // "Fit" keeps it so.
+    await page.getByRole('button', { name: 'Zoom out' }).click();
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    expect(Number((await graphData()).minLabelPx)).toBeGreaterThanOrEqual(11);
+  });
+
+  it('puts each vendor in the right region bucket: EU/EEA, third country (stated), location not stated', async () => {
+    await openGraph('?region=third-country');
+    const api_ = await api<GraphResponse>('/api/v1/graph');
+    const bucket = (b: string) =>
+      api_.nodes
+        .filter((n) => n.kind === 'subprocessor' && n.parent === `region:${b}`)
+        .map((n) => (n as { key: string }).key)
+        .sort();
+    expect(bucket('eea')).toEqual(['customer-io', 'datadog', 'deepl', 'google-cloud', 'segment']);
+    expect(bucket('third-country')).toEqual(['intercom']);
+    expect(bucket('not-stated')).toEqual(['close', 'google-analytics', 'google-translate', 'linkedin', 'logrocket', 'stripe', 'userpilot']);
+    // "Everything leaving the EU/EEA" says both answers apart, in the summary and in the boxes.
+    expect(await page.locator('.summary').textContent()).toContain('8 of them outside the EU/EEA (1 in a stated third country, 7 with no location stated)');
+    const legend = (await page.locator('.legend').textContent()) ?? '';
+    expect(legend).toContain('location not stated');
+  });
+
+  it('exports the flows shown as CSV', async () => {
+    await openGraph('?field=user.contact.email');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'The flows shown as CSV' }).click()]);
+    expect(file.suggestedFilename()).toMatch(/^flowgate-flows-v\d+\.csv$/);
+    const [head, ...rows] = readFileSync((await file.path())!, 'utf8').trimEnd().split('\r\n');
+    expect(head.split(',').slice(0, 7)).toEqual(['field', 'field_name', 'sensitivity', 'line', 'subprocessor', 'subprocessor_name', 'where']);
+    const shown = await api<GraphResponse>('/api/v1/graph?field=user.contact.email');
+    expect(rows).toHaveLength(shown.edges.length);
+    expect(rows.every((r) => r.startsWith('user.contact.email,Email address,personal,sent,'))).toBe(true);
+    expect(rows.some((r) => r.includes(',intercom,Intercom,Third country (stated),US,'))).toBe(true);
+  });
+
+  it('draws a dense map in columns by purpose on request, with bundled lines', async () => {
+    await openGraph();
+    const before = await renders(page);
+    await page.getByLabel('Layout').selectOption('purposes');
+    await waitForRender(page, before);
+    const drawn = await graphData();
+    expect(drawn.layout).toBe('purposes');
+    const api_ = await api<GraphResponse>('/api/v1/graph');
+    const purposes = new Set(Object.values(api_.flows).map((f) => f.purpose)).size;
+    // Every node plus one per purpose; one line per (field, purpose) and one per flow.
+    expect(Number(drawn.nodes)).toBe(api_.nodes.length + purposes);
+    const bundles = new Set(api_.edges.map((e) => `${e.source}|${api_.flows[e.flow].purpose}`)).size + Object.keys(api_.flows).length;
+    expect(Number(drawn.edges)).toBe(bundles);
+    expect(Number(drawn.minLabelPx)).toBeGreaterThanOrEqual(11);
+  });
+
+  it('shows the list of flows first on a 390 × 844 phone, with the toolbar in reach', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openGraph();
+    const list = page.locator('details.flow-list');
+    expect(await list.getAttribute('open')).not.toBeNull();
+    const listTop = (await list.boundingBox())!.y;
+    const canvasTop = (await page.locator('.cy-scroll').boundingBox())!.y;
+    const filtersTop = (await page.locator('aside.filters').boundingBox())!.y;
+    expect(listTop).toBeLessThan(canvasTop);
+    expect(listTop).toBeLessThan(filtersTop);
+    expect(listTop).toBeLessThan(844);
+    const fit = (await page.getByRole('button', { name: 'Fit', exact: true }).boundingBox())!;
+    expect(fit.x + fit.width).toBeLessThanOrEqual(390);
+    expect(await list.locator('tbody tr').count()).toBeGreaterThan(0);
+    expect(serious(await axeViolations(page))).toEqual([]);
   });
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {

@@ -1,9 +1,11 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { en as elementEn } from '../../client/src/preferences/messages';
+import { en as pageEn } from '../../client/src/settings/settings-messages';
 import { axeViolations, serious } from './support/axe';
 import { launchChromium, watchErrors } from './support/browser';
-import { focusOutline, tabTo, waitForRender } from './support/pages';
+import { focusOutline, isFocused, tabTo, waitForRender } from './support/pages';
 import { serveApp, type ServedApp } from './support/served-app';
 
 jest.setTimeout(60_000);
@@ -76,7 +78,8 @@ describe('Preference centre (/settings)', () => {
     for (const expected of [
       'LogRocket',
       'Opt-out',
-      'Outside the EU/EEA',
+      // No place stated: said as such, not counted as a known third country.
+      'Location not stated',
       'Receives',
       'Session recording',
       'Does not get',
@@ -162,7 +165,7 @@ describe('Preference centre (/settings)', () => {
     await page.keyboard.press('Space');
     await saved('is now off');
     // The focus stays on the switch that was changed.
-    expect(await logrocket().evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await isFocused(logrocket())).toBe(true);
     expect(await logrocket().getAttribute('aria-checked')).toBe('false');
     await page.keyboard.press('Enter');
     await saved('is now on');
@@ -243,6 +246,117 @@ describe('Preference centre (/settings)', () => {
     await page.getByRole('button', { name: 'Agree to the new version for DeepL' }).click();
     await saved('is now on');
     expect(await card.textContent()).not.toContain('needs your consent again');
+  });
+
+  it('finds LogRocket by search on a 390 × 844 phone and switches it within one screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn('phone@example.com');
+    const search = page.getByLabel('Find a vendor or purpose');
+    await search.fill('LogRocket');
+    await page.getByText('1 of 13 vendors match “LogRocket”.').waitFor();
+    const from = (await search.boundingBox())!;
+    const to = (await logrocket().boundingBox())!;
+    // From the search box to the bottom of the switch: less than one screen.
+    expect(to.y + to.height - from.y).toBeLessThan(844);
+    const scrolled = await page.evaluate(() => window.scrollY);
+    await logrocket().click();
+    await saved('is now off');
+    expect(Math.abs((await page.evaluate(() => window.scrollY)) - scrolled)).toBeLessThan(844);
+    expect(await logrocket().getAttribute('aria-checked')).toBe('false');
+    // Only LogRocket's card is shown, nothing else to scroll past.
+    expect(await page.locator('article.flow-card:visible').count()).toBe(1);
+  });
+
+  it('jumps to a vendor from the index, with the focus on its switch', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await signIn('index@example.com');
+    await page.getByText('All vendors (13)').click();
+    await page.getByRole('navigation', { name: 'Vendors, A to Z' }).getByRole('button', { name: 'LogRocket' }).click();
+    expect(await isFocused(logrocket())).toBe(true);
+    const box = (await logrocket().boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(844);
+    await page.keyboard.press('Space');
+    await saved('is now off');
+  });
+
+  it('offers "Turn off all optional" and "Allow all" with equal weight, and both work', async () => {
+    const user = 'bulk@example.com';
+    await signIn(user);
+    const off = page.getByRole('button', { name: 'Turn off all optional' });
+    const on = page.getByRole('button', { name: 'Allow all' });
+    const look = (l: Locator) =>
+      l.evaluate((el) => {
+        const c = getComputedStyle(el);
+        return [c.fontSize, c.fontWeight, c.backgroundColor, c.color, c.borderTopWidth, c.borderTopColor, c.paddingTop, c.paddingLeft].join(' ');
+      });
+    expect(await look(off)).toBe(await look(on));
+    const [a, b] = [(await off.boundingBox())!, (await on.boundingBox())!];
+    expect(Math.round(a.width)).toBe(Math.round(b.width));
+    expect(Math.round(a.height)).toBe(Math.round(b.height));
+    expect(await isFocused(off)).toBe(false);
+    expect(await isFocused(on)).toBe(false);
+
+    await off.click();
+    await saved('optional flows are off');
+    const optional = page.locator('[role="switch"]:not([aria-disabled="true"])');
+    expect(new Set(await optional.evaluateAll((els) => els.map((e) => e.getAttribute('aria-checked'))))).toEqual(new Set(['false']));
+    expect(await decision(user, 'logrocket', 'session-replay', ['usage.page-views'])).toMatchObject({ allow: false, reason: 'opted-out' });
+    // Required flows are untouched.
+    expect((await decision(user, 'google-cloud', 'hosting', ['user.contact.email'])).allow).toBe(true);
+
+    await on.click();
+    await saved('optional flows are on');
+    expect(new Set(await optional.evaluateAll((els) => els.map((e) => e.getAttribute('aria-checked'))))).toEqual(new Set(['true']));
+    expect((await decision(user, 'deepl', 'translation', ['translation.settings'])).allow).toBe(true);
+  });
+
+  it('switches a whole purpose at once', async () => {
+    const user = 'purpose@example.com';
+    await signIn(user);
+    const translation = page.getByRole('switch', { name: 'All of Translation' });
+    expect(await translation.getAttribute('aria-checked')).toBe('false');
+    await translation.click();
+    await saved('Saved: Translation is now on for every vendor.');
+    expect(await page.getByRole('switch', { name: 'All of Translation' }).getAttribute('aria-checked')).toBe('true');
+    expect(await switchFor('DeepL', 'Translation').getAttribute('aria-checked')).toBe('true');
+    expect(await switchFor('Google Translate', 'Translation').getAttribute('aria-checked')).toBe('true');
+    expect(puts).toEqual(['/api/v1/me/preferences']);
+    expect((await decision(user, 'google-translate', 'translation', ['translation.settings'])).allow).toBe(true);
+  });
+
+  it.each([
+    ['de', 'Benutzer-ID', 'Anmelden', 'LogRocket für Session replay'],
+    ['fr', 'Identifiant utilisateur', 'Se connecter', 'LogRocket pour Session replay'],
+  ] as const)('speaks %s on the whole page, with no untranslated key and no English left', async (lang, userLabel, signInText, switchName) => {
+    // German from the browser's languages; French from ?lang= (what a host framing the page passes).
+    const localized = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: lang === 'de' ? 'de-DE' : 'en-US' });
+    const p = await localized.newPage();
+    const pageErrors = watchErrors(p);
+    await p.goto(`${app.url}/settings${lang === 'fr' ? '?lang=fr' : ''}`);
+    await p.getByLabel(userLabel).fill(`speaks-${lang}@example.com`);
+    await p.getByRole('button', { name: signInText, exact: true }).click();
+    await p.locator('[data-user]').waitFor();
+    await waitForRender(p, 0, '.my-cy');
+    await p.getByRole('switch', { name: switchName }).click();
+    await p.locator('.toast').waitFor();
+    await p.locator('#my-history tbody tr').first().waitFor();
+    await p.locator('#my-data-flows summary').click();
+    const text = await p.evaluate(() => {
+      const parts = [document.body.innerText, document.title];
+      for (const el of document.querySelectorAll('*')) if (el.shadowRoot) parts.push((el.shadowRoot as unknown as HTMLElement).textContent ?? '');
+      for (const el of document.querySelectorAll('[aria-label]')) parts.push(el.getAttribute('aria-label') ?? '');
+      return parts.join('\n');
+    });
+    expect(text).not.toMatch(/⟦[^⟧]+⟧/);
+    const english = [...Object.entries(pageEn), ...Object.entries(elementEn)]
+      .map(([, v]) => v.split(/\{\w+\}/)[0].trim())
+      // Phrases, not single words: the map's own names are English ("Pseudonymous user id").
+      .filter((v) => v.length >= 12 && v.includes(' '));
+    expect(english.filter((v) => text.includes(v))).toEqual([]);
+    expect(await p.evaluate(() => document.documentElement.lang)).toBe(lang);
+    expect(pageErrors).toEqual([]);
+    await localized.close();
   });
 
   it('has no serious or critical accessibility violations (axe-core)', async () => {

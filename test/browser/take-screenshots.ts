@@ -8,13 +8,18 @@ import type { Page } from 'playwright-core';
 import { ADMIN_TOKEN } from '../support/test-app';
 import { launchChromium } from './support/browser';
 import { waitForRender } from './support/pages';
+import { startHostApp } from './support/host-app';
 import { serveApp } from './support/served-app';
 
 const OUT = 'docs/img';
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const app = await serveApp();
+  let flowgateUrl = '';
+  const secret = 'screenshots-host-secret-0123456789abcdef';
+  const host = await startHostApp({ flowgateUrl: () => flowgateUrl, secret });
+  const app = await serveApp({ FLOWGATE_ALLOWED_ORIGINS: host.url, FLOWGATE_USER_TOKEN_SECRET: secret });
+  flowgateUrl = app.url;
   const browser = await launchChromium();
   const shot = async (page: Page, name: string, fullPage = false) => {
     await page.screenshot({ path: `${OUT}/${name}.png`, fullPage });
@@ -83,9 +88,32 @@ async function main(): Promise<void> {
     await waitForRender(user, 1, '.my-cy');
     await user.locator('#my-data-flows').evaluate((el) => el.scrollIntoView());
     await shot(user, 'settings-flows');
+
+    // A phone: the search finds LogRocket, its switch within the first screen.
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${app.url}/settings`);
+    await phone.getByLabel('User id').fill('ada@example.com');
+    await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await phone.getByLabel('Find a vendor or purpose').fill('LogRocket');
+    await phone.getByRole('switch', { name: 'LogRocket for Session replay' }).waitFor();
+    await shot(phone, 'settings-phone-search');
+
+    // The embed on a host application's own page, in German, themed by the host.
+    const embed = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await embed.goto(`${host.url}/account?user=ada@example.com&lang=de`);
+    await embed.getByRole('switch', { name: 'LogRocket für Session replay' }).waitFor();
+    await shot(embed, 'embed-host-de');
+
+    // The graph on a phone: the list first.
+    const graphPhone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await graphPhone.addInitScript((token) => sessionStorage.setItem('flowgate.admin-token', token), ADMIN_TOKEN);
+    await graphPhone.goto(`${app.url}/graph`);
+    await waitForRender(graphPhone, 0);
+    await shot(graphPhone, 'graph-phone');
   } finally {
     await browser.close();
     await app.close();
+    await host.close();
   }
 }
 

@@ -11,14 +11,14 @@ import type {
 import { apiJson, queryString } from '../api';
 import { formatDate, h, type Child } from '../dom';
 import {
+  BUCKET_LABEL,
   LEGAL_BASIS_LABEL,
-  locationsText,
   MODE_EXPLAINED,
   MODE_LABEL,
   REASON_LABEL,
-  REGION_LABEL,
   SENSITIVITY_LABEL,
   TRANSFER_LABEL,
+  whereText,
 } from '../labels';
 import { notice } from '../shell';
 import type { Overlays, Selected } from './graph-view';
@@ -71,7 +71,7 @@ function flowFacts(flow: GraphFlow, names: ReadonlyMap<string, string>): HTMLEle
     ['Purpose', flow.purposeName],
     ['Consent mode', `${MODE_LABEL[flow.mode]} — ${MODE_EXPLAINED[flow.mode]}`],
     ['Legal basis', LEGAL_BASIS_LABEL[flow.legalBasis]],
-    ['Processes in', `${REGION_LABEL[flow.region]} (${locationsText(flow.locations)})`],
+    ['Processes in', whereText({ bucket: flow.locations.length === 0 ? 'not-stated' : flow.region, locations: flow.locations })],
     ['Sends', list(flow.fields, names)],
     ['Does not get', list(flow.excludedFields, names)],
     ['Flow version', String(flow.version)],
@@ -140,7 +140,7 @@ async function nodeDetails(
           'li',
           {},
           h('strong', {}, s?.name ?? e.target),
-          ` — ${flow?.purposeName ?? e.flow}, ${MODE_LABEL[e.mode].toLowerCase()}, ${s ? `${REGION_LABEL[s.region]} (${locationsText(s.locations)})` : ''}`,
+          ` — ${flow?.purposeName ?? e.flow}, ${MODE_LABEL[e.mode].toLowerCase()}, ${s ? whereText(s) : ''}`,
           e.user && e.kind === 'sent' ? h('div', {}, verdict(e.user)) : null,
         );
       };
@@ -187,7 +187,7 @@ async function nodeDetails(
         {},
         h('h3', {}, node.name),
         dl([
-          ['Processes in', `${REGION_LABEL[node.region]} — ${locationsText(node.locations)}`],
+          ['Processes in', whereText(node)],
           [
             'Transfer mechanism',
             node.transferMechanism ? TRANSFER_LABEL[node.transferMechanism] : 'Not stated',
@@ -218,19 +218,21 @@ async function nodeDetails(
       return h(
         'div',
         {},
-        h('h3', {}, REGION_LABEL[node.region]),
+        h('h3', {}, BUCKET_LABEL[node.bucket]),
         h('p', {}, `${subs.length} subprocessor${subs.length === 1 ? '' : 's'} shown here.`),
-        node.region === 'third-country'
-          ? h(
-              'p',
-              { class: 'hint' },
-              'A subprocessor counts as outside the EU/EEA when any place it processes in is, or when its list states no location.',
-            )
-          : null,
+        node.bucket === 'third-country'
+          ? h('p', { class: 'hint' }, 'Each of these names at least one place it processes in outside the EU/EEA.')
+          : node.bucket === 'not-stated'
+            ? h(
+                'p',
+                { class: 'hint' },
+                'Their lists state no location at all. They count as leaving the EU/EEA (nothing says they do not), but it is not known where the data goes: ask them.',
+              )
+            : null,
         h(
           'button',
           { type: 'button', class: 'button', onclick: () => ctx.focus({ region: node.region }) },
-          `Show only ${REGION_LABEL[node.region]}`,
+          node.region === 'eea' ? 'Show only the EU/EEA' : 'Show everything leaving the EU/EEA',
         ),
       );
     }

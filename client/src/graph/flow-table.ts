@@ -1,4 +1,5 @@
 /** The graph as a table: the keyboard and screen-reader way through the same data. */
+import type { ConsentMode, Sensitivity } from '@flowgate/core';
 import type {
   EdgeBlockReason,
   FieldNode,
@@ -6,22 +7,66 @@ import type {
   SubprocessorNode,
 } from '@flowgate/core';
 import { h } from '../dom';
-import {
-  MODE_LABEL,
-  REASON_LABEL,
-  REGION_LABEL,
-  SENSITIVITY_LABEL,
-  locationsText,
-} from '../labels';
+import { MODE_LABEL, REASON_LABEL, SENSITIVITY_LABEL, whereText } from '../labels';
 import type { Overlays } from './graph-view';
 import { blockedOn } from './overlays';
 
 const MAX_ROWS = 500;
 
+/** Every word the table says, so the preference centre can say them in the user's language. */
+export interface TableWords {
+  caption: string;
+  field: string;
+  to: string;
+  where: string;
+  purpose: string;
+  mode: string;
+  user: string;
+  blockedCalls: string;
+  actions: string;
+  allowed: string;
+  blocked: string;
+  details: string;
+  detailsOf: (field: string, vendor: string) => string;
+  fieldDetails: (name: string) => string;
+  notSent: string;
+  first: (max: number, total: number) => string;
+  nothing: string;
+  notDrawn: string;
+  sensitivity: Record<Sensitivity, string>;
+  modes: Record<ConsentMode, string>;
+  whereOf: (s: SubprocessorNode) => string;
+}
+
+export const TABLE_WORDS: TableWords = {
+  caption: 'Data flows shown in the graph',
+  field: 'Field',
+  to: 'Goes to',
+  where: 'Where',
+  purpose: 'Purpose',
+  mode: 'Mode',
+  user: 'For this user',
+  blockedCalls: 'Blocked calls',
+  actions: 'Actions',
+  allowed: 'Allowed',
+  blocked: 'Blocked',
+  details: 'Details',
+  detailsOf: (field, vendor) => ` of ${field} to ${vendor}`,
+  fieldDetails: (name) => `${name}: details`,
+  notSent: 'not sent to ',
+  first: (max, total) => `The first ${max} of ${total} lines.`,
+  nothing: 'Nothing matches these filters.',
+  notDrawn: 'Lines are not drawn yet: ask a question or filter.',
+  sensitivity: SENSITIVITY_LABEL,
+  modes: MODE_LABEL,
+  whereOf: whereText,
+};
+
 export interface FlowTableOptions {
   /** Words for block reasons (the preference centre speaks to the user: "you switched it off"). */
   reasons?: Record<EdgeBlockReason, string>;
   userColumn?: string;
+  words?: Partial<TableWords>;
 }
 
 export function flowTable(
@@ -31,6 +76,7 @@ export function flowTable(
   options: FlowTableOptions = {},
 ): HTMLElement {
   const reasons = options.reasons ?? REASON_LABEL;
+  const w: TableWords = { ...TABLE_WORDS, ...options.words };
   const fields = new Map(
     graph.nodes.filter((n): n is FieldNode => n.kind === 'field').map((n) => [n.id, n]),
   );
@@ -41,34 +87,34 @@ export function flowTable(
   );
   const rows = graph.edges.filter((e) => e.kind !== 'purpose');
   if (graph.query.edges === false)
-    return h('p', { class: 'hint' }, 'Lines are not drawn yet: ask a question or filter.');
-  if (rows.length === 0) return h('p', { class: 'hint' }, 'Nothing matches these filters.');
+    return h('p', { class: 'hint' }, w.notDrawn);
+  if (rows.length === 0) return h('p', { class: 'hint' }, w.nothing);
   const withUser = graph.user !== undefined;
   const withAudit = (overlays.blockedCalls?.size ?? 0) > 0;
   return h(
     'div',
     {},
     rows.length > MAX_ROWS
-      ? h('p', { class: 'hint' }, `The first ${MAX_ROWS} of ${rows.length} lines.`)
+      ? h('p', { class: 'hint' }, w.first(MAX_ROWS, rows.length))
       : null,
     h(
       'table',
       { class: 'flow-table' },
-      h('caption', { class: 'visually-hidden' }, 'Data flows shown in the graph'),
+      h('caption', { class: 'visually-hidden' }, w.caption),
       h(
         'thead',
         {},
         h(
           'tr',
           {},
-          h('th', { scope: 'col' }, 'Field'),
-          h('th', { scope: 'col' }, 'Goes to'),
-          h('th', { scope: 'col' }, 'Where'),
-          h('th', { scope: 'col' }, 'Purpose'),
-          h('th', { scope: 'col' }, 'Mode'),
-          withUser ? h('th', { scope: 'col' }, options.userColumn ?? 'For this user') : null,
-          withAudit ? h('th', { scope: 'col' }, 'Blocked calls') : null,
-          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')),
+          h('th', { scope: 'col' }, w.field),
+          h('th', { scope: 'col' }, w.to),
+          h('th', { scope: 'col' }, w.where),
+          h('th', { scope: 'col' }, w.purpose),
+          h('th', { scope: 'col' }, w.mode),
+          withUser ? h('th', { scope: 'col' }, options.userColumn ?? w.user) : null,
+          withAudit ? h('th', { scope: 'col' }, w.blockedCalls) : null,
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, w.actions)),
         ),
       ),
       h(
@@ -90,7 +136,7 @@ export function flowTable(
                     {
                       type: 'button',
                       class: 'button link cell',
-                      'aria-label': `${field.label}: details`,
+                      'aria-label': w.fieldDetails(field.label),
                       onclick: () => select(field.id),
                     },
                     field.label,
@@ -99,14 +145,14 @@ export function flowTable(
               h(
                 'span',
                 { class: 'muted small' },
-                ` ${field ? SENSITIVITY_LABEL[field.sensitivity] : ''}`,
+                ` ${field ? w.sensitivity[field.sensitivity] : ''}`,
               ),
             ),
             h(
               'td',
               {},
               e.kind === 'excluded'
-                ? h('span', { class: 'tag tag-excluded' }, 'not sent to ')
+                ? h('span', { class: 'tag tag-excluded' }, w.notSent)
                 : null,
               sub
                 ? h(
@@ -114,27 +160,27 @@ export function flowTable(
                     {
                       type: 'button',
                       class: 'button link cell',
-                      'aria-label': `${sub.name}: details`,
+                      'aria-label': w.fieldDetails(sub.name),
                       onclick: () => select(sub.id),
                     },
                     sub.name,
                   )
                 : e.target,
             ),
-            h('td', {}, sub ? `${REGION_LABEL[sub.region]} (${locationsText(sub.locations)})` : ''),
+            h('td', {}, sub ? w.whereOf(sub) : ''),
             h('td', {}, flow?.purposeName ?? e.flow),
-            h('td', {}, MODE_LABEL[e.mode]),
+            h('td', {}, w.modes[e.mode]),
             withUser
               ? h(
                   'td',
                   {},
                   e.user
                     ? e.user.allowed
-                      ? h('span', { class: 'tag tag-allowed' }, 'Allowed')
+                      ? h('span', { class: 'tag tag-allowed' }, w.allowed)
                       : h(
                           'span',
                           {},
-                          h('span', { class: 'tag tag-blocked' }, 'Blocked'),
+                          h('span', { class: 'tag tag-blocked' }, w.blocked),
                           ` ${e.user.reason ? reasons[e.user.reason] : ''}`,
                         )
                     : '',
@@ -147,12 +193,8 @@ export function flowTable(
               h(
                 'button',
                 { type: 'button', class: 'button small', onclick: () => select(e.id) },
-                'Details',
-                h(
-                  'span',
-                  { class: 'visually-hidden' },
-                  ` of ${field?.label ?? e.field} to ${sub?.name ?? e.target}`,
-                ),
+                w.details,
+                h('span', { class: 'visually-hidden' }, w.detailsOf(field?.label ?? e.field ?? '', sub?.name ?? e.target)),
               ),
             ),
           );

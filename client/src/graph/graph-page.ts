@@ -11,6 +11,7 @@ import { MODE_EXPLAINED, MODE_LABEL, SENSITIVITY_LABEL } from '../labels';
 import { notice, shell } from '../shell';
 import { renderDetails } from './details';
 import { flowTable } from './flow-table';
+import { flowsCsv } from './flows-csv';
 import { GraphView, type LayoutName, type Overlays, type Selected } from './graph-view';
 import { loadAuditOverlays, type AuditStatus } from './overlays';
 
@@ -53,6 +54,9 @@ export function filtersFromUrl(search: string): GraphFilters {
 function graphPath(filters: GraphFilters, edges = true): string {
   return `/api/v1/graph${queryString({ ...filters, edges: edges ? undefined : 'false' })}`;
 }
+
+/** Below this width (a phone) the page shows the list of flows first, the graph after it. */
+export const NARROW_PX = 600;
 
 /** Above this many lines an unfiltered map first shows its nodes only, and asks. */
 export const OVERVIEW_LINES = 5000;
@@ -287,6 +291,7 @@ class GraphPage {
         { id: 'graph-layout', name: 'layout' },
         h('option', { value: 'dagre' }, 'Left to right (dagre)'),
         h('option', { value: 'fcose' }, 'Force-directed (fCoSE)'),
+        h('option', { value: 'purposes' }, 'Columns: fields → purposes → vendors'),
       ),
     };
   }
@@ -396,22 +401,34 @@ class GraphPage {
         ),
         h(
           'button',
+          { type: 'button', class: 'button', onclick: () => this.exportCsv() },
+          'The flows shown as CSV',
+        ),
+        h(
+          'button',
           { type: 'button', class: 'button', onclick: () => void this.exportYaml() },
           'The map as YAML',
         ),
       ),
     );
 
+    const narrow = window.matchMedia(`(max-width: ${NARROW_PX - 1}px)`).matches;
+    const flowList = h(
+      'details',
+      { class: 'flow-list', ...(narrow ? { open: true } : {}) },
+      h('summary', {}, 'The flows shown, as a list'),
+      this.el.table,
+    );
     const canvas = h(
       'section',
-      { class: 'canvas-area', 'aria-label': 'Graph' },
+      { class: `canvas-area${narrow ? ' narrow' : ''}`, 'aria-label': 'Graph' },
       h(
         'div',
         { class: 'toolbar' },
         this.el.summary,
         h(
           'div',
-          { class: 'inline' },
+          { class: 'inline wrap' },
           label(c.layout, 'Layout'),
           c.layout,
           h(
@@ -438,13 +455,10 @@ class GraphPage {
         ),
       ),
       this.el.status,
-      this.el.canvas,
-      h(
-        'details',
-        { class: 'flow-list' },
-        h('summary', {}, 'The flows shown, as a list'),
-        this.el.table,
-      ),
+      // On a phone the list is what reads: it comes first, open; the graph follows.
+      narrow ? flowList : null,
+      h('div', { class: 'cy-scroll', tabindex: 0, role: 'region', 'aria-label': 'Graph canvas, scrolls when the graph is bigger than the screen' }, this.el.canvas),
+      narrow ? null : flowList,
     );
 
     const details = h(
@@ -593,7 +607,7 @@ class GraphPage {
     const graph = this.graph;
     if (!graph) return;
     const stats = await this.view.render(graph, this.overlays, layout);
-    this.controls.layout.value = this.view.layout;
+    if (stats.layout !== 'columns') this.controls.layout.value = stats.layout;
     this.controls.layout.disabled = stats.layout === 'columns';
     const lines = this.catalog.totals.sentEdges.toLocaleString('en-US');
     replace(
@@ -708,6 +722,12 @@ class GraphPage {
     announce('PNG of this view downloaded.');
   }
 
+  private exportCsv(): void {
+    if (!this.graph) return;
+    download(new Blob([flowsCsv(this.graph)], { type: 'text/csv;charset=utf-8' }), `flowgate-flows-v${this.graph.mapVersion}.csv`);
+    announce('The flows shown downloaded as CSV.');
+  }
+
   private async exportYaml(): Promise<void> {
     try {
       const blob = await apiBlob('/api/v1/manifest?format=yaml', {
@@ -732,13 +752,15 @@ export function summarize(graph: GraphResponse): string {
   const sent = graph.edges.filter((e) => e.kind === 'sent');
   const fields = new Set(sent.map((e) => e.source)).size;
   const receivers = new Set(sent.map((e) => e.target));
-  const outside = graph.nodes.filter(
-    (n) => n.kind === 'subprocessor' && n.region === 'third-country' && receivers.has(n.id),
-  ).length;
+  const shown = graph.nodes.filter((n) => n.kind === 'subprocessor' && receivers.has(n.id));
+  const stated = shown.filter((n) => n.kind === 'subprocessor' && n.bucket === 'third-country').length;
+  const unstated = shown.filter((n) => n.kind === 'subprocessor' && n.bucket === 'not-stated').length;
+  const outside = stated + unstated;
   const excluded = graph.edges.filter((e) => e.kind === 'excluded').length;
   const plural = (n: number, one: string, many = `${one}s`) =>
     `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
   let text = `${plural(sent.length, 'line')} of data from ${plural(fields, 'field')} to ${plural(receivers.size, 'subprocessor')}, ${outside} of them outside the EU/EEA`;
+  if (outside > 0) text += ` (${stated} in a stated third country, ${unstated} with no location stated)`;
   if (excluded > 0) text += `; ${plural(excluded, 'explicit exclusion')}`;
   if (sent.length !== graph.totals.sentEdges)
     text += ` (of ${graph.totals.sentEdges.toLocaleString('en-US')} lines in the map)`;
@@ -766,10 +788,10 @@ function legend(userPart: HTMLElement): HTMLElement {
       { class: 'legend-list' },
       item(
         'node special',
-        'Field, named with its sensitivity (“· special category”, “· personal”, “· pseudonymous”, “· not personal”), also shown by colour',
+        'Field, with its sensitivity below its name (“special category”, “personal”, “pseudonymous”, “not personal”), also shown by colour',
       ),
-      item('node subprocessor', 'Subprocessor, named with the countries it processes in (“· US”)'),
-      item('area eea', 'Green area: EU/EEA; orange area: outside the EU/EEA (or location not stated)'),
+      item('node subprocessor', 'Subprocessor, with the countries it processes in below its name (“US”, or “location not stated”)'),
+      item('area eea', 'Green area: EU/EEA; orange area: a third country the vendor names; grey dotted area: location not stated (counted as leaving the EU/EEA)'),
     ),
     userPart,
   );

@@ -12,20 +12,28 @@ import cytoscape, {
 } from 'cytoscape';
 import dagre from 'cytoscape-dagre';
 import fcose from 'cytoscape-fcose';
-import type { GraphEdge, GraphNode, GraphResponse } from '@flowgate/core';
-import { SENSITIVITY_LABEL } from '../labels';
+import type { GraphEdge, GraphNode, GraphResponse, RegionBucket, Sensitivity, SubprocessorNode } from '@flowgate/core';
+import { BUCKET_LABEL, SENSITIVITY_LABEL } from '../labels';
 import { blockedOn } from './overlays';
 
 cytoscape.use(dagre);
 cytoscape.use(fcose);
 
-export type LayoutName = 'dagre' | 'fcose';
+/** `purposes`: fields → purposes → subprocessors in columns, the lines bundled per purpose (dense maps). */
+export type LayoutName = 'dagre' | 'fcose' | 'purposes';
 
 /** The layout for the normal case; docs/client.md says why dagre (left to right) won. */
 export const DEFAULT_LAYOUT: LayoutName = 'dagre';
 
 /** Fitting never zooms in further than this (text at about 1.3× its size). */
 const MAX_FIT_ZOOM = 1.3;
+
+/** The smallest label font of the stylesheet, in graph units (every label is at least this). */
+export const MIN_FONT = 12;
+/** Labels must read at ≥ 11 px on screen: "Fit" stops at this zoom and grows the canvas instead. */
+export const READABLE_ZOOM = 11.5 / MIN_FONT;
+/** Up to this many nodes, "Fit" keeps labels readable (a bigger graph is fitted whole). */
+export const READABLE_NODES = 60;
 
 /** Above this many elements a precomputed column layout replaces the layout algorithm. */
 export const LARGE_GRAPH = 2500;
@@ -55,6 +63,7 @@ export interface RenderStats {
   edges: number;
   /** From receiving the data to the first frame drawn with the layout done, in ms. */
   ms: number;
+  /** `columns`: the precomputed grid of a very large map (no layout algorithm, plain lines). */
   layout: LayoutName | 'columns';
 }
 
@@ -105,7 +114,7 @@ const DETAILED_EDGES: StylesheetJson = [
       width: 1.5,
       opacity: 0.75,
       label: 'not sent',
-      'font-size': 9,
+      'font-size': MIN_FONT,
       color: BLOCKED,
     },
   },
@@ -166,7 +175,7 @@ function style(large: boolean): StylesheetJson {
       style: {
         label: 'data(display)',
         'font-family': 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
-        'font-size': 12,
+        'font-size': MIN_FONT,
         'text-wrap': 'wrap',
         'text-valign': 'center',
         'text-halign': 'center',
@@ -234,6 +243,14 @@ function style(large: boolean): StylesheetJson {
       style: { 'background-color': '#fff7ed', 'border-color': '#c2410c' },
     },
     {
+      selector: 'node.region-not-stated',
+      style: { 'background-color': '#f1f5f9', 'border-color': '#475569', 'border-style': 'dotted' },
+    },
+    {
+      selector: 'edge.bundle',
+      style: { width: 'data(weight)', 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', opacity: 0.8 },
+    },
+    {
       selector: 'node.region-box',
       style: {
         'text-valign': 'top',
@@ -268,7 +285,7 @@ function style(large: boolean): StylesheetJson {
             opacity: 0.9,
             'line-color': REQUIRED,
             'target-arrow-color': REQUIRED,
-            'font-size': 10,
+            'font-size': MIN_FONT,
             'text-background-color': '#ffffff',
             'text-background-opacity': 0.9,
             'text-background-padding': '2px',
@@ -315,21 +332,35 @@ function box(lines: string[]): { w: number; h: number } {
   return { w: Math.max(60, Math.round(longest * 6.9) + 18), h: lines.length * 15 + 11 };
 }
 
-function nodeElement(n: GraphNode): ElementDefinition {
+/** Words drawn on the canvas, for a graph shown in another language (the preference centre). */
+export interface CanvasWords {
+  sensitivity: Record<Sensitivity, string>;
+  notStated: string;
+  buckets: Record<RegionBucket, string>;
+}
+
+const CANVAS_WORDS: CanvasWords = {
+  sensitivity: SENSITIVITY_LABEL,
+  notStated: 'location not stated',
+  buckets: BUCKET_LABEL,
+};
+
+function nodeElement(n: GraphNode, words: CanvasWords): ElementDefinition {
   switch (n.kind) {
     case 'region':
-      return { data: { id: n.id, display: n.label }, classes: `region region-${n.region}` };
+      return { data: { id: n.id, display: words === CANVAS_WORDS ? n.label : words.buckets[n.bucket] }, classes: `region region-${n.bucket}` };
     case 'field': {
-      const text = `${n.label} · ${SENSITIVITY_LABEL[n.sensitivity].toLowerCase()}`;
+      // Two short lines rather than one long one: the columns stay narrow enough to read at Fit.
+      const lines = [n.label, words.sensitivity[n.sensitivity].toLowerCase()];
       return {
-        data: { id: n.id, display: text, sensitivity: n.sensitivity, ...box([text]) },
+        data: { id: n.id, display: lines.join('\n'), sensitivity: n.sensitivity, ...box(lines) },
         classes: ['field', `sensitivity-${n.sensitivity}`, n.match ? 'match' : ''].join(' ').trim(),
       };
     }
     case 'subprocessor': {
-      const text = `${n.name} · ${n.locations.length > 0 ? n.locations.join(', ') : 'location not stated'}`;
+      const lines = [n.name, n.locations.length > 0 ? n.locations.join(', ') : words.notStated];
       return {
-        data: { id: n.id, parent: n.parent, display: text, ...box([text]) },
+        data: { id: n.id, parent: n.parent, display: lines.join('\n'), ...box(lines) },
         classes: ['subprocessor', n.match ? 'match' : ''].join(' ').trim(),
       };
     }
@@ -363,8 +394,8 @@ function edgeElement(
   };
 }
 
-export function toElements(graph: GraphResponse, overlays: Overlays = {}): ElementDefinition[] {
-  const elements: ElementDefinition[] = graph.nodes.map(nodeElement);
+export function toElements(graph: GraphResponse, overlays: Overlays = {}, words: CanvasWords = CANVAS_WORDS): ElementDefinition[] {
+  const elements: ElementDefinition[] = graph.nodes.map((n) => nodeElement(n, words));
   for (const e of graph.edges) elements.push(edgeElement(e, graph, blockedOn(overlays, e)));
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
   overlays.drift?.forEach((d, i) => {
@@ -423,7 +454,7 @@ function columnLayout(graph: GraphResponse, elements: ElementDefinition[]): Elem
     boxes.push({
       data: { id: region.id, display: region.label, w, h },
       position: { x: x + ((cols - 1) * SUB_COL) / 2, y: ((rows - 1) * ROW) / 2 },
-      classes: `region-box region-${region.region}`,
+      classes: `region-box region-${region.bucket}`,
     });
     x += w + 160;
   }
@@ -448,13 +479,83 @@ function columnLayout(graph: GraphResponse, elements: ElementDefinition[]): Elem
   return out;
 }
 
+/**
+ * Columns for dense maps: fields on the left, purposes in the middle, subprocessors on the
+ * right in their region boxes. Lines are bundled: one from a field to each purpose it is
+ * sent for, one per flow from the purpose to the vendor, as thick as the fields it carries.
+ * Positions are computed here (no layout algorithm), so it is quick at any size.
+ */
+function purposeColumns(graph: GraphResponse, elements: ElementDefinition[]): ElementDefinition[] {
+  const ROW = 34;
+  const byId = new Map(elements.filter((e) => e.data.source === undefined).map((e) => [e.data.id!, e]));
+  const fields = graph.nodes.filter((n) => n.kind === 'field');
+  const subs = graph.nodes.filter((n): n is SubprocessorNode => n.kind === 'subprocessor');
+  const flows = graph.flows;
+  const purposes = [...new Map(Object.values(flows).map((f) => [f.purpose, f.purposeName])).entries()].sort((a, b) =>
+    a[1].localeCompare(b[1]),
+  );
+  const width = (id: string) => Number(byId.get(id)?.data.w ?? 120);
+  const fieldsW = Math.max(120, ...fields.map((f) => width(f.id)));
+  const purposesW = Math.max(120, ...purposes.map(([, name]) => box([name]).w));
+  const xPurpose = fieldsW + 260;
+  const xSub = xPurpose + purposesW + 300;
+  const out: ElementDefinition[] = [];
+  const place = (el: ElementDefinition | undefined, x: number, y: number) => {
+    if (el) out.push({ ...el, position: { x, y } });
+  };
+  const tall = Math.max(fields.length, subs.length + 3, purposes.length) * ROW;
+  fields.forEach((f, i) => place(byId.get(f.id), fieldsW / 2, i * ROW));
+  const step = purposes.length > 1 ? Math.max(ROW * 1.4, tall / purposes.length) : ROW;
+  purposes.forEach(([key, name], i) => {
+    const id = `purpose:${key}`;
+    place(byId.get(id) ?? { data: { id, display: name, ...box([name]) }, classes: 'purpose' }, xPurpose + purposesW / 2, i * step);
+  });
+  let y = 0;
+  for (const bucket of ['eea', 'third-country', 'not-stated'] as const) {
+    const inBucket = subs.filter((s) => s.bucket === bucket);
+    if (inBucket.length === 0) continue;
+    const region = byId.get(`region:${bucket}`);
+    if (region) out.push(region);
+    for (const s of inBucket) {
+      place(byId.get(s.id), xSub, y);
+      y += ROW;
+    }
+    y += ROW * 2.5;
+  }
+  const bundles = new Map<string, { source: string; target: string; mode: string; n: number; allowed: boolean | null }>();
+  const add = (id: string, source: string, target: string, mode: string, allowed: boolean | null) => {
+    const b = bundles.get(id);
+    if (b) {
+      b.n += 1;
+      if (allowed) b.allowed = true;
+    } else bundles.set(id, { source, target, mode, n: 1, allowed });
+  };
+  for (const e of graph.edges) {
+    if (e.kind !== 'sent') continue;
+    const flow = flows[e.flow];
+    if (!flow) continue;
+    const allowed = e.user ? e.user.allowed : null;
+    add(`bundle:${e.source}|${flow.purpose}`, e.source, `purpose:${flow.purpose}`, e.mode, allowed);
+    add(`bundle:${e.flow}`, `purpose:${flow.purpose}`, e.target, e.mode, allowed);
+  }
+  for (const [id, b] of bundles) {
+    const classes = ['bundle', `mode-${b.mode}`];
+    if (b.allowed !== null) classes.push(b.allowed ? 'allowed' : 'blocked');
+    out.push({
+      data: { id, source: b.source, target: b.target, weight: Math.min(9, 1.5 + Math.sqrt(b.n) * 1.2) },
+      classes: classes.join(' '),
+    });
+  }
+  return out;
+}
+
 function layoutOptions(name: LayoutName): LayoutOptions {
   if (name === 'dagre') {
     return {
       name: 'dagre',
       rankDir: 'LR',
       nodeSep: 8,
-      rankSep: 420,
+      rankSep: 170,
       edgeSep: 6,
       ranker: 'network-simplex',
       padding: 24,
@@ -483,6 +584,7 @@ export interface GraphViewOptions {
   container: HTMLElement;
   onSelect: (selected: Selected | null) => void;
   layout?: LayoutName;
+  words?: CanvasWords;
 }
 
 export class GraphView {
@@ -491,6 +593,9 @@ export class GraphView {
   private graph: GraphResponse | null = null;
   private overlays: Overlays = {};
   private layoutName: LayoutName;
+  /** The layout was picked (the menu), not defaulted. */
+  private chosen = false;
+  private used: RenderStats['layout'] = DEFAULT_LAYOUT;
   private renders = 0;
 
   constructor(private readonly options: GraphViewOptions) {
@@ -523,8 +628,9 @@ export class GraphView {
     return cy;
   }
 
-  get layout(): LayoutName {
-    return this.layoutName;
+  /** The layout of the last render (`columns`: the precomputed grid of a very large map). */
+  get layout(): RenderStats['layout'] {
+    return this.used;
   }
 
   /** Draws `graph` and resolves once the layout is done and a frame has been painted. */
@@ -541,13 +647,21 @@ export class GraphView {
       phases[name] = Math.round(now - lap);
       lap = now;
     };
-    if (layout) this.layoutName = layout;
+    if (layout) {
+      this.layoutName = layout;
+      this.chosen = true;
+    }
     this.graph = graph;
     this.overlays = overlays;
-    let elements = toElements(graph, overlays);
+    let elements = toElements(graph, overlays, this.options.words);
     // Nodes without edges (a first look at a huge map) go in columns too.
     const large = elements.length > LARGE_GRAPH || graph.query.edges === false;
+    // A dense map reads better in columns, unless someone picked a layout.
+    const drawn = graph.nodes.filter((n) => n.kind !== 'region').length;
+    const name: LayoutName = this.chosen ? this.layoutName : drawn > READABLE_NODES ? 'purposes' : DEFAULT_LAYOUT;
+    const columns = !large && name === 'purposes';
     if (large) elements = columnLayout(graph, elements);
+    else if (columns) elements = purposeColumns(graph, elements);
     phase('elements');
     if (large !== this.large) {
       this.cy.destroy();
@@ -559,23 +673,20 @@ export class GraphView {
     cy.add(elements);
     cy.endBatch();
     phase('add');
-    let used: RenderStats['layout'] = this.layoutName;
+    let used: RenderStats['layout'] = name;
     if (large) {
-      cy.fit(cy.nodes(), 24);
       used = 'columns';
-    } else {
+    } else if (!columns) {
       await new Promise<void>((resolve) => {
-        const run = cy.layout(layoutOptions(this.layoutName));
+        const run = cy.layout(layoutOptions(name));
         run.one('layoutstop', () => resolve());
         run.run();
       });
+      if (name === 'dagre') alignColumns(cy);
+      separateRegions(cy);
     }
-    if (!large) separateRegions(cy);
-    // A small selection should not be blown up to fill the canvas.
-    if (cy.zoom() > MAX_FIT_ZOOM) {
-      cy.zoom(MAX_FIT_ZOOM);
-      cy.center();
-    }
+    this.used = used;
+    this.fit();
     phase('layout');
     await nextFrame();
     phase('paint');
@@ -593,6 +704,7 @@ export class GraphView {
     // Where the time went (elements, add, layout, paint), for the benchmark.
     c.dataset.phases = JSON.stringify(phases);
     c.dataset.mapVersion = String(graph.mapVersion);
+    this.measure();
     this.renders += 1;
     c.dataset.renders = String(this.renders);
     return stats;
@@ -634,12 +746,62 @@ export class GraphView {
     });
   }
 
+  /**
+   * Fits the graph in its canvas, but never below READABLE_ZOOM for graphs up to
+   * READABLE_NODES nodes: then the canvas grows (its scrolling parent scrolls) so labels
+   * stay at least 11 px. Wheel zoom is off on a grown canvas, so the wheel scrolls the page.
+   */
   fit(): void {
-    this.cy.fit(undefined, 24);
+    const cy = this.cy;
+    const c = this.options.container;
+    const PAD = 24;
+    c.style.width = '';
+    c.style.height = '';
+    cy.resize();
+    cy.fit(undefined, PAD);
+    const nodes = cy.nodes().not('.region, .region-box').length;
+    let grown = false;
+    if (this.used !== 'columns' && nodes > 0 && nodes <= READABLE_NODES && cy.zoom() < READABLE_ZOOM) {
+      const bb = cy.elements().boundingBox();
+      const width = Math.ceil(bb.w * READABLE_ZOOM + 2 * PAD);
+      const height = Math.ceil(bb.h * READABLE_ZOOM + 2 * PAD);
+      const box = c.getBoundingClientRect();
+      if (width > box.width) c.style.width = `${width}px`;
+      if (height > box.height) c.style.height = `${height}px`;
+      cy.resize();
+      cy.zoom(READABLE_ZOOM);
+      cy.pan({
+        x: PAD - bb.x1 * READABLE_ZOOM + Math.max(0, (cy.width() - width) / 2),
+        y: PAD - bb.y1 * READABLE_ZOOM + Math.max(0, (cy.height() - height) / 2),
+      });
+      grown = true;
+    } else if (cy.zoom() > MAX_FIT_ZOOM) {
+      // A small selection should not be blown up to fill the canvas.
+      cy.zoom(MAX_FIT_ZOOM);
+      cy.center();
+    }
+    cy.userZoomingEnabled(!grown);
+    c.classList.toggle('grown', grown);
+    this.measure();
+  }
+
+  /** The smallest label on screen, in CSS pixels (font size × zoom), for tests and the benchmark. */
+  private measure(): void {
+    const cy = this.cy;
+    let min = Infinity;
+    cy.elements().forEach((ele) => {
+      const label = ele.style('label') as string | undefined;
+      if (!label || ele.style('display') === 'none') return;
+      min = Math.min(min, parseFloat(ele.style('font-size') as string) * cy.zoom());
+    });
+    const c = this.options.container;
+    c.dataset.zoom = cy.zoom().toFixed(3);
+    c.dataset.minLabelPx = Number.isFinite(min) ? min.toFixed(2) : '';
   }
 
   zoom(factor: number): void {
     const cy = this.cy;
+    this.measure();
     cy.zoom({
       level: cy.zoom() * factor,
       renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 },
@@ -676,6 +838,37 @@ function separateRegions(cy: Core): void {
     moved = true;
   }
   if (moved) cy.fit(undefined, 24);
+}
+
+/**
+ * dagre centres each node in its rank, and ranks around region boxes drift apart, which
+ * makes the graph wider than it needs to be. Fields are right-aligned against their column
+ * and subprocessors left-aligned against theirs, so the two columns read as two columns and
+ * the graph fits the canvas at a readable zoom.
+ */
+function alignColumns(cy: Core): void {
+  const fields = cy.nodes('.field, .drift-source');
+  const subs = cy.nodes('.subprocessor');
+  if (fields.empty() || subs.empty()) return;
+  const right = Math.max(...fields.map((n) => n.position().x + n.width() / 2));
+  const left = Math.min(...subs.map((n) => n.position().x - n.width() / 2));
+  const purposes = cy.nodes('.purpose');
+  cy.startBatch();
+  fields.forEach((n) => {
+    n.position({ x: right - n.width() / 2, y: n.position().y });
+  });
+  subs.forEach((n) => {
+    n.position({ x: left + n.width() / 2, y: n.position().y });
+  });
+  if (purposes.nonempty()) {
+    const subsRight = Math.max(...subs.map((n) => n.position().x + n.width() / 2));
+    const pLeft = Math.min(...purposes.map((n) => n.position().x - n.width() / 2));
+    if (pLeft < subsRight + 120)
+      purposes.forEach((n) => {
+        n.position({ x: n.position().x + subsRight + 120 - pLeft, y: n.position().y });
+      });
+  }
+  cy.endBatch();
 }
 
 function nextFrame(): Promise<void> {

@@ -2,47 +2,60 @@
  * /settings — the end user's preference centre. Signs in through the demo login in demo
  * mode; otherwise the host application passes a user token in the URL fragment
  * (`/settings#token=…`, never sent to a server) and the page keeps it for the tab session.
+ * The choices are the <flowgate-preferences> element; the page speaks the same language
+ * (`?lang=de`, else the browser's languages).
  */
-import type { GraphResponse } from '@flowgate/core';
+import type { DemoLoginResponse as DemoLogin, GraphResponse, HistoryPage, PreferencesResponse, SubprocessorNode } from '@flowgate/core';
 import { ApiError, apiBlob, apiJson, tokens } from '../api';
-import { announce, download, formatDate, h, replace, uid, type Child } from '../dom';
-import {
-  LEGAL_BASIS_LABEL,
-  MODE_LABEL,
-  REGION_LABEL,
-  SENSITIVITY_LABEL,
-  YOUR_REASON_LABEL,
-} from '../labels';
-import { notice, shell } from '../shell';
-import type {
-  DemoLoginResponse as DemoLogin,
-  FlowPreference,
-  HistoryPage,
-  PreferencesResponse,
-} from '@flowgate/core';
+import { announce, download, h, replace, uid } from '../dom';
+import '../preferences/flowgate-preferences';
+import { catalogTranslator, pickLanguage, translator, type Language, type MessageKey } from '../preferences/messages';
+import type { ChangeDetail, ErrorDetail } from '../preferences/preference-centre';
+import { notice, setShellWords, shell } from '../shell';
+import { SETTINGS_CATALOGS, type SettingsKey } from './settings-messages';
 
 const SAMPLE_USERS = ['ada@example.com', 'grace@example.com', 'alan@example.com'];
 
+type T = (key: SettingsKey, params?: Record<string, string | number>) => string;
+
+interface Speech {
+  language: Language;
+  t: T;
+}
+
+/** The page's language: `?lang=` (a host framing the page passes it), else the browser's. */
+function speech(): Speech {
+  const language = pickLanguage([new URLSearchParams(window.location.search).get('lang'), ...(navigator.languages ?? [navigator.language])]);
+  const t = catalogTranslator<SettingsKey>(SETTINGS_CATALOGS[language], language);
+  document.documentElement.lang = language;
+  document.title = t('page.title');
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('skip');
+  setShellWords({ graph: t('shell.graph'), settings: t('shell.settings'), nav: t('shell.nav') });
+  return { language, t };
+}
+
 export async function mountSettingsPage(root: HTMLElement): Promise<void> {
+  const s = speech();
   const fromHost = /(?:^|[#&])token=([^&]+)/.exec(window.location.hash);
   if (fromHost) {
     tokens.user.set(decodeURIComponent(fromHost[1]));
     window.history.replaceState(null, '', window.location.pathname + window.location.search);
   }
   const token = tokens.user.get();
-  if (!token) return mountLogin(root);
+  if (!token) return mountLogin(root, s);
   let prefs: PreferencesResponse;
   try {
     prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', { token });
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       tokens.user.clear();
-      return mountLogin(root, `${error.message}. Sign in again.`);
+      return mountLogin(root, s, s.t('login.again', { message: error.message }));
     }
-    shell(root, 'settings', h('h1', {}, 'Your privacy choices'), notice('error', messageOf(error)));
+    shell(root, 'settings', h('h1', {}, s.t('title')), notice('error', messageOf(error)));
     return;
   }
-  new PreferenceCentre(root, token, prefs).render();
+  new SettingsPage(root, token, prefs, s).render();
 }
 
 function messageOf(error: unknown): string {
@@ -53,7 +66,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function mountLogin(root: HTMLElement, problem?: string): void {
+function mountLogin(root: HTMLElement, { t }: Speech, problem?: string): void {
   const inputId = uid('user-id');
   const hintId = uid('user-id-hint');
   const status = h('div', { 'aria-live': 'assertive' }, problem ? notice('error', problem) : null);
@@ -69,7 +82,7 @@ function mountLogin(root: HTMLElement, problem?: string): void {
   });
   const login = async (userId: string) => {
     if (!/^[A-Za-z0-9._:@+-]{1,128}$/.test(userId)) {
-      replace(status, notice('error', 'A user id is 1 to 128 letters, digits or . _ : @ + -'));
+      replace(status, notice('error', t('login.invalid')));
       input.setAttribute('aria-invalid', 'true');
       input.focus();
       return;
@@ -85,7 +98,7 @@ function mountLogin(root: HTMLElement, problem?: string): void {
     } catch (error) {
       const text =
         error instanceof ApiError && (error.status === 404 || error.code === 'DEMO_LOGIN_DISABLED')
-          ? 'The demo sign-in is off on this server. Open this page from your application, which signs you in.'
+          ? t('login.disabled')
           : messageOf(error);
       replace(status, notice('error', text));
     }
@@ -99,416 +112,206 @@ function mountLogin(root: HTMLElement, problem?: string): void {
         void login(input.value.trim());
       },
     },
-    h('h2', {}, 'Sign in (demo)'),
-    h('label', { for: inputId }, 'User id'),
-    h(
-      'p',
-      { id: hintId, class: 'hint' },
-      'In this demo any id works; in production your application signs you in.',
-    ),
+    h('h2', {}, t('login.heading')),
+    h('label', { for: inputId }, t('login.label')),
+    h('p', { id: hintId, class: 'hint' }, t('login.hint')),
     input,
     status,
-    h('button', { type: 'submit', class: 'button primary' }, 'Sign in'),
+    h('button', { type: 'submit', class: 'button primary' }, t('login.submit')),
     h(
       'div',
-      { class: 'inline wrap', role: 'group', 'aria-label': 'Sample users' },
-      h('span', { class: 'hint' }, 'Or try:'),
+      { class: 'inline wrap', role: 'group', 'aria-label': t('login.samples') },
+      h('span', { class: 'hint' }, t('login.or')),
       SAMPLE_USERS.map((id) =>
         h('button', { type: 'button', class: 'button small', onclick: () => void login(id) }, id),
       ),
     ),
   );
-  shell(root, 'settings', h('h1', {}, 'Your privacy choices'), form);
+  shell(root, 'settings', h('h1', {}, t('title')), form);
   input.focus();
 }
 
-const regionNames =
-  typeof Intl.DisplayNames === 'function'
-    ? new Intl.DisplayNames(['en'], { type: 'region' })
-    : null;
-
-function countries(locations: readonly string[]): string {
-  if (locations.length === 0) return 'location not stated by the vendor';
-  return locations.map((c) => (c === 'EU' ? 'the EU' : (regionNames?.of(c) ?? c))).join(', ');
-}
-
-const REQUIRED_WHY: Record<string, string> = {
-  contract: 'needed to provide the service you signed up for',
-  'legitimate-interests': 'needed to run the service safely',
-  'legal-obligation': 'required by law',
-  consent: 'required',
-};
-
-interface Saved {
-  flow: FlowPreference;
-  previous: boolean;
-  granted: boolean;
-}
-
-class PreferenceCentre {
+/**
+ * The signed-in page: the choices are the <flowgate-preferences> element (the same code a
+ * host application embeds); around it, what only Flowgate's own page shows: who is signed
+ * in, "My data flows" (the graph), the history and the consent receipt.
+ */
+class SettingsPage {
   private readonly toast = h('div', { class: 'toast-area', role: 'status', 'aria-live': 'polite' });
-  private readonly list = h('div', { class: 'purposes' });
   private readonly graphArea = h('div', { class: 'my-graph' });
   private readonly historyArea = h('div', { class: 'history' });
-  private readonly summary = h('p', { class: 'lead' });
-  private busy = false;
+  private readonly element = document.createElement('flowgate-preferences');
+  private readonly t: T;
+  /** The element's catalog, for the words both say (modes, reasons). */
+  private readonly et: (key: MessageKey) => string;
 
   constructor(
     private readonly root: HTMLElement,
     private readonly token: string,
     private prefs: PreferencesResponse,
-  ) {}
+    private readonly speech: Speech,
+  ) {
+    this.t = speech.t;
+    this.et = translator(speech.language);
+  }
 
   render(): void {
+    const { t } = this;
+    this.element.setAttribute('base-url', window.location.origin);
+    this.element.setAttribute('lang', this.speech.language);
+    this.element.addEventListener('flowgate-change', (event) => {
+      this.prefs = (event as CustomEvent<ChangeDetail>).detail.preferences;
+      void this.renderGraph();
+      void this.renderHistory();
+    });
+    this.element.addEventListener('flowgate-error', (event) => {
+      if ((event as CustomEvent<ErrorDetail>).detail.status === 401) this.signOut();
+    });
+    this.element.token = this.token;
     const main = shell(
       this.root,
       'settings',
       h(
         'div',
         { class: 'settings-head' },
-        h('h1', {}, 'Your privacy choices'),
+        h('h1', {}, t('title')),
         h(
           'p',
           { class: 'muted' },
-          'Signed in as ',
+          t('signed-in'),
           h('strong', { 'data-user': this.prefs.userId }, this.prefs.userId),
           ' · ',
-          h(
-            'button',
-            { type: 'button', class: 'button link', onclick: () => this.signOut() },
-            'Sign out',
-          ),
+          h('button', { type: 'button', class: 'button link', onclick: () => this.signOut() }, t('sign-out')),
         ),
       ),
-      this.summary,
-      this.prefs.gpc
-        ? notice(
-            'info',
-            'Your browser sends Global Privacy Control: opt-out vendors you have not chosen for are off.',
-          )
-        : null,
       h(
         'nav',
-        { 'aria-label': 'On this page', class: 'inline wrap page-nav' },
-        h('a', { href: '#choices' }, 'Choices'),
-        h('a', { href: '#my-data-flows' }, 'My data flows'),
-        h('a', { href: '#my-history' }, 'My history'),
-        h('a', { href: '#receipt' }, 'My consent receipt'),
+        { 'aria-label': t('nav.label'), class: 'inline wrap page-nav' },
+        h('a', { href: '#choices' }, t('nav.choices')),
+        h('a', { href: '#my-data-flows' }, t('nav.flows')),
+        h('a', { href: '#my-history' }, t('nav.history')),
+        h('a', { href: '#receipt' }, t('nav.receipt')),
       ),
       this.toast,
-      h(
-        'section',
-        { id: 'choices', 'aria-labelledby': 'choices-title' },
-        h('h2', { id: 'choices-title' }, 'Who gets what, and why'),
-        this.list,
-      ),
+      h('section', { id: 'choices', 'aria-label': t('nav.choices') }, this.element),
       h(
         'section',
         { id: 'my-data-flows', 'aria-labelledby': 'flows-title' },
-        h('h2', { id: 'flows-title' }, 'My data flows'),
-        h(
-          'p',
-          { class: 'hint' },
-          'What goes where under your current choices: green lines go, red lines ending in a bar are blocked.',
-        ),
+        h('h2', { id: 'flows-title' }, t('nav.flows')),
+        h('p', { class: 'hint' }, t('flows.hint')),
         this.graphArea,
       ),
       h(
         'section',
         { id: 'my-history', 'aria-labelledby': 'history-title' },
-        h('h2', { id: 'history-title' }, 'My history'),
+        h('h2', { id: 'history-title' }, t('nav.history')),
         this.historyArea,
       ),
       h(
         'section',
         { id: 'receipt', 'aria-labelledby': 'receipt-title' },
-        h('h2', { id: 'receipt-title' }, 'My consent receipt'),
-        h(
-          'p',
-          { class: 'hint' },
-          'A record of your current choices, in the Kantara consent receipt format (JSON). The signed copy is the same record as a JWT that anyone can check against this service’s public key (/api/v1/receipts/keys).',
-        ),
-        h(
-          'button',
-          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('json') },
-          'Download my consent receipt',
-        ),
+        h('h2', { id: 'receipt-title' }, t('nav.receipt')),
+        h('p', { class: 'hint' }, t('receipt.hint')),
+        h('button', { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('json') }, t('receipt.json')),
         ' ',
-        h(
-          'button',
-          { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('jwt') },
-          'Download a signed copy',
-        ),
+        h('button', { type: 'button', class: 'button', onclick: () => void this.downloadReceipt('jwt') }, t('receipt.jwt')),
       ),
     );
     main.classList.add('settings');
-    this.renderList();
     void this.renderGraph();
     void this.renderHistory();
   }
 
-  private renderList(focusFlow?: string): void {
-    const flows = this.prefs.purposes.flatMap((p) => p.flows);
-    const going = flows.filter((f) => f.status === 'allowed').length;
-    replace(
-      this.summary,
-      `${going} of ${flows.length} data flows go to vendors now. Switch off what you do not want; required ones are needed for the service.`,
-    );
-    // Purposes with a choice to make first; those that are always on after them.
-    const choosable = (p: PreferencesResponse['purposes'][number]) =>
-      p.flows.some((f) => f.canChange);
-    const ordered = [
-      ...this.prefs.purposes.filter(choosable),
-      ...this.prefs.purposes.filter((p) => !choosable(p)),
-    ];
-    replace(
-      this.list,
-      ordered.map((p) =>
-        h(
-          'section',
-          { class: 'purpose', 'aria-labelledby': `purpose-${p.key}` },
-          h('h3', { id: `purpose-${p.key}` }, p.name),
-          p.description ? h('p', { class: 'muted' }, p.description) : null,
-          p.flows.map((f) => this.flowCard(f)),
-        ),
-      ),
-    );
-    if (focusFlow)
-      this.list
-        .querySelector<HTMLElement>(`[data-flow="${CSS.escape(focusFlow)}"] [role="switch"]`)
-        ?.focus();
-  }
-
-  private flowCard(f: FlowPreference): HTMLElement {
-    const titleId = `flow-${f.key}`;
-    const stateId = `flow-${f.key}-state`;
-    const on = f.status === 'allowed';
-    const sw = f.canChange
-      ? h(
-          'button',
-          {
-            type: 'button',
-            role: 'switch',
-            class: 'switch',
-            'aria-checked': String(on),
-            'aria-labelledby': titleId,
-            'aria-describedby': stateId,
-            onclick: () => void this.change(f, !on),
-          },
-          h(
-            'span',
-            { class: 'switch-track', 'aria-hidden': 'true' },
-            h('span', { class: 'switch-thumb' }),
-          ),
-          h('span', { class: 'switch-text', 'aria-hidden': 'true' }, on ? 'On' : 'Off'),
-        )
-      : h(
-          'button',
-          {
-            type: 'button',
-            role: 'switch',
-            class: 'switch locked',
-            'aria-checked': 'true',
-            'aria-disabled': 'true',
-            'aria-labelledby': titleId,
-            'aria-describedby': stateId,
-            onclick: () =>
-              announce(`${f.subprocessor.name} is required and cannot be switched off.`),
-          },
-          lockIcon(),
-          h('span', { class: 'switch-text' }, 'Required'),
-        );
-    const state: Child = f.canChange
-      ? f.status === 'allowed'
-        ? `On: ${f.subprocessor.name} receives this${f.mode === 'opt-out' && !f.choice ? ' (the default; you can switch it off)' : ''}.`
-        : `Off: ${f.reason ? YOUR_REASON_LABEL[f.reason] : 'not shared'}.`
-      : `Always on: ${REQUIRED_WHY[f.legalBasis] ?? 'required'}.`;
-    const names = (list: FlowPreference['fields']) =>
-      list.length === 0
-        ? h('span', { class: 'muted' }, 'nothing listed')
-        : list.map((x) => x.name).join(', ');
-    return h(
-      'article',
-      { class: `flow-card${f.needsReconsent ? ' attention' : ''}`, 'data-flow': f.key },
-      h(
-        'div',
-        { class: 'flow-head' },
-        h(
-          'div',
-          {},
-          h(
-            'h4',
-            { id: titleId },
-            f.subprocessor.name,
-            h('span', { class: 'visually-hidden' }, ` for ${this.purposeName(f)}`),
-          ),
-          h(
-            'div',
-            { class: 'inline wrap tags' },
-            h('span', { class: `tag tag-${f.mode}` }, MODE_LABEL[f.mode]),
-            h(
-              'span',
-              { class: `tag tag-${f.subprocessor.region}` },
-              REGION_LABEL[f.subprocessor.region],
-            ),
-            f.needsReconsent
-              ? h('span', { class: 'tag tag-attention' }, 'Changed: needs your consent again')
-              : null,
-          ),
-        ),
-        sw,
-      ),
-      h('p', { id: stateId, class: 'flow-state' }, state),
-      f.needsReconsent
-        ? h(
-            'div',
-            { class: 'notice notice-info' },
-            `${f.subprocessor.name} now also receives ${f.newFields.map((k) => f.fields.find((x) => x.key === k)?.name ?? k).join(', ')}. That is blocked until you agree again. `,
-            h(
-              'button',
-              { type: 'button', class: 'button small', onclick: () => void this.change(f, true) },
-              `Agree to the new version for ${f.subprocessor.name}`,
-            ),
-          )
-        : null,
-      h(
-        'dl',
-        { class: 'facts' },
-        h('dt', {}, 'Receives'),
-        h('dd', {}, names(f.fields), sensitivityNote(f)),
-        h('dt', {}, 'Does not get'),
-        h('dd', {}, names(f.excludedFields)),
-        h('dt', {}, 'Where'),
-        h(
-          'dd',
-          {},
-          `${REGION_LABEL[f.subprocessor.region]}: ${countries(f.subprocessor.locations)}`,
-        ),
-        h('dt', {}, 'Why'),
-        h(
-          'dd',
-          {},
-          f.description ?? this.purposeName(f),
-          h(
-            'span',
-            { class: 'muted' },
-            ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`,
-          ),
-        ),
-      ),
-      h('p', { class: 'saved-note', 'aria-hidden': 'true' }),
-    );
-  }
-
-  private purposeName(f: FlowPreference): string {
-    return this.prefs.purposes.find((p) => p.flows.some((x) => x.key === f.key))?.name ?? f.key;
-  }
-
-  private async change(flow: FlowPreference, granted: boolean, undo?: Saved): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    const card = this.list.querySelector<HTMLElement>(`[data-flow="${CSS.escape(flow.key)}"]`);
-    card?.setAttribute('aria-busy', 'true');
-    const previous = flow.status === 'allowed';
-    try {
-      await apiJson(`/api/v1/me/preferences/${encodeURIComponent(flow.key)}`, {
-        method: 'PUT',
-        token: this.token,
-        body: { granted, flowVersion: flow.version },
-      });
-      this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
-        token: this.token,
-      });
-      this.renderList(flow.key);
-      const now = this.prefs.purposes.flatMap((p) => p.flows).find((f) => f.key === flow.key);
-      const what = `${flow.subprocessor.name} (${this.purposeName(flow)})`;
-      const text = undo
-        ? `Undone: ${what} is ${granted ? 'on' : 'off'} again.`
-        : `Saved: ${what} is now ${granted ? 'on' : 'off'}.`;
-      replace(
-        this.toast,
-        h(
-          'div',
-          { class: 'notice notice-success toast', 'data-saved': flow.key },
-          text,
-          ' ',
-          !undo && now
-            ? h(
-                'button',
-                {
-                  type: 'button',
-                  class: 'button small',
-                  onclick: () => void this.change(now, previous, { flow, previous, granted }),
-                },
-                'Undo',
-              )
-            : null,
-        ),
-      );
-      const savedNote = this.list.querySelector<HTMLElement>(
-        `[data-flow="${CSS.escape(flow.key)}"] .saved-note`,
-      );
-      if (savedNote) savedNote.textContent = '✓ Saved';
-      void this.renderGraph();
-      void this.renderHistory();
-    } catch (error) {
-      let text = `Not saved: ${messageOf(error)}`;
-      if (error instanceof ApiError && error.code === 'FLOW_VERSION_CHANGED') {
-        text = `Not saved: what ${flow.subprocessor.name} receives changed meanwhile. Check it below and choose again.`;
-        this.prefs = await apiJson<PreferencesResponse>('/api/v1/me/preferences', {
-          token: this.token,
-        });
-        this.renderList(flow.key);
-      }
-      replace(this.toast, notice('error', text));
-    } finally {
-      card?.removeAttribute('aria-busy');
-      this.busy = false;
-    }
-  }
-
   private async renderGraph(): Promise<void> {
+    const { t, et } = this;
     try {
       const graph = await apiJson<GraphResponse>('/api/v1/me/graph', { token: this.token });
       const { GraphView } = await import('../graph/graph-view');
       const { flowTable } = await import('../graph/flow-table');
-      let canvas = this.graphArea.querySelector<HTMLElement>('.cy');
+      const sensitivity = {
+        special: t('sens.special'),
+        personal: t('sens.personal'),
+        pseudonymous: t('sens.pseudonymous'),
+        none: t('sens.none'),
+      };
+      const buckets = { eea: t('bucket.eea'), 'third-country': t('bucket.third-country'), 'not-stated': t('bucket.not-stated') };
+      let canvas = this.graphArea.querySelector<HTMLElement>('.my-cy');
       if (!canvas) {
-        canvas = h('div', { class: 'cy my-cy', role: 'img', 'aria-label': 'My data flows' });
+        canvas = h('div', { class: 'cy my-cy', role: 'img', 'aria-label': t('nav.flows') });
         const list = h(
           'details',
           { class: 'flow-list' },
-          h('summary', {}, 'My data flows, as a list'),
+          h('summary', {}, t('flows.list')),
           h('div', { class: 'flow-table-wrap' }),
         );
-        replace(this.graphArea, canvas, list);
-        this.view = new GraphView({ container: canvas, onSelect: () => undefined });
+        replace(
+          this.graphArea,
+          h('div', { class: 'cy-scroll my-cy-scroll', tabindex: 0, role: 'region', 'aria-label': t('flows.scroller') }, canvas),
+          list,
+        );
+        this.view = new GraphView({
+          container: canvas,
+          onSelect: () => undefined,
+          words: { sensitivity, notStated: t('bucket.not-stated').toLowerCase(), buckets },
+        });
       }
       await this.view!.render(graph);
       const sent = graph.edges.filter((e) => e.kind === 'sent');
       const going = sent.filter((e) => e.user?.allowed).length;
-      canvas.setAttribute(
-        'aria-label',
-        `My data flows: ${going} of ${sent.length} lines of data go to vendors now, ${sent.length - going} are blocked. The list below has each one.`,
-      );
+      canvas.setAttribute('aria-label', t('flows.canvas', { going, total: sent.length, blocked: sent.length - going }));
+      const where = (s: SubprocessorNode) => (s.locations.length > 0 ? `${buckets[s.bucket]}: ${s.locations.join(', ')}` : buckets[s.bucket]);
       replace(
         this.graphArea.querySelector('.flow-table-wrap')!,
         flowTable(graph, {}, (id) => this.view?.select(id), {
-          reasons: YOUR_REASON_LABEL,
-          userColumn: 'Now',
+          reasons: {
+            undeclared: et('reason.undeclared'),
+            excluded: et('reason.excluded'),
+            'opted-out': et('reason.opted-out'),
+            'not-opted-in': et('reason.not-opted-in'),
+            'no-flow': et('reason.no-flow'),
+            'stale-consent': et('reason.stale-consent'),
+            'policy-unavailable': et('reason.policy-unavailable'),
+          },
+          userColumn: t('table.now'),
+          words: {
+            caption: t('table.caption'),
+            field: t('table.field'),
+            to: t('table.to'),
+            where: t('table.where'),
+            purpose: t('table.purpose'),
+            mode: t('table.mode'),
+            actions: t('table.actions'),
+            allowed: t('table.allowed'),
+            blocked: t('table.blocked'),
+            details: t('table.details'),
+            detailsOf: (field, vendor) => t('table.details-of', { field, vendor }),
+            fieldDetails: (name) => t('table.field-details', { name }),
+            notSent: t('table.not-sent'),
+            first: (max, total) => t('table.first', { max, total }),
+            nothing: t('table.nothing'),
+            notDrawn: t('table.not-drawn'),
+            sensitivity,
+            modes: { required: et('mode.required'), 'opt-out': et('mode.opt-out'), 'opt-in': et('mode.opt-in') },
+            whereOf: where,
+          },
         }),
       );
     } catch (error) {
-      replace(
-        this.graphArea,
-        notice('error', `Could not draw your data flows: ${messageOf(error)}`),
-      );
+      replace(this.graphArea, notice('error', t('flows.error', { message: messageOf(error) })));
     }
   }
 
   private view: import('../graph/graph-view').GraphView | null = null;
 
+  private when(iso: string): string {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime())
+      ? iso
+      : d.toLocaleString(this.speech.language, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+
   private async renderHistory(before?: number): Promise<void> {
+    const { t } = this;
     try {
       const page = await apiJson<HistoryPage>(
         `/api/v1/me/history?limit=20${before ? `&before=${before}` : ''}`,
@@ -523,78 +326,58 @@ class PreferenceCentre {
         h(
           'tr',
           {},
-          h('td', {}, formatDate(e.recordedAt)),
-          h(
-            'td',
-            {},
-            e.flowKey
-              ? (flows.get(e.flowKey) ?? e.flowKey)
-              : 'All opt-out vendors (Global Privacy Control)',
-          ),
-          h('td', {}, e.choice === 'granted' ? 'Switched on' : 'Switched off'),
+          h('td', {}, this.when(e.recordedAt)),
+          h('td', {}, e.flowKey ? (flows.get(e.flowKey) ?? e.flowKey) : t('history.gpc')),
+          h('td', {}, e.choice === 'granted' ? t('history.on') : t('history.off')),
           h(
             'td',
             {},
             e.source === 'preference-centre'
-              ? 'You, here'
+              ? t('by.you')
               : e.source === 'gpc'
-                ? 'Your browser (GPC)'
+                ? t('by.gpc')
                 : e.source === 'import'
-                  ? 'Imported'
-                  : `On your behalf (${e.actor})`,
+                  ? t('by.import')
+                  : t('by.other', { actor: e.actor }),
           ),
         ),
       );
       const table =
         page.items.length === 0
-          ? h('p', { class: 'hint' }, 'No choices recorded yet: the defaults apply.')
+          ? h('p', { class: 'hint' }, t('history.none'))
           : h(
               'table',
               { class: 'flow-table history-table' },
-              h('caption', { class: 'visually-hidden' }, 'Your consent history, newest first'),
+              h('caption', { class: 'visually-hidden' }, t('history.caption')),
               h(
                 'thead',
                 {},
                 h(
                   'tr',
                   {},
-                  h('th', { scope: 'col' }, 'When'),
-                  h('th', { scope: 'col' }, 'What'),
-                  h('th', { scope: 'col' }, 'Choice'),
-                  h('th', { scope: 'col' }, 'By'),
+                  h('th', { scope: 'col' }, t('history.when')),
+                  h('th', { scope: 'col' }, t('history.what')),
+                  h('th', { scope: 'col' }, t('history.choice')),
+                  h('th', { scope: 'col' }, t('history.by')),
                 ),
               ),
               h('tbody', {}, rows),
             );
       const more =
         page.nextBefore !== null
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'button',
-                onclick: () => void this.renderHistory(page.nextBefore!),
-              },
-              'Older choices',
-            )
+          ? h('button', { type: 'button', class: 'button', onclick: () => void this.renderHistory(page.nextBefore!) }, t('history.older'))
           : null;
       const newest = before
-        ? h(
-            'button',
-            { type: 'button', class: 'button link', onclick: () => void this.renderHistory() },
-            'Back to the newest',
-          )
+        ? h('button', { type: 'button', class: 'button link', onclick: () => void this.renderHistory() }, t('history.newest'))
         : null;
       replace(this.historyArea, table, h('div', { class: 'inline' }, newest, more));
     } catch (error) {
-      replace(
-        this.historyArea,
-        notice('error', `Could not load your history: ${messageOf(error)}`),
-      );
+      replace(this.historyArea, notice('error', t('history.error', { message: messageOf(error) })));
     }
   }
 
   private async downloadReceipt(format: 'json' | 'jwt'): Promise<void> {
+    const { t } = this;
     try {
       const name = `consent-receipt-${this.prefs.userId}`;
       if (format === 'json') {
@@ -603,9 +386,9 @@ class PreferenceCentre {
       } else {
         download(await apiBlob('/api/v1/me/receipt?format=jwt', { token: this.token }), `${name}.jwt`);
       }
-      announce(format === 'json' ? 'Your consent receipt downloaded.' : 'Your signed consent receipt downloaded.');
+      announce(format === 'json' ? t('receipt.done.json') : t('receipt.done.jwt'));
     } catch (error) {
-      replace(this.toast, notice('error', `Could not make your receipt: ${messageOf(error)}`));
+      replace(this.toast, notice('error', t('receipt.error', { message: messageOf(error) })));
     }
   }
 
@@ -613,43 +396,4 @@ class PreferenceCentre {
     tokens.user.clear();
     void mountSettingsPage(this.root);
   }
-}
-
-function sensitivityNote(f: FlowPreference): Child {
-  const special = f.fields.filter((x) => x.sensitivity === 'special');
-  if (special.length === 0) return null;
-  return h(
-    'span',
-    { class: 'muted' },
-    ` (${SENSITIVITY_LABEL.special.toLowerCase()} data: ${special.map((x) => x.name).join(', ')})`,
-  );
-}
-
-/** A padlock drawn in SVG (no emoji font needed). */
-function lockIcon(): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 16 16');
-  svg.setAttribute('width', '14');
-  svg.setAttribute('height', '14');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  svg.classList.add('lock');
-  const shackle = document.createElementNS(ns, 'path');
-  shackle.setAttribute('d', 'M4.5 7V5a3.5 3.5 0 0 1 7 0v2');
-  shackle.setAttribute('fill', 'none');
-  shackle.setAttribute('stroke', 'currentColor');
-  shackle.setAttribute('stroke-width', '1.8');
-  const body = document.createElementNS(ns, 'rect');
-  for (const [k, v] of Object.entries({
-    x: '2.5',
-    y: '7',
-    width: '11',
-    height: '8',
-    rx: '1.5',
-    fill: 'currentColor',
-  }))
-    body.setAttribute(k, v);
-  svg.append(shackle, body);
-  return svg;
 }

@@ -19,6 +19,7 @@ import {
   type LegalBasis,
 } from '@flowgate/core';
 import { KEY_MESSAGE, SLUG_MESSAGE, oneOf } from './messages';
+import { IsTranslations } from './translations';
 
 const EACH_KEY = {
   each: true,
@@ -68,6 +69,14 @@ export class CreateFlowDto {
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string;
+
+  @ApiPropertyOptional({
+    description: 'Translations of the description by language, for the preference centre; in a manifest file written inline as `description: { en: …, de: … }`.',
+    example: { de: 'Sitzungen nachspielen, um Fehler zu finden.' },
+  })
+  @IsOptional()
+  @IsTranslations()
+  descriptions?: Record<string, string>;
 }
 
 export class UpdateFlowDto extends PartialType(

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs
 import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { KEY_PATTERN, MAX_KEY_LENGTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH } from '@flowgate/core';
 import { KEY_MESSAGE } from './messages';
+import { IsTranslations } from './translations';
 
 export class CreatePurposeDto {
   @ApiProperty({ example: 'session-replay' })
@@ -21,6 +22,14 @@ export class CreatePurposeDto {
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string;
+
+  @ApiPropertyOptional({
+    description: 'Translations of the description by language, for the preference centre; in a manifest file written inline as `description: { en: …, de: … }`.',
+    example: { de: 'Sitzungen nachspielen, um Fehler zu finden.' },
+  })
+  @IsOptional()
+  @IsTranslations()
+  descriptions?: Record<string, string>;
 }
 
 export class UpdatePurposeDto extends PartialType(OmitType(CreatePurposeDto, ['key'] as const)) {}

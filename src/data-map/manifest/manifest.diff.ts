@@ -49,7 +49,13 @@ export function normalizeField(f: ManifestField): ManifestField {
 }
 
 export function normalizePurpose(p: ManifestPurpose): ManifestPurpose {
-  return present({ key: p.key, name: p.name, description: p.description });
+  return present({ key: p.key, name: p.name, description: p.description, descriptions: sortedTranslations(p.descriptions) });
+}
+
+/** Translations with their languages in order, or undefined when there are none. */
+function sortedTranslations(t: Record<string, string> | undefined): Record<string, string> | undefined {
+  const entries = Object.entries(t ?? {}).filter(([, v]) => v !== '');
+  return entries.length > 0 ? Object.fromEntries(entries.sort(([a], [b]) => compare(a, b))) : undefined;
 }
 
 export function normalizeSubprocessor(s: ManifestSubprocessor): ManifestSubprocessor {
@@ -76,6 +82,7 @@ export function normalizeFlow(f: ManifestFlow): ManifestFlow {
     fields: [...new Set(f.fields)].sort(compare),
     excludedFields: excluded.length > 0 ? excluded : undefined,
     description: f.description,
+    descriptions: sortedTranslations(f.descriptions),
   });
 }
 

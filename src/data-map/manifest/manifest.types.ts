@@ -35,6 +35,12 @@ export interface ManifestPurpose {
   key: string;
   name: string;
   description?: string;
+  /**
+   * Translations of `description` by language (`de`, `fr`, …), for the preference centre.
+   * The manifest file writes them inline: `description: { en: …, de: … }` (the `en` entry,
+   * or the first, is `description` itself).
+   */
+  descriptions?: Record<string, string>;
 }
 
 export interface ManifestSubprocessor {
@@ -60,4 +66,10 @@ export interface ManifestFlow {
   /** Field keys it explicitly does not receive. */
   excludedFields?: string[];
   description?: string;
+  /**
+   * Translations of `description` by language (`de`, `fr`, …), for the preference centre.
+   * The manifest file writes them inline: `description: { en: …, de: … }` (the `en` entry,
+   * or the first, is `description` itself).
+   */
+  descriptions?: Record<string, string>;
 }

@@ -5,6 +5,7 @@ import type { Problem } from '../../common/domain-error';
 import { toProblems } from '../../common/validation';
 import { checkManifest, type KnownKeys } from '../data-map.rules';
 import { ManifestDto } from '../dto/manifest.dto';
+import { translationsProblem } from '../dto/translations';
 import type { Manifest } from './manifest.types';
 
 export interface ManifestValidation {
@@ -35,6 +36,38 @@ export function parseManifestText(text: string): { document: unknown; problems: 
   }
 }
 
+/** The language whose text is `description` itself when a manifest gives it translated. */
+export const DEFAULT_LANGUAGE = 'en';
+
+/**
+ * A purpose's or flow's `description: { en: …, de: … }` in a file becomes `description`
+ * (the `en` text, else the first) plus `descriptions` (the others), the shape stored and
+ * exchanged everywhere else. Other entries are left as they are.
+ */
+function foldTranslations(document: Record<string, unknown>): { document: Record<string, unknown>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const out: Record<string, unknown> = { ...document };
+  for (const kind of ['purposes', 'flows'] as const) {
+    const list = document[kind];
+    if (!Array.isArray(list)) continue;
+    out[kind] = list.map((entry: unknown, i) => {
+      if (typeof entry !== 'object' || entry === null) return entry;
+      const { description } = entry as { description?: unknown };
+      if (typeof description !== 'object' || description === null) return entry;
+      const problem = translationsProblem(description);
+      if (problem !== null || Object.keys(description).length === 0) {
+        problems.push({ path: `${kind}[${i}].description`, message: problem ?? 'must have at least one language' });
+        return { ...entry, description: undefined };
+      }
+      const texts = description as Record<string, string>;
+      const main = DEFAULT_LANGUAGE in texts ? DEFAULT_LANGUAGE : Object.keys(texts)[0];
+      const others = Object.fromEntries(Object.entries(texts).filter(([lang]) => lang !== main));
+      return { ...entry, description: texts[main], ...(Object.keys(others).length > 0 ? { descriptions: others } : {}) };
+    });
+  }
+  return { document: out, problems };
+}
+
 /**
  * Every problem in a manifest document, structural (the REST DTOs' rules) and between
  * entries (the data map's invariants), each with its path in the file.
@@ -47,11 +80,12 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
       problems: [{ path: '', message: 'a manifest must be an object with version, fields, purposes, subprocessors and flows' }],
     };
   }
-  const dto = plainToInstance(ManifestDto, document);
+  const folded = foldTranslations(document as Record<string, unknown>);
+  const dto = plainToInstance(ManifestDto, folded.document);
   const structural = toProblems(
     validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
   );
   const semantic = checkManifest(dto as Manifest, existing);
-  const problems = [...structural, ...semantic];
+  const problems = [...folded.problems, ...structural, ...semantic];
   return { manifest: problems.length === 0 ? (dto as Manifest) : null, problems };
 }

@@ -30,11 +30,22 @@ export async function waitForRender(page: Page, after: number, selector = '#cy',
   }
 }
 
+/** Whether `target` has the focus, looking into shadow roots (the preference centre renders in one). */
+export async function isFocused(target: Locator): Promise<boolean> {
+  return target
+    .evaluate((el) => {
+      let active = document.activeElement;
+      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+      return el === active;
+    })
+    .catch(() => false);
+}
+
 /** Presses Tab until `target` has the focus (at most `limit` times); keyboard only. */
 export async function tabTo(page: Page, target: Locator, limit = 80): Promise<void> {
   for (let i = 0; i < limit; i++) {
     await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    if (await isFocused(target)) return;
   }
   throw new Error(`${String(target)} not reached within ${limit} presses of Tab`);
 }
@@ -42,7 +53,8 @@ export async function tabTo(page: Page, target: Locator, limit = 80): Promise<vo
 /** The focused element's outline, to check that focus is visible. */
 export async function focusOutline(page: Page): Promise<{ style: string; width: number }> {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement;
+    let el = document.activeElement as HTMLElement;
+    while (el.shadowRoot?.activeElement) el = el.shadowRoot.activeElement as HTMLElement;
     const css = getComputedStyle(el);
     return { style: css.outlineStyle, width: parseFloat(css.outlineWidth) };
   });

@@ -20,10 +20,18 @@ interface NodeBase {
   label: string;
 }
 
-/** A compound node holding the subprocessors of one region. */
+/**
+ * Where a subprocessor processes, as the graph groups it: inside the EU/EEA, in a third
+ * country the vendor names, or nowhere stated. The last two are both `third-country` as a
+ * `Region` (an unstated place is not assumed to be safe), but they are different answers.
+ */
+export type RegionBucket = 'eea' | 'third-country' | 'not-stated';
+
+/** A compound node holding the subprocessors of one region bucket. */
 export interface RegionNode extends NodeBase {
   kind: 'region';
   region: Region;
+  bucket: RegionBucket;
 }
 
 export interface FieldNode extends NodeBase {
@@ -44,6 +52,7 @@ export interface SubprocessorNode extends NodeBase {
   name: string;
   locations: string[];
   region: Region;
+  bucket: RegionBucket;
   category: SubprocessorCategory;
   transferMechanism?: TransferMechanism;
   legalEntity?: string;

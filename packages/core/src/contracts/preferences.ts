@@ -28,6 +28,8 @@ export interface FlowPreference {
   mode: ConsentMode;
   legalBasis: LegalBasis;
   description: string | null;
+  /** `description` in other languages (`{ de: "…" }`, from the manifest); the client picks. */
+  descriptions: Record<string, string>;
   subprocessor: {
     key: string;
     name: string;
@@ -70,6 +72,8 @@ export interface PurposePreferences {
   key: string;
   name: string;
   description: string | null;
+  /** `description` in other languages, as for flows. */
+  descriptions: Record<string, string>;
   flows: FlowPreference[];
 }
 
