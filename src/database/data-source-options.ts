@@ -12,6 +12,7 @@ import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';
 import { Subprocessor } from '../data-map/subprocessor.entity';
 import { migrations } from './migrations';
+import { quietSqlite3 } from './sqlite-driver';
 
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
@@ -34,6 +35,7 @@ export interface DatabaseSettings {
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
   return {
     type: 'sqlite',
+    driver: quietSqlite3,
     database: settings.databasePath,
     entities: ENTITIES,
     migrations,
