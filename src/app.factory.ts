@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { bodyParsing } from './common/body-parsing';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -16,11 +17,7 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
     bodyParser: false,
     logger: loggerLevels(config.logLevel),
   });
-  app.useBodyParser('json', { limit: '10mb' });
-  app.useBodyParser('text', {
-    limit: '10mb',
-    type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
-  });
+  app.use(bodyParsing(config.bodyLimits));
   app.use(securityHeaders());
   app.use(compressResponses());
   app.useGlobalPipes(createValidationPipe());

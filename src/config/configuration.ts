@@ -27,6 +27,12 @@ export interface FlowgateConfig {
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /**
+   * Largest request body per kind of route, in bytes (after decompression); more is 413.
+   * `consent`: the preference centre, consent API and demo login; `manifest`: manifest
+   * imports; `default`: every other write (decisions, audit reports, the data map).
+   */
+  bodyLimits: { consent: number; manifest: number; default: number };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +106,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,
+    bodyLimits: {
+      consent: int('CONSENT_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      manifest: int('MANIFEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      default: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 256 * 1024 * 1024),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,8 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { parse, YAMLParseError } from 'yaml';
+import { LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
+import { DEFAULT_JSON_LIMITS, limitProblem } from '../../common/json-scan';
 import type { Problem } from '../../common/domain-error';
-import { toProblems } from '../../common/validation';
+import { shapeProblems, toProblems } from '../../common/validation';
 import { checkManifest, type KnownKeys } from '../data-map.rules';
 import { ManifestDto } from '../dto/manifest.dto';
 import type { Manifest } from './manifest.types';
@@ -13,24 +14,56 @@ export interface ManifestValidation {
   problems: Problem[];
 }
 
-/** Parses manifest text, YAML or JSON (JSON is YAML); syntax errors give line and column. */
+/** Most aliases (`*name`) one manifest may use: each is expanded into a copy. */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Parses manifest text, YAML or JSON (JSON is YAML). Syntax errors, duplicate keys and too
+ * many aliases are problems naming the line; so is nesting deeper than the JSON limit.
+ * Never throws on any text.
+ */
 export function parseManifestText(text: string): { document: unknown; problems: Problem[] } {
+  const lines = new LineCounter();
+  const fail = (message: string, offset?: number) => {
+    const at = offset === undefined ? null : lines.linePos(offset);
+    return { document: null, problems: [{ path: '', message: at ? `line ${at.line}, column ${at.col}: ${message}` : message }] };
+  };
   try {
-    const document: unknown = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
-    return { document, problems: [] };
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const at = error.linePos?.[0];
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+    const error = doc.errors[0];
+    if (error) {
+      const at = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
       return {
         document: null,
-        problems: [
-          {
-            path: '',
-            message: `not valid YAML or JSON${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${error.message.split('\n')[0]}`,
-          },
-        ],
+        problems: [{ path: '', message: `not valid YAML or JSON at line ${at.line}, column ${at.col}: ${error.message.split('\n')[0]}` }],
       };
     }
+    const aliases: number[] = [];
+    visit(doc, {
+      Alias(_, node) {
+        aliases.push(node.range?.[0] ?? 0);
+        if (aliases.length > MAX_YAML_ALIASES) return visit.BREAK;
+      },
+    });
+    if (aliases.length > MAX_YAML_ALIASES) {
+      return fail(
+        `more than ${MAX_YAML_ALIASES} aliases (*name): write the values out instead ` +
+          '(a script using the yaml package: stringify(value, { aliasDuplicateObjects: false }))',
+        aliases[MAX_YAML_ALIASES],
+      );
+    }
+    let document: unknown;
+    try {
+      document = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      if (e instanceof ReferenceError) return fail('aliases expand to too much data', aliases[0]);
+      throw e;
+    }
+    const problem = limitProblem(document);
+    return problem ? { document: null, problems: [problem] } : { document, problems: [] };
+  } catch (error) {
+    if (error instanceof RangeError) return fail(`nested more than ${DEFAULT_JSON_LIMITS.maxDepth} levels deep`);
+    if (error instanceof YAMLParseError) return fail(error.message.split('\n')[0], error.pos[0]);
     throw error;
   }
 }
@@ -47,6 +80,8 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
       problems: [{ path: '', message: 'a manifest must be an object with version, fields, purposes, subprocessors and flows' }],
     };
   }
+  const shape = [limitProblem(document), ...shapeProblems(ManifestDto, document)].filter((p): p is Problem => p !== null);
+  if (shape.length > 0) return { manifest: null, problems: shape };
   const dto = plainToInstance(ManifestDto, document);
   const structural = toProblems(
     validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
