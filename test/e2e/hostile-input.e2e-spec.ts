@@ -246,7 +246,7 @@ describe('hostile input', () => {
     ]);
   });
 
-  it('names the index and value of a bad array element', async () => {
+  it('names the index and value of a bad array element (a wrong type once, for its type)', async () => {
     const res = await t
       .http()
       .post('/api/v1/subprocessors')
@@ -255,7 +255,6 @@ describe('hostile input', () => {
       .expect(400);
     expect(res.body.details).toEqual([
       { path: 'locations[1]', message: 'must be an ISO 3166-1 alpha-2 code in upper case (e.g. DE, US) or EU (got "us")' },
-      { path: 'locations[3]', message: 'must be an ISO 3166-1 alpha-2 code in upper case (e.g. DE, US) or EU (got 42)' },
       { path: 'locations[3]', message: 'must be a string (got 42)' },
     ]);
   });
