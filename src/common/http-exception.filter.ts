@@ -42,6 +42,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.CONFLICT;
     case 'IDEMPOTENCY_KEY_REUSED':
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'TOO_MANY_REQUESTS':
+      return HttpStatus.TOO_MANY_REQUESTS;
     case 'SHUTTING_DOWN':
       return HttpStatus.SERVICE_UNAVAILABLE;
     default: {
@@ -74,6 +76,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (exception instanceof DomainError && typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 
@@ -122,6 +126,8 @@ function httpCode(status: number): string {
       return 'PAYLOAD_TOO_LARGE';
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
     default:
       return status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR';
   }
