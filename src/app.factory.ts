@@ -47,9 +47,11 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
  * built for it (module scripts and stylesheets from files, no inline code). The OpenAPI page
  * (`/api/docs`, Swagger UI) brings inline code of its own, so it keeps every header but
  * the CSP. No `upgrade-insecure-requests`: the quick start serves plain HTTP on localhost.
+ * Strict-Transport-Security only on requests that came over TLS.
  */
 function securityHeaders() {
   const strict = helmet({
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -67,9 +69,15 @@ function securityHeaders() {
       },
     },
   });
-  const docs = helmet({ contentSecurityPolicy: false });
+  const docs = helmet({ contentSecurityPolicy: false, strictTransportSecurity: false });
+  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
   return (req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, next);
+    (req.path.startsWith('/api/docs') ? docs : strict)(req, res, (error?: unknown) => {
+      // HSTS only on a response that came over TLS: on plain HTTP the header means nothing
+      // to browsers, and on localhost it would pin every other local app to HTTPS.
+      if (error || !req.secure) next(error);
+      else hsts(req, res, next);
+    });
 }
 
 function compressResponses() {
