@@ -309,7 +309,7 @@ describe(ConsentService.name, () => {
 
     it('verifies an intact chain', async () => {
       const res = await t.http().get('/api/v1/users/u-hist/verify').set('Authorization', t.admin).expect(200);
-      expect(res.body).toEqual({ userId: 'u-hist', version: 3, ok: true, events: 3, problems: [] });
+      expect(res.body).toEqual({ userId: 'u-hist', version: 3, ok: true, events: 3, problems: [], log: [] });
     });
 
     it('refuses UPDATE and DELETE of events in the database itself', async () => {
