@@ -39,6 +39,8 @@ interface Witness {
 export class ConsentCheckpoints {
   private readonly logger = new Logger('ConsentCheckpoints');
   private pending: Witness | null = null;
+  /** Checkpoints whose signature this process has verified (by key and digest). */
+  private readonly verified = new Set<string>();
   private readonly witnessFile: string;
 
   constructor(
@@ -83,7 +85,7 @@ export class ConsentCheckpoints {
     const read = (q: EntityManager) =>
       q.query('SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint ORDER BY id') as Promise<CheckpointRow[]>;
     const rows = m ? await read(m) : await this.writeQueue.transaction(read);
-    const ledger = checkLedger(rows, [this.key.jwk, ...this.key.retired]);
+    const ledger = checkLedger(rows, [this.key.jwk, ...this.key.retired], this.verified);
     const problem = this.witnessProblem(rows);
     if (problem) ledger.problems.push(problem);
     return ledger;
@@ -105,6 +107,17 @@ export class ConsentCheckpoints {
       eventHash: event.hash,
       kid: row.kid,
     };
+  }
+
+  /** The checkpoint covering the user's event `seq` (their state version; null: 0, or none covers it). */
+  referenceFor(userId: string, seq: number): Promise<CheckpointReference | null> {
+    return this.writeQueue.transaction(async (m) => {
+      const rows: Array<{ id: number; hash: string }> = await m.query(
+        'SELECT id, hash FROM consent_event WHERE userId = ? AND seq = ?',
+        [userId, seq],
+      );
+      return rows[0] ? this.reference(m, rows[0]) : null;
+    });
   }
 
   private witnessProblem(rows: readonly CheckpointRow[]): LedgerProblem | null {
