@@ -75,8 +75,12 @@ function badElements(error: ValidationError, rules: Array<[string, string]>, pat
   const wrongType = new Set<number>();
   for (const { rule, text, meta, constraint } of checks) {
     const out: Problem[] = [];
+    let named = false;
     for (let i = 0; i < values.length && out.length < MAX_ELEMENT_PROBLEMS; i++) {
-      if (wrongType.has(i)) continue;
+      if (wrongType.has(i)) {
+        named = true; // this element's problem is its type, named already
+        continue;
+      }
       const value = values[i];
       const ok = constraint.instance.validate(value, {
         value,
@@ -89,7 +93,7 @@ function badElements(error: ValidationError, rules: Array<[string, string]>, pat
       if (TYPE_RULES.has(rule)) wrongType.add(i);
       out.push({ path: `${path}[${i}]`, message: `${text} (got ${show(value)})` });
     }
-    if (out.length > 0) found.set(rule, out);
+    if (out.length > 0 || named) found.set(rule, out);
   }
   return found;
 }
