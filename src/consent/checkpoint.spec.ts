@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
-import { checkEventsAgainstLedger, checkLedger, sealCheckpoint, type CheckpointRow } from './checkpoint';
+import { checkEventsAgainstLedger, checkLedger, headOf, sealCheckpoint, type CheckpointRow } from './checkpoint';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { publicJwk } from './receipt-signer';
 
@@ -28,7 +28,8 @@ function buildLog(batchSizes: number[]): { events: StoredChainedEvent[]; rows: C
       batch.push(stored);
     }
     events.push(...batch);
-    rows.push(sealCheckpoint(rows.at(-1) ?? null, batch, key, new Date(id * 1000).toISOString()));
+    const last = rows.at(-1);
+    rows.push(sealCheckpoint(last ? headOf(last) : null, batch, key, new Date(id * 1000).toISOString()));
   }
   return { events, rows };
 }

