@@ -132,6 +132,14 @@ describe('hostile input', () => {
       expect(JSON.parse(res.text)).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than this route takes (262144 bytes)' });
     });
 
+    it('is 400 within 200 ms as YAML too, block or flow style, naming the line', async () => {
+      for (const yaml of [`changes: [${'1,'.repeat(5_000_000)}1]\n`, `changes:\n${'- 1\n'.repeat(2_500_000)}`]) {
+        const res = await send(base, 'POST', '/api/v1/manifest', { 'content-type': 'application/yaml', authorization: t.admin }, yaml);
+        expect({ status: res.status, fast: res.ms < 200 }).toEqual({ status: 400, fast: true });
+        expect(JSON.parse(res.text).message).toMatch(/line \d+: more than 200000 entries; a manifest this large must be sent as JSON/);
+      }
+    });
+
     it('is 400 on the manifest route (large limit), naming the array and its limit', async () => {
       const res = await t.http().post('/api/v1/manifest').set('Authorization', t.admin).type('json').send(body.toString()).expect(400);
       expect(res.body.message).toMatch(/changes: must contain no more than 100000 elements \(at line 1/);
