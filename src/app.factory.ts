@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { bodyParsing } from './common/body-parsing';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -16,11 +17,7 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
     bodyParser: false,
     logger: loggerLevels(config.logLevel),
   });
-  app.useBodyParser('json', { limit: '10mb' });
-  app.useBodyParser('text', {
-    limit: '10mb',
-    type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'],
-  });
+  app.use(bodyParsing(config.bodyLimits));
   app.use(securityHeaders(config.allowedOrigins));
   // After helmet, so its Cross-Origin-Resource-Policy can be relaxed for listed origins.
   if (config.allowedOrigins.length > 0) app.use(embedCors(config.allowedOrigins));
@@ -52,6 +49,7 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
  * built for it (module scripts and stylesheets from files, no inline code). The OpenAPI page
  * (`/api/docs`, Swagger UI) brings inline code of its own, so it keeps every header but
  * the CSP. No `upgrade-insecure-requests`: the quick start serves plain HTTP on localhost.
+ * Strict-Transport-Security only on requests that came over TLS.
  *
  * With `FLOWGATE_ALLOWED_ORIGINS` set, `/settings` (and only it) may be framed by those
  * origins: its `frame-ancestors` lists them and it sends no `X-Frame-Options` (which cannot
@@ -71,17 +69,24 @@ function securityHeaders(allowedOrigins: readonly string[]) {
     formAction: ["'self'"],
     frameAncestors,
   });
-  const strict = helmet({ contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) } });
+  const strict = helmet({ strictTransportSecurity: false, contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) } });
   const framable =
     allowedOrigins.length > 0
       ? helmet({
           contentSecurityPolicy: { useDefaults: false, directives: directives(["'self'", ...allowedOrigins]) },
           xFrameOptions: false,
+          strictTransportSecurity: false,
         })
       : strict;
-  const docs = helmet({ contentSecurityPolicy: false });
+  const docs = helmet({ contentSecurityPolicy: false, strictTransportSecurity: false });
+  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
   return (req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/docs') ? docs : /^\/settings\/?$/.test(req.path) ? framable : strict)(req, res, next);
+    (req.path.startsWith('/api/docs') ? docs : /^\/settings\/?$/.test(req.path) ? framable : strict)(req, res, (error?: unknown) => {
+      // HSTS only on a response that came over TLS: on plain HTTP the header means nothing
+      // to browsers, and on localhost it would pin every other local app to HTTPS.
+      if (error || !req.secure) next(error);
+      else hsts(req, res, next);
+    });
 }
 
 /** The routes a host page on another origin may call: the preference-centre API and the embed script. */

@@ -21,7 +21,7 @@ export function resolveAdminToken(config: FlowgateConfig): AdminTokenSource {
     const token = readFileSync(file, 'utf8').trim();
     if (token.length >= 16) return { token, origin: 'file', file };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const token = `fg_admin_${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

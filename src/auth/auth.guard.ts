@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import { ACCESS_KEY, type Caller } from './access.decorator';
 import { ADMIN_TOKEN, type AdminTokenSource } from './admin-token';
 import { AuthError } from './auth.errors';
+import { AuthRateLimiter, clientAddress } from './rate-limit';
 import type { AuthenticatedRequest, Principal } from './principal';
 import { SERVICE_TOKEN_PREFIX, ServiceTokensService } from './service-tokens.service';
 import { looksLikeUserToken } from './user-token';
@@ -20,7 +21,9 @@ const KIND_NAMES: Record<Principal['kind'], string> = {
  * Global guard: every route is admin-only unless `@Access(...)` says otherwise. Tells the
  * three kinds of token apart (admin, `fg_svc_…` service, signed user JWT), rejects
  * missing, unknown, tampered and expired ones with 401, and a valid token of a kind the
- * route does not take with 403. The caller is left on `request.principal`.
+ * route does not take with 403. The caller is left on `request.principal`. Failed
+ * authentications count against the client's address and the token's prefix
+ * (`AuthRateLimiter`): over the limit, 429 with Retry-After.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -31,6 +34,7 @@ export class AuthGuard implements CanActivate {
     @Inject(ADMIN_TOKEN) admin: AdminTokenSource,
     private readonly serviceTokens: ServiceTokensService,
     private readonly userTokens: UserTokensService,
+    private readonly limiter: AuthRateLimiter,
   ) {
     this.adminDigest = digest(admin.token);
   }
@@ -46,7 +50,17 @@ export class AuthGuard implements CanActivate {
     if (!token) {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     }
-    const principal = await this.authenticate(token);
+    const keys = this.limiter.keys(clientAddress(request), token);
+    await this.limiter.assertAllowed(keys);
+    let principal: Principal;
+    try {
+      principal = await this.authenticate(token);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
+        await this.limiter.failed(keys);
+      }
+      throw error;
+    }
     if (!allowed.includes(principal.kind)) {
       const wanted = allowed.map((k) => KIND_NAMES[k as Principal['kind']]).join(' or ');
       throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
@@ -71,7 +85,10 @@ export class AuthGuard implements CanActivate {
       }
       const check = this.userTokens.verify(token);
       if (check.ok) return { kind: 'user', userId: check.userId };
-      throw new AuthError('UNAUTHENTICATED', USER_TOKEN_PROBLEMS[check.problem]);
+      // An expired token was signed by the host application: not a guess, not counted.
+      throw Object.assign(new AuthError('UNAUTHENTICATED', USER_TOKEN_PROBLEMS[check.problem]), {
+        expired: check.problem === 'expired',
+      });
     }
     throw new AuthError('UNAUTHENTICATED', 'Invalid token');
   }

@@ -1,10 +1,11 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { configWarnings, FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { ADMIN_TOKEN, resolveAdminToken } from './admin-token';
 import { AuthGuard } from './auth.guard';
 import { CLOCK, systemClock } from './clock';
+import { AuthRateLimiter, DemoLoginThrottle, RateLimitModule } from './rate-limit';
 import { DemoController } from './demo.controller';
 import { ServiceToken } from './service-token.entity';
 import { ServiceTokensController } from './service-tokens.controller';
@@ -14,7 +15,10 @@ import { UserTokensService } from './user-tokens.service';
 
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ServiceToken])],
+  imports: [
+    TypeOrmModule.forFeature([ServiceToken]),
+    RateLimitModule,
+  ],
   controllers: [ServiceTokensController, DemoController],
   providers: [
     {
@@ -26,6 +30,7 @@ import { UserTokensService } from './user-tokens.service';
       provide: USER_TOKEN_SECRET,
       inject: [FLOWGATE_CONFIG],
       useFactory: (config: FlowgateConfig) => {
+        for (const warning of configWarnings(config)) new Logger('Auth').warn(warning);
         const source = resolveUserTokenSecret(config);
         if (source.origin === 'none') {
           new Logger('Auth').warn('FLOWGATE_USER_TOKEN_SECRET is not set: end-user tokens are refused');
@@ -36,6 +41,8 @@ import { UserTokensService } from './user-tokens.service';
     { provide: CLOCK, useValue: systemClock },
     ServiceTokensService,
     UserTokensService,
+    AuthRateLimiter,
+    DemoLoginThrottle,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, UserTokensService],

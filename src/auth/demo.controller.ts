@@ -1,11 +1,16 @@
-import { Body, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access } from './access.decorator';
 import { DemoLoginDto } from './dto/demo-login.dto';
+import { DemoLoginThrottle } from './rate-limit';
 import { UserTokensService } from './user-tokens.service';
 
-/** Demo mode only (404 otherwise): sign in as any user, to try the preference centre. */
+/**
+ * Demo mode only (404 otherwise): sign in as any user, to try the preference centre.
+ * Throttled per client address (`DEMO_LOGIN_LIMIT` per window, then 429 with Retry-After).
+ */
 @ApiTags('auth')
+@UseGuards(DemoLoginThrottle)
 @Controller('api/v1/demo')
 export class DemoController {
   constructor(private readonly userTokens: UserTokensService) {}

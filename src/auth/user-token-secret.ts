@@ -23,7 +23,7 @@ export function resolveUserTokenSecret(config: FlowgateConfig): UserTokenSecretS
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length >= 32) return { secret, origin: 'file', file };
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -42,6 +42,8 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.CONFLICT;
     case 'IDEMPOTENCY_KEY_REUSED':
       return HttpStatus.UNPROCESSABLE_ENTITY;
+    case 'TOO_MANY_REQUESTS':
+      return HttpStatus.TOO_MANY_REQUESTS;
     case 'SHUTTING_DOWN':
       return HttpStatus.SERVICE_UNAVAILABLE;
     default: {
@@ -74,6 +76,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (exception instanceof DomainError && typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     response.status(body.statusCode).json(body);
   }
 
@@ -90,6 +94,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const res = exception.getResponse();
+      // body-parser's 413 (mapped to an HttpException by the Express adapter) knows the limit.
+      const limit = (exception.cause as { limit?: unknown } | undefined)?.limit;
+      if (status === 413 && typeof limit === 'number') {
+        return { statusCode: status, code: httpCode(status), message: tooLarge(limit) };
+      }
       const message =
         typeof res === 'string'
           ? res
@@ -102,12 +111,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
       return {
         statusCode: status,
         code: httpCode(status),
-        message: status === 400 ? `Malformed request body: ${(exception as Error).message}` : (exception as Error).message,
+        message:
+          status === 400
+            ? `Malformed request body: ${(exception as Error).message}`
+            : status === 413 && typeof (exception as { limit?: unknown }).limit === 'number'
+              ? tooLarge((exception as { limit: number }).limit)
+              : (exception as Error).message,
       };
     }
     this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }
+}
+
+function tooLarge(limit: number): string {
+  return `The request body is larger than this route takes (${limit} bytes)`;
 }
 
 function httpCode(status: number): string {
@@ -122,6 +140,8 @@ function httpCode(status: number): string {
       return 'PAYLOAD_TOO_LARGE';
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
     default:
       return status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR';
   }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './configuration';
+import { ConfigError, configWarnings, loadConfig } from './configuration';
 
 describe(loadConfig.name, () => {
   it('has working defaults for a newcomer (demo mode, data/ folder, Caplena map)', () => {
@@ -73,6 +73,46 @@ describe(loadConfig.name, () => {
 
   it('requires an admin token outside demo mode', () => {
     expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
+  });
+
+  describe('demo mode', () => {
+    const admin = { FLOWGATE_ADMIN_TOKEN: 'a-long-enough-admin-token' };
+    const secret = { FLOWGATE_USER_TOKEN_SECRET: 'a-user-token-secret-of-32-characters!' };
+
+    it('is on with no configuration at all (the one-command demo), without a warning', () => {
+      const config = loadConfig({});
+      expect(config.demo).toBe(true);
+      expect(configWarnings(config)).toEqual([]);
+    });
+
+    it.each([
+      ['FLOWGATE_ADMIN_TOKEN', admin],
+      ['both token variables', { ...admin, ...secret }],
+    ])('is off as soon as %s is set', (_, env) => {
+      expect(loadConfig(env).demo).toBe(false);
+    });
+
+    it('is off with only FLOWGATE_USER_TOKEN_SECRET set, which then needs an admin token, saying why', () => {
+      expect(() => loadConfig(secret)).toThrow(/FLOWGATE_ADMIN_TOKEN: required outside demo mode \(FLOWGATE_USER_TOKEN_SECRET is set/);
+    });
+
+    it('is on next to a token variable only with FLOWGATE_DEMO=1, and then warns that anyone can mint user tokens', () => {
+      const config = loadConfig({ ...admin, ...secret, FLOWGATE_DEMO: '1' });
+      expect(config.demo).toBe(true);
+      expect(configWarnings(config)).toEqual([
+        expect.stringMatching(/^FLOWGATE_DEMO=1 with FLOWGATE_ADMIN_TOKEN and FLOWGATE_USER_TOKEN_SECRET set: .*anyone .* can mint a user token for any user id/),
+      ]);
+    });
+  });
+
+  it('reads the body limits, with small defaults for consent and a larger one for manifests', () => {
+    expect(loadConfig({}).bodyLimits).toEqual({ consent: 262144, manifest: 10485760, default: 1048576 });
+    expect(loadConfig({ CONSENT_BODY_LIMIT_BYTES: '4096', MANIFEST_BODY_LIMIT_BYTES: '2048', BODY_LIMIT_BYTES: '8192' }).bodyLimits).toEqual({
+      consent: 4096,
+      manifest: 2048,
+      default: 8192,
+    });
+    expect(() => loadConfig({ BODY_LIMIT_BYTES: '10' })).toThrow(/BODY_LIMIT_BYTES: must be an integer from 1024/);
   });
 });
 

@@ -7,7 +7,11 @@ import { isAbsolute, resolve } from 'node:path';
 export interface FlowgateConfig {
   port: number;
   host: string;
-  /** Demo mode: seeds the example map, generates an admin token, enables demo login. */
+  /**
+   * Demo mode: generates the tokens it needs and enables demo login (anyone may sign in as
+   * any user). On by default only while neither FLOWGATE_ADMIN_TOKEN nor
+   * FLOWGATE_USER_TOKEN_SECRET is set; FLOWGATE_DEMO=1 forces it (with a warning at boot).
+   */
   demo: boolean;
   databasePath: string;
   /** Folder for state the server keeps beside the database (the generated admin token). */
@@ -33,6 +37,18 @@ export interface FlowgateConfig {
    * `/api/v1/me/*` and `/embed/*` only, and `frame-ancestors` of `/settings`.
    */
   allowedOrigins: string[];
+  /**
+   * Largest request body per kind of route, in bytes (after decompression); more is 413.
+   * `consent`: the preference centre, consent API and demo login; `manifest`: manifest
+   * imports; `default`: every other write (decisions, audit reports, the data map).
+   */
+  bodyLimits: { consent: number; manifest: number; default: number };
+  /**
+   * Limits on guessing: failed authentications per client address and per token prefix,
+   * and demo logins per client address, each per `windowSeconds`; over it is 429 with
+   * Retry-After until the window has passed.
+   */
+  rateLimits: { enabled: boolean; authFailures: number; demoLogins: number; windowSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -83,9 +99,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
-  const demo = bool('FLOWGATE_DEMO', true);
+  // Demo mode only when nothing says production: a configured admin token or user-token
+  // secret turns it off unless FLOWGATE_DEMO=1 says otherwise, explicitly.
+  const configured = adminToken !== null || userTokenSecret !== null;
+  const demo = bool('FLOWGATE_DEMO', !configured);
   if (!demo && adminToken === null) {
-    problems.push('FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off');
+    problems.push(
+      configured
+        ? 'FLOWGATE_ADMIN_TOKEN: required outside demo mode (FLOWGATE_USER_TOKEN_SECRET is set, which turns demo mode off; FLOWGATE_DEMO=1 keeps it on)'
+        : 'FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off',
+    );
   }
 
   const allowedOrigins = origins(env.FLOWGATE_ALLOWED_ORIGINS, problems);
@@ -109,6 +132,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,
     allowedOrigins,
+    bodyLimits: {
+      consent: int('CONSENT_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
+      manifest: int('MANIFEST_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      default: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 256 * 1024 * 1024),
+    },
+    rateLimits: {
+      enabled: bool('RATE_LIMITS', true),
+      authFailures: int('AUTH_FAILURE_LIMIT', 20, 1, 1_000_000),
+      demoLogins: int('DEMO_LOGIN_LIMIT', 30, 1, 1_000_000),
+      windowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -137,6 +171,15 @@ function origins(raw: string | undefined, problems: string[]): string[] {
     }
   }
   return list;
+}
+
+/** What the boot log must warn about: demo login switched on next to a production configuration. */
+export function configWarnings(config: FlowgateConfig): string[] {
+  if (!config.demo || (config.adminToken === null && config.userTokenSecret === null)) return [];
+  const set = [config.adminToken && 'FLOWGATE_ADMIN_TOKEN', config.userTokenSecret && 'FLOWGATE_USER_TOKEN_SECRET'].filter(Boolean);
+  return [
+    `FLOWGATE_DEMO=1 with ${set.join(' and ')} set: demo login is on, so anyone who can reach this server can mint a user token for any user id and read and change that user's consent. Unset FLOWGATE_DEMO in production.`,
+  ];
 }
 
 /** Injection token for the typed configuration. */

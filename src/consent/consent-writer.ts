@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
+import { ConsentCheckpoints } from './consent-checkpoints';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
@@ -79,6 +80,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   constructor(
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly checkpoints: ConsentCheckpoints,
   ) {}
 
   /**
@@ -230,6 +232,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         'INSERT INTO consent_event (id, userId, seq, flowKey, choice, source, flowVersion, noticeHash, actor, recordedAt, prevHash, hash) VALUES',
         events.map((e) => [e.id, e.userId, e.seq, e.flowKey, e.choice, e.source, e.flowVersion, e.noticeHash, e.actor, e.recordedAt, e.prevHash, e.hash]),
       );
+      // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
+      await this.checkpoints.seal(m, events);
       await insertRows(
         m,
         'INSERT INTO consent_state (userId, flowKey, choice, flowVersion, source, eventId, recordedAt) VALUES',
@@ -254,6 +258,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       );
       await insertRows(m, 'INSERT INTO consent_idempotency (userId, key, requestHash, response, createdAt) VALUES', idempotency);
     });
+    this.checkpoints.committed();
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
   }
 }

@@ -4,6 +4,7 @@ import { DataMapModule } from '../data-map/data-map.module';
 import { PolicyModule } from '../policy/policy.module';
 import { ConsentsCache } from './consent-cache.service';
 import { ConsentService } from './consent.service';
+import { ConsentCheckpoints } from './consent-checkpoints';
 import { ConsentWriter } from './consent-writer';
 import { MeController } from './me.controller';
 import { PreferencesService } from './preferences.service';
@@ -17,6 +18,7 @@ import { UsersConsentController } from './users-consent.controller';
   providers: [
     ConsentService,
     ConsentWriter,
+    ConsentCheckpoints,
     ConsentsCache,
     PreferencesService,
     {

@@ -10,7 +10,9 @@ import { ChangeLogService } from '../policy/change-log.service';
 import { PolicyService } from '../policy/policy.service';
 import { ConsentsCache } from './consent-cache.service';
 import { ConsentWriter, type PreparedChange, type StoredResponse } from './consent-writer';
-import { verifyChain, type ChainCheck, type StoredChainedEvent } from './consent-chain';
+import { checkEventsAgainstLedger, type Ledger, type LedgerProblem } from './checkpoint';
+import { ConsentCheckpoints } from './consent-checkpoints';
+import { verifyChain, type ChainCheck, type ChainProblem, type StoredChainedEvent } from './consent-chain';
 import { ConsentEvent } from './consent-event.entity';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import { ConsentError } from './consent.errors';
@@ -46,6 +48,8 @@ export interface ConsentChange {
 export interface VerifyResult extends ChainCheck {
   userId: string;
   version: number;
+  /** Problems with the checkpoints themselves (the whole log's, not only this user's). */
+  log: LedgerProblem[];
 }
 
 /**
@@ -65,6 +69,7 @@ export class ConsentService {
     private readonly changeLog: ChangeLogService,
     private readonly cache: ConsentsCache,
     private readonly writer: ConsentWriter,
+    private readonly checkpoints: ConsentCheckpoints,
   ) {}
 
   /**
@@ -136,16 +141,48 @@ export class ConsentService {
     });
   }
 
-  /** Checks the user's hash chain against the stored events and the projection's head. */
-  async verify(userId: string): Promise<VerifyResult> {
+  /**
+   * Checks everything that proves the user's consent: their hash chain and head, every
+   * event against the signed checkpoints (none inserted, changed, re-chained or deleted),
+   * `consent_state` and `consent_subject` against the projection of the events, and each
+   * notice text against its hash. `ledger`: the checked checkpoints, when the caller
+   * verifies many users (`consent verify`); loaded otherwise.
+   */
+  async verify(userId: string, ledger?: Ledger): Promise<VerifyResult> {
     return this.writeQueue.transaction(async (m) => {
-      const [events, head] = await Promise.all([
+      const checked = ledger ?? (await this.checkpoints.ledger(m));
+      const [events, head, states] = await Promise.all([
         m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } }),
         m.findOneBy(ConsentSubject, { userId }),
+        m.find(ConsentState, { where: { userId } }),
       ]);
-      const check = verifyChain(userId, events, head ? { version: head.version, lastHash: head.lastHash } : null);
-      return { userId, version: head?.version ?? 0, ...check };
+      const hashes = [...new Set(events.map((e) => e.noticeHash).filter((h): h is string => h !== null))];
+      const notices: Array<{ hash: string; text: string }> =
+        hashes.length === 0
+          ? []
+          : await m.query(`SELECT hash, text FROM consent_notice WHERE hash IN (${hashes.map(() => '?').join(', ')})`, hashes);
+      const chain = verifyChain(userId, events, head ? { version: head.version, lastHash: head.lastHash } : null);
+      const problems = [
+        ...chain.problems,
+        ...checkEventsAgainstLedger(userId, events, checked),
+        ...projectionProblems(events, head, states),
+        ...noticeProblems(events, notices),
+      ];
+      return {
+        userId,
+        version: head?.version ?? 0,
+        // A broken checkpoint breaks everyone's proof: the log's problems count for each user.
+        ok: problems.length === 0 && checked.problems.length === 0,
+        events: events.length,
+        problems,
+        log: checked.problems,
+      };
     });
+  }
+
+  /** The checked checkpoints, once, for verifying many users. */
+  ledger(): Promise<Ledger> {
+    return this.checkpoints.ledger();
   }
 
   /** Every user with consent events or state, in id order. */
@@ -299,6 +336,64 @@ function applyEvent(
       recordedAt: e.recordedAt,
     }),
   );
+}
+
+/** `consent_state` and `consent_subject` against what the events say (the projection's rule, `applyEvent`). */
+function projectionProblems(events: readonly ConsentEvent[], head: ConsentSubject | null, states: readonly ConsentState[]): ChainProblem[] {
+  const problems: ChainProblem[] = [];
+  const latest = new Map<string, ConsentEvent>();
+  for (const e of events) {
+    if (e.flowKey === null || e.flowVersion === null) continue;
+    const seen = latest.get(e.flowKey);
+    if (!seen || seen.id < e.id) latest.set(e.flowKey, e);
+  }
+  for (const state of states) {
+    const e = latest.get(state.flowKey);
+    if (!e) {
+      problems.push({ seq: 0, eventId: state.eventId, problem: `consent_state has a choice for ${state.flowKey} (${state.choice}) that no event records` });
+      continue;
+    }
+    const same =
+      state.choice === e.choice && state.flowVersion === e.flowVersion && state.source === e.source && state.eventId === e.id && state.recordedAt === e.recordedAt;
+    if (!same) {
+      problems.push({
+        seq: e.seq,
+        eventId: e.id,
+        problem: `consent_state for ${state.flowKey} says ${state.choice} (flow version ${state.flowVersion}, event ${state.eventId}), but the events say ${e.choice} (flow version ${e.flowVersion}, event ${e.id})`,
+      });
+    }
+  }
+  for (const [flowKey, e] of latest) {
+    if (!states.some((s) => s.flowKey === flowKey)) {
+      problems.push({ seq: e.seq, eventId: e.id, problem: `consent_state has no choice for ${flowKey}, but the events say ${e.choice}` });
+    }
+  }
+  const gpcEvent = events.find((e) => e.source === 'gpc' && e.flowKey === null);
+  if ((head?.gpc ?? false) !== (gpcEvent !== undefined)) {
+    problems.push({
+      seq: gpcEvent?.seq ?? 0,
+      eventId: gpcEvent?.id ?? null,
+      problem: `consent_subject says GPC ${head?.gpc ? 'on' : 'off'}, but the events say ${gpcEvent ? 'on' : 'off'}`,
+    });
+  }
+  return problems;
+}
+
+/** Each notice an event refers to: present, and its text still hashing to the hash. */
+function noticeProblems(events: readonly ConsentEvent[], notices: ReadonlyArray<{ hash: string; text: string }>): ChainProblem[] {
+  const texts = new Map(notices.map((n) => [n.hash, n.text]));
+  const problems: ChainProblem[] = [];
+  const reported = new Set<string>();
+  for (const e of events) {
+    if (e.noticeHash === null || reported.has(e.noticeHash)) continue;
+    const text = texts.get(e.noticeHash);
+    if (text === undefined) problems.push({ seq: e.seq, eventId: e.id, problem: `the notice it refers to (${e.noticeHash.slice(0, 12)}…) is missing` });
+    else if (sha256Hex(text) !== e.noticeHash) {
+      problems.push({ seq: e.seq, eventId: e.id, problem: `the notice text it refers to (${e.noticeHash.slice(0, 12)}…) was changed: it no longer matches its hash` });
+    } else continue;
+    reported.add(e.noticeHash);
+  }
+  return problems;
 }
 
 async function insertChunked<T extends object>(

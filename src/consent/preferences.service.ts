@@ -5,6 +5,7 @@ import { flowKeyOf, regionOf } from '@flowgate/core';
 import { compileConsents, decide, unavailableDecision, type Decision } from '@flowgate/core';
 import { PolicyService } from '../policy/policy.service';
 import { ConsentsCache, type UserConsentState } from './consent-cache.service';
+import { ConsentCheckpoints } from './consent-checkpoints';
 import { noticeText, sha256Hex } from './notice';
 import type { FieldSummary, FlowPreference, PreferencesResponse } from '@flowgate/core';
 import { buildReceipt, type ConsentReceipt } from './receipt';
@@ -22,6 +23,7 @@ export class PreferencesService {
     private readonly cache: ConsentsCache,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RECEIPT_KEY) private readonly receiptKey: ReceiptKeySource,
+    private readonly checkpoints: ConsentCheckpoints,
   ) {}
 
   async view(userId: string): Promise<PreferencesResponse> {
@@ -92,7 +94,9 @@ export class PreferencesService {
   async receipt(userId: string): Promise<ConsentReceipt> {
     const view = await this.view(userId);
     const map = (await this.policies.current()).stored;
+    const checkpoint = await this.checkpoints.referenceFor(userId, view.stateVersion);
     return buildReceipt(view, {
+      checkpoint,
       organization: map.manifest.organization ?? null,
       specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
       issuedAt: this.clock.now(),

@@ -1,3 +1,4 @@
+import type { CheckpointReference } from './consent-checkpoints';
 import { sha256Hex } from './notice';
 import type { PreferencesResponse } from '@flowgate/core';
 
@@ -27,6 +28,12 @@ export interface ConsentReceipt {
     mapVersion: number;
     stateVersion: number;
     gpc: boolean;
+    /**
+     * The signed checkpoint that covers the user's latest event (null: no events yet):
+     * kept with the receipt, it proves later what the log held, even if the database is
+     * rewritten (its digest and the event's hash must still be found there).
+     */
+    checkpoint: CheckpointReference | null;
   };
 }
 
@@ -67,7 +74,12 @@ const CONSENT_TYPE = { 'opt-in': 'EXPLICIT', 'opt-out': 'IMPLICIT', required: 'N
 
 export function buildReceipt(
   view: PreferencesResponse,
-  context: { organization: string | null; specialFields: ReadonlySet<string>; issuedAt: Date },
+  context: {
+    organization: string | null;
+    specialFields: ReadonlySet<string>;
+    issuedAt: Date;
+    checkpoint: CheckpointReference | null;
+  },
 ): ConsentReceipt {
   const services = new Map<string, ReceiptService>();
   const special = new Set<string>();
@@ -128,6 +140,7 @@ export function buildReceipt(
       mapVersion: view.mapVersion,
       stateVersion: view.stateVersion,
       gpc: view.gpc,
+      checkpoint: context.checkpoint,
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AuditBatch, AuditEvent } from '../audit/audit-event.entity';
 import { ServiceToken } from '../auth/service-token.entity';
+import { ConsentCheckpoint } from '../consent/consent-checkpoint.entity';
 import { ConsentEvent } from '../consent/consent-event.entity';
 import { ConsentNotice } from '../consent/consent-notice.entity';
 import { ConsentState, ConsentSubject } from '../consent/consent-state.entity';
@@ -17,7 +18,7 @@ import { quietSqlite3 } from './sqlite-driver';
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
   ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
-  AuditBatch, AuditEvent];
+  AuditBatch, AuditEvent, ConsentCheckpoint];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

@@ -1,8 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DataSource } from 'typeorm';
+import { createPrivateFile } from '../common/private-file';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { dataSourceOptions } from './data-source-options';
 import { applySqlitePragmas } from './pragmas';
@@ -21,7 +20,8 @@ import { WriteQueue } from './write-queue';
         dataSourceOptions({ databasePath: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs }),
       dataSourceFactory: async (options) => {
         if (!options || options.type !== 'sqlite') throw new Error('Flowgate needs a sqlite data source');
-        if (options.database !== ':memory:') mkdirSync(dirname(options.database), { recursive: true });
+        // Created owner-only (0600): the file holds every user's consent history.
+        if (options.database !== ':memory:') createPrivateFile(options.database);
         const dataSource = await new DataSource(options).initialize();
         await applySqlitePragmas(dataSource, options.busyTimeout ?? 5000);
         const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -17,14 +17,14 @@ async function dtoPaths(metatype: typeof DecisionRequestDto | typeof DecisionBat
   }
 }
 
-/** Ours names the element (`fields[1]`) where class-validator's `each` names the list. */
+/** Both name a bad element by its index (`fields[1]`). */
 function parsedPaths(parse: (body: unknown) => unknown, body: unknown): string[] {
   try {
     parse(body);
     return [];
   } catch (error) {
     if (!(error instanceof ValidationFailedError)) throw error;
-    return paths(error.problems.map((p) => ({ ...p, path: p.path.replace(/fields\[\d+\]$/, 'fields') })));
+    return paths(error.problems);
   }
 }
 

@@ -52,7 +52,8 @@ function readRequest(value: unknown, at: string, problems: Problem[]): DecisionI
   const before = problems.length;
   for (const key of Object.keys(value)) if (!KNOWN.has(key)) problems.push({ path: `${at}${key}`, message: 'is not a known property' });
   const { userId, subprocessor, purpose, fields, payload, gpc } = value;
-  if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) problems.push({ path: `${at}userId`, message: USER_ID_MESSAGE });
+  if (userId === undefined) problems.push({ path: `${at}userId`, message: 'is required' });
+  else if (typeof userId !== 'string' || !USER_ID_PATTERN.test(userId)) problems.push({ path: `${at}userId`, message: USER_ID_MESSAGE });
   checkKey(subprocessor, `${at}subprocessor`, problems, true);
   checkKey(purpose, `${at}purpose`, problems, false);
   if (fields !== undefined && fields !== null) {
@@ -74,7 +75,7 @@ function readRequest(value: unknown, at: string, problems: Problem[]): DecisionI
 
 function checkKey(value: unknown, path: string, problems: Problem[], required: boolean): void {
   if (value === undefined || value === null) {
-    if (required) problems.push({ path, message: 'must be a string' });
+    if (required) problems.push({ path, message: value === undefined ? 'is required' : 'must be a string' });
   } else if (typeof value !== 'string') {
     problems.push({ path, message: 'must be a string' });
   } else if (value.length > MAX_KEY_LENGTH) {

@@ -155,7 +155,7 @@ describe(DecisionsService.name, () => {
 
     it('names the bad request inside a batch', async () => {
       const res = await t.http().post('/api/v1/decisions/batch').set('Authorization', t.service).send({ requests: [{ userId: 'b-3', subprocessor: 'vendor-a' }, { userId: 'b-3' }] }).expect(400);
-      expect(res.body.details).toEqual([{ path: 'requests[1].subprocessor', message: 'must be a string' }]);
+      expect(res.body.details).toEqual([{ path: 'requests[1].subprocessor', message: 'is required' }]);
     });
   });
 

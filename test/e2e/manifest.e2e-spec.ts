@@ -73,7 +73,17 @@ describe('Manifest import and export (e2e)', () => {
   it('rejects an invalid manifest listing every problem, leaving the database byte-for-byte unchanged', async () => {
     await importManifest(readFileSync('examples/caplena.yaml', 'utf8'), '?prune=true').expect(201);
     const dataSource = t.app.get(DataSource);
-    await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    // The import's follow-up reads (the policy reloading) may still hold the connection: the
+    // checkpoint then fails with SQLITE_LOCKED, so it is retried until they are done.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+        break;
+      } catch (error) {
+        if (attempt >= 40 || !String(error).includes('SQLITE_LOCKED')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
     const files = () =>
       [t.config.databasePath, `${t.config.databasePath}-wal`]
         .filter((f) => existsSync(f))

@@ -25,7 +25,7 @@ describe(validateManifest.name, () => {
       name: 'unknown property',
       apply: (m) => ((wrong<Record<string, unknown>>(m.fields[0]).colour = 'red'), 'fields[0].colour'),
     },
-    { name: 'lower-case location', apply: (m) => ((m.subprocessors[0].locations = ['de']), 'subprocessors[0].locations') },
+    { name: 'lower-case location', apply: (m) => ((m.subprocessors[0].locations = ['de']), 'subprocessors[0].locations[0]') },
     { name: 'bad category', apply: (m) => ((m.subprocessors[0].category = wrong('cloud')), 'subprocessors[0].category') },
     { name: 'paths not an array', apply: (m) => ((m.fields[0].paths = wrong('email')), 'fields[0].paths') },
     { name: 'empty paths', apply: (m) => ((m.fields[0].paths = []), 'fields[0].paths') },

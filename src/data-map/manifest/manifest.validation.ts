@@ -1,8 +1,9 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { parse, YAMLParseError } from 'yaml';
+import { LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
+import { DEFAULT_JSON_LIMITS, limitProblem, scanJson } from '../../common/json-scan';
 import type { Problem } from '../../common/domain-error';
-import { toProblems } from '../../common/validation';
+import { shapeProblems, toProblems } from '../../common/validation';
 import { checkManifest, type KnownKeys } from '../data-map.rules';
 import { ManifestDto } from '../dto/manifest.dto';
 import { translationsProblem } from '../dto/translations';
@@ -14,24 +15,102 @@ export interface ManifestValidation {
   problems: Problem[];
 }
 
-/** Parses manifest text, YAML or JSON (JSON is YAML); syntax errors give line and column. */
+/**
+ * Most entries (lines plus commas, an upper bound of the nodes) a YAML manifest may have:
+ * the YAML parser takes about 10 µs and 1 KB per node, so this bounds it to about 2 s and
+ * 200 MB. A 10,000-flow map is well within it; JSON has no such limit (it is read natively).
+ */
+export const MAX_YAML_ENTRIES = 200_000;
+
+/** The line at which the text passes `MAX_YAML_ENTRIES`, or null. One pass, no allocation. */
+function crowdedAt(text: string): number | null {
+  let entries = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) line++;
+    if (c === 0x0a || c === 0x2c) {
+      entries++;
+      if (entries > MAX_YAML_ENTRIES) return line;
+    }
+  }
+  return null;
+}
+
+/** Most aliases (`*name`) one manifest may use: each is expanded into a copy. */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Parses manifest text, YAML or JSON (JSON is YAML). Syntax errors, duplicate keys and too
+ * many aliases are problems naming the line; so is nesting deeper than the JSON limit.
+ * Never throws on any text.
+ */
 export function parseManifestText(text: string): { document: unknown; problems: Problem[] } {
+  // JSON (what scripts and the API write) is read natively, with the same limits as a JSON body.
+  if (/^\s*[{[]/.test(text)) {
+    const problem = scanJson(text);
+    if (problem) return { document: null, problems: [problem] };
+    try {
+      const document: unknown = JSON.parse(text);
+      const limit = limitProblem(document);
+      return limit ? { document: null, problems: [limit] } : { document, problems: [] };
+    } catch {
+      // Not JSON after all (YAML flow style): the YAML parser says what is wrong.
+    }
+  }
+  const crowded = crowdedAt(text);
+  if (crowded !== null) {
+    return {
+      document: null,
+      problems: [
+        {
+          path: '',
+          message: `line ${crowded}: more than ${MAX_YAML_ENTRIES} entries; a manifest this large must be sent as JSON (application/json)`,
+        },
+      ],
+    };
+  }
+  const lines = new LineCounter();
+  const fail = (message: string, offset?: number) => {
+    const at = offset === undefined ? null : lines.linePos(offset);
+    return { document: null, problems: [{ path: '', message: at ? `line ${at.line}, column ${at.col}: ${message}` : message }] };
+  };
   try {
-    const document: unknown = parse(text, { uniqueKeys: true, maxAliasCount: 100 });
-    return { document, problems: [] };
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const at = error.linePos?.[0];
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+    const error = doc.errors[0];
+    if (error) {
+      const at = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
       return {
         document: null,
-        problems: [
-          {
-            path: '',
-            message: `not valid YAML or JSON${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${error.message.split('\n')[0]}`,
-          },
-        ],
+        problems: [{ path: '', message: `not valid YAML or JSON at line ${at.line}, column ${at.col}: ${error.message.split('\n')[0]}` }],
       };
     }
+    const aliases: number[] = [];
+    visit(doc, {
+      Alias(_, node) {
+        aliases.push(node.range?.[0] ?? 0);
+        if (aliases.length > MAX_YAML_ALIASES) return visit.BREAK;
+      },
+    });
+    if (aliases.length > MAX_YAML_ALIASES) {
+      return fail(
+        `more than ${MAX_YAML_ALIASES} aliases (*name): write the values out instead ` +
+          '(a script using the yaml package: stringify(value, { aliasDuplicateObjects: false }))',
+        aliases[MAX_YAML_ALIASES],
+      );
+    }
+    let document: unknown;
+    try {
+      document = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      if (e instanceof ReferenceError) return fail('aliases expand to too much data', aliases[0]);
+      throw e;
+    }
+    const problem = limitProblem(document);
+    return problem ? { document: null, problems: [problem] } : { document, problems: [] };
+  } catch (error) {
+    if (error instanceof RangeError) return fail(`nested more than ${DEFAULT_JSON_LIMITS.maxDepth} levels deep`);
+    if (error instanceof YAMLParseError) return fail(error.message.split('\n')[0], error.pos[0]);
     throw error;
   }
 }
@@ -80,7 +159,11 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
       problems: [{ path: '', message: 'a manifest must be an object with version, fields, purposes, subprocessors and flows' }],
     };
   }
+  const limit = limitProblem(document);
+  if (limit !== null) return { manifest: null, problems: [limit] };
   const folded = foldTranslations(document as Record<string, unknown>);
+  const shape = shapeProblems(ManifestDto, folded.document);
+  if (shape.length > 0) return { manifest: null, problems: [...folded.problems, ...shape] };
   const dto = plainToInstance(ManifestDto, folded.document);
   const structural = toProblems(
     validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),

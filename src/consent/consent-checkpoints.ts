@@ -1,0 +1,164 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EntityManager } from 'typeorm';
+import { CLOCK, type Clock } from '../auth/clock';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { WriteQueue } from '../database/write-queue';
+import {
+  checkLedger,
+  checkpointDigest,
+  headOf,
+  sealCheckpoint,
+  type CheckpointHead,
+  type CheckpointRow,
+  type Ledger,
+  type LedgerProblem,
+} from './checkpoint';
+import type { StoredChainedEvent } from './consent-chain';
+import { RECEIPT_KEY, type ReceiptKeySource } from './receipt-signer';
+
+/** What a receipt carries of the checkpoint that covers the user's latest event. */
+export interface CheckpointReference {
+  checkpoint: number;
+  /** SHA-256 of the checkpoint's payload and signature, as stored. */
+  digest: string;
+  logHash: string;
+  eventId: number;
+  eventHash: string;
+  kid: string;
+}
+
+/** Written beside the signing key after each sealed batch: the newest checkpoint, outside the database. */
+const WITNESS_FILE = 'consent-checkpoint-witness.json';
+
+interface Witness {
+  checkpoint: number;
+  digest: string;
+}
+
+/**
+ * Seals each consent write batch with a signed checkpoint (`checkpoint.ts`), with the
+ * receipt-signing key (kept outside the database; its retired public keys still verify
+ * old checkpoints), and checks the stored checkpoints. Besides the database, the newest
+ * checkpoint's number and digest go to a witness file in the data folder, so deleting or
+ * replacing checkpoints wholesale in the database file is caught too.
+ */
+@Injectable()
+export class ConsentCheckpoints {
+  private readonly logger = new Logger('ConsentCheckpoints');
+  /** Sealed in the running transaction; becomes `lastSealed` and the witness once it commits. */
+  private pending: CheckpointHead | null = null;
+  private lastSealed: CheckpointHead | null = null;
+  /** Checkpoints whose signature this process has verified (by key and digest). */
+  private readonly verified = new Set<string>();
+  private readonly witnessFile: string;
+
+  constructor(
+    @Inject(RECEIPT_KEY) private readonly key: ReceiptKeySource,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(FLOWGATE_CONFIG) config: FlowgateConfig,
+    private readonly writeQueue: WriteQueue,
+  ) {
+    this.witnessFile = join(config.dataDir, WITNESS_FILE);
+  }
+
+  /** In the writer's transaction: signs the batch's events (id order) as the next checkpoint. */
+  async seal(m: EntityManager, events: readonly StoredChainedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const [{ id: lastId }]: Array<{ id: number | null }> = await m.query('SELECT MAX(id) AS id FROM consent_checkpoint');
+    let previous: CheckpointHead | null = null;
+    if (lastId !== null) {
+      // The newest checkpoint is usually the one this process sealed: read it only when not.
+      if (this.lastSealed?.seq === lastId) {
+        previous = this.lastSealed;
+      } else {
+        const rows: CheckpointRow[] = await m.query(
+          'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint WHERE id = ?',
+          [lastId],
+        );
+        previous = headOf(rows[0]);
+      }
+    }
+    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
+    await m.query(
+      'INSERT INTO consent_checkpoint (id, firstEventId, lastEventId, payload, signature, kid) VALUES (?, ?, ?, ?, ?, ?)',
+      [row.id, row.firstEventId, row.lastEventId, row.payload, row.signature, row.kid],
+    );
+    this.pending = headOf(row);
+  }
+
+  /** After the writer's transaction committed: the witness follows the newest checkpoint. */
+  committed(): void {
+    const head = this.pending;
+    this.pending = null;
+    if (head === null) return;
+    this.lastSealed = head;
+    const witness: Witness = { checkpoint: head.seq, digest: head.digest };
+    try {
+      const temp = `${this.witnessFile}.new`;
+      writeFileSync(temp, `${JSON.stringify(witness)}\n`, { mode: 0o600 });
+      renameSync(temp, this.witnessFile);
+    } catch (error) {
+      this.logger.warn(`Could not write ${this.witnessFile}: ${String(error)}`);
+    }
+  }
+
+  /** Loads and checks every checkpoint, and the database against the witness file. */
+  async ledger(m?: EntityManager): Promise<Ledger> {
+    const read = (q: EntityManager) =>
+      q.query('SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint ORDER BY id') as Promise<CheckpointRow[]>;
+    const rows = m ? await read(m) : await this.writeQueue.transaction(read);
+    const ledger = checkLedger(rows, [this.key.jwk, ...this.key.retired], this.verified);
+    const problem = this.witnessProblem(rows);
+    if (problem) ledger.problems.push(problem);
+    return ledger;
+  }
+
+  /** The checkpoint covering `eventId`, for a receipt (null: none does). */
+  async reference(m: EntityManager, event: { id: number; hash: string }): Promise<CheckpointReference | null> {
+    const rows: CheckpointRow[] = await m.query(
+      'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint WHERE firstEventId <= ? AND lastEventId >= ? LIMIT 1',
+      [event.id, event.id],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      checkpoint: row.id,
+      digest: checkpointDigest(row),
+      logHash: (JSON.parse(row.payload) as { logHash: string }).logHash,
+      eventId: event.id,
+      eventHash: event.hash,
+      kid: row.kid,
+    };
+  }
+
+  /** The checkpoint covering the user's event `seq` (their state version; null: 0, or none covers it). */
+  referenceFor(userId: string, seq: number): Promise<CheckpointReference | null> {
+    return this.writeQueue.transaction(async (m) => {
+      const rows: Array<{ id: number; hash: string }> = await m.query(
+        'SELECT id, hash FROM consent_event WHERE userId = ? AND seq = ?',
+        [userId, seq],
+      );
+      return rows[0] ? this.reference(m, rows[0]) : null;
+    });
+  }
+
+  private witnessProblem(rows: readonly CheckpointRow[]): LedgerProblem | null {
+    if (!existsSync(this.witnessFile)) return null;
+    let witness: Witness;
+    try {
+      witness = JSON.parse(readFileSync(this.witnessFile, 'utf8')) as Witness;
+    } catch {
+      return { checkpoint: 0, problem: `${this.witnessFile} is not readable JSON` };
+    }
+    const row = rows.find((r) => r.id === witness.checkpoint);
+    if (!row) {
+      return { checkpoint: witness.checkpoint, problem: `is missing from the database, but the witness file (${WITNESS_FILE}) records it` };
+    }
+    if (checkpointDigest(row) !== witness.digest) {
+      return { checkpoint: witness.checkpoint, problem: `is not the checkpoint the witness file (${WITNESS_FILE}) records: it was replaced` };
+    }
+    return null;
+  }
+}
