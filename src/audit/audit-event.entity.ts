@@ -1,6 +1,9 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { AuditKind, GuardMode } from '../sdk';
 
+/** Epoch milliseconds: `bigint` on PostgreSQL (which the driver returns as a string). */
+const EPOCH_MS = { to: (v: number) => v, from: (v: string | number) => Number(v) };
+
 /**
  * One batch a guard sent (`POST /api/v1/audit/events`): who sent it, when, and how many
  * records its buffer had to drop. Times are epoch milliseconds (compared numerically).
@@ -19,7 +22,7 @@ export class AuditBatch {
   @Column({ type: 'integer' })
   tokenId: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   receivedAt: number;
 
   @Column({ type: 'integer', default: 0 })
@@ -72,9 +75,9 @@ export class AuditEvent {
   @Column({ type: 'integer' })
   count: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   firstAt: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   lastAt: number;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Subject, type Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { notFound } from '../data-map/data-map.errors';
@@ -63,7 +63,7 @@ export interface WriteResult {
   replayed: boolean;
 }
 
-/** A committed change of one user's consents, announced in process (SDK local source, caches). */
+/** A committed change of one user's consents, from the change log (any process wrote it). */
 export interface ConsentChange {
   userId: string;
   version: number;
@@ -92,9 +92,8 @@ export interface VerifyResult extends ChainCheck {
  */
 @Injectable()
 export class ConsentService {
-  private readonly subject = new Subject<ConsentChange>();
-  /** Emits after every committed change of a user's consents. */
-  readonly changes: Observable<ConsentChange> = this.subject.asObservable();
+  /** Emits after every committed change of a user's consents, by this process or another. */
+  readonly changes: Observable<ConsentChange>;
 
   constructor(
     private readonly writeQueue: WriteQueue,
@@ -102,7 +101,12 @@ export class ConsentService {
     private readonly changeLog: ChangeLogService,
     private readonly cache: ConsentsCache,
     private readonly writer: ConsentWriter,
-  ) {}
+  ) {
+    this.changes = changeLog.live.pipe(
+      filter((e) => e.kind === 'consent'),
+      map((e) => ({ userId: e.userId, version: e.version, changeId: e.id })),
+    );
+  }
 
   /**
    * Records `changes` for `userId` atomically: all of them or none. A required flow
@@ -130,7 +134,7 @@ export class ConsentService {
     });
     switch (outcome.kind) {
       case 'written':
-        this.committed(userId, outcome.response.version, outcome.changeId);
+        await this.committed(userId, outcome.response.version, outcome.changeId);
         return { ...toResult(outcome.response), replayed: false };
       case 'replayed':
         return { ...toResult(outcome.response), replayed: true };
@@ -147,14 +151,14 @@ export class ConsentService {
     if ((await this.cache.state(userId)).gpc) return false;
     const outcome = await this.writer.write({ userId, changes: [], gpc: true, source: 'gpc', actor });
     if (outcome.kind !== 'written') return false;
-    this.committed(userId, outcome.response.version, outcome.changeId);
+    await this.committed(userId, outcome.response.version, outcome.changeId);
     return true;
   }
 
   /** The user's events, newest first, `limit` at a time (`before`: a seq from `nextBefore`). */
   async history(userId: string, options: { limit: number; before?: number }): Promise<HistoryPage> {
     const { limit, before } = options;
-    return this.writeQueue.transaction(async (m) => {
+    return this.writeQueue.read(async (m) => {
       const head = await m.findOneBy(ConsentSubject, { userId });
       const query = m
         .createQueryBuilder(ConsentEvent, 'e')
@@ -175,7 +179,7 @@ export class ConsentService {
 
   /** Checks the user's hash chain against the stored events and the projection's head. */
   async verify(userId: string): Promise<VerifyResult> {
-    return this.writeQueue.transaction(async (m) => {
+    return this.writeQueue.read(async (m) => {
       const [events, head] = await Promise.all([
         m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } }),
         m.findOneBy(ConsentSubject, { userId }),
@@ -187,8 +191,8 @@ export class ConsentService {
 
   /** Every user with consent events or state, in id order. */
   async users(): Promise<string[]> {
-    const rows: Array<{ userId: string }> = await this.writeQueue.transaction((m) =>
-      m.query('SELECT userId FROM consent_event UNION SELECT userId FROM consent_subject ORDER BY userId'),
+    const rows: Array<{ userId: string }> = await this.writeQueue.read((m) =>
+      m.query('SELECT "userId" FROM consent_event UNION SELECT "userId" FROM consent_subject ORDER BY "userId"'),
     );
     return rows.map((r) => r.userId);
   }
@@ -224,10 +228,9 @@ export class ConsentService {
     return counts;
   }
 
-  private committed(userId: string, version: number, changeId: number): void {
-    this.cache.invalidate(userId);
-    this.subject.next({ userId, version, changeId });
-    this.changeLog.committed([{ id: changeId, kind: 'consent', userId, version }]);
+  /** Publishes the write's change-log entry here (the cache follows it), before answering. */
+  private committed(userId: string, version: number, changeId: number): Promise<void> {
+    return this.changeLog.committed([{ id: changeId, kind: 'consent', userId, version }]);
   }
 
   /** Checks every change against the current map and builds its notice. */

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Subscription } from 'rxjs';
-import { ChangeLogService, type ChangeEvent } from './change-log.service';
+import { ChangeLogService, isFeedEvent, type ChangeEvent, type LogEntry } from './change-log.service';
 import { PolicyService } from './policy.service';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
@@ -16,7 +16,8 @@ interface Stream {
 }
 
 /**
- * Server-sent events over the change log. A stream starts with the backlog after
+ * Server-sent events over the change log (whichever process wrote an entry: the log is
+ * followed from the database). A stream starts with the backlog after
  * `Last-Event-ID` (or nothing, for a new client), then a `ready` event, then live changes:
  *
  *   id: 42
@@ -39,9 +40,10 @@ export class ChangeFeedService implements OnModuleDestroy {
   async open(req: Request, res: Response, lastEventId: number | null): Promise<void> {
     let lastSent = -1;
     let live = false;
-    const held: ChangeEvent[] = [];
-    const send = (event: ChangeEvent) => {
-      if (event.id <= lastSent) return;
+    const held: LogEntry[] = [];
+    const send = (entry: LogEntry) => {
+      if (entry.id <= lastSent || !isFeedEvent(entry)) return;
+      const event: ChangeEvent = entry;
       lastSent = event.id;
       res.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
     };
@@ -73,6 +75,8 @@ export class ChangeFeedService implements OnModuleDestroy {
       for (;;) {
         const page = await this.changeLog.since(lastSent);
         page.forEach(send);
+        // Server-internal entries are not sent but still move the resume point on.
+        if (page.length > 0) lastSent = Math.max(lastSent, page[page.length - 1].id);
         if (page.length === 0 || !this.streams.has(stream)) break;
       }
     }
