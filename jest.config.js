@@ -10,14 +10,24 @@ const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
 };
+/** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
+const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance'];
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...common, displayName: 'e2e', rootDir: '.', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     {
+      // The same specs on PostgreSQL (test/support/test-database.ts), where the database
+      // changes what they test: consent, decisions, the map, auth, audit, several instances.
+      // The rest (SQLite pragmas and files, manifest byte-for-byte, compression, CLI) stay SQLite-only.
       ...common,
-      displayName: 'e2e',
+      displayName: 'e2e-postgres',
       rootDir: '.',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: POSTGRES_SPECS.map((name) => `<rootDir>/test/e2e/${name}.e2e-spec.ts`),
+      setupFiles: ['<rootDir>/test/support/use-postgres.cjs'],
+      // Starts and stops a throwaway PostgreSQL cluster (initdb + pg_ctl) for the run.
+      globalSetup: '<rootDir>/test/e2e/global-setup.cjs',
+      globalTeardown: '<rootDir>/test/e2e/global-teardown.cjs',
     },
     { ...common, displayName: 'sdk', rootDir: '.', testMatch: ['<rootDir>/test/sdk/**/*.spec.ts'] },
     {
