@@ -179,10 +179,9 @@ export async function readStates(
   const subjects = new Map<string, ConsentSubject>();
   for (let i = 0; i < userIds.length; i += CHUNK) {
     const chunk = userIds.slice(i, i + CHUNK);
-    const [rows, heads] = await Promise.all([
-      m.find(ConsentState, { where: { userId: In(chunk) } }),
-      m.find(ConsentSubject, { where: { userId: In(chunk) } }),
-    ]);
+    // One after the other: a transaction is one connection (pg queues, and deprecates, overlap).
+    const rows = await m.find(ConsentState, { where: { userId: In(chunk) } });
+    const heads = await m.find(ConsentSubject, { where: { userId: In(chunk) } });
     for (const row of rows) {
       const own = choices.get(row.userId) ?? new Map<string, StoredChoice>();
       own.set(row.flowKey, {

@@ -180,10 +180,8 @@ export class ConsentService {
   /** Checks the user's hash chain against the stored events and the projection's head. */
   async verify(userId: string): Promise<VerifyResult> {
     return this.writeQueue.read(async (m) => {
-      const [events, head] = await Promise.all([
-        m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } }),
-        m.findOneBy(ConsentSubject, { userId }),
-      ]);
+      const events = await m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } });
+      const head = await m.findOneBy(ConsentSubject, { userId });
       const check = verifyChain(userId, events, head ? { version: head.version, lastHash: head.lastHash } : null);
       return { userId, version: head?.version ?? 0, ...check };
     });

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { watch, type FSWatcher } from 'node:fs';
 import pg from 'pg';
 import { Subject, type Observable } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -41,9 +42,9 @@ export interface FollowerStatus {
  * order: on PostgreSQL the append holds an advisory lock to commit; on SQLite the write
  * transaction holds the file) and call `committed()` after it commits.
  *
- * Every process follows the log from the database: on SQLite by reading new entries every
- * CHANGE_POLL_MS (so a second process and the CLI are seen), on PostgreSQL on each NOTIFY
- * (with the same read as a fallback). `live` emits each committed entry exactly once, in id
+ * Every process follows the log from the database: on SQLite by reading new entries when
+ * the `-wal` file changes and every CHANGE_POLL_MS (so a second process and the CLI are
+ * seen), on PostgreSQL on each NOTIFY (with the same read every CHANGE_POLL_MS as a fallback). `live` emits each committed entry exactly once, in id
  * order, whichever process wrote it: the SSE feed and the policy, consent and token caches
  * follow it. A rolled back change is never announced and none is skipped.
  */
@@ -64,6 +65,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private listener: pg.Client | null = null;
   private listening = false;
   private relisten: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
   /** `committed()` callers waiting for their entries to be published. */
   private waiters: Array<{ upTo: number; resolve(): void }> = [];
 
@@ -79,6 +81,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     this.caughtUp = true;
     this.lastReadOk = Date.now();
     if (this.writeQueue.kind === 'postgres') await this.listen();
+    else this.watchWal();
     this.timer = setInterval(() => this.notify(), this.config.changePollMs);
     this.timer.unref();
   }
@@ -88,6 +91,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     if (this.relisten !== null) clearTimeout(this.relisten);
+    this.watcher?.close();
     await this.pumping;
     const listener = this.listener;
     this.listener = null;
@@ -249,6 +253,24 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       else this.waiters.push(w);
     }
     if (this.waiters.length > 0) this.notify();
+  }
+
+  /**
+   * SQLite: every commit, by any process, writes the `-wal` file; watching it (inotify)
+   * starts a read at once instead of at the next poll. The poll stays as the fallback.
+   */
+  private watchWal(): void {
+    const options = this.dataSource.options;
+    if (options.type !== 'sqlite' || options.database === ':memory:') return;
+    try {
+      this.watcher = watch(`${options.database}-wal`, { persistent: false }, () => this.notify());
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      this.watcher = null; // no -wal file or no watcher: polling alone
+    }
   }
 
   /** PostgreSQL: one connection of its own LISTENs; a lost one is re-opened every second. */
