@@ -38,6 +38,12 @@ export class ChangeFeedService implements OnModuleDestroy {
   ) {}
 
   async open(req: Request, res: Response, lastEventId: number | null): Promise<void> {
+    if (!this.changeLog.status().live) {
+      // This instance cannot see the log (database down): a guard must not take silence for
+      // "no changes". It retries, and meanwhile its staleness bound runs (then fails closed).
+      res.status(503).json({ statusCode: 503, code: 'CHANGE_LOG_UNAVAILABLE', message: 'This instance cannot read the change log right now' });
+      return;
+    }
     let lastSent = -1;
     let live = false;
     const held: LogEntry[] = [];
@@ -51,7 +57,15 @@ export class ChangeFeedService implements OnModuleDestroy {
     const stream: Stream = {
       res,
       subscription,
-      heartbeat: setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS),
+      heartbeat: setInterval(() => {
+        if (this.changeLog.status().live) {
+          res.write(': keep-alive\n\n');
+        } else {
+          // No heartbeat while the log cannot be read: end the stream, the guard reconnects.
+          this.close(stream);
+          res.end();
+        }
+      }, HEARTBEAT_MS),
     };
     this.streams.add(stream);
     req.on('close', () => this.close(stream));

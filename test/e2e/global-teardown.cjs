@@ -4,6 +4,7 @@ module.exports = async function stopPostgres() {
   if (cluster) {
     cluster.stop();
     delete process.env.FLOWGATE_TEST_PG_URL;
+    delete process.env.FLOWGATE_TEST_PG_BIN;
     globalThis.__flowgatePostgres = undefined;
   }
 };

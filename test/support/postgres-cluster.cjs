@@ -40,7 +40,7 @@ function run(bin, args, asPostgres) {
   return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).toString();
 }
 
-/** Starts a cluster; resolves with `{ url, dir, stop() }` (`url`: the `postgres` database, user `flowgate`). */
+/** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
 async function startCluster() {
   const bin = findBin();
   const asPostgres = userInfo().uid === 0;
@@ -68,6 +68,7 @@ async function startCluster() {
   return {
     url,
     dir,
+    bin,
     stop() {
       try {
         run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], asPostgres);
