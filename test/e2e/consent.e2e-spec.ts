@@ -1,7 +1,6 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
-import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli';
 import { ADMIN_TOKEN, startTestApp } from '../support/test-app';
 
