@@ -56,6 +56,16 @@ export class WriteQueue {
   }
 
   /**
+   * One statement, which is atomic on its own: on PostgreSQL straight from the pool (no
+   * transaction round trips: the change-log follower's hot path); on SQLite in the queue,
+   * so it never reads another transaction's uncommitted rows on the shared connection.
+   */
+  readOnce<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return work(this.dataSource.manager);
+    return this.read(work);
+  }
+
+  /**
    * Inside `concurrentTransaction`: holds these users' chains until commit (PostgreSQL:
    * advisory locks, taken in sorted order so two instances never deadlock). On SQLite the
    * transaction already holds the whole file.

@@ -165,9 +165,9 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     await this.committed(appended);
   }
 
-  /** Committed entries after `afterId`, oldest first (a consistent read). */
+  /** Committed entries after `afterId`, oldest first (one statement: a consistent read). */
   since(afterId: number, limit = PAGE): Promise<LogEntry[]> {
-    return this.writeQueue.read(async (m) => {
+    return this.writeQueue.readOnce(async (m) => {
       const rows = await m
         .createQueryBuilder(ChangeLogEntry, 'c')
         .where('c.id > :afterId', { afterId })
@@ -180,7 +180,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
 
   /** The latest committed entry's id (0: none). */
   latestId(): Promise<number> {
-    return this.writeQueue.read(async (m) => {
+    return this.writeQueue.readOnce(async (m) => {
       const rows: Array<{ id: number | string | null }> = await m.query('SELECT MAX(id) AS id FROM change_log');
       return Number(rows[0]?.id ?? 0);
     });
