@@ -1,7 +1,11 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { AuditKind, GuardMode } from '../sdk';
 
-/** Epoch milliseconds: `bigint` on PostgreSQL (which the driver returns as a string). */
+/**
+ * Epoch milliseconds. SQLite's `integer` holds 64 bits; PostgreSQL's is 32, so its migration
+ * makes these columns `bigint` (which the driver returns as a string). The entity keeps
+ * `integer` so the SQLite schema and its generated migrations stay as they are.
+ */
 const EPOCH_MS = { to: (v: number) => v, from: (v: string | number) => Number(v) };
 
 /**
