@@ -66,6 +66,15 @@ export class WriteQueue {
   }
 
   /**
+   * Statements that must run outside any transaction (a WAL checkpoint, `VACUUM INTO`), on
+   * SQLite still one at a time with this process's transactions on the shared connection.
+   */
+  maintenance<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return work(this.dataSource.manager);
+    return this.queued(() => work(this.dataSource.manager));
+  }
+
+  /**
    * Inside `concurrentTransaction`: holds these users' chains until commit (PostgreSQL:
    * advisory locks, taken in sorted order so two instances never deadlock). On SQLite the
    * transaction already holds the whole file.

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
-import { DataSource } from 'typeorm';
 import { loadConfig, type FlowgateConfig } from '../../src/config/configuration';
+import { WriteQueue } from '../../src/database/write-queue';
 import { openTestDatabase, placeholders, type TestDatabaseKind } from './test-database';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -19,7 +19,7 @@ export interface TestApp {
   database: TestDatabaseKind;
   /** The configuration variables that select this app's database, for a second process or the CLI. */
   databaseEnv: Record<string, string>;
-  /** Raw SQL on the app's database, `?` placeholders on either (quote camelCase columns). */
+  /** Raw SQL on the app's database, `?` placeholders on either (quote camelCase columns), outside any transaction. */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** supertest against the app's HTTP server. */
   http: () => ReturnType<typeof request>;
@@ -55,7 +55,8 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     dir: folder,
     database: database.kind,
     databaseEnv: database.env,
-    query: (sql, params) => app.get(DataSource).query(placeholders(database.kind, sql), params),
+    // In the app's queue: on SQLite never inside one of the app's transactions (nor beside its follower's reads).
+    query: (sql, params) => app.get(WriteQueue).maintenance((m) => m.query(placeholders(database.kind, sql), params)),
     http: () => request(server),
     admin: `Bearer ${ADMIN_TOKEN}`,
     async close(options = {}) {
