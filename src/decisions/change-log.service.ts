@@ -252,7 +252,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       if (w.upTo <= this.lastPublished || this.lastError !== null || this.closed) w.resolve();
       else this.waiters.push(w);
     }
-    if (this.waiters.length > 0) this.notify();
+    if (this.waiters.length > 0) setImmediate(() => this.notify()); // once this pump has ended
   }
 
   /**
