@@ -20,6 +20,8 @@ const common = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
+/** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
+const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema'];
 module.exports = {
   projects: [
     {
@@ -33,7 +35,21 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // Child-process servers and CLIs load the built packages: built here when stale.
       globalSetup: '<rootDir>/test/support/global-setup.cjs',
+    },
+    {
+      // The same specs on PostgreSQL (test/support/test-database.ts), where the database
+      // changes what they test: consent, decisions, the map, auth, audit, several instances.
+      // The rest (SQLite pragmas and files, manifest byte-for-byte, compression, CLI) stay SQLite-only.
+      ...common,
+      displayName: 'e2e-postgres',
+      rootDir: '.',
+      testMatch: POSTGRES_SPECS.map((name) => `<rootDir>/test/e2e/${name}.e2e-spec.ts`),
+      setupFiles: ['<rootDir>/test/support/use-postgres.cjs'],
+      // Starts and stops a throwaway PostgreSQL cluster (initdb + pg_ctl) for the run.
+      globalSetup: '<rootDir>/test/e2e/global-setup.cjs',
+      globalTeardown: '<rootDir>/test/e2e/global-teardown.cjs',
     },
     {
       ...common,

@@ -3,9 +3,8 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from './src/config/configuration';
 import { dataSourceOptions } from './src/database/data-source-options';
 
-/** The one DataSource definition, for the TypeORM CLI (`npm run migration:*`). */
 const config = loadConfig();
 
-export default new DataSource(
-  dataSourceOptions({ databasePath: config.databasePath, busyTimeoutMs: config.sqliteBusyTimeoutMs }),
-);
+/** The one DataSource definition, for the TypeORM CLI (`npm run migration:*`): SQLite, or
+ * PostgreSQL when DATABASE_URL is set (generate each driver's migrations against its own). */
+export default new DataSource(dataSourceOptions(config));

@@ -14,12 +14,23 @@ async function bootstrap(): Promise<void> {
   logger.log(`API        ${base}/api/v1`);
   logger.log(`API docs   ${base}/api/docs`);
   logger.log(`Health     ${base}/api/health`);
-  logger.log(`Database   ${config.databasePath}`);
+  logger.log(`Database   ${config.databaseUrl === null ? config.databasePath : redactUrl(config.databaseUrl)}`);
   logger.log(
     admin.origin === 'env'
       ? 'Admin token: from FLOWGATE_ADMIN_TOKEN'
       : `Admin token: ${admin.token} (kept in ${admin.file})`,
   );
+}
+
+/** The URL without its password, for the log. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 bootstrap().catch((error: unknown) => {

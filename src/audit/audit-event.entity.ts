@@ -2,6 +2,13 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } 
 import type { AuditKind, GuardMode } from '@flowgate/core';
 
 /**
+ * Epoch milliseconds. SQLite's `integer` holds 64 bits; PostgreSQL's is 32, so its migration
+ * makes these columns `bigint` (which the driver returns as a string). The entity keeps
+ * `integer` so the SQLite schema and its generated migrations stay as they are.
+ */
+const EPOCH_MS = { to: (v: number) => v, from: (v: string | number) => Number(v) };
+
+/**
  * One batch a guard sent (`POST /api/v1/audit/events`): who sent it, when, and how many
  * records its buffer had to drop. Times are epoch milliseconds (compared numerically).
  */
@@ -19,7 +26,7 @@ export class AuditBatch {
   @Column({ type: 'integer' })
   tokenId: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   receivedAt: number;
 
   @Column({ type: 'integer', default: 0 })
@@ -72,9 +79,9 @@ export class AuditEvent {
   @Column({ type: 'integer' })
   count: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   firstAt: number;
 
-  @Column({ type: 'integer' })
+  @Column({ type: 'integer', transformer: EPOCH_MS })
   lastAt: number;
 }

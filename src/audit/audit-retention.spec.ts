@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { systemClock } from '../auth/clock';
 import { loadConfig } from '../config/configuration';
+import type { JobLeases } from '../database/job-leases';
 import type { WriteQueue } from '../database/write-queue';
 import { AuditRetention } from './audit-retention';
 
@@ -10,8 +11,9 @@ const HOUR = 60 * MINUTE;
 
 /** The schedule only: what a prune deletes is tested against a real database in test/e2e. */
 describe(AuditRetention.name, () => {
-  const retention = (days: string) =>
-    new AuditRetention(loadConfig({ AUDIT_RETENTION_DAYS: days }), {} as WriteQueue, systemClock);
+  const leader = { claim: async () => true } as unknown as JobLeases;
+  const retention = (days: string, leases = leader) =>
+    new AuditRetention(loadConfig({ AUDIT_RETENTION_DAYS: days }), {} as WriteQueue, systemClock, leases);
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -50,6 +52,29 @@ describe(AuditRetention.name, () => {
     await jest.advanceTimersByTimeAsync(3 * HOUR);
     expect(prune).toHaveBeenCalledTimes(3);
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('skips the hour another instance holds the job lease for', async () => {
+    const claims: string[] = [];
+    let free = false;
+    const leases = {
+      claim: async (name: string) => {
+        claims.push(name);
+        free = !free;
+        return !free; // taken by someone else, then ours, then taken, …
+      },
+    } as unknown as JobLeases;
+    const r = retention('30', leases);
+    const prune = jest.spyOn(r, 'prune').mockResolvedValue({ events: 0, batches: 0 });
+    r.onApplicationBootstrap();
+    await jest.advanceTimersByTimeAsync(MINUTE);
+    expect(prune).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(HOUR);
+    expect(prune).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(HOUR);
+    expect(prune).toHaveBeenCalledTimes(1);
+    expect(claims).toEqual(['audit-retention', 'audit-retention', 'audit-retention']);
+    await r.onModuleDestroy();
   });
 
   it('schedules nothing when AUDIT_RETENTION_DAYS is 0', async () => {

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { JobLeases } from '../database/job-leases';
 import { WriteQueue } from '../database/write-queue';
 import { AuditBatch, AuditEvent } from './audit-event.entity';
 
@@ -19,6 +20,9 @@ export const PRUNE_CHUNK = 5000;
 /** The first prune waits this long, so it never competes with boot or the first requests. */
 const FIRST_PRUNE_DELAY_MS = 10_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** The job lease: one instance prunes per interval (a little less, so timers drifting apart still run hourly). */
+export const RETENTION_JOB = 'audit-retention';
+const LEASE_MS = PRUNE_INTERVAL_MS - 60_000;
 
 export interface PruneResult {
   events: number;
@@ -28,7 +32,8 @@ export interface PruneResult {
 /**
  * Deletes audit reports older than AUDIT_RETENTION_DAYS, shortly after boot and then every
  * hour: records by their last occurrence, then the batches left without records (and
- * their dropped counts) by when they arrived.
+ * their dropped counts) by when they arrived. With several instances on one database, the
+ * one that claims the `audit-retention` job lease prunes; the others skip that hour.
  */
 @Injectable()
 export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
@@ -41,6 +46,7 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(FLOWGATE_CONFIG) private readonly config: FlowgateConfig,
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly leases: JobLeases,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,13 +67,13 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
     const cutoff = this.clock.now().getTime() - days * DAY_MS;
     const events = await this.deleteInChunks(
       AuditEvent,
-      'id IN (SELECT id FROM audit_event WHERE lastAt < :cutoff LIMIT :limit)',
+      'id IN (SELECT id FROM audit_event WHERE "lastAt" < :cutoff LIMIT :limit)',
       cutoff,
     );
     const batches = await this.deleteInChunks(
       AuditBatch,
-      `id IN (SELECT b.id FROM audit_batch b WHERE b.receivedAt < :cutoff
-                AND NOT EXISTS (SELECT 1 FROM audit_event e WHERE e.batchId = b.id) LIMIT :limit)`,
+      `id IN (SELECT b.id FROM audit_batch b WHERE b."receivedAt" < :cutoff
+                AND NOT EXISTS (SELECT 1 FROM audit_event e WHERE e."batchId" = b.id) LIMIT :limit)`,
       cutoff,
     );
     return { events, batches };
@@ -99,12 +105,22 @@ export class AuditRetention implements OnApplicationBootstrap, OnModuleDestroy {
   /** One prune after `delayMs`, then hourly; a failure is logged and retried at the next one. */
   private schedule(delayMs: number): void {
     this.timer = setTimeout(() => {
-      this.running = this.pruneAndLog().finally(() => {
+      this.running = this.pruneIfLeader()
+        .catch((error: unknown) => this.logger.warn(`Claiming the audit retention job failed: ${String(error)}`))
+        .then(() => undefined)
+        .finally(() => {
         this.running = null;
         if (!this.closed) this.schedule(PRUNE_INTERVAL_MS);
       });
     }, delayMs);
     this.timer.unref();
+  }
+
+  /** The scheduled run: prunes only when this process claims the job lease. Returns whether it ran. */
+  async pruneIfLeader(): Promise<boolean> {
+    if (!(await this.leases.claim(RETENTION_JOB, LEASE_MS, this.clock.now().getTime()))) return false;
+    await this.pruneAndLog();
+    return true;
   }
 
   private async pruneAndLog(): Promise<void> {

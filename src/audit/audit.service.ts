@@ -84,24 +84,25 @@ export class AuditService {
   async summary(query: AuditSummaryQueryDto): Promise<AuditSummaryResponse> {
     const window = this.window(query);
     const kinds = query.kind === undefined ? DEFAULT_KINDS : [query.kind];
-    const where = ['e.lastAt >= ?', 'e.lastAt < ?', `e.kind IN (${kinds.map(() => '?').join(', ')})`];
+    const where = ['e."lastAt" >= ?', 'e."lastAt" < ?', `e.kind IN (${kinds.map(() => '?').join(', ')})`];
     const params: unknown[] = [window.from, window.to, ...kinds];
     if (query.subprocessor !== undefined) {
       where.push('e.subprocessor = ?');
       params.push(query.subprocessor);
     }
-    const from = `FROM audit_event e JOIN audit_batch b ON b.id = e.batchId WHERE ${where.join(' AND ')}`;
+    const from = `FROM audit_event e JOIN audit_batch b ON b.id = e."batchId" WHERE ${where.join(' AND ')}`;
+    const sql = (text: string) => this.writeQueue.sql(text);
     return this.read(async (m) => {
       const by = async (column: string): Promise<CountByKey[]> => {
         const rows: Array<{ key: string; total: number }> = await m.query(
-          `SELECT ${column} AS key, SUM(e.count) AS total ${from} GROUP BY ${column} ORDER BY total DESC, key ASC LIMIT ?`,
+          sql(`SELECT ${column} AS key, SUM(e.count) AS total ${from} GROUP BY ${column} ORDER BY total DESC, key ASC LIMIT ?`),
           [...params, query.limit],
         );
         return rows.map((r) => ({ key: r.key, count: Number(r.total) }));
       };
-      const [totals] = (await m.query(`SELECT COALESCE(SUM(e.count), 0) AS total ${from}`, params)) as Array<{ total: number }>;
+      const [totals] = (await m.query(sql(`SELECT COALESCE(SUM(e.count), 0) AS total ${from}`), params)) as Array<{ total: number }>;
       const [dropped] = (await m.query(
-        'SELECT COALESCE(SUM(dropped), 0) AS total FROM audit_batch WHERE receivedAt >= ? AND receivedAt < ?',
+        sql('SELECT COALESCE(SUM(dropped), 0) AS total FROM audit_batch WHERE "receivedAt" >= ? AND "receivedAt" < ?'),
         [window.from, window.to],
       )) as Array<{ total: number }>;
       return {
@@ -122,7 +123,7 @@ export class AuditService {
 
   async drift(query: AuditWindowQueryDto): Promise<AuditDriftResponse> {
     const window = this.window(query);
-    const where = ["e.kind = 'drift'", 'e.lastAt >= ?', 'e.lastAt < ?'];
+    const where = ["e.kind = 'drift'", 'e."lastAt" >= ?', 'e."lastAt" < ?'];
     const params: unknown[] = [window.from, window.to];
     if (query.subprocessor !== undefined) {
       where.push('e.subprocessor = ?');
@@ -139,12 +140,12 @@ export class AuditService {
       lastAt: number;
     }> = await this.read((m) =>
       m.query(
-        `SELECT e.subprocessor, e.purpose, e.field, e.reason AS detector, b.service, SUM(e.count) AS total,
-                MIN(e.firstAt) AS firstAt, MAX(e.lastAt) AS lastAt
-         FROM audit_event e JOIN audit_batch b ON b.id = e.batchId
+        this.writeQueue.sql(`SELECT e.subprocessor, e.purpose, e.field, e.reason AS detector, b.service, SUM(e.count) AS total,
+                MIN(e."firstAt") AS "firstAt", MAX(e."lastAt") AS "lastAt"
+         FROM audit_event e JOIN audit_batch b ON b.id = e."batchId"
          WHERE ${where.join(' AND ')}
          GROUP BY e.subprocessor, e.purpose, e.field, e.reason, b.service
-         LIMIT 100000`,
+         LIMIT 100000`),
         params,
       ),
     );
@@ -196,8 +197,8 @@ export class AuditService {
     return { from, to };
   }
 
-  /** Reads behind queued writes, so a report never sees half a batch. */
+  /** One consistent read, so a report never sees half a batch. */
   private read<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.writeQueue.transaction(work);
+    return this.writeQueue.read(work);
   }
 }

@@ -24,6 +24,6 @@ export class ServiceToken {
   @CreateDateColumn()
   createdAt: Date;
 
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ type: Date, nullable: true })
   revokedAt: Date | null;
 }

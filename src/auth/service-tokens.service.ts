@@ -1,8 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
+import type { Subscription } from 'rxjs';
 import { IsNull, type DataSource } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
+import { ChangeLogService } from '../policy/change-log.service';
 import { AuthError } from './auth.errors';
 import { CLOCK, type Clock } from './clock';
 import { ServiceToken } from './service-token.entity';
@@ -24,21 +26,35 @@ export interface CreatedServiceToken extends ServiceTokenResponse {
 
 /**
  * Creates, lists, revokes and recognises service tokens. Active tokens are kept in memory
- * by hash (loaded at start, updated by this process's creates and revokes), so checking
- * a token costs one SHA-256 and no query; a token this process has not seen is looked up
- * once in the database.
+ * by hash (loaded at start), so checking a token costs one SHA-256 and no query; a token
+ * this process has not seen is looked up once in the database. A revocation appends a
+ * `token` entry to the change log in its transaction, and every process (following the
+ * log) drops the token from its cache: revoked through one instance, refused by all.
  */
 @Injectable()
-export class ServiceTokensService implements OnModuleInit {
+export class ServiceTokensService implements OnModuleInit, OnModuleDestroy {
   private readonly active = new Map<string, { id: number; name: string }>();
+  private subscription: Subscription | null = null;
+  /** Token ids the log said were revoked: a lookup that raced the revocation is not cached. */
+  private readonly revoked = new Set<number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly changeLog: ChangeLogService,
   ) {}
 
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
   async onModuleInit(): Promise<void> {
+    this.subscription = this.changeLog.live.subscribe((e) => {
+      if (e.kind !== 'token') return;
+      this.revoked.add(e.tokenId);
+      for (const [hash, identity] of this.active) if (identity.id === e.tokenId) this.active.delete(hash);
+    });
     const rows = await this.dataSource.manager.find(ServiceToken, { where: { revokedAt: IsNull() } });
     for (const row of rows) this.active.set(row.tokenHash, { id: row.id, name: row.name });
   }
@@ -60,16 +76,16 @@ export class ServiceTokensService implements OnModuleInit {
 
   /** Revokes a token at once; revoking twice is harmless. */
   async revoke(id: number): Promise<void> {
-    const row = await this.writeQueue.transaction(async (m) => {
+    const { row, logged } = await this.writeQueue.transaction(async (m) => {
       const found = await m.findOneBy(ServiceToken, { id });
       if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, { id });
-      if (found.revokedAt === null) {
-        found.revokedAt = this.clock.now();
-        await m.save(ServiceToken, found);
-      }
-      return found;
+      if (found.revokedAt !== null) return { row: found, logged: [] };
+      found.revokedAt = this.clock.now();
+      await m.save(ServiceToken, found);
+      return { row: found, logged: await this.changeLog.append(m, [{ kind: 'token', tokenId: id }]) };
     });
     this.active.delete(row.tokenHash);
+    await this.changeLog.committed(logged);
   }
 
   /** The active token's identity, or null for an unknown or revoked token. */
@@ -78,7 +94,7 @@ export class ServiceTokensService implements OnModuleInit {
     const known = this.active.get(tokenHash);
     if (known) return known;
     const row = await this.dataSource.manager.findOneBy(ServiceToken, { tokenHash, revokedAt: IsNull() });
-    if (!row) return null;
+    if (!row || this.revoked.has(row.id)) return null;
     const identity = { id: row.id, name: row.name };
     this.active.set(tokenHash, identity);
     return identity;

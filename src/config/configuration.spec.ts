@@ -71,6 +71,22 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('uses SQLite unless DATABASE_URL names a PostgreSQL database', () => {
+    expect(loadConfig({})).toMatchObject({ database: 'sqlite', databaseUrl: null, changePollMs: 25 });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://flowgate:secret@db.example:5432/flowgate', DATABASE_POOL_SIZE: '20' }),
+    ).toMatchObject({
+      database: 'postgres',
+      databaseUrl: 'postgres://flowgate:secret@db.example:5432/flowgate',
+      databasePoolSize: 20,
+      changePollMs: 1000,
+    });
+  });
+
+  it.each(['mysql://db/flowgate', 'db.example:5432', 'postgres://'])('rejects DATABASE_URL=%s, naming the variable', (url) => {
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+  });
+
   it('requires an admin token outside demo mode', () => {
     expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
   });

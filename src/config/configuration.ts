@@ -13,7 +13,19 @@ export interface FlowgateConfig {
    * FLOWGATE_USER_TOKEN_SECRET is set; FLOWGATE_DEMO=1 forces it (with a warning at boot).
    */
   demo: boolean;
+  /** Which database: SQLite (embedded, the default) or PostgreSQL (`DATABASE_URL`). */
+  database: DatabaseKind;
+  /** The SQLite file (unused on PostgreSQL). */
   databasePath: string;
+  /** `postgres://user:pass@host:port/db`; null: SQLite at `databasePath`. */
+  databaseUrl: string | null;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
+  /**
+   * How often the change-log follower reads new entries: on SQLite the only way another
+   * process's changes are seen; on PostgreSQL a fallback to LISTEN/NOTIFY.
+   */
+  changePollMs: number;
   /** Folder for state the server keeps beside the database (the generated admin token). */
   dataDir: string;
   /** Manifest loaded when the database has no data map yet ('' to start empty). */
@@ -51,6 +63,8 @@ export interface FlowgateConfig {
   rateLimits: { enabled: boolean; authFailures: number; demoLogins: number; windowSeconds: number };
 }
 
+export type DatabaseKind = 'sqlite' | 'postgres';
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -87,6 +101,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
   const path = (raw: string): string => (isAbsolute(raw) ? raw : resolve(cwd, raw));
 
   const databasePath = path(env.DATABASE_PATH || 'data/flowgate.sqlite');
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null && !/^postgres(?:ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL (unset for SQLite)');
+  }
+  const database: DatabaseKind = databaseUrl === null ? 'sqlite' : 'postgres';
   const adminToken = env.FLOWGATE_ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('FLOWGATE_ADMIN_TOKEN: must be at least 16 characters');
@@ -117,7 +136,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     demo,
+    database,
     databasePath,
+    databaseUrl,
+    databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    changePollMs: int('CHANGE_POLL_MS', database === 'sqlite' ? 25 : 1000, 5, 60000),
     dataDir: path(env.FLOWGATE_DATA_DIR || resolve(databasePath, '..')),
     seedManifest:
       env.FLOWGATE_SEED_MANIFEST === undefined

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import { In, type EntityManager } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
+import { ChangeLogService } from '../policy/change-log.service';
 import { compileConsents, type Consents, type Policy } from '@flowgate/core';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import type { Choice, ConsentSource } from '@flowgate/core';
@@ -40,13 +42,14 @@ const CHUNK = 400;
 
 /**
  * Each user's consent state, and their consents compiled for the engine, kept in memory.
- * Consent writes invalidate a user after commit; compiled consents follow the policy they
+ * Driven by the change log: a `consent` entry, from this process or any other, drops the
+ * user unless the cached state is already that version or newer; compiled consents follow the policy they
  * were compiled against and are recompiled (without a query) for a new one. Misses are
  * read behind queued writes, so a half-written change is never cached, and concurrent
  * misses are read together.
  */
 @Injectable()
-export class ConsentsCache {
+export class ConsentsCache implements OnModuleDestroy {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry>>();
   /** Misses not yet being read. */
@@ -55,7 +58,22 @@ export class ConsentsCache {
   /** Invalidations seen while loads were running: such a load must not fill the cache. */
   private readonly invalidatedDuringLoad = new Set<string>();
 
-  constructor(private readonly writeQueue: WriteQueue) {}
+  private readonly subscription: Subscription;
+
+  constructor(
+    private readonly writeQueue: WriteQueue,
+    changeLog: ChangeLogService,
+  ) {
+    this.subscription = changeLog.live.subscribe((e) => {
+      if (e.kind !== 'consent') return;
+      const cached = this.entries.get(e.userId);
+      if (cached === undefined || cached.state.version < e.version) this.invalidate(e.userId);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
 
   async state(userId: string): Promise<UserConsentState> {
     return (await this.entry(userId)).state;
@@ -73,7 +91,7 @@ export class ConsentsCache {
     return new Map(unique.map((id, i) => [id, compiledFor(entries[i], policy)]));
   }
 
-  /** Forget a user (call after committing a change of their consents). */
+  /** Forget a user (their consents changed). */
   invalidate(userId: string): void {
     this.entries.delete(userId);
     if (this.loading.size > 0) this.invalidatedDuringLoad.add(userId);
@@ -113,7 +131,7 @@ export class ConsentsCache {
       const batch = [...this.waiting];
       this.waiting.clear();
       try {
-        const states = await this.writeQueue.transaction((m) => readStates(m, batch.map(([id]) => id)));
+        const states = await this.writeQueue.read((m) => readStates(m, batch.map(([id]) => id)));
         for (const [userId, w] of batch) {
           const entry: Entry = { state: states.get(userId)!, compiled: null };
           if (this.loading.get(userId) === w.promise && !this.invalidatedDuringLoad.has(userId)) {
@@ -161,10 +179,9 @@ export async function readStates(
   const subjects = new Map<string, ConsentSubject>();
   for (let i = 0; i < userIds.length; i += CHUNK) {
     const chunk = userIds.slice(i, i + CHUNK);
-    const [rows, heads] = await Promise.all([
-      m.find(ConsentState, { where: { userId: In(chunk) } }),
-      m.find(ConsentSubject, { where: { userId: In(chunk) } }),
-    ]);
+    // One after the other: a transaction is one connection (pg queues, and deprecates, overlap).
+    const rows = await m.find(ConsentState, { where: { userId: In(chunk) } });
+    const heads = await m.find(ConsentSubject, { where: { userId: In(chunk) } });
     for (const row of rows) {
       const own = choices.get(row.userId) ?? new Map<string, StoredChoice>();
       own.set(row.flowKey, {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
-import { WriteQueue } from '../database/write-queue';
+import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import {
   checkLedger,
   checkpointDigest,
@@ -66,7 +66,13 @@ export class ConsentCheckpoints {
   /** In the writer's transaction: signs the batch's events (id order) as the next checkpoint. */
   async seal(m: EntityManager, events: readonly StoredChainedEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const [{ id: lastId }]: Array<{ id: number | null }> = await m.query('SELECT MAX(id) AS id FROM consent_checkpoint');
+    // One log-wide chain: on PostgreSQL, instances seal one after another (the lock is held
+    // to commit); on SQLite the write transaction already holds the file.
+    if (this.writeQueue.kind === 'postgres') {
+      await m.query('SELECT pg_advisory_xact_lock($1, $2)', [FLOWGATE_LOCKS, LOCK_KEYS.checkpoints]);
+    }
+    const [{ id: rawLastId }]: Array<{ id: number | string | null }> = await m.query('SELECT MAX(id) AS id FROM consent_checkpoint');
+    const lastId = rawLastId === null ? null : Number(rawLastId);
     let previous: CheckpointHead | null = null;
     if (lastId !== null) {
       // The newest checkpoint is usually the one this process sealed: read it only when not.
@@ -74,7 +80,7 @@ export class ConsentCheckpoints {
         previous = this.lastSealed;
       } else {
         const rows: CheckpointRow[] = await m.query(
-          'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint WHERE id = ?',
+          this.writeQueue.sql('SELECT id, "firstEventId", "lastEventId", payload, signature, kid FROM consent_checkpoint WHERE id = ?'),
           [lastId],
         );
         previous = headOf(rows[0]);
@@ -82,7 +88,7 @@ export class ConsentCheckpoints {
     }
     const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
     await m.query(
-      'INSERT INTO consent_checkpoint (id, firstEventId, lastEventId, payload, signature, kid) VALUES (?, ?, ?, ?, ?, ?)',
+      this.writeQueue.sql('INSERT INTO consent_checkpoint (id, "firstEventId", "lastEventId", payload, signature, kid) VALUES (?, ?, ?, ?, ?, ?)'),
       [row.id, row.firstEventId, row.lastEventId, row.payload, row.signature, row.kid],
     );
     this.pending = headOf(row);
@@ -107,7 +113,7 @@ export class ConsentCheckpoints {
   /** Loads and checks every checkpoint, and the database against the witness file. */
   async ledger(m?: EntityManager): Promise<Ledger> {
     const read = (q: EntityManager) =>
-      q.query('SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint ORDER BY id') as Promise<CheckpointRow[]>;
+      q.query('SELECT id, "firstEventId", "lastEventId", payload, signature, kid FROM consent_checkpoint ORDER BY id') as Promise<CheckpointRow[]>;
     const rows = m ? await read(m) : await this.writeQueue.transaction(read);
     const ledger = checkLedger(rows, [this.key.jwk, ...this.key.retired], this.verified);
     const problem = this.witnessProblem(rows);
@@ -118,7 +124,7 @@ export class ConsentCheckpoints {
   /** The checkpoint covering `eventId`, for a receipt (null: none does). */
   async reference(m: EntityManager, event: { id: number; hash: string }): Promise<CheckpointReference | null> {
     const rows: CheckpointRow[] = await m.query(
-      'SELECT id, firstEventId, lastEventId, payload, signature, kid FROM consent_checkpoint WHERE firstEventId <= ? AND lastEventId >= ? LIMIT 1',
+      this.writeQueue.sql('SELECT id, "firstEventId", "lastEventId", payload, signature, kid FROM consent_checkpoint WHERE "firstEventId" <= ? AND "lastEventId" >= ? LIMIT 1'),
       [event.id, event.id],
     );
     const row = rows[0];
@@ -137,7 +143,7 @@ export class ConsentCheckpoints {
   referenceFor(userId: string, seq: number): Promise<CheckpointReference | null> {
     return this.writeQueue.transaction(async (m) => {
       const rows: Array<{ id: number; hash: string }> = await m.query(
-        'SELECT id, hash FROM consent_event WHERE userId = ? AND seq = ?',
+        this.writeQueue.sql('SELECT id, hash FROM consent_event WHERE "userId" = ? AND seq = ?'),
         [userId, seq],
       );
       return rows[0] ? this.reference(m, rows[0]) : null;

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
+import { ChangeLogService } from '../policy/change-log.service';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
@@ -81,6 +82,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly checkpoints: ConsentCheckpoints,
+    private readonly changeLog: ChangeLogService,
   ) {}
 
   /**
@@ -145,22 +147,21 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /** Writes `batch` in one transaction, setting each request's outcome or (checks only) error. */
   private async commit(batch: Pending[]): Promise<void> {
     const newNotices = new Map<string, string>();
-    await this.writeQueue.transaction(async (m) => {
+    // Chain order comes from the database: on PostgreSQL these users' advisory locks are
+    // held to commit (another instance writing for them waits); on SQLite the transaction
+    // holds the file. Idempotency keys are read here and enforced by their primary key.
+    const sql = (text: string) => this.writeQueue.sql(text);
+    await this.writeQueue.concurrentTransaction(async (m) => {
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
-      const heads = await readHeads(m, userIds);
-      const keys = await readIdempotency(m, batch.map((p) => p.request));
-      const last: Array<{ event: number; change: number }> = await m.query(
-        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'consent_event'), 0),
-                    COALESCE((SELECT MAX(id) FROM consent_event), 0)) AS event,
-                MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
-                    COALESCE((SELECT MAX(id) FROM change_log), 0)) AS change`,
-      );
-      let eventId = Number(last[0].event);
-      let changeId = Number(last[0].change);
+      await this.writeQueue.lockUsers(m, userIds);
+      const heads = await readHeads(m, sql, userIds);
+      const keys = await readIdempotency(m, sql, batch.map((p) => p.request));
+      const eventIds = await reserveEventIds(m, this.writeQueue.kind, batch);
+      let nextId = 0;
       const events: StoredChainedEvent[] = [];
       const states = new Map<string, StoredChainedEvent>();
       const touched = new Set<string>();
-      const changes: Array<[number, string, number]> = [];
+      const changes: Array<{ pending: Pending; response: StoredResponse }> = [];
       const idempotency: Array<[string, string, string, string, string]> = [];
 
       for (const p of batch) {
@@ -185,7 +186,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
           const unhashed = {
             ...e,
-            id: ++eventId,
+            id: eventIds[nextId++],
             userId: request.userId,
             seq: head.version + own.length + 1,
             actor: request.actor,
@@ -216,47 +217,57 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           events.push(e);
           if (e.flowKey !== null) states.set(`${e.userId}\u0000${e.flowKey}`, e);
         }
-        changes.push([++changeId, request.userId, next.version]);
         const response: StoredResponse = { userId: request.userId, version: next.version, events: own };
         if (request.idempotency) {
           const { key, requestHash } = request.idempotency;
           keys.set(idempotencyKey(request.userId, key), { requestHash, response });
           idempotency.push([request.userId, key, requestHash, JSON.stringify(response), now]);
         }
-        p.outcome = { kind: 'written', response, changeId };
+        changes.push({ pending: p, response });
       }
 
-      await insertRows(m, 'INSERT OR IGNORE INTO consent_notice (hash, text) VALUES', [...newNotices]);
+      await insertRows(m, sql, 'INSERT INTO consent_notice (hash, text) VALUES', [...newNotices], 'ON CONFLICT DO NOTHING');
       await insertRows(
         m,
-        'INSERT INTO consent_event (id, userId, seq, flowKey, choice, source, flowVersion, noticeHash, actor, recordedAt, prevHash, hash) VALUES',
+        sql,
+        'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
         events.map((e) => [e.id, e.userId, e.seq, e.flowKey, e.choice, e.source, e.flowVersion, e.noticeHash, e.actor, e.recordedAt, e.prevHash, e.hash]),
       );
       // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
       await this.checkpoints.seal(m, events);
       await insertRows(
         m,
-        'INSERT INTO consent_state (userId, flowKey, choice, flowVersion, source, eventId, recordedAt) VALUES',
+        sql,
+        'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
         [...states.values()].map((e) => [e.userId, e.flowKey, e.choice, e.flowVersion, e.source, e.id, e.recordedAt]),
-        `ON CONFLICT (userId, flowKey) DO UPDATE SET choice = excluded.choice, flowVersion = excluded.flowVersion,
-           source = excluded.source, eventId = excluded.eventId, recordedAt = excluded.recordedAt`,
+        `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
+           source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
       );
       await insertRows(
         m,
-        'INSERT INTO consent_subject (userId, version, lastHash, gpc, gpcAt) VALUES',
+        sql,
+        'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
         [...touched].map((userId) => {
           const h = heads.get(userId)!;
-          return [userId, h.version, h.lastHash, h.gpc ? 1 : 0, h.gpcAt];
+          return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
         }),
-        `ON CONFLICT (userId) DO UPDATE SET version = excluded.version, lastHash = excluded.lastHash,
-           gpc = excluded.gpc, gpcAt = excluded.gpcAt`,
+        `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
+           gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
       );
       await insertRows(
         m,
-        "INSERT INTO change_log (id, kind, userId, version, createdAt) VALUES",
-        changes.map(([id, userId, version]) => [id, 'consent', userId, version, sqliteTime(this.clock.now())]),
+        sql,
+        'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
+        idempotency,
       );
-      await insertRows(m, 'INSERT INTO consent_idempotency (userId, key, requestHash, response, createdAt) VALUES', idempotency);
+      // Last: on PostgreSQL the change log's lock is held from here to commit.
+      const logged = await this.changeLog.append(
+        m,
+        changes.map(({ response }) => ({ kind: 'consent' as const, userId: response.userId, version: response.version })),
+      );
+      changes.forEach(({ pending, response }, i) => {
+        pending.outcome = { kind: 'written', response, changeId: logged[i].id };
+      });
     });
     this.checkpoints.committed();
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
@@ -267,22 +278,48 @@ function idempotencyKey(userId: string, key: string): string {
   return `${userId}\u0000${key}`;
 }
 
-async function readHeads(m: EntityManager, userIds: readonly string[]): Promise<Map<string, Head>> {
+type Sql = (text: string) => string;
+
+/**
+ * Ids for up to every event `batch` can record, in ascending order, from the database:
+ * PostgreSQL's sequence, or (SQLite, write lock held) past the highest id ever used.
+ */
+async function reserveEventIds(m: EntityManager, kind: 'sqlite' | 'postgres', batch: readonly Pending[]): Promise<number[]> {
+  const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
+  if (kind === 'postgres') {
+    const rows: Array<{ id: string | number }> = await m.query(
+      `SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, $1)`,
+      [n],
+    );
+    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  }
+  const last: Array<{ id: number }> = await m.query(
+    `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'consent_event'), 0),
+                COALESCE((SELECT MAX(id) FROM consent_event), 0)) AS id`,
+  );
+  const first = Number(last[0].id) + 1;
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
+async function readHeads(m: EntityManager, sql: Sql, userIds: readonly string[]): Promise<Map<string, Head>> {
   const heads = new Map<string, Head>();
   for (let i = 0; i < userIds.length; i += ROWS_PER_STATEMENT) {
     const chunk = userIds.slice(i, i + ROWS_PER_STATEMENT);
-    const rows: Array<{ userId: string; version: number; lastHash: string; gpc: number; gpcAt: string | null }> =
+    const rows: Array<{ userId: string; version: number; lastHash: string; gpc: number | boolean; gpcAt: string | null }> =
       await m.query(
-        `SELECT userId, version, lastHash, gpc, gpcAt FROM consent_subject WHERE userId IN (${chunk.map(() => '?').join(', ')})`,
+        sql(`SELECT "userId", version, "lastHash", gpc, "gpcAt" FROM consent_subject WHERE "userId" IN (${chunk.map(() => '?').join(', ')})`),
         chunk,
       );
-    for (const r of rows) heads.set(r.userId, { version: r.version, lastHash: r.lastHash, gpc: r.gpc === 1, gpcAt: r.gpcAt });
+    for (const r of rows) {
+      heads.set(r.userId, { version: r.version, lastHash: r.lastHash, gpc: r.gpc === 1 || r.gpc === true, gpcAt: r.gpcAt });
+    }
   }
   return heads;
 }
 
 async function readIdempotency(
   m: EntityManager,
+  sql: Sql,
   requests: readonly WriteRequest[],
 ): Promise<Map<string, { requestHash: string; response: StoredResponse }>> {
   const found = new Map<string, { requestHash: string; response: StoredResponse }>();
@@ -290,8 +327,8 @@ async function readIdempotency(
   for (let i = 0; i < keyed.length; i += ROWS_PER_STATEMENT) {
     const chunk = keyed.slice(i, i + ROWS_PER_STATEMENT);
     const rows: Array<{ userId: string; key: string; requestHash: string; response: string }> = await m.query(
-      `SELECT userId, key, requestHash, response FROM consent_idempotency
-        WHERE (userId, key) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
+      sql(`SELECT "userId", key, "requestHash", response FROM consent_idempotency
+        WHERE ("userId", key) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`),
       chunk.flatMap((r) => [r.userId, r.idempotency!.key]),
     );
     for (const r of rows) {
@@ -301,18 +338,19 @@ async function readIdempotency(
   return found;
 }
 
-type SqlValue = string | number | null;
+type SqlValue = string | number | boolean | null;
 
 /** Multi-row INSERTs, `ROWS_PER_STATEMENT` rows at a time. */
-async function insertRows(m: EntityManager, head: string, rows: readonly (readonly SqlValue[])[], tail = ''): Promise<void> {
+async function insertRows(
+  m: EntityManager,
+  sql: Sql,
+  head: string,
+  rows: readonly (readonly SqlValue[])[],
+  tail = '',
+): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const tuple = `(${chunk[0].map(() => '?').join(', ')})`;
-    await m.query(`${head} ${chunk.map(() => tuple).join(', ')} ${tail}`, chunk.flat());
+    await m.query(sql(`${head} ${chunk.map(() => tuple).join(', ')} ${tail}`), chunk.flat());
   }
-}
-
-/** The format of SQLite's `datetime('now')`, which TypeORM's date columns use. */
-function sqliteTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 19);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Subject, type Observable } from 'rxjs';
+import { filter, map, type Observable } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { notFound } from '../data-map/data-map.errors';
@@ -37,7 +37,7 @@ export interface WriteContext {
   gpc?: boolean;
 }
 
-/** A committed change of one user's consents, announced in process (SDK local source, caches). */
+/** A committed change of one user's consents, from the change log (any process wrote it). */
 export interface ConsentChange {
   userId: string;
   version: number;
@@ -59,9 +59,8 @@ export interface VerifyResult extends ChainCheck {
  */
 @Injectable()
 export class ConsentService {
-  private readonly subject = new Subject<ConsentChange>();
-  /** Emits after every committed change of a user's consents. */
-  readonly changes: Observable<ConsentChange> = this.subject.asObservable();
+  /** Emits after every committed change of a user's consents, by this process or another. */
+  readonly changes: Observable<ConsentChange>;
 
   constructor(
     private readonly writeQueue: WriteQueue,
@@ -70,7 +69,12 @@ export class ConsentService {
     private readonly cache: ConsentsCache,
     private readonly writer: ConsentWriter,
     private readonly checkpoints: ConsentCheckpoints,
-  ) {}
+  ) {
+    this.changes = changeLog.live.pipe(
+      filter((e) => e.kind === 'consent'),
+      map((e) => ({ userId: e.userId, version: e.version, changeId: e.id })),
+    );
+  }
 
   /**
    * Records `changes` for `userId` atomically: all of them or none. A required flow
@@ -98,7 +102,7 @@ export class ConsentService {
     });
     switch (outcome.kind) {
       case 'written':
-        this.committed(userId, outcome.response.version, outcome.changeId);
+        await this.committed(userId, outcome.response.version, outcome.changeId);
         return { ...toResult(outcome.response), replayed: false };
       case 'replayed':
         return { ...toResult(outcome.response), replayed: true };
@@ -115,14 +119,14 @@ export class ConsentService {
     if ((await this.cache.state(userId)).gpc) return false;
     const outcome = await this.writer.write({ userId, changes: [], gpc: true, source: 'gpc', actor });
     if (outcome.kind !== 'written') return false;
-    this.committed(userId, outcome.response.version, outcome.changeId);
+    await this.committed(userId, outcome.response.version, outcome.changeId);
     return true;
   }
 
   /** The user's events, newest first, `limit` at a time (`before`: a seq from `nextBefore`). */
   async history(userId: string, options: { limit: number; before?: number }): Promise<HistoryPage> {
     const { limit, before } = options;
-    return this.writeQueue.transaction(async (m) => {
+    return this.writeQueue.read(async (m) => {
       const head = await m.findOneBy(ConsentSubject, { userId });
       const query = m
         .createQueryBuilder(ConsentEvent, 'e')
@@ -149,18 +153,17 @@ export class ConsentService {
    * verifies many users (`consent verify`); loaded otherwise.
    */
   async verify(userId: string, ledger?: Ledger): Promise<VerifyResult> {
-    return this.writeQueue.transaction(async (m) => {
+    return this.writeQueue.read(async (m) => {
       const checked = ledger ?? (await this.checkpoints.ledger(m));
-      const [events, head, states] = await Promise.all([
-        m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } }),
-        m.findOneBy(ConsentSubject, { userId }),
-        m.find(ConsentState, { where: { userId } }),
-      ]);
+      // One after another: pg does not run queries side by side on one connection.
+      const events = await m.find(ConsentEvent, { where: { userId }, order: { seq: 'ASC' } });
+      const head = await m.findOneBy(ConsentSubject, { userId });
+      const states = await m.find(ConsentState, { where: { userId } });
       const hashes = [...new Set(events.map((e) => e.noticeHash).filter((h): h is string => h !== null))];
       const notices: Array<{ hash: string; text: string }> =
         hashes.length === 0
           ? []
-          : await m.query(`SELECT hash, text FROM consent_notice WHERE hash IN (${hashes.map(() => '?').join(', ')})`, hashes);
+          : await m.query(this.writeQueue.sql(`SELECT hash, text FROM consent_notice WHERE hash IN (${hashes.map(() => '?').join(', ')})`), hashes);
       const chain = verifyChain(userId, events, head ? { version: head.version, lastHash: head.lastHash } : null);
       const problems = [
         ...chain.problems,
@@ -187,8 +190,8 @@ export class ConsentService {
 
   /** Every user with consent events or state, in id order. */
   async users(): Promise<string[]> {
-    const rows: Array<{ userId: string }> = await this.writeQueue.transaction((m) =>
-      m.query('SELECT userId FROM consent_event UNION SELECT userId FROM consent_subject ORDER BY userId'),
+    const rows: Array<{ userId: string }> = await this.writeQueue.read((m) =>
+      m.query('SELECT "userId" FROM consent_event UNION SELECT "userId" FROM consent_subject ORDER BY "userId"'),
     );
     return rows.map((r) => r.userId);
   }
@@ -224,10 +227,9 @@ export class ConsentService {
     return counts;
   }
 
-  private committed(userId: string, version: number, changeId: number): void {
-    this.cache.invalidate(userId);
-    this.subject.next({ userId, version, changeId });
-    this.changeLog.committed([{ id: changeId, kind: 'consent', userId, version }]);
+  /** Publishes the write's change-log entry here (the cache follows it), before answering. */
+  private committed(userId: string, version: number, changeId: number): Promise<void> {
+    return this.changeLog.committed([{ id: changeId, kind: 'consent', userId, version }]);
   }
 
   /** Checks every change against the current map and builds its notice. */

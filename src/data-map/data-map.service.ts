@@ -4,6 +4,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import { formatProblems, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
+import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
 import { DataMapState } from './data-map-state.entity';
 import { DataMapError, duplicateKey, inUse, notFound, type DataMapKind } from './data-map.errors';
 import { checkFlow, type KnownKeys } from './data-map.rules';
@@ -41,7 +42,8 @@ export interface ImportResult {
  * Owns the data map: reads from a snapshot kept in memory (checked against the stored
  * map version on every read, so changes made by another process are seen), and writes
  * every change — REST edit or manifest import — through one path: mutate the canonical
- * document, check the invariants, diff, persist the diff in one queued transaction.
+ * document, check the invariants, diff, persist the diff and append the new version to the
+ * change log in one write transaction.
  */
 @Injectable()
 export class DataMapService {
@@ -54,6 +56,7 @@ export class DataMapService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writeQueue: WriteQueue,
     private readonly store: DataMapStore,
+    private readonly changeLog: ChangeLogService,
   ) {}
 
   /** The current stored map (ids, versions, canonical manifest). */
@@ -64,8 +67,8 @@ export class DataMapService {
     });
     const version = row?.version ?? 0;
     if (!this.snapshot || this.snapshot.version !== version) {
-      // Loaded behind queued writes, so a snapshot never holds half a transaction.
-      this.snapshot = await this.writeQueue.transaction((m) => this.store.load(m));
+      // One consistent read, so a snapshot never holds half a transaction.
+      this.snapshot = await this.writeQueue.read((m) => this.store.load(m));
     }
     return this.snapshot;
   }
@@ -273,9 +276,9 @@ export class DataMapService {
       }
       const version = await this.store.apply(m, stored, next, diff);
       result = { applied: true, version, diff };
-      return { version, diff };
+      return { version, diff, logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };
     });
-    if (committed) this.changeSubject.next(committed);
+    if (committed) await this.announce(committed);
     return result!;
   }
 
@@ -287,9 +290,15 @@ export class DataMapService {
       const diff = diffManifests(stored.manifest, next);
       if (isEmptyDiff(diff)) return null;
       const version = await this.store.apply(m, stored, next, diff);
-      return { version, diff };
+      return { version, diff, logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };
     });
-    if (committed) this.changeSubject.next(committed);
+    if (committed) await this.announce(committed);
+  }
+
+  /** After commit: the change log entry (every process's policy follows it), then in process. */
+  private async announce({ version, diff, logged }: DataMapChange & { logged: LogEntry[] }): Promise<void> {
+    await this.changeLog.committed(logged);
+    this.changeSubject.next({ version, diff });
   }
 
   private fieldResponse(map: StoredMap, key: string): FieldResponse {

@@ -44,14 +44,13 @@ const CHUNK = 200;
 @Injectable()
 export class DataMapStore {
   async load(m: EntityManager): Promise<StoredMap> {
-    const [fields, purposes, subprocessors, flows, links, state] = await Promise.all([
-      m.find(Field),
-      m.find(Purpose),
-      m.find(Subprocessor),
-      m.find(Flow),
-      m.find(FlowField),
-      m.findOneBy(DataMapState, { id: STATE_ID }),
-    ]);
+    // One after the other: a transaction is one connection (pg queues, and deprecates, overlap).
+    const fields = await m.find(Field);
+    const purposes = await m.find(Purpose);
+    const subprocessors = await m.find(Subprocessor);
+    const flows = await m.find(Flow);
+    const links = await m.find(FlowField);
+    const state = await m.findOneBy(DataMapState, { id: STATE_ID });
     const fieldKey = new Map(fields.map((f) => [f.id, f.key]));
     const purposeKey = new Map(purposes.map((p) => [p.id, p.key]));
     const subprocessorKey = new Map(subprocessors.map((s) => [s.id, s.key]));

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import type { DatabaseKind } from '../config/configuration';
 import { AuditBatch, AuditEvent } from '../audit/audit-event.entity';
 import { ServiceToken } from '../auth/service-token.entity';
 import { ConsentCheckpoint } from '../consent/consent-checkpoint.entity';
@@ -12,13 +13,15 @@ import { Field } from '../data-map/field.entity';
 import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';
 import { Subprocessor } from '../data-map/subprocessor.entity';
+import { JobLease } from './job-lease.entity';
 import { migrations } from './migrations';
 import { quietSqlite3 } from './sqlite-driver';
+import { postgresMigrations } from './migrations/postgres';
 
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
   ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
-  AuditBatch, AuditEvent, ConsentCheckpoint];
+  AuditBatch, AuditEvent, ConsentCheckpoint, JobLease];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {
@@ -28,12 +31,31 @@ export const SQLITE_PRAGMAS = {
 } as const;
 
 export interface DatabaseSettings {
+  database: DatabaseKind;
   databasePath: string;
-  busyTimeoutMs: number;
+  databaseUrl: string | null;
+  databasePoolSize: number;
+  sqliteBusyTimeoutMs: number;
 }
 
-/** Data source options shared by the Nest app, `ormconfig.ts` (TypeORM CLI) and tests. */
+/**
+ * Data source options shared by the Nest app, `ormconfig.ts` (TypeORM CLI) and tests: the
+ * same entities on either database, each with its own migrations (`synchronize` is off).
+ */
 export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  if (settings.database === 'postgres') {
+    return {
+      type: 'postgres',
+      url: settings.databaseUrl ?? undefined,
+      entities: ENTITIES,
+      migrations: postgresMigrations,
+      migrationsRun: false,
+      synchronize: false,
+      applicationName: 'flowgate',
+      extra: { max: settings.databasePoolSize },
+      logging: ['error', 'warn'],
+    };
+  }
   return {
     type: 'sqlite',
     driver: quietSqlite3,
@@ -43,7 +65,7 @@ export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions
     migrationsRun: false,
     synchronize: false,
     enableWAL: true,
-    busyTimeout: settings.busyTimeoutMs,
+    busyTimeout: settings.sqliteBusyTimeoutMs,
     logging: ['error', 'warn'],
   };
 }

@@ -11,7 +11,7 @@ describe('quietSqlite3', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowgate-sqlite-'));
     const runBefore = sqlite3.Database.prototype.run;
     // The options the app, the CLI and the tests all use.
-    const ds = new DataSource(dataSourceOptions({ databasePath: join(dir, 'db.sqlite'), busyTimeoutMs: 1000 }));
+    const ds = new DataSource(dataSourceOptions({ database: 'sqlite', databasePath: join(dir, 'db.sqlite'), databaseUrl: null, databasePoolSize: 1, sqliteBusyTimeoutMs: 1000 }));
     try {
       await ds.initialize();
       await ds.query('CREATE TABLE t (x INTEGER)');

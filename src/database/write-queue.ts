@@ -1,20 +1,131 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { DatabaseKind } from '../config/configuration';
 
 /**
- * TypeORM runs all sqlite work on one connection, so two transactions must never
- * interleave: every write goes through this queue, one transaction at a time.
+ * PostgreSQL advisory lock keys (two-int form, namespace `FLOWGATE_LOCKS`). Per-user locks use
+ * the one-bigint form, a separate key space. Order: writes or users first, then the change log.
+ */
+export const FLOWGATE_LOCKS = 0x466c6f77; // 'Flow'
+export const LOCK_KEYS = { writes: 1, changeLog: 2, migrations: 3, checkpoints: 4 } as const;
+
+/**
+ * Every transaction goes through here, so the ordering rules live in one place:
+ *
+ * - SQLite: TypeORM runs all work on one connection, so transactions run one at a time in
+ *   this process; a write transaction begins `IMMEDIATE`, taking the file's write lock
+ *   first (waiting up to `busy_timeout` for another process), so a second process on the
+ *   same file never makes it fail with SQLITE_BUSY half-way.
+ * - PostgreSQL: transactions run concurrently on the pool; ordinary writes (map, tokens,
+ *   audit) take one advisory lock, so they are serialised across every instance as on
+ *   SQLite; consent writes order themselves per user (`concurrentTransaction`).
  */
 @Injectable()
 export class WriteQueue {
+  readonly kind: DatabaseKind;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
 
-  /** Runs `work` in its own transaction after every earlier write has finished. */
+  /** Runs `work` in a write transaction, after every earlier write of any process. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => this.dataSource.transaction(work));
-    this.tail = run.catch(() => undefined);
-    return run;
+    if (this.kind === 'postgres') {
+      return this.dataSource.transaction(async (m) => {
+        await m.query('SELECT pg_advisory_xact_lock($1, $2)', [FLOWGATE_LOCKS, LOCK_KEYS.writes]);
+        return work(m);
+      });
+    }
+    return this.queued(() => this.sqliteWrite(work));
+  }
+
+  /**
+   * A write transaction that takes its own locks (`lockUsers`): concurrent with other
+   * writes on PostgreSQL; on SQLite the same as `transaction`.
+   */
+  concurrentTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.dataSource.transaction(work);
+    return this.queued(() => this.sqliteWrite(work));
+  }
+
+  /** A consistent read (one snapshot), never half of someone's transaction. */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.dataSource.transaction('REPEATABLE READ', work);
+    return this.queued(() => this.dataSource.transaction(work));
+  }
+
+  /**
+   * One statement, which is atomic on its own: on PostgreSQL straight from the pool (no
+   * transaction round trips: the change-log follower's hot path); on SQLite in the queue,
+   * so it never reads another transaction's uncommitted rows on the shared connection.
+   */
+  readOnce<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return work(this.dataSource.manager);
+    return this.read(work);
+  }
+
+  /**
+   * Statements that must run outside any transaction (a WAL checkpoint, `VACUUM INTO`), on
+   * SQLite still one at a time with this process's transactions on the shared connection.
+   */
+  maintenance<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return work(this.dataSource.manager);
+    return this.queued(() => work(this.dataSource.manager));
+  }
+
+  /**
+   * Inside `concurrentTransaction`: holds these users' chains until commit (PostgreSQL:
+   * advisory locks, taken in sorted order so two instances never deadlock). On SQLite the
+   * transaction already holds the whole file.
+   */
+  async lockUsers(m: EntityManager, userIds: readonly string[]): Promise<void> {
+    if (this.kind !== 'postgres' || userIds.length === 0) return;
+    const sorted = [...new Set(userIds)].sort();
+    await m.query(
+      'SELECT pg_advisory_xact_lock(hashtextextended(u, 0)) FROM unnest($1::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n',
+      [sorted],
+    );
+  }
+
+  /** `?` placeholders in `text` as the driver wants them (`$1, $2, …` on PostgreSQL). */
+  sql(text: string): string {
+    if (this.kind !== 'postgres') return text;
+    let n = 0;
+    return text.replace(/\?/g, () => `$${++n}`);
+  }
+
+  private queued<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(run);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async sqliteWrite<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    // TypeORM begins with a deferred `BEGIN TRANSACTION`; a write transaction must take the
+    // write lock up front, or a concurrent writer in another process fails it with SQLITE_BUSY.
+    const query = runner.query;
+    runner.query = ((sql: string, ...rest: unknown[]) =>
+      (query as (...a: unknown[]) => Promise<unknown>).call(
+        runner,
+        sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql,
+        ...rest,
+      )) as typeof query;
+    try {
+      await runner.startTransaction();
+    } finally {
+      runner.query = query;
+    }
+    try {
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 }

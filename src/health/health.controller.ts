@@ -1,17 +1,51 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { DataMapService } from '../data-map/data-map.service';
+import { WriteQueue } from '../database/write-queue';
+import { ChangeLogService } from '../policy/change-log.service';
 
+/**
+ * `GET /api/health`: liveness plus what an operator checks first (which database, whether
+ * this instance follows the change log). `GET /api/health/ready`: 503 until the schema is
+ * migrated (done before the app starts) and the change-log follower has caught up and is
+ * live, so a load balancer sends nothing to an instance that would answer from stale caches.
+ */
 @ApiTags('health')
 @Controller('api/health')
 export class HealthController {
-  constructor(private readonly dataMap: DataMapService) {}
+  constructor(
+    private readonly dataMap: DataMapService,
+    private readonly changeLog: ChangeLogService,
+    private readonly writeQueue: WriteQueue,
+  ) {}
 
   @Get()
   @Access('public')
   async health() {
     const map = await this.dataMap.current();
-    return { status: 'ok', dataMapVersion: map.version };
+    const follower = this.changeLog.status();
+    return {
+      status: 'ok',
+      dataMapVersion: map.version,
+      database: this.writeQueue.kind,
+      changeLog: { live: follower.live, lastId: follower.lastId, listening: follower.listening },
+    };
+  }
+
+  @Get('ready')
+  @Access('public')
+  @HttpCode(200)
+  ready(@Res({ passthrough: true }) res: Response) {
+    const follower = this.changeLog.status();
+    const ready = follower.caughtUp && follower.live;
+    if (!ready) res.status(503);
+    return {
+      status: ready ? 'ready' : 'starting',
+      database: this.writeQueue.kind,
+      migrated: true,
+      changeLog: { caughtUp: follower.caughtUp, live: follower.live, lastId: follower.lastId },
+    };
   }
 }

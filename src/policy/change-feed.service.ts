@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Subscription } from 'rxjs';
-import { ChangeLogService, type ChangeEvent } from './change-log.service';
+import { ChangeLogService, isFeedEvent, type ChangeEvent, type LogEntry } from './change-log.service';
 import { PolicyService } from './policy.service';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
@@ -16,7 +16,8 @@ interface Stream {
 }
 
 /**
- * Server-sent events over the change log. A stream starts with the backlog after
+ * Server-sent events over the change log (whichever process wrote an entry: the log is
+ * followed from the database). A stream starts with the backlog after
  * `Last-Event-ID` (or nothing, for a new client), then a `ready` event, then live changes:
  *
  *   id: 42
@@ -37,11 +38,18 @@ export class ChangeFeedService implements OnModuleDestroy {
   ) {}
 
   async open(req: Request, res: Response, lastEventId: number | null): Promise<void> {
+    if (!this.changeLog.status().live) {
+      // This instance cannot see the log (database down): a guard must not take silence for
+      // "no changes". It retries, and meanwhile its staleness bound runs (then fails closed).
+      res.status(503).json({ statusCode: 503, code: 'CHANGE_LOG_UNAVAILABLE', message: 'This instance cannot read the change log right now' });
+      return;
+    }
     let lastSent = -1;
     let live = false;
-    const held: ChangeEvent[] = [];
-    const send = (event: ChangeEvent) => {
-      if (event.id <= lastSent) return;
+    const held: LogEntry[] = [];
+    const send = (entry: LogEntry) => {
+      if (entry.id <= lastSent || !isFeedEvent(entry)) return;
+      const event: ChangeEvent = entry;
       lastSent = event.id;
       res.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`);
     };
@@ -49,7 +57,15 @@ export class ChangeFeedService implements OnModuleDestroy {
     const stream: Stream = {
       res,
       subscription,
-      heartbeat: setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS),
+      heartbeat: setInterval(() => {
+        if (this.changeLog.status().live) {
+          res.write(': keep-alive\n\n');
+        } else {
+          // No heartbeat while the log cannot be read: end the stream, the guard reconnects.
+          this.close(stream);
+          res.end();
+        }
+      }, HEARTBEAT_MS),
     };
     this.streams.add(stream);
     req.on('close', () => this.close(stream));
@@ -73,6 +89,8 @@ export class ChangeFeedService implements OnModuleDestroy {
       for (;;) {
         const page = await this.changeLog.since(lastSent);
         page.forEach(send);
+        // Server-internal entries are not sent but still move the resume point on.
+        if (page.length > 0) lastSent = Math.max(lastSent, page[page.length - 1].id);
         if (page.length === 0 || !this.streams.has(stream)) break;
       }
     }

@@ -1,8 +1,11 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { watch, type FSWatcher } from 'node:fs';
+import pg from 'pg';
 import { Subject, type Observable } from 'rxjs';
-import type { DataSource } from 'typeorm';
-import { WriteQueue } from '../database/write-queue';
+import type { DataSource, EntityManager } from 'typeorm';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ChangeLogEntry } from './change-log-entry.entity';
 
 /** A change as the feed announces it; `id` is the event id clients resume from. */
@@ -10,89 +13,197 @@ export type ChangeEvent =
   | { id: number; kind: 'policy'; version: number }
   | { id: number; kind: 'consent'; userId: string; version: number };
 
+/** Every entry of the log: the feed's changes, and server-internal ones (a revoked token). */
+export type LogEntry = ChangeEvent | { id: number; kind: 'token'; tokenId: number };
+
+/** An entry to append (the id comes from the database). */
+export type NewLogEntry = LogEntry extends infer E ? (E extends { id: number } ? Omit<E, 'id'> : never) : never;
+
+/** PostgreSQL NOTIFY channel: the payload is the highest id the transaction appended. */
+export const CHANGE_CHANNEL = 'flowgate_changes';
+const PAGE = 1000;
+/** Reconnect delay for a lost LISTEN connection. */
+const RELISTEN_MS = 1000;
+
+export interface FollowerStatus {
+  /** The follower reads the log (and on PostgreSQL listens) without errors right now. */
+  live: boolean;
+  /** The log was read to its end at least once since start. */
+  caughtUp: boolean;
+  /** The last entry every cache in this process has applied. */
+  lastId: number;
+  /** PostgreSQL: the LISTEN connection is up (null on SQLite). */
+  listening: boolean | null;
+}
+
 /**
- * The durable change log behind `GET /api/v1/changes`. Writers append an entry inside the
- * transaction that makes the change, then call `committed()` (or `notify()`); `live` emits
- * committed entries exactly once each, in id order: a rolled back change is never
- * announced and none is skipped.
+ * The durable change log, the one source of change events for every process. Writers
+ * `append` inside the transaction that makes the change (ids from the database, in commit
+ * order: on PostgreSQL the append holds an advisory lock to commit; on SQLite the write
+ * transaction holds the file) and call `committed()` after it commits.
+ *
+ * Every process follows the log from the database: on SQLite by reading new entries when
+ * the `-wal` file changes and every CHANGE_POLL_MS (so a second process and the CLI are
+ * seen), on PostgreSQL on each NOTIFY (with the same read every CHANGE_POLL_MS as a fallback). `live` emits each committed entry exactly once, in id
+ * order, whichever process wrote it: the SSE feed and the policy, consent and token caches
+ * follow it. A rolled back change is never announced and none is skipped.
  */
 @Injectable()
 export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ChangeLog');
-  private readonly subject = new Subject<ChangeEvent>();
-  /** Committed changes, in id order, as they happen in this process. */
-  readonly live: Observable<ChangeEvent> = this.subject.asObservable();
+  private readonly subject = new Subject<LogEntry>();
+  /** Committed entries, in id order, from every process. */
+  readonly live: Observable<LogEntry> = this.subject.asObservable();
   private lastPublished = 0;
   private pumping: Promise<void> | null = null;
   private pending = false;
   private closed = false;
+  private caughtUp = false;
+  private lastReadOk = 0;
+  private lastError: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private relisten: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  /** `committed()` callers waiting for their entries to be published. */
+  private waiters: Array<{ upTo: number; resolve(): void }> = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writeQueue: WriteQueue,
+    @Inject(FLOWGATE_CONFIG) private readonly config: FlowgateConfig,
   ) {}
 
+  /** Starts at the end of the log (caches load fresh state at start) and follows it. */
   async onModuleInit(): Promise<void> {
-    const rows: Array<{ id: number | null }> = await this.dataSource.query('SELECT MAX(id) AS id FROM change_log');
-    this.lastPublished = rows[0]?.id ?? 0;
+    this.lastPublished = await this.latestId();
+    this.caughtUp = true;
+    this.lastReadOk = Date.now();
+    if (this.writeQueue.kind === 'postgres') await this.listen();
+    else this.watchWal();
+    this.timer = setInterval(() => this.notify(), this.config.changePollMs);
+    this.timer.unref();
   }
 
-  /** Lets a running publish finish before the database closes; publishes nothing after. */
+  /** Stops following before the database closes (a running read may finish). */
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.relisten !== null) clearTimeout(this.relisten);
+    this.watcher?.close();
     await this.pumping;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+    for (const w of this.waiters.splice(0)) w.resolve();
     this.subject.complete();
   }
 
-  /** Announces a policy version unless it is already the latest one announced. */
+  status(): FollowerStatus {
+    const staleAfter = Math.max(5000, this.config.changePollMs * 5);
+    const pgOk = this.writeQueue.kind !== 'postgres' || this.listening;
+    return {
+      live: !this.closed && this.lastError === null && Date.now() - this.lastReadOk < staleAfter && pgOk,
+      caughtUp: this.caughtUp,
+      lastId: this.lastPublished,
+      listening: this.writeQueue.kind === 'postgres' ? this.listening : null,
+    };
+  }
+
+  /**
+   * Appends `entries` inside the caller's write transaction and returns them with their
+   * ids. Call `committed()` with the result once the transaction has committed.
+   */
+  async append(m: EntityManager, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
+    if (entries.length === 0) return [];
+    const rows = entries.map((e) => toRow(e));
+    if (this.writeQueue.kind === 'postgres') {
+      // Held to commit: ids are taken and committed in the same order, so a follower that
+      // has read id n has seen every id below it.
+      await m.query('SELECT pg_advisory_xact_lock($1, $2)', [FLOWGATE_LOCKS, LOCK_KEYS.changeLog]);
+      const ids: Array<{ id: number }> = await m.query(
+        `INSERT INTO change_log (kind, "userId", version)
+         SELECT kind, "userId", version FROM unnest($1::varchar[], $2::varchar[], $3::int[]) WITH ORDINALITY
+           AS t(kind, "userId", version, n) ORDER BY n
+         RETURNING id`,
+        [rows.map((r) => r.kind), rows.map((r) => r.userId), rows.map((r) => r.version)],
+      );
+      const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
+      await m.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, String(sorted.at(-1))]);
+      return entries.map((e, i) => ({ ...e, id: sorted[i] }) as LogEntry);
+    }
+    const last: Array<{ id: number }> = await m.query(
+      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
+                  COALESCE((SELECT MAX(id) FROM change_log), 0)) AS id`,
+    );
+    const first = Number(last[0].id) + 1;
+    for (let i = 0; i < rows.length; i += 300) {
+      const chunk = rows.slice(i, i + 300);
+      await m.query(
+        `INSERT INTO change_log (id, kind, "userId", version) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((r, j) => [first + i + j, r.kind, r.userId, r.version]),
+      );
+    }
+    return entries.map((e, i) => ({ ...e, id: first + i }) as LogEntry);
+  }
+
+  /** Appends in a transaction of its own (a policy version found at start, say). */
+  async appendNow(entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
+    const appended = await this.writeQueue.transaction((m) => this.append(m, entries));
+    await this.committed(appended);
+    return appended;
+  }
+
+  /** Announces a policy version unless it is already the latest one in the log. */
   async announcePolicy(version: number): Promise<void> {
     const appended = await this.writeQueue.transaction(async (m) => {
       const last = await m.findOne(ChangeLogEntry, { where: { kind: 'policy' }, order: { id: 'DESC' } });
-      if (last?.version === version) return null;
-      const result = await m.insert(ChangeLogEntry, { kind: 'policy', version });
-      return Number(result.identifiers[0].id);
+      if (last?.version === version) return [];
+      return this.append(m, [{ kind: 'policy', version }]);
     });
-    if (appended !== null) this.committed([{ id: appended, kind: 'policy', version }]);
+    await this.committed(appended);
   }
 
-  /** Committed entries after `afterId`, oldest first (read behind queued writes). */
-  since(afterId: number, limit = 1000): Promise<ChangeEvent[]> {
-    return this.writeQueue.transaction(async (m) => {
+  /** Committed entries after `afterId`, oldest first (one statement: a consistent read). */
+  since(afterId: number, limit = PAGE): Promise<LogEntry[]> {
+    return this.writeQueue.readOnce(async (m) => {
       const rows = await m
         .createQueryBuilder(ChangeLogEntry, 'c')
         .where('c.id > :afterId', { afterId })
         .orderBy('c.id', 'ASC')
         .limit(limit)
         .getMany();
-      return rows.map(toEvent);
+      return rows.map(toEntry);
     });
   }
 
   /** The latest committed entry's id (0: none). */
   latestId(): Promise<number> {
-    return this.writeQueue.transaction(async (m) => {
-      const rows: Array<{ id: number | null }> = await m.query('SELECT MAX(id) AS id FROM change_log');
-      return rows[0]?.id ?? 0;
+    return this.writeQueue.readOnce(async (m) => {
+      const rows: Array<{ id: number | string | null }> = await m.query('SELECT MAX(id) AS id FROM change_log');
+      return Number(rows[0]?.id ?? 0);
     });
   }
 
   /**
-   * Call right after a transaction that appended `events` (in id order) commits. They are
-   * published at once when they follow the last published entry; after a gap (another
-   * writer's entries not seen yet) the log is read back instead, so order holds.
+   * Call right after a transaction that appended `entries` (in id order) commits. They are
+   * published at once when they follow the last published entry (read-your-writes in this
+   * process); after a gap (another process's entries not read yet) the log is read instead.
+   * Resolves once they are published here, so the caller's next read sees its own write.
    */
-  committed(events: readonly ChangeEvent[]): void {
-    if (this.closed) return;
-    const fresh = events.filter((e) => e.id > this.lastPublished);
-    if (fresh.length === 0) return;
+  committed(entries: readonly LogEntry[]): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const fresh = entries.filter((e) => e.id > this.lastPublished);
+    if (fresh.length === 0) return Promise.resolve();
     if (this.pumping === null && fresh.every((e, i) => e.id === this.lastPublished + 1 + i)) {
-      for (const event of fresh) {
-        this.lastPublished = event.id;
-        this.subject.next(event);
-      }
-      return;
+      for (const entry of fresh) this.publish(entry);
+      return Promise.resolve();
     }
+    const upTo = fresh[fresh.length - 1].id;
+    const published = new Promise<void>((resolve) => this.waiters.push({ upTo, resolve }));
     this.notify();
+    return published;
   }
 
   /** Publishes everything committed since the last published entry, in order. */
@@ -107,27 +218,127 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  private publish(entry: LogEntry): void {
+    this.lastPublished = entry.id;
+    try {
+      this.subject.next(entry);
+    } catch (error) {
+      this.logger.error(`A change-log subscriber failed on entry ${entry.id}: ${String(error)}`);
+    }
+  }
+
   private async pump(): Promise<void> {
     do {
       this.pending = false;
       try {
         for (;;) {
           const batch = await this.since(this.lastPublished);
-          for (const event of batch) {
-            this.lastPublished = event.id;
-            this.subject.next(event);
-          }
-          if (batch.length < 1000) break;
+          for (const entry of batch) if (entry.id > this.lastPublished) this.publish(entry);
+          if (batch.length < PAGE || this.closed) break;
         }
+        this.lastReadOk = Date.now();
+        if (this.lastError !== null) this.logger.log('Reading the change log works again');
+        this.lastError = null;
       } catch (error) {
-        this.logger.error(`Publishing changes failed: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        if (this.lastError !== message && !this.closed) this.logger.error(`Reading the change log failed: ${message}`);
+        this.lastError = message;
       }
     } while (this.pending && !this.closed);
+    // Published, or the read failed (or we are closing): nobody waits for ever.
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (w.upTo <= this.lastPublished || this.lastError !== null || this.closed) w.resolve();
+      else this.waiters.push(w);
+    }
+    if (this.waiters.length > 0) setImmediate(() => this.notify()); // once this pump has ended
+  }
+
+  /**
+   * SQLite: every commit, by any process, writes the `-wal` file; watching it (inotify)
+   * starts a read at once instead of at the next poll. The poll stays as the fallback.
+   */
+  private watchWal(): void {
+    const options = this.dataSource.options;
+    if (options.type !== 'sqlite' || options.database === ':memory:') return;
+    try {
+      this.watcher = watch(`${options.database}-wal`, { persistent: false }, () => this.notify());
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
+    } catch {
+      this.watcher = null; // no -wal file or no watcher: polling alone
+    }
+  }
+
+  /** PostgreSQL: one connection of its own LISTENs; a lost one is re-opened every second. */
+  private async listen(): Promise<void> {
+    const options = this.dataSource.options;
+    if (options.type !== 'postgres') return;
+    const client = new pg.Client({ connectionString: options.url, application_name: 'flowgate-listen' });
+    const retry = () => {
+      this.listening = false;
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => undefined);
+      if (!this.closed && this.relisten === null) {
+        this.relisten = setTimeout(() => {
+          this.relisten = null;
+          void this.listen();
+        }, RELISTEN_MS);
+        this.relisten.unref();
+      }
+    };
+    client.on('notification', () => this.notify());
+    client.on('error', (error) => {
+      this.logger.warn(`LISTEN connection lost: ${error.message}`);
+      retry();
+    });
+    client.on('end', () => {
+      if (this.listener === client) retry();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      if (this.closed) {
+        await client.end();
+        return;
+      }
+      this.listener = client;
+      this.listening = true;
+      this.notify(); // whatever was committed while not listening
+    } catch (error) {
+      this.logger.warn(`LISTEN failed, retrying: ${(error as Error).message}`);
+      retry();
+    }
   }
 }
 
-function toEvent(row: ChangeLogEntry): ChangeEvent {
-  return row.kind === 'policy'
-    ? { id: row.id, kind: 'policy', version: row.version }
-    : { id: row.id, kind: 'consent', userId: row.userId ?? '', version: row.version };
+function toRow(e: NewLogEntry): { kind: string; userId: string | null; version: number } {
+  switch (e.kind) {
+    case 'policy':
+      return { kind: 'policy', userId: null, version: e.version };
+    case 'consent':
+      return { kind: 'consent', userId: e.userId, version: e.version };
+    case 'token':
+      return { kind: 'token', userId: null, version: e.tokenId };
+  }
+}
+
+function toEntry(row: ChangeLogEntry): LogEntry {
+  const id = Number(row.id);
+  switch (row.kind) {
+    case 'consent':
+      return { id, kind: 'consent', userId: row.userId ?? '', version: row.version };
+    case 'token':
+      return { id, kind: 'token', tokenId: row.version };
+    default:
+      return { id, kind: 'policy', version: row.version };
+  }
+}
+
+/** The entries the public change feed (SSE) carries. */
+export function isFeedEvent(entry: LogEntry): entry is ChangeEvent {
+  return entry.kind === 'policy' || entry.kind === 'consent';
 }

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DataMapModule } from '../data-map/data-map.module';
-import { ChangeLogService } from './change-log.service';
 import { PolicyService } from './policy.service';
 
-/** The compiled policy cache and the change log: used by consent and by the decision API. */
+/** The compiled policy cache: used by consent and by the decision API. */
 @Module({
   imports: [DataMapModule],
-  providers: [PolicyService, ChangeLogService],
-  exports: [PolicyService, ChangeLogService],
+  providers: [PolicyService],
+  exports: [PolicyService],
 })
 export class PolicyModule {}

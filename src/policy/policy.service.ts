@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { filter, Subject, type Observable, type Subscription } from 'rxjs';
 import { DataMapService } from '../data-map/data-map.service';
 import type { StoredMap } from '../data-map/data-map.store';
 import { ChangeLogService } from './change-log.service';
@@ -20,26 +20,24 @@ export interface PolicySnapshot {
   readonly etag: string;
 }
 
-/** How long a compiled policy is served before the stored map version is checked again. */
-const REVALIDATE_MS = 1000;
-
 /**
- * The compiled policy, cached: recompiled when this process changes the map
- * (`DataMapService.changes`), and checked against the stored map version at most once a
- * second otherwise (changes made by another process, e.g. the CLI). Every new version is
- * announced on `changes` (in process) and in the change log (the SSE feed).
+ * The compiled policy, cached and driven by the change log: every map change, whichever
+ * process made it (another instance, the CLI's `flowgate import`), appends a `policy`
+ * entry in its transaction; the follower delivers it here and the next `current()` loads
+ * and compiles the new version. A change made in this process is seen at once (the
+ * entry is published on commit). `changes` emits each newly compiled version.
  */
 @Injectable()
 export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Policy');
   private snapshot: PolicySnapshot | null = null;
-  private checkedAt = 0;
   private loading: Promise<PolicySnapshot> | null = null;
   private queued: Promise<PolicySnapshot> | null = null;
-  private subscription: Subscription | null = null;
+  private subscriptions: Subscription[] = [];
   private closed = false;
-  /** This process changed the map and the new version is not compiled yet. */
-  private stale = false;
+  /** Bumped for each announced map version not compiled yet; `loaded`: as of the last load. */
+  private wanted = 0;
+  private loaded = 0;
   private readonly subject = new Subject<PolicySnapshot>();
   /** Emits each newly compiled policy version. */
   readonly changes: Observable<PolicySnapshot> = this.subject.asObservable();
@@ -50,34 +48,33 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.dataMap.changes.subscribe(() => {
-      this.stale = true;
-      void this.refresh().catch((error: unknown) => this.logger.error(String(error)));
-    });
+    this.subscriptions = [
+      this.changeLog.live.pipe(filter((e) => e.kind === 'policy')).subscribe((e) => {
+        if ((this.snapshot?.version ?? -1) >= e.version) return;
+        this.wanted++;
+        if (!this.closed) void this.refresh().catch((error: unknown) => this.logger.error(String(error)));
+      }),
+    ];
   }
 
+  /** Compiles the stored map, and puts its version in the log if a database predates that. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.refresh();
+    const snapshot = await this.refresh();
+    await this.changeLog.announcePolicy(snapshot.version);
   }
 
-  /** Stops following the map and lets a running compile finish before the database closes. */
+  /** Stops following the log and lets a running compile finish before the database closes. */
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    this.subscription?.unsubscribe();
+    for (const s of this.subscriptions) s.unsubscribe();
     await Promise.allSettled([this.loading, this.queued]);
     this.subject.complete();
   }
 
-  /**
-   * The cached policy, with no query: after a map change made in this process, the new
-   * one; otherwise revalidated in the background when older than a second.
-   */
+  /** The cached policy, with no query; after the log announced a new version, that one. */
   async current(): Promise<PolicySnapshot> {
     const snapshot = this.snapshot;
-    if (snapshot === null || this.stale) return this.refresh();
-    if (Date.now() - this.checkedAt > REVALIDATE_MS && !this.closed) {
-      void this.refresh().catch((error: unknown) => this.logger.error(String(error)));
-    }
+    if (snapshot === null || this.wanted !== this.loaded) return this.refresh();
     return snapshot;
   }
 
@@ -102,10 +99,9 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
   }
 
   private async load(): Promise<PolicySnapshot> {
-    const stale = this.stale;
+    const wanted = this.wanted;
     const stored = await this.dataMap.current();
-    this.checkedAt = Date.now();
-    if (stale) this.stale = false;
+    this.loaded = wanted;
     if (this.snapshot?.version === stored.version) return this.snapshot;
     const map = toPolicyMap(stored);
     let policy: Policy | null = null;
@@ -119,7 +115,6 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
     const snapshot: PolicySnapshot = Object.freeze({ version: map.version, stored, map, policy, etag });
     this.snapshot = snapshot;
     this.subject.next(snapshot);
-    await this.changeLog.announcePolicy(snapshot.version);
     return snapshot;
   }
 }

@@ -1,5 +1,4 @@
 import { jest } from '@jest/globals';
-import { DataSource } from 'typeorm';
 import { AuditRetention, PRUNE_CHUNK } from '../../src/audit/audit-retention';
 import { MAX_EVENTS_PER_BATCH } from '../../src/audit/dto/record-audit-events.dto';
 import { CLOCK, type Clock } from '../../src/auth/clock';
@@ -48,8 +47,7 @@ async function summary(from: number, to: number): Promise<{ total: number; dropp
   return res.body;
 }
 
-const rows = async (sql: string) => (await t.app.get(DataSource).query(sql)) as Array<Record<string, number>>;
-const count = async (table: string) => (await rows(`SELECT COUNT(*) AS n FROM ${table}`))[0].n;
+const count = async (table: string) => Number((await t.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
 
 describe('audit retention', () => {
   it('deletes records last seen before the retention period and the old batches they leave empty', async () => {
@@ -70,7 +68,7 @@ describe('audit retention', () => {
 
     expect(await summary(daysAgo(60), NOW)).toEqual(expect.objectContaining({ total: 11 + 17 + 19, dropped: 0 }));
     expect((await summary(daysAgo(60), daysAgo(30))).total).toBe(0);
-    expect((await rows('SELECT id FROM audit_batch ORDER BY id')).map((r) => r.id)).toEqual([
+    expect((await t.query<{ id: number }>('SELECT id FROM audit_batch ORDER BY id')).map((r) => r.id)).toEqual([
       mixed,
       emptiedRecent,
       withinRetention,

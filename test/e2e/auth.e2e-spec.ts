@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
 import { AuthGuard } from '../../src/auth/auth.guard';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 import { aTamperedUserToken, aUserToken, bearer } from '../factories/user-token.factory';
@@ -133,7 +132,7 @@ describe(AuthGuard.name, () => {
       const list = await t.http().get('/api/v1/service-tokens').set('Authorization', t.admin).expect(200);
       expect(JSON.stringify(list.body)).not.toContain(created.body.token);
       expect(list.body.items).toContainEqual(expect.objectContaining({ id: created.body.id, name: 'billing-service', revokedAt: null }));
-      const rows: object[] = await t.app.get(DataSource).query('SELECT * FROM service_token WHERE id = ?', [created.body.id]);
+      const rows: object[] = await t.query('SELECT * FROM service_token WHERE id = ?', [created.body.id]);
       expect(rows[0]).toMatchObject({ tokenHash: createHash('sha256').update(created.body.token).digest('hex') });
       expect(JSON.stringify(rows)).not.toContain(created.body.token);
 

@@ -1,8 +1,6 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
-import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli';
 import { ADMIN_TOKEN, startTestApp } from '../support/test-app';
 
@@ -26,10 +24,10 @@ const flowsOf = (body: { purposes: Array<{ key: string; flows: FlowView[] }> }) 
 
 describe(ConsentService.name, () => {
   let t: ConsentTestApp;
-  let db: DataSource;
+  let db: { query: ConsentTestApp['query'] };
   beforeAll(async () => {
     t = await startConsentApp();
-    db = t.app.get(DataSource);
+    db = t;
   });
   afterAll(() => t.close());
 
@@ -148,8 +146,8 @@ describe(ConsentService.name, () => {
       await t.http().put('/api/v1/me/preferences').set('Authorization', t.user('u-atomic')).send({
         changes: [{ flowKey: 'vendor-d.marketing', granted: true }, bad],
       }).expect(status);
-      const [count] = await db.query("SELECT COUNT(*) AS n FROM consent_event WHERE userId = 'u-atomic'");
-      expect(count.n).toBe(0);
+      const [count] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'u-atomic'`);
+      expect(Number(count.n)).toBe(0);
     });
 
     it.each([
@@ -169,8 +167,8 @@ describe(ConsentService.name, () => {
       const second = await send().expect(200);
       expect(second.headers['idempotent-replayed']).toBe('true');
       expect({ ...second.body, replayed: false }).toEqual(first.body);
-      const [count] = await db.query("SELECT COUNT(*) AS n FROM consent_event WHERE userId = 'u-idem'");
-      expect(count.n).toBe(1);
+      const [count] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'u-idem'`);
+      expect(Number(count.n)).toBe(1);
     });
 
     it('records one event for the same key sent concurrently', async () => {
@@ -178,8 +176,8 @@ describe(ConsentService.name, () => {
         Array.from({ length: 10 }, () => put('u-idem-c', 'vendor-b.product-analytics', { granted: true }).set('Idempotency-Key', 'k')),
       );
       expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
-      const [count] = await db.query("SELECT COUNT(*) AS n FROM consent_event WHERE userId = 'u-idem-c'");
-      expect(count.n).toBe(1);
+      const [count] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'u-idem-c'`);
+      expect(Number(count.n)).toBe(1);
     });
 
     it('refuses the same key for a different request with 422', async () => {
@@ -313,23 +311,26 @@ describe(ConsentService.name, () => {
     });
 
     it('refuses UPDATE and DELETE of events in the database itself', async () => {
-      await expect(db.query("UPDATE consent_event SET choice = 'granted' WHERE userId = 'u-hist'")).rejects.toThrow(/append-only/);
-      await expect(db.query("DELETE FROM consent_event WHERE userId = 'u-hist'")).rejects.toThrow(/append-only/);
+      await expect(db.query(`UPDATE consent_event SET choice = 'granted' WHERE "userId" = 'u-hist'`)).rejects.toThrow(/append-only/);
+      await expect(db.query(`DELETE FROM consent_event WHERE "userId" = 'u-hist'`)).rejects.toThrow(/append-only/);
     });
 
     it('detects a flipped byte in a stored event', async () => {
       await put('u-tamper', 'vendor-d.marketing', { granted: false }).expect(200);
       await put('u-tamper', 'vendor-d.marketing', { granted: true }).expect(200);
       // Someone with file access drops the trigger and edits the first event's choice.
-      await db.query('DROP TRIGGER consent_event_no_update');
+      const pg = t.database === 'postgres';
+      await db.query(pg ? 'ALTER TABLE consent_event DISABLE TRIGGER consent_event_no_update' : 'DROP TRIGGER consent_event_no_update');
       try {
         // One digit of the time, changed to another digit.
         await db.query(
-          "UPDATE consent_event SET recordedAt = substr(recordedAt, 1, 22) || (CASE substr(recordedAt, 23, 1) WHEN '9' THEN '0' ELSE '9' END) || 'Z' WHERE userId = 'u-tamper' AND seq = 1",
+          `UPDATE consent_event SET "recordedAt" = substr("recordedAt", 1, 22) || (CASE substr("recordedAt", 23, 1) WHEN '9' THEN '0' ELSE '9' END) || 'Z' WHERE "userId" = 'u-tamper' AND seq = 1`,
         );
       } finally {
         await db.query(
-          `CREATE TRIGGER "consent_event_no_update" BEFORE UPDATE ON "consent_event" BEGIN SELECT RAISE(ABORT, 'consent_event is append-only: UPDATE is not allowed'); END`,
+          pg
+            ? 'ALTER TABLE consent_event ENABLE TRIGGER consent_event_no_update'
+            : `CREATE TRIGGER "consent_event_no_update" BEFORE UPDATE ON "consent_event" BEGIN SELECT RAISE(ABORT, 'consent_event is append-only: UPDATE is not allowed'); END`,
         );
       }
       const res = await t.http().get('/api/v1/users/u-tamper/verify').set('Authorization', t.admin).expect(200);
@@ -378,8 +379,8 @@ describe(ConsentService.name, () => {
   describe('rebuild', () => {
     it('rebuilds the same state from the events', async () => {
       const snapshot = async () => ({
-        states: await db.query('SELECT * FROM consent_state ORDER BY userId, flowKey'),
-        subjects: await db.query('SELECT * FROM consent_subject ORDER BY userId'),
+        states: await db.query('SELECT * FROM consent_state ORDER BY "userId", "flowKey"'),
+        subjects: await db.query('SELECT * FROM consent_subject ORDER BY "userId"'),
       });
       const before = await snapshot();
       expect(before.states.length).toBeGreaterThan(10);
@@ -407,7 +408,7 @@ describe('the receipt-signing key', () => {
 
     // Rotated with the CLI: the next start signs with a new key and still lists the old one.
     const out: string[] = [];
-    const env = { DATABASE_PATH: join(first.dir, 'flowgate.sqlite'), FLOWGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error' };
+    const env = { ...first.databaseEnv, FLOWGATE_ADMIN_TOKEN: ADMIN_TOKEN, LOG_LEVEL: 'error' };
     expect(await runCli(['receipt-key', 'rotate'], { out: (x) => out.push(x), err: (x) => out.push(x), env })).toBe(0);
     const third = await startTestApp({}, first.dir);
     try {

@@ -56,15 +56,16 @@ describe('durability of acknowledged consent changes', () => {
     const imported = await fetch(`${server.base}/api/v1/manifest`, { method: 'POST', headers: admin, body: JSON.stringify(aConsentManifest()) });
     expect(imported.status).toBe(201);
 
-    // 500 concurrent changes from 50 users, sent over about half a second so that group
+    // 500 concurrent changes from 50 users, sent over about two seconds so that group
     // commits acknowledge them in many batches; SIGKILL once 200 are acknowledged, while the
-    // rest are still in flight.
+    // rest are still being sent (over half a second, on a loaded machine one batch could
+    // hold every request still unanswered, and the kill would cut nothing off).
     const acks: Ack[] = [];
     let failed = 0;
     const killAfter = 200;
     const running = server;
     const requests = Array.from({ length: CHANGES }, async (_, i) => {
-      await new Promise((resolve) => setTimeout(resolve, i));
+      await new Promise((resolve) => setTimeout(resolve, 4 * i));
       const userId = `dur-${i % USERS}`;
       const flowKey = FLOWS[Math.floor(i / USERS) % FLOWS.length];
       const granted = (i * 7) % 3 !== 0;

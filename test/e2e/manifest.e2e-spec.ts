@@ -3,7 +3,6 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { DataSource } from 'typeorm';
 import { normalizeManifest } from '../../src/data-map/manifest/manifest.diff';
 import type { Manifest } from '../../src/data-map/manifest/manifest.types';
 import { validManifest } from '../factories/manifest.arbitrary';
@@ -72,12 +71,11 @@ describe('Manifest import and export (e2e)', () => {
 
   it('rejects an invalid manifest listing every problem, leaving the database byte-for-byte unchanged', async () => {
     await importManifest(readFileSync('examples/caplena.yaml', 'utf8'), '?prune=true').expect(201);
-    const dataSource = t.app.get(DataSource);
     // The import's follow-up reads (the policy reloading) may still hold the connection: the
     // checkpoint then fails with SQLITE_LOCKED, so it is retried until they are done.
     for (let attempt = 0; ; attempt++) {
       try {
-        await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
+        await t.query('PRAGMA wal_checkpoint(TRUNCATE)');
         break;
       } catch (error) {
         if (attempt >= 40 || !String(error).includes('SQLITE_LOCKED')) throw error;

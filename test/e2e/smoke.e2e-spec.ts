@@ -10,7 +10,17 @@ describe('Flowgate app', () => {
 
   it('answers health without a token', async () => {
     const res = await t.http().get('/api/health').expect(200);
-    expect(res.body).toEqual({ status: 'ok', dataMapVersion: 0 });
+    expect(res.body).toEqual({
+      status: 'ok',
+      dataMapVersion: 0,
+      database: 'sqlite',
+      changeLog: { live: true, lastId: expect.any(Number), listening: null },
+    });
+  });
+
+  it('is ready once migrated and following the change log', async () => {
+    const res = await t.http().get('/api/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ready', database: 'sqlite', migrated: true, changeLog: { caughtUp: true, live: true } });
   });
 
   it('sends security headers with a strict Content-Security-Policy, relaxed only for the OpenAPI page', async () => {
