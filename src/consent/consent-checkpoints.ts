@@ -63,14 +63,20 @@ export class ConsentCheckpoints {
     this.witnessFile = join(config.dataDir, WITNESS_FILE);
   }
 
-  /** In the writer's transaction: signs the batch's events (id order) as the next checkpoint. */
-  async seal(m: EntityManager, events: readonly StoredChainedEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    // One log-wide chain: on PostgreSQL, instances seal one after another (the lock is held
-    // to commit); on SQLite the write transaction already holds the file.
+  /**
+   * In the writer's transaction, before it takes event ids: one log-wide chain, so on
+   * PostgreSQL instances write one batch after another from here to commit (and the ids of
+   * one batch all come after the last batch's). On SQLite the write transaction holds the file.
+   */
+  async lock(m: EntityManager): Promise<void> {
     if (this.writeQueue.kind === 'postgres') {
       await m.query('SELECT pg_advisory_xact_lock($1, $2)', [FLOWGATE_LOCKS, LOCK_KEYS.checkpoints]);
     }
+  }
+
+  /** In the writer's transaction, after `lock`: signs the batch's events (id order) as the next checkpoint. */
+  async seal(m: EntityManager, events: readonly StoredChainedEvent[]): Promise<void> {
+    if (events.length === 0) return;
     const [{ id: rawLastId }]: Array<{ id: number | string | null }> = await m.query('SELECT MAX(id) AS id FROM consent_checkpoint');
     const lastId = rawLastId === null ? null : Number(rawLastId);
     let previous: CheckpointHead | null = null;

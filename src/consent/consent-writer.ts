@@ -156,6 +156,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       await this.writeQueue.lockUsers(m, userIds);
       const heads = await readHeads(m, sql, userIds);
       const keys = await readIdempotency(m, sql, batch.map((p) => p.request));
+      await this.checkpoints.lock(m);
       const eventIds = await reserveEventIds(m, this.writeQueue.kind, batch);
       let nextId = 0;
       const events: StoredChainedEvent[] = [];
