@@ -9,13 +9,16 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
+import { accessLog, createRootLogger, PinoNestLogger, type LoggingOptions } from './observability/logging';
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
-export async function createApp(config: FlowgateConfig): Promise<NestExpressApplication> {
+export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<NestExpressApplication> {
+  const logger = createRootLogger(config, logging);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: loggerLevels(config.logLevel),
+    logger: new PinoNestLogger(logger),
   });
+  app.use(accessLog(config, logger));
   app.useBodyParser('json', { limit: '10mb' });
   app.useBodyParser('text', {
     limit: '10mb',
@@ -77,9 +80,4 @@ function securityHeaders() {
 
 function compressResponses() {
   return compression({ threshold: 1024, level: 1, brotli: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
-}
-
-function loggerLevels(level: FlowgateConfig['logLevel']) {
-  const all = ['error', 'warn', 'log', 'debug'] as const;
-  return all.slice(0, all.indexOf(level) + 1);
 }

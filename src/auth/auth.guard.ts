@@ -47,11 +47,11 @@ export class AuthGuard implements CanActivate {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     }
     const principal = await this.authenticate(token);
+    request.principal = principal; // also for a refusal: the access log names the caller's kind
     if (!allowed.includes(principal.kind)) {
       const wanted = allowed.map((k) => KIND_NAMES[k as Principal['kind']]).join(' or ');
       throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
     }
-    request.principal = principal;
     return true;
   }
 

@@ -2,6 +2,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module';
 import { loadConfig, type FlowgateConfig } from '../config/configuration';
+import { createRootLogger, PinoNestLogger } from '../observability/logging';
+import pino from 'pino';
 
 /** Where a command writes: results to `out`, progress and problems to `err`. */
 export interface CliIo {
@@ -28,8 +30,10 @@ export async function withApp<T>(
   work: (app: INestApplicationContext, config: FlowgateConfig) => Promise<T>,
 ): Promise<T> {
   const config: FlowgateConfig = { ...loadConfig(io.env), seedManifest: '' };
+  // Warnings and errors only, and to stderr: stdout is the command's output (a manifest, JSON).
+  const logger = createRootLogger({ ...config, logLevel: 'warn' }, { destination: pino.destination({ dest: 2, sync: true }) });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
-    logger: ['error', 'warn'],
+    logger: new PinoNestLogger(logger),
   });
   try {
     return await work(app, config);

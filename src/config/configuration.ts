@@ -27,6 +27,12 @@ export interface FlowgateConfig {
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** `json`: one JSON object per line (pino); `pretty`: for people. Default: json unless stdout is a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Whether access-log lines may carry user ids and service-token names (off: the principal's kind only). */
+  logUserIds: boolean;
+  /** A bearer token that may read `GET /metrics` (besides the admin token); null: the admin token only. */
+  metricsToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -39,9 +45,14 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** Parses and validates the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): FlowgateConfig {
+export function loadConfig(
+  env: Env = process.env,
+  cwd = process.cwd(),
+  stdoutIsTty = process.stdout.isTTY === true,
+): FlowgateConfig {
   const problems: string[] = [];
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -77,6 +88,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
+  const logFormat = (env.LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as FlowgateConfig['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat)) {
+    problems.push(`LOG_FORMAT: must be one of ${LOG_FORMATS.join(', ')}, got "${env.LOG_FORMAT}"`);
+  }
+  const metricsToken = env.FLOWGATE_METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    problems.push('FLOWGATE_METRICS_TOKEN: must be at least 16 characters');
+  }
   const demo = bool('FLOWGATE_DEMO', true);
   if (!demo && adminToken === null) {
     problems.push('FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off');
@@ -100,6 +119,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
     logLevel,
+    logFormat,
+    logUserIds: bool('LOG_USER_IDS', false),
+    metricsToken,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { loadConfig, type FlowgateConfig } from '../../src/config/configuration';
+import type { LoggingOptions } from '../../src/observability/logging';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -24,7 +25,11 @@ export interface TestApp {
  * Boots the whole app, exactly as `main.ts` does, on a fresh temp SQLite file with the
  * real migrations. `env` overrides configuration variables (same names as .env.example).
  */
-export async function startTestApp(env: Record<string, string> = {}, dir?: string): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  dir?: string,
+  logging: LoggingOptions = {},
+): Promise<TestApp> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'flowgate-test-'));
   const config = loadConfig({
     DATABASE_PATH: join(folder, 'flowgate.sqlite'),
@@ -34,7 +39,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, logging);
   await app.init();
   const server = app.getHttpServer();
   return {
