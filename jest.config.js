@@ -9,6 +9,8 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
+  // The CLI loads heavy modules lazily, `import('./x.js')` as Node needs it; Jest finds x.ts.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 module.exports = {
   projects: [

@@ -1,72 +1,104 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/cli-command';
-import { withApp } from '../cli/cli-command';
+import { EXIT, printJson, withApp } from '../cli/cli-command';
+import { count, startProgress } from '../cli/progress';
 import { isUserId } from '../auth/user-id';
 import { loadConfig } from '../config/configuration';
-import { ConsentService } from './consent.service';
 import { rotateReceiptKey } from './receipt-signer';
 
 export const consentRebuildCommand: CliCommand = {
   name: ['consent', 'rebuild'],
-  usage: 'consent rebuild',
+  usage: 'consent rebuild [--json]',
   summary: 'rebuild the current-consent projection from the consent events, in one transaction',
   async run(args, io) {
-    parseArgs({ args, options: {} });
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
     return withApp(io, async (app) => {
+      const { ConsentService } = await import('./consent.service.js');
       const started = Date.now();
-      const counts = await app.get(ConsentService).rebuild();
-      io.out(
-        `Rebuilt consent state from ${counts.events} events: ${counts.users} users, ${counts.choices} current choices (${Date.now() - started} ms).`,
-      );
-      return 0;
+      let progress: ReturnType<typeof startProgress> | undefined;
+      const counts = await app.get(ConsentService).rebuild((done, total) => {
+        progress ??= startProgress(io, {
+          unit: 'events',
+          total,
+          every: REBUILD_PROGRESS_EVERY,
+          line: (n, of) => `… ${count(n)} of ${count(of)} events replayed`,
+        });
+        progress.update(done);
+      });
+      progress?.stop();
+      const ms = Date.now() - started;
+      if (values.json) {
+        printJson(io, { ...counts, ms });
+      } else {
+        io.out(
+          `Rebuilt consent state from ${counts.events} events: ${counts.users} users, ${counts.choices} current choices (${ms} ms).`,
+        );
+      }
+      return EXIT.ok;
     });
   },
 };
+
+/** `consent rebuild` reports progress (to stderr) after every this many events (one page). */
+export const REBUILD_PROGRESS_EVERY = 5000;
 
 /** `consent verify` reports progress (to stderr) after every this many users. */
 export const VERIFY_PROGRESS_EVERY = 1000;
 
 export const consentVerifyCommand: CliCommand = {
   name: ['consent', 'verify'],
-  usage: 'consent verify [--user ID]',
+  usage: 'consent verify [--user ID] [--json]',
   summary: "check the consent events' hash chains (every user, or one); exit 1 listing what is broken",
   async run(args, io) {
-    const { values } = parseArgs({ args, options: { user: { type: 'string' } } });
+    const { values } = parseArgs({ args, options: { user: { type: 'string' }, json: { type: 'boolean' } } });
     if (values.user !== undefined && !isUserId(values.user)) {
       io.err(`--user must be 1 to 128 letters, digits or . _ : @ + -, got "${values.user}"`);
-      return 2;
+      return EXIT.usage;
     }
     return withApp(io, async (app) => {
+      const { ConsentService } = await import('./consent.service.js');
       const consent = app.get(ConsentService);
       const users = values.user !== undefined ? [values.user] : await consent.users();
-      let broken = 0;
+      const broken: Array<{ userId: string; problems: Array<{ seq: number; problem: string }> }> = [];
+      const progress = startProgress(io, {
+        unit: 'users',
+        total: users.length,
+        every: VERIFY_PROGRESS_EVERY,
+        line: (done, total) => `… ${count(done)} of ${count(total)} users checked, ${broken.length} broken so far`,
+      });
       for (const [i, userId] of users.entries()) {
         const result = await consent.verify(userId);
         if (!result.ok) {
-          broken++;
-          for (const p of result.problems) io.err(`${userId}: event ${p.seq}: ${p.problem}`);
+          broken.push({ userId, problems: result.problems.map((p) => ({ seq: p.seq, problem: p.problem })) });
+          if (!values.json) for (const p of result.problems) io.err(`${userId}: event ${p.seq}: ${p.problem}`);
         }
-        const done = i + 1;
-        if (done % VERIFY_PROGRESS_EVERY === 0 && done < users.length) {
-          io.err(`… ${done.toLocaleString('en-US')} of ${users.length.toLocaleString('en-US')} users checked, ${broken} broken so far`);
-        }
+        progress.update(i + 1);
       }
-      io.out(`Checked ${users.length} users: ${broken === 0 ? 'every chain is intact' : `${broken} broken`}.`);
-      return broken === 0 ? 0 : 1;
+      progress.stop();
+      if (values.json) {
+        printJson(io, { users: users.length, intact: broken.length === 0, broken });
+      } else {
+        io.out(`Checked ${users.length} users: ${broken.length === 0 ? 'every chain is intact' : `${broken.length} broken`}.`);
+      }
+      return broken.length === 0 ? EXIT.ok : EXIT.problems;
     });
   },
 };
 
 export const receiptKeyRotateCommand: CliCommand = {
   name: ['receipt-key', 'rotate'],
-  usage: 'receipt-key rotate',
+  usage: 'receipt-key rotate [--json]',
   summary: 'sign receipts with a new key from the next start; the old public key stays in the key set',
   async run(args, io) {
-    parseArgs({ args, options: {} });
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
     const { retired, current } = rotateReceiptKey(loadConfig(io.env));
-    io.out(
-      `Receipt-signing key rotated: ${current} signs from the server's next start; ${retired} is retired and stays in /api/v1/receipts/keys, so the receipts it signed still verify.`,
-    );
-    return 0;
+    if (values.json) {
+      printJson(io, { retired, current });
+    } else {
+      io.out(
+        `Receipt-signing key rotated: ${current} signs from the server's next start; ${retired} is retired and stays in /api/v1/receipts/keys, so the receipts it signed still verify.`,
+      );
+    }
+    return EXIT.ok;
   },
 };

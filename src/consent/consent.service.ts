@@ -197,8 +197,11 @@ export class ConsentService {
    * Rebuilds the whole projection (`consent_state`, `consent_subject`) from the events, in
    * one transaction. The result equals what the writes maintained.
    */
-  async rebuild(): Promise<{ events: number; users: number; choices: number }> {
+  async rebuild(
+    onProgress?: (eventsDone: number, eventsTotal: number) => void,
+  ): Promise<{ events: number; users: number; choices: number }> {
     const counts = await this.writeQueue.transaction(async (m) => {
+      const total = onProgress ? await m.count(ConsentEvent) : 0;
       await m.clear(ConsentState);
       await m.clear(ConsentSubject);
       const states = new Map<string, ConsentState>();
@@ -215,6 +218,7 @@ export class ConsentService {
         for (const e of page) applyEvent(states, subjects, e);
         events += page.length;
         afterId = page[page.length - 1].id;
+        onProgress?.(events, Math.max(total, events));
       }
       await insertChunked(m, ConsentSubject, [...subjects.values()]);
       await insertChunked(m, ConsentState, [...states.values()]);

@@ -30,6 +30,9 @@ export interface DataMapChange {
   diff: ManifestDiff;
 }
 
+/** A phase of an import, for progress: `writing` carries what will be written. */
+export type ImportStep = { step: 'parsing' } | { step: 'validating' } | { step: 'writing'; diff: ManifestDiff };
+
 export interface ImportResult {
   applied: boolean;
   /** The map version after the import (unchanged for a dry run or a no-op). */
@@ -250,16 +253,20 @@ export class DataMapService {
    * Every problem — structural and between entries — is reported at once with its path
    * in the file; nothing is written unless all pass.
    */
+  /** Imports a manifest; `onStep` hears each phase (the CLI shows them as progress on large files). */
   async importManifestDocument(
     input: unknown,
-    options: { dryRun?: boolean; prune?: boolean } = {},
+    options: { dryRun?: boolean; prune?: boolean; onStep?: (step: ImportStep) => void } = {},
   ): Promise<ImportResult> {
+    const step = options.onStep ?? (() => undefined);
+    step({ step: 'parsing' });
     const parsed = typeof input === 'string' ? parseManifestText(input) : { document: input, problems: [] };
     if (parsed.problems.length > 0) throw invalidManifest(parsed.problems);
     const prune = options.prune ?? false;
     let result: ImportResult | undefined;
     const committed = await this.writeQueue.transaction(async (m) => {
       const stored = await this.store.load(m);
+      step({ step: 'validating' });
       const { manifest, problems } = validateManifest(
         parsed.document,
         prune ? undefined : knownKeys(stored.manifest),
@@ -271,6 +278,7 @@ export class DataMapService {
         result = { applied: false, version: stored.version, diff };
         return null;
       }
+      step({ step: 'writing', diff });
       const version = await this.store.apply(m, stored, next, diff);
       result = { applied: true, version, diff };
       return { version, diff };
