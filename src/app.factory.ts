@@ -4,11 +4,12 @@ import compression from 'compression';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
+import { buildOpenApiDocument } from './openapi/openapi.document';
 import { accessLog, createRootLogger, PinoNestLogger, type LoggingOptions } from './observability/logging';
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
@@ -29,13 +30,7 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
-  const openApi = new DocumentBuilder()
-    .setTitle('Flowgate')
-    .setDescription('Data map, consent and decisions for outbound vendor calls')
-    .setVersion('0.1.0')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
   return app;
 }
 

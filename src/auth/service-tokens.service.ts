@@ -62,7 +62,9 @@ export class ServiceTokensService implements OnModuleInit {
   async revoke(id: number): Promise<void> {
     const row = await this.writeQueue.transaction(async (m) => {
       const found = await m.findOneBy(ServiceToken, { id });
-      if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, { id });
+      if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, [
+          { path: 'id', message: `no service token ${id}` },
+        ]);
       if (found.revokedAt === null) {
         found.revokedAt = this.clock.now();
         await m.save(ServiceToken, found);

@@ -252,14 +252,14 @@ export class ConsentService {
           'FLOW_IS_REQUIRED',
           `"${c.flowKey}" is required: ${flow.vendor} receives this data to provide the service ` +
             `(legal basis: ${flow.legalBasis}), so it cannot be turned ${c.granted ? 'on or off' : 'off'}.`,
-          { flowKey: c.flowKey, mode: flow.mode, legalBasis: flow.legalBasis },
+          [{ path: 'flowKey', message: `"${c.flowKey}" is required (legal basis: ${flow.legalBasis})` }],
         );
       }
       if (c.flowVersion !== undefined && c.flowVersion !== flow.version) {
         throw new ConsentError(
           'FLOW_VERSION_CHANGED',
           `"${c.flowKey}" changed since it was shown (version ${c.flowVersion}, now ${flow.version}): show the new version and ask again`,
-          { flowKey: c.flowKey, shown: c.flowVersion, current: flow.version },
+          [{ path: 'flowVersion', message: `version ${c.flowVersion} was shown; "${c.flowKey}" is now version ${flow.version}` }],
         );
       }
       return { flowKey: c.flowKey, choice: c.granted ? 'granted' : 'denied', flowVersion: flow.version, notice: flow.notice };

@@ -4,6 +4,7 @@ import { Access } from '../auth/access.decorator';
 import { parseDecisionBatch, parseDecisionRequest } from './decision-request.parse';
 import { DecisionsService } from './decisions.service';
 import { DecisionBatchDto, DecisionRequestDto } from './dto/decision-request.dto';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 @ApiTags('decisions')
 @ApiBearerAuth()
@@ -15,6 +16,7 @@ export class DecisionsController {
   // The bodies are checked by hand (same rules as the DTOs, which document them): the
   // class-validator pipe costs more than the decision on this hot path.
   @Post()
+  @ApiDoc('Decide one outbound call', { returns: 'Decision' })
   @HttpCode(200)
   @ApiBody({ type: DecisionRequestDto })
   decide(@Body() body: unknown) {
@@ -23,6 +25,7 @@ export class DecisionsController {
 
   /** Up to 1,000 decisions against one policy version. */
   @Post('batch')
+  @ApiDoc('Decide many calls against one policy version', { returns: 'DecisionBatch' })
   @HttpCode(200)
   @ApiBody({ type: DecisionBatchDto })
   decideBatch(@Body() body: unknown) {
