@@ -10,6 +10,8 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
 import { buildOpenApiDocument } from './openapi/openapi.document';
+import { httpMetrics } from './observability/http-metrics';
+import { MetricsService } from './observability/metrics.service';
 import { accessLog, createRootLogger, PinoNestLogger, type LoggingOptions } from './observability/logging';
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
@@ -20,6 +22,7 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
     logger: new PinoNestLogger(logger),
   });
   app.use(accessLog(config, logger));
+  app.use(httpMetrics(app.get(MetricsService)));
   app.useBodyParser('json', { limit: '10mb' });
   app.useBodyParser('text', {
     limit: '10mb',

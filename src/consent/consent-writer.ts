@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH, type Choice, type ConsentSource } from './consent.vocabulary';
+import { MetricsService } from '../observability/metrics.service';
 
 /** A checked change, ready to record: the flow exists, may be set, at this version, with this notice. */
 export interface PreparedChange {
@@ -78,6 +79,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   constructor(
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /**
@@ -142,6 +144,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /** Writes `batch` in one transaction, setting each request's outcome or (checks only) error. */
   private async commit(batch: Pending[]): Promise<void> {
     const newNotices = new Map<string, string>();
+    const sources: string[] = [];
     await this.writeQueue.transaction(async (m) => {
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
       const heads = await readHeads(m, userIds);
@@ -223,6 +226,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         p.outcome = { kind: 'written', response, changeId };
       }
 
+      sources.push(...events.map((e) => e.source));
       await insertRows(m, 'INSERT OR IGNORE INTO consent_notice (hash, text) VALUES', [...newNotices]);
       await insertRows(
         m,
@@ -254,6 +258,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       await insertRows(m, 'INSERT INTO consent_idempotency (userId, key, requestHash, response, createdAt) VALUES', idempotency);
     });
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
+    this.metrics?.consentCommitted(batch.length, sources);
   }
 }
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { MetricsService } from '../observability/metrics.service';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
@@ -9,11 +11,18 @@ import { DataSource, type EntityManager } from 'typeorm';
 export class WriteQueue {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {}
 
   /** Runs `work` in its own transaction after every earlier write has finished. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => this.dataSource.transaction(work));
+    const queued = performance.now();
+    const run = this.tail.then(() => {
+      this.metrics?.writeQueued((performance.now() - queued) / 1000);
+      return this.dataSource.transaction(work);
+    });
     this.tail = run.catch(() => undefined);
     return run;
   }
