@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import { actorContext } from './auth/actor-context';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -21,6 +22,7 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });
+  app.use(actorContext());
   app.use(accessLog(config, logger));
   app.use(httpMetrics(app.get(MetricsService)));
   app.useBodyParser('json', { limit: '10mb' });

@@ -1,5 +1,11 @@
 import { DomainError } from '../common/domain-error';
 
-export type AuthErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_TOKEN_NOT_FOUND' | 'DEMO_LOGIN_DISABLED';
+export type AuthErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'SERVICE_TOKEN_NOT_FOUND'
+  | 'DEMO_LOGIN_DISABLED'
+  | 'ADMIN_KEY_NOT_FOUND'
+  | 'ADMIN_KEY_NAME_TAKEN';
 
 export class AuthError extends DomainError<AuthErrorCode> {}

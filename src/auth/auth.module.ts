@@ -6,6 +6,9 @@ import { ADMIN_TOKEN, resolveAdminToken } from './admin-token';
 import { AuthGuard } from './auth.guard';
 import { CLOCK, systemClock } from './clock';
 import { DemoController } from './demo.controller';
+import { AdminKey } from './admin-key.entity';
+import { AdminKeysController } from './admin-keys.controller';
+import { AdminKeysService } from './admin-keys.service';
 import { ServiceToken } from './service-token.entity';
 import { ServiceTokensController } from './service-tokens.controller';
 import { ServiceTokensService } from './service-tokens.service';
@@ -14,8 +17,8 @@ import { UserTokensService } from './user-tokens.service';
 
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([ServiceToken])],
-  controllers: [ServiceTokensController, DemoController],
+  imports: [TypeOrmModule.forFeature([ServiceToken, AdminKey])],
+  controllers: [ServiceTokensController, AdminKeysController, DemoController],
   providers: [
     {
       provide: ADMIN_TOKEN,
@@ -35,9 +38,10 @@ import { UserTokensService } from './user-tokens.service';
     },
     { provide: CLOCK, useValue: systemClock },
     ServiceTokensService,
+    AdminKeysService,
     UserTokensService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, UserTokensService],
+  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, AdminKeysService, UserTokensService],
 })
 export class AuthModule {}

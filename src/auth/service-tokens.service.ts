@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, type DataSource } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
+import { currentActor } from './actor-context';
 import { AuthError } from './auth.errors';
 import { CLOCK, type Clock } from './clock';
 import { ServiceToken } from './service-token.entity';
@@ -15,6 +16,9 @@ export interface ServiceTokenResponse {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  /** Who created and who revoked it (`admin`, `admin:<key name>`, `cli:<user>`); null before this was recorded. */
+  createdBy: string | null;
+  revokedBy: string | null;
 }
 
 export interface CreatedServiceToken extends ServiceTokenResponse {
@@ -47,7 +51,17 @@ export class ServiceTokensService implements OnModuleInit {
     const token = `${SERVICE_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const tokenHash = hashToken(token);
     const row = await this.writeQueue.transaction((m) =>
-      m.save(ServiceToken, m.create(ServiceToken, { name, tokenHash, prefix: token.slice(0, 12), revokedAt: null })),
+      m.save(
+        ServiceToken,
+        m.create(ServiceToken, {
+          name,
+          tokenHash,
+          prefix: token.slice(0, 12),
+          revokedAt: null,
+          createdBy: currentActor(),
+          revokedBy: null,
+        }),
+      ),
     );
     this.active.set(tokenHash, { id: row.id, name: row.name });
     return { ...toResponse(row), token };
@@ -67,6 +81,7 @@ export class ServiceTokensService implements OnModuleInit {
         ]);
       if (found.revokedAt === null) {
         found.revokedAt = this.clock.now();
+        found.revokedBy = currentActor();
         await m.save(ServiceToken, found);
       }
       return found;
@@ -98,5 +113,7 @@ function toResponse(row: ServiceToken): ServiceTokenResponse {
     prefix: row.prefix,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+    createdBy: row.createdBy,
+    revokedBy: row.revokedBy,
   };
 }

@@ -1,4 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { userInfo } from 'node:os';
+import { runAs } from '../auth/actor-context';
 import { loadConfig, type FlowgateConfig } from '../config/configuration';
 
 /** Where a command writes: results to `out`, progress and problems to `err`. */
@@ -62,8 +64,17 @@ export async function withApp<T>(
     logger: new PinoNestLogger(logger),
   });
   try {
-    return await work(app, config);
+    // What the command changes is recorded as done by this OS user (map history, keys, tokens).
+    return await runAs(`cli:${osUser()}`, () => work(app, config));
   } finally {
     await app.close();
+  }
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
   }
 }

@@ -29,12 +29,14 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.FORBIDDEN;
     case 'FIELD_NOT_FOUND':
     case 'SERVICE_TOKEN_NOT_FOUND':
+    case 'ADMIN_KEY_NOT_FOUND':
     case 'DEMO_LOGIN_DISABLED':
     case 'PURPOSE_NOT_FOUND':
     case 'SUBPROCESSOR_NOT_FOUND':
     case 'FLOW_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'DUPLICATE_KEY':
+    case 'ADMIN_KEY_NAME_TAKEN':
     case 'FIELD_IN_USE':
     case 'PURPOSE_IN_USE':
     case 'SUBPROCESSOR_IN_USE':

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
-import type { DataSource } from 'typeorm';
+import { LessThan, type DataSource } from 'typeorm';
 import { formatProblems, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
 import { DataMapState } from './data-map-state.entity';
@@ -24,6 +24,7 @@ import {
 } from './manifest/manifest.diff';
 import type { Manifest, ManifestFlow } from './manifest/manifest.types';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
+import { MapChange } from './map-change.entity';
 
 export interface DataMapChange {
   version: number;
@@ -32,6 +33,12 @@ export interface DataMapChange {
 
 /** A phase of an import, for progress: `writing` carries what will be written. */
 export type ImportStep = { step: 'parsing' } | { step: 'validating' } | { step: 'writing'; diff: ManifestDiff };
+
+export interface MapHistory {
+  items: Array<{ version: number; actor: string; changedAt: string; diff: ManifestDiff }>;
+  /** Pass as `before` for the next page; null on the last. */
+  nextBefore: number | null;
+}
 
 export interface ImportResult {
   applied: boolean;
@@ -58,6 +65,22 @@ export class DataMapService {
     private readonly writeQueue: WriteQueue,
     private readonly store: DataMapStore,
   ) {}
+
+  /** The map's changes, newest first: version, actor, time, diff. */
+  async history(limit: number, before?: number): Promise<MapHistory> {
+    const rows = await this.dataSource.manager.find(MapChange, {
+      where: before === undefined ? {} : { version: LessThan(before) },
+      order: { version: 'DESC' },
+      take: limit + 1,
+    });
+    const items = rows.slice(0, limit).map((r) => ({
+      version: r.version,
+      actor: r.actor,
+      changedAt: r.changedAt.toISOString(),
+      diff: JSON.parse(r.diff) as ManifestDiff,
+    }));
+    return { items, nextBefore: rows.length > limit ? items[items.length - 1].version : null };
+  }
 
   /** The current stored map (ids, versions, canonical manifest). */
   async current(): Promise<StoredMap> {

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { Access } from '../auth/access.decorator';
+import { Access, AdminRoleRequired } from '../auth/access.decorator';
 import { parseDecisionBatch, parseDecisionRequest } from './decision-request.parse';
 import { DecisionsService } from './decisions.service';
 import { DecisionBatchDto, DecisionRequestDto } from './dto/decision-request.dto';
@@ -9,6 +9,7 @@ import { ApiDoc } from '../openapi/api-doc.decorator';
 @ApiTags('decisions')
 @ApiBearerAuth()
 @Access('service', 'admin')
+@AdminRoleRequired('viewer') // answering a question changes nothing
 @Controller('api/v1/decisions')
 export class DecisionsController {
   constructor(private readonly decisions: DecisionsService) {}

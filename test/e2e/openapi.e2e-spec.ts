@@ -45,6 +45,12 @@ const CASES: Case[] = [
   { op: 'DELETE /api/v1/service-tokens/{id}', path: '/api/v1/service-tokens/2', as: 'admin', status: 204 },
   { op: 'DELETE /api/v1/service-tokens/{id}', path: '/api/v1/service-tokens/999', as: 'admin', status: 404 },
   { op: 'DELETE /api/v1/service-tokens/{id}', path: '/api/v1/service-tokens/x', as: 'admin', status: 400 },
+  { op: 'POST /api/v1/admin-keys', path: '/api/v1/admin-keys', as: 'admin', status: 201, body: { name: 'grace', role: 'viewer' } },
+  { op: 'POST /api/v1/admin-keys', path: '/api/v1/admin-keys', as: 'admin', status: 409, body: { name: 'grace', role: 'editor' } },
+  { op: 'POST /api/v1/admin-keys', path: '/api/v1/admin-keys', as: 'admin', status: 400, body: { name: 'grace hopper', role: 'root' } },
+  { op: 'GET /api/v1/admin-keys', path: '/api/v1/admin-keys', as: 'admin', status: 200 },
+  { op: 'DELETE /api/v1/admin-keys/{id}', path: '/api/v1/admin-keys/1', as: 'admin', status: 204 },
+  { op: 'DELETE /api/v1/admin-keys/{id}', path: '/api/v1/admin-keys/99', as: 'admin', status: 404 },
   { op: 'POST /api/v1/demo/login', path: '/api/v1/demo/login', as: 'none', status: 200, body: { userId: ADA } },
   { op: 'POST /api/v1/demo/login', path: '/api/v1/demo/login', as: 'none', status: 400, body: {} },
 
@@ -129,6 +135,8 @@ const CASES: Case[] = [
   { op: 'GET /api/v1/users/{userId}/history', path: `/api/v1/users/${ADA}/history`, as: 'admin', status: 200 },
   { op: 'GET /api/v1/users/{userId}/history', path: '/api/v1/users/not%20an%20id/history', as: 'admin', status: 400 },
   { op: 'GET /api/v1/users/{userId}/verify', path: `/api/v1/users/${ADA}/verify`, as: 'admin', status: 200 },
+  { op: 'GET /api/v1/map/history', path: '/api/v1/map/history?limit=2', as: 'admin', status: 200 },
+  { op: 'GET /api/v1/map/history', path: '/api/v1/map/history?limit=0', as: 'admin', status: 400 },
   { op: 'GET /api/v1/receipts/keys', path: '/api/v1/receipts/keys', as: 'none', status: 200 },
 
   { op: 'POST /api/v1/decisions', path: '/api/v1/decisions', as: 'service', status: 200, body: { userId: ADA, subprocessor: 'vendor-c', fields: ['user.name'] } },
