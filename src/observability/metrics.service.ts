@@ -67,11 +67,15 @@ export class MetricsService {
 
   consentCommitted(requests: number, sources: readonly string[]): void {
     this.consentBatches.observe(requests);
-    for (const source of sources) this.consentEvents.inc({ source });
+    const counts = new Map<string, number>();
+    for (const source of sources) counts.set(source, (counts.get(source) ?? 0) + 1);
+    for (const [source, n] of counts) this.consentEvents.inc({ source }, n);
   }
 
   guardReportsReceived(kinds: readonly string[]): void {
-    for (const kind of kinds) this.guardReports.inc({ kind });
+    const counts = new Map<string, number>();
+    for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    for (const [kind, n] of counts) this.guardReports.inc({ kind }, n);
   }
 
   writeQueued(seconds: number): void {
