@@ -55,6 +55,8 @@ export interface AccessLogLine {
   /** Only with LOG_USER_IDS=1. */
   userId?: string;
   service?: string;
+  /** The admin key's holder (also only with LOG_USER_IDS=1). */
+  admin?: string;
 }
 
 type Req = IncomingMessage & AuthenticatedRequest & { route?: { path?: unknown }; id?: unknown };
@@ -70,6 +72,7 @@ export function accessLogLine(req: Req, res: ServerResponse, durationMs: number,
   };
   if (logUserIds && principal?.kind === 'user') line.userId = principal.userId;
   if (logUserIds && principal?.kind === 'service') line.service = principal.name;
+  if (logUserIds && principal?.kind === 'admin' && principal.name !== undefined) line.admin = principal.name;
   return line;
 }
 

@@ -37,7 +37,9 @@ async function traffic(t: TestApp): Promise<string[]> {
   await t.http().get('/api/v1/flows').set('Authorization', 'Bearer wrong-token-0123456789').expect(401);
   await t.http().get('/api/v1/policy').set('Authorization', bearer(userToken)).expect(403);
   await t.http().get('/api/v1/no-such-route').expect(404);
-  return [ADMIN_TOKEN, created.body.token as string, userToken, 'wrong-token-0123456789'];
+  const key = await t.http().post('/api/v1/admin-keys').set('Authorization', admin).send({ name: 'grace', role: 'viewer' }).expect(201);
+  await t.http().get('/api/v1/map/history').set('Authorization', bearer(key.body.key as string)).expect(200);
+  return [ADMIN_TOKEN, created.body.token as string, userToken, 'wrong-token-0123456789', key.body.key as string];
 }
 
 describe('structured logs', () => {
@@ -58,9 +60,10 @@ describe('structured logs', () => {
     expect(log.text).not.toContain(ADA);
     expect(log.text).not.toContain(encodeURIComponent(ADA));
     expect(log.text).not.toContain('billing-sdk');
+    expect(log.text).not.toContain('"grace"');
 
     const access = log.access();
-    expect(access).toHaveLength(9);
+    expect(access).toHaveLength(11);
     for (const line of access) {
       expect(line.requestId).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
       expect(line.access).toMatchObject({
@@ -80,6 +83,8 @@ describe('structured logs', () => {
       ['GET', '/api/v1/flows', 401, 'none'],
       ['GET', '/api/v1/policy', 403, 'user'],
       ['GET', null, 404, 'none'],
+      ['POST', '/api/v1/admin-keys', 201, 'admin'],
+      ['GET', '/api/v1/map/history', 200, 'admin'],
     ]);
   });
 
@@ -99,6 +104,7 @@ describe('structured logs', () => {
     const access = log.access();
     expect(access.find((l) => l.access.principal === 'user')?.access.userId).toBe(ADA);
     expect(access.find((l) => l.access.principal === 'service')?.access.service).toBe('billing-sdk');
+    expect(access.find((l) => l.access.admin !== undefined)?.access.admin).toBe('grace');
   });
 
   it('takes a sane X-Request-Id, replaces an unsafe one, and answers with it', async () => {
