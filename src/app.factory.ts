@@ -4,19 +4,28 @@ import compression from 'compression';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { bodyParsing } from './common/body-parsing';
+import { actorContext } from './auth/actor-context';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
+import { buildOpenApiDocument } from './openapi/openapi.document';
+import { httpMetrics } from './observability/http-metrics';
+import { MetricsService } from './observability/metrics.service';
+import { accessLog, createRootLogger, PinoNestLogger, type LoggingOptions } from './observability/logging';
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
-export async function createApp(config: FlowgateConfig): Promise<NestExpressApplication> {
+export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<NestExpressApplication> {
+  const logger = createRootLogger(config, logging);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: loggerLevels(config.logLevel),
+    logger: new PinoNestLogger(logger),
   });
+  app.use(actorContext());
+  app.use(accessLog(config, logger));
+  app.use(httpMetrics(app.get(MetricsService)));
   app.use(bodyParsing(config.bodyLimits));
   app.use(securityHeaders(config.allowedOrigins));
   // After helmet, so its Cross-Origin-Resource-Policy can be relaxed for listed origins.
@@ -25,13 +34,7 @@ export async function createApp(config: FlowgateConfig): Promise<NestExpressAppl
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
-  const openApi = new DocumentBuilder()
-    .setTitle('Flowgate')
-    .setDescription('Data map, consent and decisions for outbound vendor calls')
-    .setVersion('0.1.0')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi));
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app));
   return app;
 }
 
@@ -124,9 +127,4 @@ function embedCors(allowedOrigins: readonly string[]) {
 
 function compressResponses() {
   return compression({ threshold: 1024, level: 1, brotli: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
-}
-
-function loggerLevels(level: FlowgateConfig['logLevel']) {
-  const all = ['error', 'warn', 'log', 'debug'] as const;
-  return all.slice(0, all.indexOf(level) + 1);
 }

@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthController } from './health/health.controller';
+import { MetricsModule } from './observability/metrics.module';
 
 /**
  * The embed (client/dist/embed): `preferences.<hash>.js` never changes, so it is cached for
@@ -31,6 +32,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         DatabaseModule,
         AuthModule,
         DataMapModule,

@@ -15,11 +15,22 @@ async function bootstrap(): Promise<void> {
   logger.log(`API docs   ${base}/api/docs`);
   logger.log(`Health     ${base}/api/health`);
   logger.log(`Database   ${config.databaseUrl === null ? config.databasePath : redactUrl(config.databaseUrl)}`);
-  logger.log(
-    admin.origin === 'env'
-      ? 'Admin token: from FLOWGATE_ADMIN_TOKEN'
-      : `Admin token: ${admin.token} (kept in ${admin.file})`,
-  );
+  logger.log(adminTokenLine(admin));
+  // The token itself never goes into the log: once, on first generation, to a person at a terminal.
+  if (admin.origin === 'generated' && process.stdout.isTTY) {
+    process.stdout.write(`\nAdmin token (shown this once; it stays in ${admin.file}):\n  ${admin.token}\n\n`);
+  }
+}
+
+function adminTokenLine(admin: AdminTokenSource): string {
+  switch (admin.origin) {
+    case 'env':
+      return 'Admin token: from FLOWGATE_ADMIN_TOKEN';
+    case 'generated':
+      return `Admin token: generated, kept in ${admin.file}`;
+    case 'file':
+      return `Admin token: kept in ${admin.file}`;
+  }
 }
 
 /** The URL without its password, for the log. */

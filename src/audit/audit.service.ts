@@ -15,6 +15,7 @@ import type {
   RecordAuditEventsResponse,
 } from './dto/audit-responses';
 import type { RecordAuditEventsDto } from './dto/record-audit-events.dto';
+import { MetricsService } from '../observability/metrics.service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** How far a guard's clock may run ahead of the server's. */
@@ -37,6 +38,7 @@ export class AuditService {
   constructor(
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async record(dto: RecordAuditEventsDto, sender: { readonly tokenId: number }): Promise<RecordAuditEventsResponse> {
@@ -66,7 +68,7 @@ export class AuditService {
     });
     if (problems.length > 0) throw new ValidationFailedError(problems, 'audit batch');
 
-    return this.writeQueue.transaction(async (m) => {
+    const stored = await this.writeQueue.transaction(async (m) => {
       const inserted = await m.insert(AuditBatch, {
         service: dto.service,
         tokenId: sender.tokenId,
@@ -79,6 +81,8 @@ export class AuditService {
       }
       return { batchId, accepted: rows.length };
     });
+    this.metrics.guardReportsReceived(rows.map((r) => r.kind));
+    return stored;
   }
 
   async summary(query: AuditSummaryQueryDto): Promise<AuditSummaryResponse> {

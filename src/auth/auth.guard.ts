@@ -2,11 +2,14 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { ACCESS_KEY, type Caller } from './access.decorator';
+import { ACCESS_KEY, ADMIN_ROLE_KEY, type Caller } from './access.decorator';
+import { setActor } from './actor-context';
+import { ADMIN_ROLES, type AdminRole } from './admin-role';
+import { ADMIN_KEY_PREFIX, AdminKeysService } from './admin-keys.service';
 import { ADMIN_TOKEN, type AdminTokenSource } from './admin-token';
 import { AuthError } from './auth.errors';
 import { AuthRateLimiter, clientAddress } from './rate-limit';
-import type { AuthenticatedRequest, Principal } from './principal';
+import { actorOf, type AuthenticatedRequest, type Principal } from './principal';
 import { SERVICE_TOKEN_PREFIX, ServiceTokensService } from './service-tokens.service';
 import { looksLikeUserToken } from './user-token';
 import { UserTokensService } from './user-tokens.service';
@@ -35,6 +38,7 @@ export class AuthGuard implements CanActivate {
     private readonly serviceTokens: ServiceTokensService,
     private readonly userTokens: UserTokensService,
     private readonly limiter: AuthRateLimiter,
+    private readonly adminKeys: AdminKeysService,
   ) {
     this.adminDigest = digest(admin.token);
   }
@@ -61,16 +65,34 @@ export class AuthGuard implements CanActivate {
       }
       throw error;
     }
+    request.principal = principal; // also for a refusal: the access log names the caller's kind
+    setActor(actorOf(principal));
     if (!allowed.includes(principal.kind)) {
       const wanted = allowed.map((k) => KIND_NAMES[k as Principal['kind']]).join(' or ');
       throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
     }
-    request.principal = principal;
+    if (principal.kind === 'admin') {
+      const needed =
+        this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_KEY, [context.getHandler(), context.getClass()]) ??
+        (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+      if (ADMIN_ROLES.indexOf(principal.role) < ADMIN_ROLES.indexOf(needed)) {
+        throw new AuthError(
+          'FORBIDDEN',
+          `This route needs the ${needed} role; the admin key of "${principal.name}" has the ${principal.role} role`,
+          [{ path: 'role', message: `needs ${needed}, has ${principal.role}` }],
+        );
+      }
+    }
     return true;
   }
 
   private async authenticate(token: string): Promise<Principal> {
-    if (timingSafeEqual(digest(token), this.adminDigest)) return { kind: 'admin' };
+    if (timingSafeEqual(digest(token), this.adminDigest)) return { kind: 'admin', role: 'owner' };
+    if (token.startsWith(ADMIN_KEY_PREFIX)) {
+      const key = await this.adminKeys.recognise(token);
+      if (!key) throw new AuthError('UNAUTHENTICATED', 'Unknown or revoked admin key');
+      return { kind: 'admin', role: key.role, keyId: key.id, name: key.name };
+    }
     if (token.startsWith(SERVICE_TOKEN_PREFIX)) {
       const service = await this.serviceTokens.recognise(token);
       if (!service) throw new AuthError('UNAUTHENTICATED', 'Unknown or revoked service token');

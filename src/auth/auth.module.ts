@@ -7,6 +7,9 @@ import { AuthGuard } from './auth.guard';
 import { CLOCK, systemClock } from './clock';
 import { AuthRateLimiter, DemoLoginThrottle, RateLimitModule } from './rate-limit';
 import { DemoController } from './demo.controller';
+import { AdminKey } from './admin-key.entity';
+import { AdminKeysController } from './admin-keys.controller';
+import { AdminKeysService } from './admin-keys.service';
 import { ServiceToken } from './service-token.entity';
 import { ServiceTokensController } from './service-tokens.controller';
 import { ServiceTokensService } from './service-tokens.service';
@@ -16,10 +19,10 @@ import { UserTokensService } from './user-tokens.service';
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([ServiceToken]),
+    TypeOrmModule.forFeature([ServiceToken, AdminKey]),
     RateLimitModule,
   ],
-  controllers: [ServiceTokensController, DemoController],
+  controllers: [ServiceTokensController, AdminKeysController, DemoController],
   providers: [
     {
       provide: ADMIN_TOKEN,
@@ -40,11 +43,12 @@ import { UserTokensService } from './user-tokens.service';
     },
     { provide: CLOCK, useValue: systemClock },
     ServiceTokensService,
+    AdminKeysService,
     UserTokensService,
     AuthRateLimiter,
     DemoLoginThrottle,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, UserTokensService],
+  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, AdminKeysService, UserTokensService],
 })
 export class AuthModule {}

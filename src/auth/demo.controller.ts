@@ -4,6 +4,7 @@ import { Access } from './access.decorator';
 import { DemoLoginDto } from './dto/demo-login.dto';
 import { DemoLoginThrottle } from './rate-limit';
 import { UserTokensService } from './user-tokens.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 /**
  * Demo mode only (404 otherwise): sign in as any user, to try the preference centre.
@@ -16,6 +17,7 @@ export class DemoController {
   constructor(private readonly userTokens: UserTokensService) {}
 
   @Post('login')
+  @ApiDoc('Demo mode only: a user token for any user id', { returns: 'DemoLogin' })
   @HttpCode(200)
   @Access('public')
   @Header('Cache-Control', 'no-store')

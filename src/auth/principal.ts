@@ -1,10 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { AdminRole } from './admin-role';
 import { AuthError } from './auth.errors';
 
 /** The authenticated caller of a request, set by the global `AuthGuard`. */
 export type Principal =
-  | { readonly kind: 'admin' }
+  /** The bootstrap admin token (`keyId` absent; an owner), or a person's admin key. */
+  | { readonly kind: 'admin'; readonly role: AdminRole; readonly keyId?: number; readonly name?: string }
   | { readonly kind: 'service'; readonly tokenId: number; readonly name: string }
   | { readonly kind: 'user'; readonly userId: string };
 
@@ -16,7 +18,7 @@ export interface AuthenticatedRequest extends Request {
 export function actorOf(principal: Principal): string {
   switch (principal.kind) {
     case 'admin':
-      return 'admin';
+      return principal.name === undefined ? 'admin' : `admin:${principal.name}`;
     case 'service':
       return `service:${principal.tokenId}`;
     case 'user':

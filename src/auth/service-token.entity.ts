@@ -26,4 +26,11 @@ export class ServiceToken {
 
   @Column({ type: Date, nullable: true })
   revokedAt: Date | null;
+
+  /** Who created it (null for tokens from before actors were recorded). */
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  createdBy: string | null;
+
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  revokedBy: string | null;
 }

@@ -5,6 +5,7 @@ import type { Subscription } from 'rxjs';
 import { IsNull, type DataSource } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../policy/change-log.service';
+import { currentActor } from './actor-context';
 import { AuthError } from './auth.errors';
 import { CLOCK, type Clock } from './clock';
 import { ServiceToken } from './service-token.entity';
@@ -17,6 +18,9 @@ export interface ServiceTokenResponse {
   prefix: string;
   createdAt: string;
   revokedAt: string | null;
+  /** Who created and who revoked it (`admin`, `admin:<key name>`, `cli:<user>`); null before this was recorded. */
+  createdBy: string | null;
+  revokedBy: string | null;
 }
 
 export interface CreatedServiceToken extends ServiceTokenResponse {
@@ -63,7 +67,17 @@ export class ServiceTokensService implements OnModuleInit, OnModuleDestroy {
     const token = `${SERVICE_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const tokenHash = hashToken(token);
     const row = await this.writeQueue.transaction((m) =>
-      m.save(ServiceToken, m.create(ServiceToken, { name, tokenHash, prefix: token.slice(0, 12), revokedAt: null })),
+      m.save(
+        ServiceToken,
+        m.create(ServiceToken, {
+          name,
+          tokenHash,
+          prefix: token.slice(0, 12),
+          revokedAt: null,
+          createdBy: currentActor(),
+          revokedBy: null,
+        }),
+      ),
     );
     this.active.set(tokenHash, { id: row.id, name: row.name });
     return { ...toResponse(row), token };
@@ -78,9 +92,12 @@ export class ServiceTokensService implements OnModuleInit, OnModuleDestroy {
   async revoke(id: number): Promise<void> {
     const { row, logged } = await this.writeQueue.transaction(async (m) => {
       const found = await m.findOneBy(ServiceToken, { id });
-      if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, { id });
+      if (!found) throw new AuthError('SERVICE_TOKEN_NOT_FOUND', `No service token with id ${id}`, [
+          { path: 'id', message: `no service token ${id}` },
+        ]);
       if (found.revokedAt !== null) return { row: found, logged: [] };
       found.revokedAt = this.clock.now();
+      found.revokedBy = currentActor();
       await m.save(ServiceToken, found);
       return { row: found, logged: await this.changeLog.append(m, [{ kind: 'token', tokenId: id }]) };
     });
@@ -112,5 +129,7 @@ function toResponse(row: ServiceToken): ServiceTokenResponse {
     prefix: row.prefix,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt ? row.revokedAt.toISOString() : null,
+    createdBy: row.createdBy,
+    revokedBy: row.revokedBy,
   };
 }

@@ -1,6 +1,8 @@
 import { exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
+import { adminKeyCreateCommand, adminKeyListCommand, adminKeyRevokeCommand } from '../auth/admin-key.cli';
 import type { CliCommand } from './cli-command';
 import { consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand } from '../consent/consent.cli';
 
 /** Every CLI command; a module adds its own here. */
-export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand];
+export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand,
+  adminKeyCreateCommand, adminKeyListCommand, adminKeyRevokeCommand];

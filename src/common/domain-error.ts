@@ -8,11 +8,15 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * `details`, when present, are problems with a path, like a validation error's: every error
+ * body has the one shape `{ statusCode, code, message, details? }`.
+ */
 export abstract class DomainError<C extends string = string> extends Error {
   constructor(
     readonly code: C,
     message: string,
-    readonly details?: Problem[] | Record<string, unknown>,
+    readonly details?: Problem[],
   ) {
     super(message);
     this.name = new.target.name;

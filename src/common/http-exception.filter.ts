@@ -6,11 +6,12 @@ import {
   Logger,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { Logger as PinoLogger } from 'pino';
 import type { AuthErrorCode } from '../auth/auth.errors';
 import type { ConsentErrorCode } from '../consent/consent.errors';
 import type { DataMapErrorCode } from '../data-map/data-map.errors';
-import { DomainError } from './domain-error';
+import { DomainError, type Problem } from './domain-error';
 
 /** Every code any module throws; adding a code without a status fails to compile. */
 export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode | ConsentErrorCode;
@@ -28,12 +29,14 @@ export function statusOf(code: ErrorCode): number {
       return HttpStatus.FORBIDDEN;
     case 'FIELD_NOT_FOUND':
     case 'SERVICE_TOKEN_NOT_FOUND':
+    case 'ADMIN_KEY_NOT_FOUND':
     case 'DEMO_LOGIN_DISABLED':
     case 'PURPOSE_NOT_FOUND':
     case 'SUBPROCESSOR_NOT_FOUND':
     case 'FLOW_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'DUPLICATE_KEY':
+    case 'ADMIN_KEY_NAME_TAKEN':
     case 'FIELD_IN_USE':
     case 'PURPOSE_IN_USE':
     case 'SUBPROCESSOR_IN_USE':
@@ -53,11 +56,12 @@ export function statusOf(code: ErrorCode): number {
   }
 }
 
+/** The one error body. `details` is there only when it names problems, each with its path. */
 export interface ErrorBody {
   statusCode: number;
   code: string;
   message: string;
-  details?: unknown;
+  details?: Problem[];
 }
 
 /**
@@ -71,7 +75,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = this.toBody(exception, host.switchToHttp().getRequest<Request & { log?: PinoLogger }>().log);
     if (response.headersSent) {
       response.end();
       return;
@@ -81,14 +85,14 @@ export class HttpExceptionFilter implements ExceptionFilter {
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toBody(exception: unknown, requestLog: PinoLogger | undefined): ErrorBody {
     if (exception instanceof DomainError) {
       const code = exception.code as ErrorCode;
       return {
         statusCode: statusOf(code),
         code,
         message: exception.message,
-        ...(exception.details ? { details: exception.details } : {}),
+        ...(exception.details && exception.details.length > 0 ? { details: exception.details } : {}),
       };
     }
     if (exception instanceof HttpException) {
@@ -119,7 +123,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
               : (exception as Error).message,
       };
     }
-    this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // With the request's id when there is a request (the access-log middleware binds it).
+    if (requestLog) requestLog.error({ context: 'Errors', err: exception }, 'Unhandled error');
+    else this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
   }
 }

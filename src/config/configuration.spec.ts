@@ -91,6 +91,21 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
   });
 
+  it('writes JSON logs unless stdout is a terminal, and LOG_FORMAT overrides', () => {
+    expect(loadConfig({}, '/srv/app', false).logFormat).toBe('json');
+    expect(loadConfig({}, '/srv/app', true).logFormat).toBe('pretty');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, '/srv/app', true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, '/srv/app', false).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow('LOG_FORMAT: must be one of json, pretty, got "xml"');
+  });
+
+  it('keeps user ids out of the log unless LOG_USER_IDS=1, and checks the metrics token', () => {
+    expect(loadConfig({}).logUserIds).toBe(false);
+    expect(loadConfig({ LOG_USER_IDS: '1' }).logUserIds).toBe(true);
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ FLOWGATE_METRICS_TOKEN: 'metrics-token-0123456789' }).metricsToken).toBe('metrics-token-0123456789');
+    expect(() => loadConfig({ FLOWGATE_METRICS_TOKEN: 'short' })).toThrow('FLOWGATE_METRICS_TOKEN: must be at least 16 characters');
+  });
   describe('demo mode', () => {
     const admin = { FLOWGATE_ADMIN_TOKEN: 'a-long-enough-admin-token' };
     const secret = { FLOWGATE_USER_TOKEN_SECRET: 'a-user-token-secret-of-32-characters!' };

@@ -61,6 +61,12 @@ export interface FlowgateConfig {
    * Retry-After until the window has passed.
    */
   rateLimits: { enabled: boolean; authFailures: number; demoLogins: number; windowSeconds: number };
+  /** `json`: one JSON object per line (pino); `pretty`: for people. Default: json unless stdout is a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Whether access-log lines may carry user ids and service-token names (off: the principal's kind only). */
+  logUserIds: boolean;
+  /** A bearer token that may read `GET /metrics` (besides the admin token); null: the admin token only. */
+  metricsToken: string | null;
 }
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -75,9 +81,14 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 /** Parses and validates the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): FlowgateConfig {
+export function loadConfig(
+  env: Env = process.env,
+  cwd = process.cwd(),
+  stdoutIsTty = process.stdout.isTTY === true,
+): FlowgateConfig {
   const problems: string[] = [];
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -118,6 +129,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
+  const logFormat = (env.LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as FlowgateConfig['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat)) {
+    problems.push(`LOG_FORMAT: must be one of ${LOG_FORMATS.join(', ')}, got "${env.LOG_FORMAT}"`);
+  }
+  const metricsToken = env.FLOWGATE_METRICS_TOKEN || null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    problems.push('FLOWGATE_METRICS_TOKEN: must be at least 16 characters');
+  }
+
   // Demo mode only when nothing says production: a configured admin token or user-token
   // secret turns it off unless FLOWGATE_DEMO=1 says otherwise, explicitly.
   const configured = adminToken !== null || userTokenSecret !== null;
@@ -166,6 +186,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
       demoLogins: int('DEMO_LOGIN_LIMIT', 30, 1, 1_000_000),
       windowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
     },
+    logFormat,
+    logUserIds: bool('LOG_USER_IDS', false),
+    metricsToken,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

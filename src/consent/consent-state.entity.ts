@@ -3,7 +3,7 @@ import type { Choice, ConsentSource } from '@flowgate/core';
 
 /**
  * The current choice per (user, flow): a projection of `consent_event`, rebuildable from
- * it (`npm run flowgate -- consent rebuild`). Written in the same transaction as the event.
+ * it (`npx flowgate consent rebuild`). Written in the same transaction as the event.
  */
 @Entity('consent_state')
 export class ConsentState {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, Optional } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { WriteQueue } from '../database/write-queue';
@@ -8,6 +8,7 @@ import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
 import type { Choice, ConsentSource } from '@flowgate/core';
+import { MetricsService } from '../observability/metrics.service';
 
 /** A checked change, ready to record: the flow exists, may be set, at this version, with this notice. */
 export interface PreparedChange {
@@ -83,6 +84,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly checkpoints: ConsentCheckpoints,
     private readonly changeLog: ChangeLogService,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /**
@@ -151,6 +153,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     // held to commit (another instance writing for them waits); on SQLite the transaction
     // holds the file. Idempotency keys are read here and enforced by their primary key.
     const sql = (text: string) => this.writeQueue.sql(text);
+    const sources: string[] = [];
     await this.writeQueue.concurrentTransaction(async (m) => {
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
       await this.writeQueue.lockUsers(m, userIds);
@@ -227,6 +230,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         changes.push({ pending: p, response });
       }
 
+      sources.push(...events.map((e) => e.source));
       await insertRows(m, sql, 'INSERT INTO consent_notice (hash, text) VALUES', [...newNotices], 'ON CONFLICT DO NOTHING');
       await insertRows(
         m,
@@ -272,6 +276,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     });
     this.checkpoints.committed();
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
+    this.metrics?.consentCommitted(batch.length, sources);
   }
 }
 

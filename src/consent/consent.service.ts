@@ -200,8 +200,11 @@ export class ConsentService {
    * Rebuilds the whole projection (`consent_state`, `consent_subject`) from the events, in
    * one transaction. The result equals what the writes maintained.
    */
-  async rebuild(): Promise<{ events: number; users: number; choices: number }> {
+  async rebuild(
+    onProgress?: (eventsDone: number, eventsTotal: number) => void,
+  ): Promise<{ events: number; users: number; choices: number }> {
     const counts = await this.writeQueue.transaction(async (m) => {
+      const total = onProgress ? await m.count(ConsentEvent) : 0;
       await m.clear(ConsentState);
       await m.clear(ConsentSubject);
       const states = new Map<string, ConsentState>();
@@ -218,6 +221,7 @@ export class ConsentService {
         for (const e of page) applyEvent(states, subjects, e);
         events += page.length;
         afterId = page[page.length - 1].id;
+        onProgress?.(events, Math.max(total, events));
       }
       await insertChunked(m, ConsentSubject, [...subjects.values()]);
       await insertChunked(m, ConsentState, [...states.values()]);
@@ -250,14 +254,14 @@ export class ConsentService {
           'FLOW_IS_REQUIRED',
           `"${c.flowKey}" is required: ${flow.vendor} receives this data to provide the service ` +
             `(legal basis: ${flow.legalBasis}), so it cannot be turned ${c.granted ? 'on or off' : 'off'}.`,
-          { flowKey: c.flowKey, mode: flow.mode, legalBasis: flow.legalBasis },
+          [{ path: 'flowKey', message: `"${c.flowKey}" is required (legal basis: ${flow.legalBasis})` }],
         );
       }
       if (c.flowVersion !== undefined && c.flowVersion !== flow.version) {
         throw new ConsentError(
           'FLOW_VERSION_CHANGED',
           `"${c.flowKey}" changed since it was shown (version ${c.flowVersion}, now ${flow.version}): show the new version and ask again`,
-          { flowKey: c.flowKey, shown: c.flowVersion, current: flow.version },
+          [{ path: 'flowVersion', message: `version ${c.flowVersion} was shown; "${c.flowKey}" is now version ${flow.version}` }],
         );
       }
       return { flowKey: c.flowKey, choice: c.granted ? 'granted' : 'denied', flowVersion: flow.version, notice: flow.notice };

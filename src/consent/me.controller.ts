@@ -7,6 +7,7 @@ import type { WriteResult } from '@flowgate/core';
 import { ConsentService } from './consent.service';
 import { FlowKeyParamDto, HistoryQueryDto, ReceiptQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
 import { PreferencesService } from './preferences.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 const GPC = { name: 'Sec-GPC', required: false, description: '`1`: Global Privacy Control; recorded once for the user.' };
 const IDEMPOTENCY = { name: 'Idempotency-Key', required: false, description: 'The same key again records nothing and returns the first answer.' };
@@ -24,6 +25,7 @@ export class MeController {
   ) {}
 
   @Get()
+  @ApiDoc('The signed-in user', { returns: 'Me' })
   async me(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
     await this.gpc(userId, gpc);
     const view = await this.preferences.view(userId);
@@ -31,12 +33,14 @@ export class MeController {
   }
 
   @Get('preferences')
+  @ApiDoc("The preference centre: every flow, what it sends, the user's choice", { returns: 'Preferences' })
   async list(@CurrentUserId() userId: string, @Headers('sec-gpc') gpc?: string) {
     await this.gpc(userId, gpc);
     return this.preferences.view(userId);
   }
 
   @Put('preferences/:flowKey')
+  @ApiDoc('Turn one flow on or off', { returns: 'ConsentWriteResult', errors: [404, 409, 422, 503] })
   @ApiHeader(IDEMPOTENCY)
   async setOne(
     @CurrentUserId() userId: string,
@@ -55,6 +59,7 @@ export class MeController {
   }
 
   @Put('preferences')
+  @ApiDoc('Turn several flows on or off in one write', { returns: 'ConsentWriteResult', errors: [404, 409, 422, 503] })
   @ApiHeader(IDEMPOTENCY)
   async setMany(
     @CurrentUserId() userId: string,
@@ -73,12 +78,14 @@ export class MeController {
   }
 
   @Get('history')
+  @ApiDoc("The user's consent events, newest first", { returns: 'ConsentHistory' })
   async history(@CurrentUserId() userId: string, @Query() query: HistoryQueryDto, @Headers('sec-gpc') gpc?: string) {
     await this.gpc(userId, gpc);
     return this.consent.history(userId, query);
   }
 
   @Get('receipt')
+  @ApiDoc('A consent receipt of the current choices (`?format=jwt`: signed)', { returns: 'ConsentReceipt', produces: { 'application/jwt': { schema: { type: 'string' } } } })
   @ApiProduces('application/json', 'application/jwt')
   async receipt(
     @CurrentUserId() userId: string,

@@ -13,7 +13,7 @@ export type DataMapErrorCode =
   | 'INVALID_MANIFEST';
 
 export class DataMapError extends DomainError<DataMapErrorCode> {
-  constructor(code: DataMapErrorCode, message: string, details?: Problem[] | Record<string, unknown>) {
+  constructor(code: DataMapErrorCode, message: string, details?: Problem[]) {
     super(code, message, details);
   }
 }
@@ -28,14 +28,13 @@ const NOT_FOUND: Record<DataMapKind, DataMapErrorCode> = {
 };
 
 export function notFound(kind: DataMapKind, key: string): DataMapError {
-  return new DataMapError(NOT_FOUND[kind], `No ${kind} with key "${key}"`, { kind, key });
+  return new DataMapError(NOT_FOUND[kind], `No ${kind} with key "${key}"`, [{ path: 'key', message: `no ${kind} "${key}"` }]);
 }
 
 export function duplicateKey(kind: DataMapKind, key: string): DataMapError {
-  return new DataMapError('DUPLICATE_KEY', `A ${kind} with key "${key}" already exists`, {
-    kind,
-    key,
-  });
+  return new DataMapError('DUPLICATE_KEY', `A ${kind} with key "${key}" already exists`, [
+    { path: 'key', message: `a ${kind} "${key}" already exists` },
+  ]);
 }
 
 const IN_USE: Record<Exclude<DataMapKind, 'flow'>, DataMapErrorCode> = {
@@ -50,6 +49,6 @@ export function inUse(kind: Exclude<DataMapKind, 'flow'>, key: string, flows: st
     `The ${kind} "${key}" is still used by ${flows.length === 1 ? 'flow' : 'flows'} ${flows
       .map((f) => `"${f}"`)
       .join(', ')}; change or delete ${flows.length === 1 ? 'it' : 'them'} first`,
-    { kind, key, flows },
+    flows.map((flow) => ({ path: flow, message: `uses the ${kind} "${key}"` })),
   );
 }

@@ -7,6 +7,7 @@ import { FlowsController } from './flows.controller';
 import { ManifestController } from './manifest.controller';
 import { PurposesController } from './purposes.controller';
 import { SubprocessorsController } from './subprocessors.controller';
+import { MapHistoryController } from './map-history.controller';
 
 @Module({
   controllers: [
@@ -15,6 +16,7 @@ import { SubprocessorsController } from './subprocessors.controller';
     SubprocessorsController,
     FlowsController,
     ManifestController,
+    MapHistoryController,
   ],
   providers: [DataMapService, DataMapStore, DataMapSeeder],
   exports: [DataMapService],

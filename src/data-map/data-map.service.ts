@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
-import type { DataSource } from 'typeorm';
+import { LessThan, type DataSource } from 'typeorm';
 import { formatProblems, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
@@ -25,10 +25,20 @@ import {
 } from './manifest/manifest.diff';
 import type { Manifest, ManifestFlow } from './manifest/manifest.types';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
+import { MapChange } from './map-change.entity';
 
 export interface DataMapChange {
   version: number;
   diff: ManifestDiff;
+}
+
+/** A phase of an import, for progress: `writing` carries what will be written. */
+export type ImportStep = { step: 'parsing' } | { step: 'validating' } | { step: 'writing'; diff: ManifestDiff };
+
+export interface MapHistory {
+  items: Array<{ version: number; actor: string; changedAt: string; diff: ManifestDiff }>;
+  /** Pass as `before` for the next page; null on the last. */
+  nextBefore: number | null;
 }
 
 export interface ImportResult {
@@ -58,6 +68,22 @@ export class DataMapService {
     private readonly store: DataMapStore,
     private readonly changeLog: ChangeLogService,
   ) {}
+
+  /** The map's changes, newest first: version, actor, time, diff. */
+  async history(limit: number, before?: number): Promise<MapHistory> {
+    const rows = await this.dataSource.manager.find(MapChange, {
+      where: before === undefined ? {} : { version: LessThan(before) },
+      order: { version: 'DESC' },
+      take: limit + 1,
+    });
+    const items = rows.slice(0, limit).map((r) => ({
+      version: r.version,
+      actor: r.actor,
+      changedAt: r.changedAt.toISOString(),
+      diff: JSON.parse(r.diff) as ManifestDiff,
+    }));
+    return { items, nextBefore: rows.length > limit ? items[items.length - 1].version : null };
+  }
 
   /** The current stored map (ids, versions, canonical manifest). */
   async current(): Promise<StoredMap> {
@@ -253,16 +279,20 @@ export class DataMapService {
    * Every problem — structural and between entries — is reported at once with its path
    * in the file; nothing is written unless all pass.
    */
+  /** Imports a manifest; `onStep` hears each phase (the CLI shows them as progress on large files). */
   async importManifestDocument(
     input: unknown,
-    options: { dryRun?: boolean; prune?: boolean } = {},
+    options: { dryRun?: boolean; prune?: boolean; onStep?: (step: ImportStep) => void } = {},
   ): Promise<ImportResult> {
+    const step = options.onStep ?? (() => undefined);
+    step({ step: 'parsing' });
     const parsed = typeof input === 'string' ? parseManifestText(input) : { document: input, problems: [] };
     if (parsed.problems.length > 0) throw invalidManifest(parsed.problems);
     const prune = options.prune ?? false;
     let result: ImportResult | undefined;
     const committed = await this.writeQueue.transaction(async (m) => {
       const stored = await this.store.load(m);
+      step({ step: 'validating' });
       const { manifest, problems } = validateManifest(
         parsed.document,
         prune ? undefined : knownKeys(stored.manifest),
@@ -274,6 +304,7 @@ export class DataMapService {
         result = { applied: false, version: stored.version, diff };
         return null;
       }
+      step({ step: 'writing', diff });
       const version = await this.store.apply(m, stored, next, diff);
       result = { applied: true, version, diff };
       return { version, diff, logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };

@@ -9,6 +9,8 @@ import { normalizeManifest } from './manifest/manifest.diff';
 import type { Manifest, ManifestFlow } from './manifest/manifest.types';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';
+import { currentActor } from '../auth/actor-context';
+import { MapChange } from './map-change.entity';
 
 /** A stored flow's identity and versioning, beside its manifest form. */
 export interface StoredFlow {
@@ -239,6 +241,8 @@ export class DataMapStore {
       version,
       organization: next.organization ?? null,
     });
+    // Who changed what, in the same transaction: the map's history.
+    await m.insert(MapChange, { version, actor: currentActor(), diff: JSON.stringify(diff) });
     return version;
   }
 

@@ -1,44 +1,56 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliCommand, CliIo } from '../cli/cli-command';
-import { withApp } from '../cli/cli-command';
+import { EXIT, printJson, withApp } from '../cli/cli-command';
+import { count } from '../cli/progress';
 import { DataMapError } from './data-map.errors';
-import { DataMapService } from './data-map.service';
+import type { ImportStep } from './data-map.service';
 import type { KindDiff, ManifestDiff } from './manifest/manifest.diff';
-import { formatManifest, type ManifestFormat } from './manifest/manifest.format';
+import { formatManifest } from './manifest/manifest.format';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
 import type { Problem } from '../common/domain-error';
 
 export const importCommand: CliCommand = {
   name: ['import'],
-  usage: 'import FILE [--dry-run] [--prune]',
+  usage: 'import FILE [--dry-run] [--prune] [--json]',
   summary: 'import a manifest (YAML or JSON) into the database in one transaction',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' } },
+      options: { 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, json: { type: 'boolean' } },
     });
     const file = single(positionals, 'FILE');
     const text = await readFile(file, 'utf8');
+    const dryRun = values['dry-run'] ?? false;
     return withApp(io, async (app) => {
+      const { DataMapService } = await import('./data-map.service.js');
+      const started = Date.now();
       try {
-        const result = await app
-          .get(DataMapService)
-          .importManifestDocument(text, { dryRun: values['dry-run'], prune: values.prune });
+        const result = await app.get(DataMapService).importManifestDocument(text, {
+          dryRun,
+          prune: values.prune,
+          onStep: values.json ? undefined : importProgress(io, file, text.length),
+        });
+        if (values.json) {
+          printJson(io, { file, valid: true, dryRun, applied: result.applied, version: result.version, diff: result.diff });
+          return EXIT.ok;
+        }
         io.out(describeDiff(result.diff));
         io.out(
           result.applied
             ? `Imported ${file}: data map is now version ${result.version}.`
-            : values['dry-run']
+            : dryRun
               ? 'Dry run: nothing was changed.'
               : `Nothing to change: the database already matches ${file}.`,
         );
-        return 0;
+        if (text.length >= LARGE_FILE) io.err(`… done in ${Date.now() - started} ms`);
+        return EXIT.ok;
       } catch (error) {
         if (error instanceof DataMapError && Array.isArray(error.details)) {
-          reportProblems(io, file, error.details);
-          return 1;
+          if (values.json) printJson(io, { file, valid: false, problems: error.details });
+          else reportProblems(io, file, error.details);
+          return EXIT.problems;
         }
         throw error;
       }
@@ -46,48 +58,86 @@ export const importCommand: CliCommand = {
   },
 };
 
+/** From this size (bytes) an import reports its phases on stderr. */
+const LARGE_FILE = 512 * 1024;
+
+function importProgress(io: CliIo, file: string, bytes: number): ((step: ImportStep) => void) | undefined {
+  if (bytes < LARGE_FILE) return undefined;
+  return (step) => {
+    switch (step.step) {
+      case 'parsing':
+        return io.err(`… reading ${file} (${(bytes / 1024 / 1024).toFixed(1)} MB)`);
+      case 'validating':
+        return io.err('… checking every field, purpose, subprocessor and flow');
+      case 'writing': {
+        const d = step.diff;
+        const rows = [d.fields, d.purposes, d.subprocessors, d.flows].reduce(
+          (n, k) => n + k.added.length + k.changed.length + k.removed.length,
+          0,
+        );
+        return io.err(`… writing ${count(rows)} changes in one transaction`);
+      }
+    }
+  };
+}
+
 export const exportCommand: CliCommand = {
   name: ['export'],
-  usage: 'export [--format yaml|json] [--out FILE]',
-  summary: 'write the stored data map as a manifest (stdout unless --out)',
+  usage: 'export [--format yaml|json | --json] [--out FILE]',
+  summary: 'write the stored data map as a manifest (stdout unless --out; --json is --format json)',
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { format: { type: 'string', default: 'yaml' }, out: { type: 'string' } },
+      options: { format: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } },
     });
-    if (values.format !== 'yaml' && values.format !== 'json') {
-      io.err(`--format must be yaml or json, got "${values.format}"`);
-      return 2;
+    const format = values.format ?? (values.json ? 'json' : 'yaml');
+    if (format !== 'yaml' && format !== 'json') {
+      io.err(`--format must be yaml or json, got "${format}"`);
+      return EXIT.usage;
     }
-    const format: ManifestFormat = values.format;
+    if (values.json && format !== 'json') {
+      io.err('--json and --format yaml contradict each other');
+      return EXIT.usage;
+    }
     return withApp(io, async (app) => {
-      const text = formatManifest(await app.get(DataMapService).exportManifest(), format);
+      const { DataMapService } = await import('./data-map.service.js');
+      const manifest = await app.get(DataMapService).exportManifest();
+      const flows = manifest.flows.length;
+      if (flows >= LARGE_MAP) io.err(`… formatting ${count(flows)} flows as ${format}`);
+      const text = formatManifest(manifest, format);
       if (values.out) {
         await writeFile(values.out, text);
-        io.err(`Wrote ${values.out}`);
+        io.err(`Wrote ${values.out} (${count(flows)} flows)`);
       } else {
         io.out(text.trimEnd());
       }
-      return 0;
+      return EXIT.ok;
     });
   },
 };
 
+/** From this many flows an export says what it is doing on stderr. */
+const LARGE_MAP = 2000;
+
 export const validateCommand: CliCommand = {
   name: ['validate'],
-  usage: 'validate FILE',
+  usage: 'validate FILE [--json]',
   summary: 'check a manifest on its own (every reference must resolve inside it); exit 1 listing the problems',
   async run(args, io) {
-    const { positionals } = parseArgs({ args, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
     const file = single(positionals, 'FILE');
     const parsed = parseManifestText(await readFile(file, 'utf8'));
     const problems = parsed.problems.length > 0 ? parsed.problems : validateManifest(parsed.document).problems;
+    if (values.json) {
+      printJson(io, { file, valid: problems.length === 0, problems });
+      return problems.length > 0 ? EXIT.problems : EXIT.ok;
+    }
     if (problems.length > 0) {
       reportProblems(io, file, problems);
-      return 1;
+      return EXIT.problems;
     }
     io.out(`${file}: valid`);
-    return 0;
+    return EXIT.ok;
   },
 };
 

@@ -1,8 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseKind } from '../config/configuration';
 import { AuditBatch, AuditEvent } from '../audit/audit-event.entity';
+import { AdminKey } from '../auth/admin-key.entity';
 import { ServiceToken } from '../auth/service-token.entity';
 import { ConsentCheckpoint } from '../consent/consent-checkpoint.entity';
+import { MapChange } from '../data-map/map-change.entity';
 import { ConsentEvent } from '../consent/consent-event.entity';
 import { ConsentNotice } from '../consent/consent-notice.entity';
 import { ConsentState, ConsentSubject } from '../consent/consent-state.entity';
@@ -21,7 +23,7 @@ import { postgresMigrations } from './migrations/postgres';
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
   ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
-  AuditBatch, AuditEvent, ConsentCheckpoint, JobLease];
+  AuditBatch, AuditEvent, ConsentCheckpoint, JobLease, AdminKey, MapChange];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

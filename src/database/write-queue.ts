@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { MetricsService } from '../observability/metrics.service';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DatabaseKind } from '../config/configuration';
 
@@ -25,7 +27,10 @@ export class WriteQueue {
   readonly kind: DatabaseKind;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() private readonly metrics?: MetricsService,
+  ) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   }
 
@@ -96,7 +101,11 @@ export class WriteQueue {
   }
 
   private queued<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(run);
+    const queued = performance.now();
+    const next = this.tail.then(() => {
+      this.metrics?.writeQueued((performance.now() - queued) / 1000);
+      return run();
+    });
     this.tail = next.catch(() => undefined);
     return next;
   }

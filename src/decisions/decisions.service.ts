@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
+import { MetricsService } from '../observability/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 
 export interface DecisionInput extends DecisionRequest {
@@ -22,16 +23,27 @@ export class DecisionsService {
   constructor(
     private readonly policies: PolicyService,
     private readonly consents: ConsentsCache,
+    private readonly metrics: MetricsService,
   ) {}
 
   async decide(input: DecisionInput): Promise<Decision> {
     const { policy, version } = await this.policies.current();
     const request = toRequest(input);
-    if (policy === null) return unavailableDecision(request, version);
-    return decide(policy, await this.consents.consentsFor(input.userId, policy), request);
+    const decision =
+      policy === null
+        ? unavailableDecision(request, version)
+        : decide(policy, await this.consents.consentsFor(input.userId, policy), request);
+    this.metrics.decision(decision.allow, reasonOf(decision));
+    return decision;
   }
 
   async decideBatch(inputs: readonly DecisionInput[]): Promise<DecisionBatchResponse> {
+    const answer = await this.decideAll(inputs);
+    for (const d of answer.decisions) this.metrics.decision(d.allow, reasonOf(d));
+    return answer;
+  }
+
+  private async decideAll(inputs: readonly DecisionInput[]): Promise<DecisionBatchResponse> {
     const { policy, version } = await this.policies.current();
     if (policy === null) {
       return { policyVersion: version, decisions: inputs.map((i) => unavailableDecision(toRequest(i), version)) };
@@ -55,4 +67,9 @@ function toRequest(input: DecisionInput): DecisionRequest {
     payload: input.payload,
     gpc: input.gpc,
   };
+}
+
+/** The flow's reason, or for an allowed flow with blocked fields the first field's. */
+function reasonOf(decision: Decision): string | null {
+  return decision.reason ?? decision.blocked[0]?.reason ?? null;
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { GraphQueryDto } from './dto/graph-query.dto';
 import { GraphService } from './graph.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 @ApiTags('graph')
 @ApiBearerAuth()
@@ -11,6 +12,7 @@ export class GraphController {
 
   /** Every field, subprocessor and purpose (for the filters), without edges. Admin only. */
   @Get('catalog')
+  @ApiDoc('What the graph can be filtered by, and the totals', { returns: 'GraphCatalog' })
   @Header('Cache-Control', 'no-store')
   catalog() {
     return this.graph.catalog();
@@ -18,6 +20,7 @@ export class GraphController {
 
   /** The data map as a graph (nodes, edges, flows), narrowed by the filters. Admin only. */
   @Get()
+  @ApiDoc('The data map as a graph (nodes, edges, flows), filtered', { returns: 'Graph' })
   @Header('Cache-Control', 'no-store')
   get(@Query() query: GraphQueryDto) {
     return this.graph.graph(query);

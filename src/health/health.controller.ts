@@ -5,6 +5,7 @@ import { Access } from '../auth/access.decorator';
 import { DataMapService } from '../data-map/data-map.service';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../policy/change-log.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 /**
  * `GET /api/health`: liveness plus what an operator checks first (which database, whether
@@ -22,6 +23,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @ApiDoc('Liveness and the data map version', { returns: 'Health' })
   @Access('public')
   async health() {
     const map = await this.dataMap.current();

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Subscription } from 'rxjs';
 import { ChangeLogService, isFeedEvent, type ChangeEvent, type LogEntry } from './change-log.service';
 import { PolicyService } from './policy.service';
+import { MetricsService } from '../observability/metrics.service';
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -35,7 +36,10 @@ export class ChangeFeedService implements OnModuleDestroy {
   constructor(
     private readonly changeLog: ChangeLogService,
     private readonly policies: PolicyService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    metrics.gauge('flowgate_change_feed_subscribers', 'Open change-feed (server-sent events) streams', () => this.streams.size);
+  }
 
   async open(req: Request, res: Response, lastEventId: number | null): Promise<void> {
     if (!this.changeLog.status().live) {

@@ -1,9 +1,10 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { ValidationFailedError } from '../common/domain-error';
 import { ChangeFeedService } from './change-feed.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 /** `GET /api/v1/changes`: the change feed (server-sent events) for SDKs. */
 @ApiTags('decisions')
@@ -14,8 +15,10 @@ export class ChangesController {
   constructor(private readonly feed: ChangeFeedService) {}
 
   @Get()
+  @ApiDoc('The change feed (server-sent events; resume with Last-Event-ID)', { produces: { 'text/event-stream': { schema: { type: 'string' } } } })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id.' })
+  @ApiQuery({ name: 'lastEventId', required: false, description: 'The same, for clients that cannot set headers (EventSource).' })
   async stream(
     @Req() req: Request,
     @Res() res: Response,

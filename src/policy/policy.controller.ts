@@ -1,8 +1,9 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { PolicyService } from './policy.service';
+import { ApiDoc } from '../openapi/api-doc.decorator';
 
 /**
  * For SDKs: the policy as `{ version, map }`, where `map` is the engine's `PolicyMap`
@@ -17,6 +18,9 @@ export class PolicyController {
   constructor(private readonly policies: PolicyService) {}
 
   @Get()
+  @ApiDoc('The compiled policy map (ETag; 304 to a matching If-None-Match)', { returns: 'CompiledPolicy' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of the policy held: 304 while it is current.' })
+  @ApiResponse({ status: 304, description: 'The policy held is current; no body.' })
   async get(@Res() res: Response, @Headers('if-none-match') ifNoneMatch?: string): Promise<void> {
     const snapshot = await this.policies.refresh();
     res.setHeader('ETag', snapshot.etag);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run-cli';
 
@@ -61,13 +59,4 @@ describe('flowgate CLI', () => {
     expect((await run('export', '--format', 'xml')).code).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
   });
-
-  it('runs as `npm run flowgate` in a real process, with its exit code', async () => {
-    const exec = promisify(execFile);
-    const ok = await exec('npm', ['run', '-s', 'flowgate', '--', 'validate', 'examples/miso.yaml'], { env: { ...process.env, ...env } });
-    expect(ok.stdout).toContain('examples/miso.yaml: valid');
-    await expect(
-      exec('npm', ['run', '-s', 'flowgate', '--', 'validate', join(dir, 'bad.yaml')], { env: { ...process.env, ...env } }),
-    ).rejects.toMatchObject({ code: 1 });
-  }, 60_000);
 });

@@ -99,7 +99,7 @@ describe(ConsentService.name, () => {
 
     it('answers 409 FLOW_VERSION_CHANGED when the version shown is not the current one', async () => {
       const res = await put('u-ver', 'vendor-d.marketing', { granted: true, flowVersion: 7 }).expect(409);
-      expect(res.body).toMatchObject({ code: 'FLOW_VERSION_CHANGED', details: { shown: 7, current: 1 } });
+      expect(res.body).toMatchObject({ code: 'FLOW_VERSION_CHANGED', details: [{ path: 'flowVersion', message: 'version 7 was shown; "vendor-d.marketing" is now version 1' }] });
       await put('u-ver', 'vendor-d.marketing', { granted: true, flowVersion: 1 }).expect(200);
     });
 

@@ -50,7 +50,10 @@ describe('Data map API (e2e)', () => {
       expect(res.body.code).toBe('FIELD_IN_USE');
       expect(res.body.message).toContain('"vendor-a.email-delivery"');
       expect(res.body.message).toContain('"vendor-b.product-analytics"');
-      expect(res.body.details.flows).toEqual(['vendor-a.email-delivery', 'vendor-b.product-analytics']);
+      expect(res.body.details).toEqual([
+        { path: 'vendor-a.email-delivery', message: 'uses the field "user.contact.email"' },
+        { path: 'vendor-b.product-analytics', message: 'uses the field "user.contact.email"' },
+      ]);
     });
 
     it('rejects a duplicate key with 409', async () => {
@@ -66,7 +69,7 @@ describe('Data map API (e2e)', () => {
       expect((await get('/api/v1/purposes/support')).body).toEqual({ key: 'support', name: 'Support', description: 'Help desk' });
       await del('/api/v1/purposes/support').expect(204);
       const inUse = await del('/api/v1/purposes/email-delivery').expect(409);
-      expect(inUse.body).toMatchObject({ code: 'PURPOSE_IN_USE', details: { flows: ['vendor-a.email-delivery'] } });
+      expect(inUse.body).toMatchObject({ code: 'PURPOSE_IN_USE', details: [{ path: 'vendor-a.email-delivery', message: 'uses the purpose "email-delivery"' }] });
     });
 
     it('derives the region and filters by it', async () => {

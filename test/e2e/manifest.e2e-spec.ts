@@ -43,7 +43,7 @@ describe('Manifest import and export (e2e)', () => {
   it('exports YAML that imports as a no-op (dry-run diff empty)', async () => {
     await importManifest(readFileSync('examples/caplena.yaml', 'utf8'), '?prune=true').expect(201);
     const yaml = (await t.http().get('/api/v1/manifest').set('Authorization', t.admin).expect(200)).text;
-    const dry = await importManifest(yaml, '?dryRun=true&prune=true').expect(201);
+    const dry = await importManifest(yaml, '?dryRun=true&prune=true').expect(200);
     const empty = { added: [], changed: [], removed: [] };
     expect(dry.body).toMatchObject({
       applied: false,
@@ -55,7 +55,7 @@ describe('Manifest import and export (e2e)', () => {
 
   it('dry run reports the diff and changes nothing', async () => {
     const before = await exportJson();
-    const res = await importManifest(aManifest(), '?dryRun=true&prune=true').expect(201);
+    const res = await importManifest(aManifest(), '?dryRun=true&prune=true').expect(200);
     expect(res.body.applied).toBe(false);
     expect(res.body.diff.subprocessors.added).toEqual(['vendor-a', 'vendor-b']);
     expect(res.body.diff.subprocessors.removed).toContain('google-cloud');
@@ -141,7 +141,7 @@ flows:
         await importManifest(m, '?prune=true').expect(201);
         const exported = await exportJson();
         expect(exported).toEqual(normalizeManifest(m));
-        const dry = await importManifest(exported, '?dryRun=true&prune=true').expect(201);
+        const dry = await importManifest(exported, '?dryRun=true&prune=true').expect(200);
         for (const kind of ['fields', 'purposes', 'subprocessors', 'flows']) {
           expect(dry.body.diff[kind]).toEqual({ added: [], changed: [], removed: [] });
         }

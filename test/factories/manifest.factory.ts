@@ -72,3 +72,26 @@ export function aManifest(overrides: Partial<Manifest> = {}): Manifest {
     ...overrides,
   };
 }
+
+/** A valid map of `subprocessors × purposes` flows (500 × 20 = 10,000), for tests of scale. */
+export function aLargeManifest(subprocessors = 500, purposes = 20): Manifest {
+  const fields = Array.from({ length: 10 }, (_, i) =>
+    aField({ key: `user.attribute-${i}`, name: `Attribute ${i}`, paths: [`attributes.a${i}`] }),
+  );
+  return {
+    version: 1,
+    organization: 'Example Org',
+    fields,
+    purposes: Array.from({ length: purposes }, (_, i) => aPurpose({ key: `purpose-${i}`, name: `Purpose ${i}` })),
+    subprocessors: Array.from({ length: subprocessors }, (_, i) =>
+      aSubprocessor({ key: `vendor-${i}`, name: `Vendor ${i}`, url: `https://vendor-${i}.example` }),
+    ),
+    flows: Array.from({ length: subprocessors * purposes }, (_, i) =>
+      aFlow({
+        subprocessor: `vendor-${Math.floor(i / purposes)}`,
+        purpose: `purpose-${i % purposes}`,
+        fields: [fields[i % 10].key, fields[(i + 3) % 10].key],
+      }),
+    ),
+  };
+}

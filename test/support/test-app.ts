@@ -7,6 +7,7 @@ import { createApp } from '../../src/app.factory';
 import { loadConfig, type FlowgateConfig } from '../../src/config/configuration';
 import { WriteQueue } from '../../src/database/write-queue';
 import { openTestDatabase, placeholders, type TestDatabaseKind } from './test-database';
+import type { LoggingOptions } from '../../src/observability/logging';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -34,7 +35,11 @@ export interface TestApp {
  * project) a new PostgreSQL database. `env` overrides configuration variables (same names
  * as .env.example); `dir` again reopens the same database.
  */
-export async function startTestApp(env: Record<string, string> = {}, dir?: string): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  dir?: string,
+  logging: LoggingOptions = {},
+): Promise<TestApp> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'flowgate-test-'));
   const database = await openTestDatabase(folder);
   const config = loadConfig({
@@ -46,7 +51,7 @@ export async function startTestApp(env: Record<string, string> = {}, dir?: strin
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, logging);
   await app.init();
   const server = app.getHttpServer();
   return {

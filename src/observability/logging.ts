@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
+import { pinoHttp, type HttpLogger } from 'pino-http';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import type { AuthenticatedRequest, Principal } from '../auth/principal';
+import type { FlowgateConfig } from '../config/configuration';
+
+/** Nest's level names → pino's. */
+const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
+  error: 'error',
+  warn: 'warn',
+  log: 'info',
+  debug: 'debug',
+};
+
+/** A request id we accept from `X-Request-Id`: short, and nothing that could forge a log line. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface LoggingOptions {
+  /** Where log lines go; default stdout. Tests pass a stream that collects them. */
+  destination?: DestinationStream;
+}
+
+/**
+ * The one root logger (pino): JSON lines, or pino-pretty's human format (coloured only on a
+ * colour terminal). Nothing else formats log lines.
+ */
+export function createRootLogger(config: FlowgateConfig, options: LoggingOptions = {}): PinoLogger {
+  const base: pino.LoggerOptions = {
+    level: PINO_LEVELS[config.logLevel],
+    base: { service: 'flowgate' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Belt and braces: nothing logs headers, but if anything ever does, tokens stay out.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'token'], censor: '[redacted]' },
+  };
+  if (config.logFormat === 'pretty') {
+    return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
+  }
+  return options.destination ? pino(base, options.destination) : pino(base);
+}
+
+/**
+ * One access-log line per request (under `access`, beside the line's `requestId`): what an
+ * operator needs, and no token, no concrete path (paths hold user ids) and no user id.
+ */
+export interface AccessLogLine {
+  method: string;
+  /** The route template (`/api/v1/users/:userId/history`); null when no route matched. */
+  route: string | null;
+  status: number;
+  durationMs: number;
+  principal: Principal['kind'] | 'none';
+  /** Only with LOG_USER_IDS=1. */
+  userId?: string;
+  service?: string;
+  /** The admin key's holder (also only with LOG_USER_IDS=1). */
+  admin?: string;
+}
+
+type Req = IncomingMessage & AuthenticatedRequest & { route?: { path?: unknown }; id?: unknown };
+
+export function accessLogLine(req: Req, res: ServerResponse, durationMs: number, logUserIds: boolean): AccessLogLine {
+  const principal = req.principal;
+  const line: AccessLogLine = {
+    method: req.method ?? 'GET',
+    route: routeTemplate(req),
+    status: res.statusCode,
+    durationMs,
+    principal: principal?.kind ?? 'none',
+  };
+  if (logUserIds && principal?.kind === 'user') line.userId = principal.userId;
+  if (logUserIds && principal?.kind === 'service') line.service = principal.name;
+  if (logUserIds && principal?.kind === 'admin' && principal.name !== undefined) line.admin = principal.name;
+  return line;
+}
+
+/**
+ * The matched route's template, as Express knows it once it has routed the request; null
+ * when only a catch-all (`{/*splat}`: the not-found handler, static files) took it.
+ */
+export function routeTemplate(req: { route?: { path?: unknown } }): string | null {
+  const path = req.route?.path;
+  return typeof path === 'string' && !path.includes('*') ? path : null;
+}
+
+/** Takes the caller's `X-Request-Id` when it is a sane one, or makes one; echoes it on the response. */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/**
+ * The access log and request ids (pino-http): each request gets an id (taken from a sane
+ * `X-Request-Id` or made, and echoed), `request.log` (the root logger bound to that id, for
+ * lines logged while handling it), and one access-log line when its response finishes or
+ * its connection closes. Mounted first, so every request is counted, refused ones too.
+ */
+export function accessLog(config: FlowgateConfig, logger: PinoLogger): HttpLogger {
+  const object = (req: IncomingMessage, res: ServerResponse, value: { responseTime: number }) => ({
+    access: accessLogLine(req as Req, res, value.responseTime, config.logUserIds),
+  });
+  const message = (req: IncomingMessage, res: ServerResponse) =>
+    `${req.method} ${routeTemplate(req as Req) ?? '(no route)'} ${res.statusCode}`;
+  return pinoHttp({
+    logger,
+    genReqId: requestId,
+    customAttributeKeys: { reqId: 'requestId' },
+    // Lines logged during a request carry its id only, never the request (headers, URL).
+    quietReqLogger: true,
+    quietResLogger: true,
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: message,
+    customErrorMessage: message,
+    customSuccessObject: object,
+    customErrorObject: (req, res, _error, value: { responseTime: number }) => object(req, res, value),
+  });
+}
+
+/**
+ * Nest's logger interface over the root pino logger, so the framework's lines (boot, routes,
+ * errors) are JSON lines like the rest. Per app: no process-wide state, so tests can run
+ * several apps, each with its own destination.
+ */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: PinoLogger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  /** Nest passes `(message, context)`, or `(message, stack, context)` for errors. */
+  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
+    const stack = typeof rest[0] === 'string' ? rest[0] : undefined;
+    const fields: Record<string, unknown> = {};
+    if (context) fields.context = context;
+    if (stack) fields.stack = stack;
+    if (message instanceof Error) {
+      this.logger[level]({ ...fields, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ ...fields, ...message });
+    } else {
+      this.logger[level](fields, String(message));
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The server's Prometheus metrics (prom-client), served at `GET /metrics`. One registry per
+ * app, not prom-client's global one, so several apps in one process (tests) count apart.
+ * Modules record through the few methods below; nothing else touches prom-client.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpDuration = new Histogram({
+    name: 'flowgate_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status, and how long they took',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
+
+  private readonly decisions = new Counter({
+    name: 'flowgate_decisions_total',
+    help: 'Decisions answered by the decision API, by outcome (allow, deny) and reason (none when allowed)',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly consentEvents = new Counter({
+    name: 'flowgate_consent_events_total',
+    help: 'Consent events written, by source (preference-centre, api, gpc, import)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly consentBatches = new Histogram({
+    name: 'flowgate_consent_commit_batch_requests',
+    help: 'Consent write requests acknowledged by one group commit',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250],
+    registers: [this.registry],
+  });
+
+  private readonly guardReports = new Counter({
+    name: 'flowgate_guard_reports_total',
+    help: 'Audit reports received from guards, by kind (blocked, monitored, drift), counting each report once',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly writeWait = new Histogram({
+    name: 'flowgate_db_write_queue_wait_seconds',
+    help: 'How long a database write waited in the write queue before its transaction began',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'flowgate_' });
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  decision(allow: boolean, reason: string | null): void {
+    this.decisions.inc({ outcome: allow ? 'allow' : 'deny', reason: reason ?? 'none' });
+  }
+
+  consentCommitted(requests: number, sources: readonly string[]): void {
+    this.consentBatches.observe(requests);
+    const counts = new Map<string, number>();
+    for (const source of sources) counts.set(source, (counts.get(source) ?? 0) + 1);
+    for (const [source, n] of counts) this.consentEvents.inc({ source }, n);
+  }
+
+  guardReportsReceived(kinds: readonly string[]): void {
+    const counts = new Map<string, number>();
+    for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    for (const [kind, n] of counts) this.guardReports.inc({ kind }, n);
+  }
+
+  writeQueued(seconds: number): void {
+    this.writeWait.observe(seconds);
+  }
+
+  /** A gauge read at each scrape (`count` is called then). */
+  gauge(name: string, help: string, count: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+  }
+
+  /** The exposition, in Prometheus text format. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
