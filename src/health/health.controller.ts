@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access } from '../auth/access.decorator';
 import { DataMapService } from '../data-map/data-map.service';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../policy/change-log.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
+import { schemaRef } from '../openapi/response-schemas';
 
 /**
  * `GET /api/health`: liveness plus what an operator checks first (which database, whether
@@ -37,6 +38,8 @@ export class HealthController {
   }
 
   @Get('ready')
+  @ApiDoc('Readiness: 200 once the change-log follower has caught up and is live', { returns: 'Readiness' })
+  @ApiResponse({ status: 503, description: 'Not ready yet (same body, status starting).', schema: schemaRef('Readiness') })
   @Access('public')
   @HttpCode(200)
   ready(@Res({ passthrough: true }) res: Response) {

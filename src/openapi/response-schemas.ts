@@ -54,7 +54,19 @@ const SCHEMAS = {
     ...object({ statusCode: int, code: str, message: str, details: arrayOf(ref('Problem')) }, ['details']),
     description: 'Every error: `details`, when present, names each problem by its path in the input.',
   },
-  Health: object({ status: oneOfStrings('ok'), dataMapVersion: int }),
+  Health: object({
+    status: oneOfStrings('ok'),
+    dataMapVersion: int,
+    database: oneOfStrings('sqlite', 'postgres'),
+    // listening: PostgreSQL's LISTEN connection is up; null on SQLite, which tails the log.
+    changeLog: object({ live: bool, lastId: int, listening: nullable(bool) }),
+  }),
+  Readiness: object({
+    status: oneOfStrings('ready', 'starting'),
+    database: oneOfStrings('sqlite', 'postgres'),
+    migrated: bool,
+    changeLog: object({ caughtUp: bool, live: bool, lastId: int }),
+  }),
 
   ServiceToken: object({
     id: int,

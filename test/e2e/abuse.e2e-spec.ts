@@ -42,7 +42,8 @@ describe('demo mode only when nothing says production', () => {
         body: JSON.stringify({ userId: ADA }),
       });
       expect(res.status).toBe(200);
-      expect(server.output()).toMatch(/WARN.*FLOWGATE_DEMO=1 with FLOWGATE_ADMIN_TOKEN and FLOWGATE_USER_TOKEN_SECRET set: demo login is on/);
+      // One JSON log line at warn level (pino's 40).
+      expect(server.output()).toMatch(/"level":40,.*FLOWGATE_DEMO=1 with FLOWGATE_ADMIN_TOKEN and FLOWGATE_USER_TOKEN_SECRET set: demo login is on/);
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

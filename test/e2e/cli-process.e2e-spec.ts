@@ -38,7 +38,11 @@ describe('flowgate bin', () => {
   beforeAll(async () => {
     flowgate = `"${process.execPath}" "${ensureBuiltCli()}"`;
     dir = mkdtempSync(join(tmpdir(), 'flowgate-bin-'));
-    env = { DATABASE_PATH: join(dir, 'flowgate.sqlite'), FLOWGATE_ADMIN_TOKEN: 'cli-admin-token-0123456789' };
+    env = {
+      DATABASE_PATH: join(dir, 'flowgate.sqlite'),
+      FLOWGATE_ADMIN_TOKEN: 'cli-admin-token-0123456789',
+      FLOWGATE_USER_TOKEN_SECRET: 'cli-user-token-secret-of-32-characters!',
+    };
     writeFileSync(
       join(dir, 'bad.yaml'),
       'version: 1\nfields: []\npurposes: []\nsubprocessors: []\nflows:\n  - subprocessor: a\n    purpose: b\n    mode: never\n    legalBasis: contract\n    fields: [x]\n',
@@ -117,6 +121,6 @@ describe('flowgate bin', () => {
     });
     const verify = await sh(`${flowgate} consent verify --json`, env);
     expect(verify.code).toBe(0);
-    expect(JSON.parse(verify.stdout)).toEqual({ users: 0, intact: true, broken: [] });
+    expect(JSON.parse(verify.stdout)).toEqual({ users: 0, checkpoints: 0, intact: true, broken: [], checkpointProblems: [] });
   }, 60_000);
 });

@@ -35,6 +35,7 @@ const ADA = 'ada@example.com';
  */
 const CASES: Case[] = [
   { op: 'GET /api/health', path: '/api/health', as: 'none', status: 200 },
+  { op: 'GET /api/health/ready', path: '/api/health/ready', as: 'none', status: 200 },
   { op: 'GET /metrics', path: '/metrics', as: 'admin', status: 200 },
   { op: 'GET /metrics', path: '/metrics', as: 'none', status: 401 },
   { op: 'POST /api/v1/service-tokens', path: '/api/v1/service-tokens', as: 'admin', status: 201, body: { name: 'billing' } },
