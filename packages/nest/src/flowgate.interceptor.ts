@@ -8,13 +8,14 @@ import {
 } from '@nestjs/common';
 import { Observable, catchError, throwError } from 'rxjs';
 import { ConsentDeniedError, isFlowgateError } from '@flowgate/sdk';
+import { scopeStorage } from '@flowgate/sdk/internal';
 import { flowgateContext } from './flowgate.context.js';
 import { FLOWGATE_OPTIONS, defaultUserResolver, type FlowgateModuleOptions } from './flowgate.options.js';
 
 /**
  * Registered app-wide by `FlowgateModule`: takes the user (configurable resolver) and the
  * `Sec-GPC` header from each HTTP request and runs the handler in that context, so every
- * `@VendorCall` method it reaches decides for that user.
+ * `@VendorCall` method it reaches, and every request the egress guard sees, decides for that user.
  */
 @Injectable()
 export class FlowgateInterceptor implements NestInterceptor {
@@ -29,12 +30,16 @@ export class FlowgateInterceptor implements NestInterceptor {
     const store = { guard: this.options.guard, userId, gpc };
     const denied = this.options.deniedStatus === undefined ? 403 : this.options.deniedStatus;
     const anonymous = userId === undefined ? (this.options.anonymousStatus === undefined ? 401 : this.options.anonymousStatus) : null;
+    // The egress guard (FlowgateModule `egress`) reads the same user from its own scope.
+    const scope = { userId: userId ?? null, gpc };
     return new Observable((subscriber) =>
       flowgateContext.run(store, () =>
-        next
-          .handle()
-          .pipe(catchError((error: unknown) => throwError(() => toHttp(error, denied, anonymous))))
-          .subscribe(subscriber),
+        scopeStorage.run(scope, () =>
+          next
+            .handle()
+            .pipe(catchError((error: unknown) => throwError(() => toHttp(error, denied, anonymous))))
+            .subscribe(subscriber),
+        ),
       ),
     );
   }

@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
-import type { Guard } from '@flowgate/sdk';
+import type { EgressGuardOptions, Guard } from '@flowgate/sdk';
 
 /** Reads the user id from an incoming request; undefined when the request has none. */
 export type UserResolver = (request: unknown) => string | undefined | null;
@@ -22,6 +22,13 @@ export interface FlowgateModuleOptions {
   readonly anonymousStatus?: number | null;
   /** Wait for a first policy at boot (default true; a timeout is logged, not fatal: calls fail closed). */
   readonly awaitReady?: boolean;
+  /**
+   * Put the guard in front of every outbound HTTP request of the process
+   * (`installEgressGuard`) at module init, uninstalled on shutdown: `true` or its options
+   * (`unknownHosts`, `exempt`, `outsideUserScope`, …). The interceptor opens each HTTP
+   * request's user scope. Default: off.
+   */
+  readonly egress?: boolean | EgressGuardOptions;
   /** Close the guard (reporter flush, source) on application shutdown. Default true. */
   readonly closeOnShutdown?: boolean;
 }

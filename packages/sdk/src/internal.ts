@@ -6,3 +6,4 @@ export { callGuarded } from './guard.js';
 export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './consent-cache.js';
 export { redactPayload } from './redact.js';
 export { AuditBuffer } from './reporter.js';
+export { scopeStorage } from './egress/scope.js';
