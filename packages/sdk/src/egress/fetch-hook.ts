@@ -24,9 +24,7 @@ interface Dispatcher {
  * seen. Returns the undo, or null when there is no global dispatcher to wrap.
  */
 export function hookFetch(engine: EgressEngine): (() => void) | null {
-  // Touching a fetch class loads Node's bundled undici, which installs its global dispatcher.
-  void globalThis.Headers;
-  const g = globalThis as unknown as Record<symbol, Dispatcher | undefined>;
+  const g = fetchRealm() as unknown as Record<symbol, Dispatcher | undefined>;
   const inner = g[GLOBAL_DISPATCHER];
   if (inner === undefined || typeof inner.dispatch !== 'function') return null;
   const dispatch = (options: DispatchOptions, handler: DispatchHandler): boolean => {
@@ -55,6 +53,22 @@ export function hookFetch(engine: EgressEngine): (() => void) | null {
   return () => {
     if (g[GLOBAL_DISPATCHER] === wrapper) g[GLOBAL_DISPATCHER] = inner;
   };
+}
+
+/**
+ * The global object `fetch` reads its dispatcher from: this realm's, or, under a test runner
+ * that runs code in a vm context (jest), the outer realm that owns `fetch`.
+ */
+function fetchRealm(): typeof globalThis {
+  // Touching a fetch class loads Node's bundled undici, which installs its global dispatcher.
+  void globalThis.Headers;
+  try {
+    const outer = (globalThis.fetch.constructor as FunctionConstructor)('return globalThis')() as typeof globalThis;
+    if (outer !== globalThis && outer.fetch === globalThis.fetch) void outer.Headers;
+    return outer.fetch === globalThis.fetch ? outer : globalThis;
+  } catch {
+    return globalThis; // code generation disallowed: this realm's only.
+  }
 }
 
 async function gateDispatch(
