@@ -184,14 +184,15 @@ export class EgressEngine {
 
   private unknown(out: Outbound, policy: Policy): Error | null {
     const { unknownHosts } = this;
-    const first = this.firstTime(out.host);
+    const host = out.port === '' ? out.host : `${out.host}:${out.port}`;
     if (unknownHosts === 'deny') {
-      const error = new FlowgateError('CONSENT_DENIED', `Flowgate: ${out.host} is no endpoint of any subprocessor in the data map, and unknown hosts are denied`);
-      return this.blockedOrMonitoredSync(out, UNMAPPED, null, out.host, 'unmapped-host', error, policy.version);
+      const error = new FlowgateError('CONSENT_DENIED', `Flowgate: ${host} is no endpoint of any subprocessor in the data map, and unknown hosts are denied`);
+      return this.blockedOrMonitoredSync(out, UNMAPPED, null, host, 'unmapped-host', error, policy.version);
     }
-    if (first || unknownHosts === 'report') this.report('drift', UNMAPPED, null, out.host, 'unmapped-host', policy.version);
+    const first = this.firstTime(host);
+    if (first || unknownHosts === 'report') this.report('drift', UNMAPPED, null, host, 'unmapped-host', policy.version);
     if (first && unknownHosts === 'report') {
-      this.say(`request to ${out.host}, which no subprocessor in the data map declares among its endpoints`);
+      this.say(`request to ${host}, which no subprocessor in the data map declares among its endpoints`);
     }
     return null;
   }
