@@ -7,7 +7,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable, catchError, throwError } from 'rxjs';
-import { ConsentDeniedError, isFlowgateError } from '@flowgate/sdk';
+import { ConsentDeniedError, egressDenial, isFlowgateError } from '@flowgate/sdk';
 import { scopeStorage } from '@flowgate/sdk/internal';
 import { flowgateContext } from './flowgate.context.js';
 import { FLOWGATE_OPTIONS, defaultUserResolver, type FlowgateModuleOptions } from './flowgate.options.js';
@@ -52,8 +52,10 @@ export function secGpc(header: string | string[] | undefined): boolean {
 }
 
 /** The SDK's errors as HTTP answers: a denial (`denied`), or no user to decide for (`anonymous`); null keeps the error. */
-function toHttp(error: unknown, denied: number | null, anonymous: number | null): unknown {
-  if (!isFlowgateError(error)) return error;
+function toHttp(thrown: unknown, denied: number | null, anonymous: number | null): unknown {
+  // A vendor SDK's own error for a request the egress guard refused carries the denial as its cause.
+  const error = isFlowgateError(thrown) ? thrown : egressDenial(thrown);
+  if (error === undefined) return thrown;
   if (error instanceof ConsentDeniedError && denied !== null) {
     return new HttpException(
       {
@@ -72,5 +74,5 @@ function toHttp(error: unknown, denied: number | null, anonymous: number | null)
   if (error.code === 'NO_USER_CONTEXT' && anonymous !== null) {
     return new HttpException({ statusCode: anonymous, code: 'NO_USER_CONTEXT', message: error.message }, anonymous, { cause: error });
   }
-  return error;
+  return thrown;
 }
