@@ -7,3 +7,5 @@ export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './co
 export { redactPayload } from './redact.js';
 export { AuditBuffer } from './reporter.js';
 export { scopeStorage } from './egress/scope.js';
+export { EgressEngine } from './egress/engine.js';
+export { describeRequest } from './egress/http-hook.js';

@@ -37,7 +37,7 @@ export function hookHttp(engine: EgressEngine): () => void {
 
 function guardRequest(engine: EgressEngine, original: RequestFn, defaultProtocol: string): RequestFn {
   return function request(this: unknown, ...args: unknown[]): http.ClientRequest {
-    const out = describe(args, defaultProtocol);
+    const out = describeRequest(args, defaultProtocol);
     const verdict = out === null ? null : engine.classify(out);
     const req = original.apply(this, args);
     if (verdict === null) return req;
@@ -154,7 +154,7 @@ function silence(req: http.ClientRequest): void {
 }
 
 /** Host, port and path of `http.request(url?, options?, callback?)`, as Node merges them; null for a unix socket. */
-export function describe(args: readonly unknown[], defaultProtocol: string): Outbound | null {
+export function describeRequest(args: readonly unknown[], defaultProtocol: string): Outbound | null {
   let url: URL | null = null;
   let i = 0;
   if (typeof args[0] === 'string') {
