@@ -6,15 +6,25 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { createGuard, installEgressGuard, runAs, staticSource, withoutEgressGuard, type Guard, type PolicyMap } from '@flowgate/sdk';
+import {
+  createGuard,
+  installEgressGuard,
+  runAs,
+  staticSource,
+  withoutEgressGuard,
+  type Guard,
+  type PolicyMap,
+} from '@flowgate/sdk';
 import { describeRequest, EgressEngine } from '@flowgate/sdk/internal';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 
 type Row = Record<string, string>;
-const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 2): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const nowNs = (): number => Number(process.hrtime.bigint());
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
 
 const VENDOR_SERVER = `
@@ -25,8 +35,12 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
 async function startVendorProcess(): Promise<{ host: string; url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', VENDOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const child = spawn(process.execPath, ['-e', VENDOR_SERVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve) =>
+    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())),
+  );
   return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, child };
 }
 
@@ -62,17 +76,29 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function viaHttp(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/send`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const req = http.request(
+      `${url}/send`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', reject);
     req.end(BODY);
   });
 }
 
 async function viaFetch(url: string): Promise<void> {
-  const res = await fetch(`${url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  const res = await fetch(`${url}/send`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+  });
   await res.arrayBuffer();
 }
 
@@ -81,7 +107,10 @@ async function viaFetch(url: string): Promise<void> {
  * the hooks stay in place and look at the scope only) and deciding (inside a user scope, the
  * host mapped), so both see the same machine state and the same warm code.
  */
-async function roundTrips(send: () => Promise<void>, n: number): Promise<{ plain: number[]; guarded: number[] }> {
+async function roundTrips(
+  send: () => Promise<void>,
+  n: number,
+): Promise<{ plain: number[]; guarded: number[] }> {
   const plain: number[] = [];
   const guarded: number[] = [];
   await runAs('user-1', async () => {
@@ -101,7 +130,9 @@ async function roundTrips(send: () => Promise<void>, n: number): Promise<{ plain
 function unmappedCost(guard: Guard, n: number): { lookup: number[]; floor: number[] } {
   const engine = new EgressEngine(guard, {}, () => undefined);
   const args = ['https://api.unmapped.example/v1/events?x=1', { method: 'POST' }];
-  const options = [{ hostname: 'api.unmapped.example', port: 443, path: '/v1/events', method: 'POST' }];
+  const options = [
+    { hostname: 'api.unmapped.example', port: 443, path: '/v1/events', method: 'POST' },
+  ];
   const lookup: number[] = [];
   const floor: number[] = [];
   let sink = 0;
@@ -147,7 +178,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     'egress guard (µs)': fmt(us(percentile(rt.guarded, q))),
     'added (µs)': fmt(us(percentile(rt.guarded, q) - percentile(rt.plain, q))),
   });
-  const rows: Row[] = [rtRow('fetch', fetchRt, 50), rtRow('fetch', fetchRt, 99), rtRow('node:http', httpRt, 50), rtRow('node:http', httpRt, 99)];
+  const rows: Row[] = [
+    rtRow('fetch', fetchRt, 50),
+    rtRow('fetch', fetchRt, 99),
+    rtRow('node:http', httpRt, 50),
+    rtRow('node:http', httpRt, 99),
+  ];
   const unmappedRows: Row[] = [
     {
       measure: 'request → host read and looked up, unmapped host',

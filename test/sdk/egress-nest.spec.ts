@@ -1,7 +1,21 @@
-import { Body, Controller, HttpCode, Inject, Module, Post, type INestApplication } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Module,
+  Post,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import Stripe from 'stripe';
-import { createGuard, installEgressGuard, memoryReporter, staticSource, type MemoryReporter } from '@flowgate/sdk';
+import {
+  createGuard,
+  installEgressGuard,
+  memoryReporter,
+  staticSource,
+  type MemoryReporter,
+} from '@flowgate/sdk';
 import { FlowgateModule } from '@flowgate/nest';
 import { buildEgressMap, egressConsents } from './factories/egress-map.factory';
 import { USERS } from './factories/vendor-map.factory';
@@ -39,15 +53,28 @@ describe(`${FlowgateModule.name} with egress`, () => {
     @Module({
       imports: [
         FlowgateModule.forRoot({
-          guard: createGuard({ source: staticSource({ map, consents: egressConsents(map) }), reporter }),
-          resolveUser: (req: unknown) => (req as { headers: Record<string, string | undefined> }).headers['x-user-id'],
+          guard: createGuard({
+            source: staticSource({ map, consents: egressConsents(map) }),
+            reporter,
+          }),
+          resolveUser: (req: unknown) =>
+            (req as { headers: Record<string, string | undefined> }).headers['x-user-id'],
           egress: { log: (line) => log.push(line) },
           closeOnShutdown: false,
         }),
       ],
       controllers: [SignupController],
       providers: [
-        { provide: STRIPE, useFactory: () => new Stripe('sk_test_flowgate', { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 }) },
+        {
+          provide: STRIPE,
+          useFactory: () =>
+            new Stripe('sk_test_flowgate', {
+              host: hostname,
+              port: Number(port),
+              protocol: 'http',
+              maxNetworkRetries: 0,
+            }),
+        },
       ],
     })
     class HostModule {}
@@ -65,23 +92,33 @@ describe(`${FlowgateModule.name} with egress`, () => {
   });
 
   const signup = (headers: Record<string, string>) =>
-    fetch(`${url}/signup`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email: 'ada@example.com', name: 'Ada' }) });
+    fetch(`${url}/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ email: 'ada@example.com', name: 'Ada' }),
+    });
 
   it('installs at module init, logging the mapped hosts', () => {
     expect(log.some((line) => line.includes(`${vendor.host} → stripe-opt-out`))).toBe(true);
   });
 
-  it('decides each incoming request\'s Stripe call for its user (interceptor scope)', async () => {
+  it("decides each incoming request's Stripe call for its user (interceptor scope)", async () => {
     const ok = await signup({ 'x-user-id': USERS.granted });
     expect(ok.status).toBe(200);
     expect(vendor.received).toHaveLength(1);
-    expect(new URLSearchParams(vendor.received[0].body.toString()).get('email')).toBe('ada@example.com');
+    expect(new URLSearchParams(vendor.received[0].body.toString()).get('email')).toBe(
+      'ada@example.com',
+    );
   });
 
-  it('answers 403 with the reasons when the vendor SDK\'s request was refused, and Stripe saw nothing', async () => {
+  it("answers 403 with the reasons when the vendor SDK's request was refused, and Stripe saw nothing", async () => {
     const denied = await signup({ 'x-user-id': USERS.denied });
     expect(denied.status).toBe(403);
-    expect(await denied.json()).toMatchObject({ code: 'CONSENT_DENIED', subprocessor: 'stripe-opt-out', reasons: ['opted-out'] });
+    expect(await denied.json()).toMatchObject({
+      code: 'CONSENT_DENIED',
+      subprocessor: 'stripe-opt-out',
+      reasons: ['opted-out'],
+    });
     const gpc = await signup({ 'x-user-id': USERS['no choice'], 'sec-gpc': '1' });
     expect(gpc.status).toBe(403);
     expect(vendor.received).toHaveLength(0);

@@ -13,7 +13,13 @@ import {
   type StaticSource,
 } from '@flowgate/sdk';
 import { buildEgressMap, egressConsents, subprocessorOf } from './factories/egress-map.factory';
-import { EXPECTED_ALLOW, MATRIX_FLOWS, USER_STATES, USERS, type UserState } from './factories/vendor-map.factory';
+import {
+  EXPECTED_ALLOW,
+  MATRIX_FLOWS,
+  USER_STATES,
+  USERS,
+  type UserState,
+} from './factories/vendor-map.factory';
 import { startRecordingVendor, type RecordingVendor } from './support/recording-vendor';
 import { VENDOR_SDKS, type Person, type VendorSdk } from './support/vendor-sdks';
 
@@ -60,7 +66,11 @@ afterAll(async () => {
 });
 
 /** Installs the egress guard in `mode` for the tests of one describe block. */
-function withEgress(mode: GuardMode): { guard: () => Guard; reporter: MemoryReporter; log: string[] } {
+function withEgress(mode: GuardMode): {
+  guard: () => Guard;
+  reporter: MemoryReporter;
+  log: string[];
+} {
   const reporter = memoryReporter();
   const log: string[] = [];
   let guard: Guard;
@@ -73,7 +83,12 @@ function withEgress(mode: GuardMode): { guard: () => Guard; reporter: MemoryRepo
   return { guard: () => guard, reporter, log };
 }
 
-async function sendAs(state: UserState, sdk: VendorSdk, mode: ConsentMode, person: Person): Promise<{ error: unknown; vendor: RecordingVendor }> {
+async function sendAs(
+  state: UserState,
+  sdk: VendorSdk,
+  mode: ConsentMode,
+  person: Person,
+): Promise<{ error: unknown; vendor: RecordingVendor }> {
   const vendor = vendors.get(keyOf(sdk, mode))!;
   vendor.received.length = 0;
   const client = clients.get(keyOf(sdk, mode))!;
@@ -92,11 +107,17 @@ function withoutCard(value: unknown): unknown {
       .map(withoutCard);
   }
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'card').map(([k, v]) => [k, withoutCard(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== 'card')
+      .map(([k, v]) => [k, withoutCard(v)]),
+  );
 }
 
 const matrix = VENDOR_SDKS.flatMap((sdk) =>
-  MODES.flatMap((mode) => USER_STATES.map((state) => ({ sdk, mode, state, allow: EXPECTED_ALLOW[mode][state] }))),
+  MODES.flatMap((mode) =>
+    USER_STATES.map((state) => ({ sdk, mode, state, allow: EXPECTED_ALLOW[mode][state] })),
+  ),
 );
 
 describe('egress guard, enforce: the consent matrix through each vendor SDK', () => {
@@ -107,55 +128,76 @@ describe('egress guard, enforce: the consent matrix through each vendor SDK', ()
     for (const [key, vendor] of vendors) expect(log[0]).toContain(`${vendor.host} → ${key}`);
   });
 
-  it.each(matrix)('$sdk.name ($sdk.via): $mode flow, $state → allowed $allow', async ({ sdk, mode, state, allow }) => {
-    const { error, vendor } = await sendAs(state, sdk, mode, PERSON);
-    if (allow) {
-      expect(error).toBeNull();
-      expect(vendor.received).toHaveLength(1);
-      // Unchanged: byte for byte what the SDK sends with no guard (ids and clocks aside).
-      expect(sdk.stable(vendor.received[0])).toEqual(baseline.get(sdk.name));
-      expect(sdk.personIn(vendor.received[0])).toEqual(PERSON);
-    } else {
-      expect(vendor.received).toHaveLength(0);
-      expect(error).not.toBeNull();
-      const denial = egressDenial(error);
-      expect(denial).toBeInstanceOf(ConsentDeniedError);
-      const expected = state === 'denied' || (mode === 'opt-out' && state === 'GPC') ? 'opted-out' : 'not-opted-in';
-      expect((denial as ConsentDeniedError).reasons).toEqual([expected]);
-      expect(reporter.events().some((e) => e.kind === 'blocked' && e.subprocessor === keyOf(sdk, mode))).toBe(true);
-    }
-  });
+  it.each(matrix)(
+    '$sdk.name ($sdk.via): $mode flow, $state → allowed $allow',
+    async ({ sdk, mode, state, allow }) => {
+      const { error, vendor } = await sendAs(state, sdk, mode, PERSON);
+      if (allow) {
+        expect(error).toBeNull();
+        expect(vendor.received).toHaveLength(1);
+        // Unchanged: byte for byte what the SDK sends with no guard (ids and clocks aside).
+        expect(sdk.stable(vendor.received[0])).toEqual(baseline.get(sdk.name));
+        expect(sdk.personIn(vendor.received[0])).toEqual(PERSON);
+      } else {
+        expect(vendor.received).toHaveLength(0);
+        expect(error).not.toBeNull();
+        const denial = egressDenial(error);
+        expect(denial).toBeInstanceOf(ConsentDeniedError);
+        const expected =
+          state === 'denied' || (mode === 'opt-out' && state === 'GPC')
+            ? 'opted-out'
+            : 'not-opted-in';
+        expect((denial as ConsentDeniedError).reasons).toEqual([expected]);
+        expect(
+          reporter
+            .events()
+            .some((e) => e.kind === 'blocked' && e.subprocessor === keyOf(sdk, mode)),
+        ).toBe(true);
+      }
+    },
+  );
 });
 
 describe('egress guard, redact: the excluded field is stripped, the rest arrives as the SDK sent it', () => {
   withEgress('redact');
 
-  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))('$sdk.name ($sdk.via): an opt-out flow, granted, with a card', async ({ sdk }) => {
-    const { error, vendor } = await sendAs('granted', sdk, 'opt-out', WITH_CARD);
-    expect(error).toBeNull();
-    expect(vendor.received).toHaveLength(1);
-    expect(sdk.personIn(vendor.received[0])).toEqual(PERSON);
-    expect(vendor.received[0].body.toString('utf8')).not.toContain('4242');
-    // Exactly the card is gone: the rest is what the SDK sent (an emptied object stays).
-    expect(sdk.stable(vendor.received[0])).toEqual(withoutCard(baselineWithCard.get(sdk.name)));
-  });
+  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))(
+    '$sdk.name ($sdk.via): an opt-out flow, granted, with a card',
+    async ({ sdk }) => {
+      const { error, vendor } = await sendAs('granted', sdk, 'opt-out', WITH_CARD);
+      expect(error).toBeNull();
+      expect(vendor.received).toHaveLength(1);
+      expect(sdk.personIn(vendor.received[0])).toEqual(PERSON);
+      expect(vendor.received[0].body.toString('utf8')).not.toContain('4242');
+      // Exactly the card is gone: the rest is what the SDK sent (an emptied object stays).
+      expect(sdk.stable(vendor.received[0])).toEqual(withoutCard(baselineWithCard.get(sdk.name)));
+    },
+  );
 
-  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))('$sdk.name ($sdk.via): an opt-in flow with no choice arrives 0 times', async ({ sdk }) => {
-    const { error, vendor } = await sendAs('no choice', sdk, 'opt-in', WITH_CARD);
-    expect(vendor.received).toHaveLength(0);
-    expect(egressDenial(error)).toBeInstanceOf(ConsentDeniedError);
-  });
+  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))(
+    '$sdk.name ($sdk.via): an opt-in flow with no choice arrives 0 times',
+    async ({ sdk }) => {
+      const { error, vendor } = await sendAs('no choice', sdk, 'opt-in', WITH_CARD);
+      expect(vendor.received).toHaveLength(0);
+      expect(egressDenial(error)).toBeInstanceOf(ConsentDeniedError);
+    },
+  );
 });
 
 describe('egress guard, monitor: everything arrives unchanged, what would be blocked is reported', () => {
   const { reporter } = withEgress('monitor');
 
-  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))('$sdk.name ($sdk.via): a denied opt-in flow with a card', async ({ sdk }) => {
-    const { error, vendor } = await sendAs('denied', sdk, 'opt-in', WITH_CARD);
-    expect(error).toBeNull();
-    expect(vendor.received).toHaveLength(1);
-    expect(sdk.personIn(vendor.received[0])).toEqual(WITH_CARD);
-    const monitored = reporter.events().filter((e) => e.kind === 'monitored' && e.subprocessor === keyOf(sdk, 'opt-in'));
-    expect(monitored.map((e) => e.field)).toEqual(expect.arrayContaining(['user.payment.card']));
-  });
+  it.each(VENDOR_SDKS.map((sdk) => ({ sdk })))(
+    '$sdk.name ($sdk.via): a denied opt-in flow with a card',
+    async ({ sdk }) => {
+      const { error, vendor } = await sendAs('denied', sdk, 'opt-in', WITH_CARD);
+      expect(error).toBeNull();
+      expect(vendor.received).toHaveLength(1);
+      expect(sdk.personIn(vendor.received[0])).toEqual(WITH_CARD);
+      const monitored = reporter
+        .events()
+        .filter((e) => e.kind === 'monitored' && e.subprocessor === keyOf(sdk, 'opt-in'));
+      expect(monitored.map((e) => e.field)).toEqual(expect.arrayContaining(['user.payment.card']));
+    },
+  );
 });

@@ -25,7 +25,10 @@ export interface RecordingVendor {
  * the vendor's SDK expects (`respond`), so the SDK's own call completes.
  */
 export async function startRecordingVendor(
-  respond: (req: Recorded) => { status: number; body: unknown } = () => ({ status: 200, body: { ok: true } }),
+  respond: (req: Recorded) => { status: number; body: unknown } = () => ({
+    status: 200,
+    body: { ok: true },
+  }),
 ): Promise<RecordingVendor> {
   const received: Recorded[] = [];
   let connections = 0;
@@ -33,7 +36,12 @@ export async function startRecordingVendor(
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
+      const recorded = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
       received.push(recorded);
       const { status, body } = respond(recorded);
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_1' });

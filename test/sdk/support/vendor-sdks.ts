@@ -1,5 +1,6 @@
 import { Analytics } from '@segment/analytics-node';
 import sendgrid from '@sendgrid/client';
+import type { Client as SendgridClient } from '@sendgrid/client/src/client';
 import OpenAI from 'openai';
 import Stripe from 'stripe';
 import type { Recorded } from './recording-vendor';
@@ -27,7 +28,8 @@ export interface VendorSdk {
   stable(req: Recorded): unknown;
 }
 
-const json = (req: Recorded): Record<string, unknown> => JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
+const json = (req: Recorded): Record<string, unknown> =>
+  JSON.parse(req.body.toString('utf8')) as Record<string, unknown>;
 
 export const stripeSdk: VendorSdk = {
   name: 'stripe',
@@ -35,17 +37,31 @@ export const stripeSdk: VendorSdk = {
   respond: () => ({ status: 200, body: { id: 'cus_1', object: 'customer' } }),
   client(url) {
     const { hostname, port } = new URL(url);
-    const stripe = new Stripe('sk_test_flowgate', { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, telemetry: false });
+    const stripe = new Stripe('sk_test_flowgate', {
+      host: hostname,
+      port: Number(port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
     return {
       send: async (p) => {
-        await stripe.customers.create({ email: p.email, name: p.name, ...(p.card === undefined ? {} : { metadata: { card: p.card } }) });
+        await stripe.customers.create({
+          email: p.email,
+          name: p.name,
+          ...(p.card === undefined ? {} : { metadata: { card: p.card } }),
+        });
       },
       close: async () => undefined,
     };
   },
   personIn(req) {
     const form = new URLSearchParams(req.body.toString('utf8'));
-    return clean({ email: form.get('email'), name: form.get('name'), card: form.get('metadata[card]') });
+    return clean({
+      email: form.get('email'),
+      name: form.get('name'),
+      card: form.get('metadata[card]'),
+    });
   },
   stable: (req) => ({ url: req.url, body: [...new URLSearchParams(req.body.toString('utf8'))] }),
 };
@@ -55,7 +71,8 @@ export const sendgridSdk: VendorSdk = {
   via: 'node:http',
   respond: () => ({ status: 202, body: {} }),
   client(url) {
-    const client = new sendgrid.Client();
+    // A client of its own (the package's default export is one shared client); its types omit the class.
+    const client = new (sendgrid as unknown as { Client: new () => SendgridClient }).Client();
     client.setApiKey('SG.flowgate');
     client.setDefaultRequest('baseUrl', `${url}/`);
     return {
@@ -64,7 +81,12 @@ export const sendgridSdk: VendorSdk = {
           method: 'POST',
           url: '/v3/mail/send',
           body: {
-            personalizations: [{ to: [{ email: p.email, name: p.name }], ...(p.card === undefined ? {} : { custom_args: { card: p.card } }) }],
+            personalizations: [
+              {
+                to: [{ email: p.email, name: p.name }],
+                ...(p.card === undefined ? {} : { custom_args: { card: p.card } }),
+              },
+            ],
             from: { email: 'noreply@vendor-a.example' },
             subject: 'Welcome',
             content: [{ type: 'text/plain', value: 'Hello' }],
@@ -75,7 +97,12 @@ export const sendgridSdk: VendorSdk = {
     };
   },
   personIn(req) {
-    const p = (json(req).personalizations as { to: { email: string; name: string }[]; custom_args?: { card?: string } }[])[0];
+    const p = (
+      json(req).personalizations as {
+        to: { email: string; name: string }[];
+        custom_args?: { card?: string };
+      }[]
+    )[0];
     return clean({ email: p.to[0]?.email, name: p.to[0]?.name, card: p.custom_args?.card });
   },
   stable: (req) => ({ url: req.url, body: json(req) }),
@@ -87,13 +114,26 @@ export const segmentSdk: VendorSdk = {
   respond: () => ({ status: 200, body: {} }),
   client(url) {
     const errors: unknown[] = [];
-    const analytics = new Analytics({ writeKey: 'wk_flowgate', host: url, flushAt: 1, maxRetries: 0 });
+    const analytics = new Analytics({
+      writeKey: 'wk_flowgate',
+      host: url,
+      flushAt: 1,
+      maxRetries: 0,
+    });
     analytics.on('error', (error) => errors.push(error));
     return {
       send: (p) =>
         new Promise<void>((resolve, reject) => {
           analytics.track(
-            { userId: 'user-1', event: 'Signed Up', properties: { email: p.email, name: p.name, ...(p.card === undefined ? {} : { card: p.card }) } },
+            {
+              userId: 'user-1',
+              event: 'Signed Up',
+              properties: {
+                email: p.email,
+                name: p.name,
+                ...(p.card === undefined ? {} : { card: p.card }),
+              },
+            },
             (error) => (error ? reject(error) : resolve()),
           );
         }),
@@ -102,11 +142,17 @@ export const segmentSdk: VendorSdk = {
   },
   personIn(req) {
     const event = (json(req).batch as { properties: Partial<Person> }[])[0];
-    return clean({ email: event.properties.email, name: event.properties.name, card: event.properties.card });
+    return clean({
+      email: event.properties.email,
+      name: event.properties.name,
+      card: event.properties.card,
+    });
   },
   stable(req) {
     const body = json(req);
-    const batch = (body.batch as Record<string, unknown>[]).map(({ messageId: _m, timestamp: _t, _metadata: _d, ...rest }) => rest);
+    const batch = (body.batch as Record<string, unknown>[]).map(
+      ({ messageId: _m, timestamp: _t, _metadata: _d, ...rest }) => rest,
+    );
     return { url: req.url, body: { ...body, sentAt: undefined, batch } };
   },
 };
@@ -121,7 +167,9 @@ export const openaiSdk: VendorSdk = {
       object: 'chat.completion',
       created: 0,
       model: 'gpt-4o-mini',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' }],
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Hello' }, finish_reason: 'stop' },
+      ],
     },
   }),
   client(url) {
@@ -139,15 +187,27 @@ export const openaiSdk: VendorSdk = {
     };
   },
   personIn(req) {
-    const body = json(req) as { user?: string; messages: { content: string }[]; metadata?: { card?: string } };
-    return clean({ email: body.user, name: body.messages[0]?.content.replace('Write a welcome note for ', ''), card: body.metadata?.card });
+    const body = json(req) as {
+      user?: string;
+      messages: { content: string }[];
+      metadata?: { card?: string };
+    };
+    return clean({
+      email: body.user,
+      name: body.messages[0]?.content.replace('Write a welcome note for ', ''),
+      card: body.metadata?.card,
+    });
   },
   stable: (req) => ({ url: req.url, body: json(req) }),
 };
 
 export const VENDOR_SDKS: readonly VendorSdk[] = [stripeSdk, sendgridSdk, segmentSdk, openaiSdk];
 
-function clean(p: { email?: string | null; name?: string | null; card?: string | null }): Partial<Person> {
+function clean(p: {
+  email?: string | null;
+  name?: string | null;
+  card?: string | null;
+}): Partial<Person> {
   const out: { email?: string; name?: string; card?: string } = {};
   if (typeof p.email === 'string') out.email = p.email;
   if (typeof p.name === 'string') out.name = p.name;

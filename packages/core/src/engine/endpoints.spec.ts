@@ -3,7 +3,8 @@ import { compileEndpoints, matchEndpoint, type PolicyMapEndpoint } from './endpo
 import { compilePolicy, PolicyMapError } from './policy';
 
 const PURPOSES = new Set(['email-delivery', 'newsletter', 'payments']);
-const compile = (subprocessors: { key: string; endpoints?: PolicyMapEndpoint[] }[]) => compileEndpoints(subprocessors, PURPOSES);
+const compile = (subprocessors: { key: string; endpoints?: PolicyMapEndpoint[] }[]) =>
+  compileEndpoints(subprocessors, PURPOSES);
 
 describe(matchEndpoint.name, () => {
   const endpoints = compile([
@@ -20,10 +21,15 @@ describe(matchEndpoint.name, () => {
     { key: 'local', endpoints: [{ host: '127.0.0.1:4010' }] },
     { key: 'local-any', endpoints: [{ host: '127.0.0.1' }] },
   ]);
-  const at = (host: string, port: string, path: string) => matchEndpoint(endpoints, host, port, path);
+  const at = (host: string, port: string, path: string) =>
+    matchEndpoint(endpoints, host, port, path);
 
   it('maps a host to its subprocessor, whatever the path', () => {
-    expect(at('api.stripe.com', '', '/v1/customers?limit=1')).toEqual({ subprocessor: 'stripe', purpose: undefined, path: '' });
+    expect(at('api.stripe.com', '', '/v1/customers?limit=1')).toEqual({
+      subprocessor: 'stripe',
+      purpose: undefined,
+      path: '',
+    });
   });
 
   it('matches path prefixes on whole segments, the longest winning, with the purpose of the endpoint', () => {
@@ -52,45 +58,72 @@ describe(matchEndpoint.name, () => {
   it('agrees with a plain scan of the rules for any host and path (property)', () => {
     const label = fc.constantFrom('a', 'b', 'api', 'x-1');
     const host = fc.array(label, { minLength: 1, maxLength: 3 }).map((l) => l.join('.'));
-    const path = fc.array(fc.constantFrom('v1', 'v2', 'mail'), { maxLength: 3 }).map((s) => `/${s.join('/')}`);
+    const path = fc
+      .array(fc.constantFrom('v1', 'v2', 'mail'), { maxLength: 3 })
+      .map((s) => `/${s.join('/')}`);
     const rule = fc.record({ wild: fc.boolean(), host, path: fc.option(path, { nil: undefined }) });
     fc.assert(
-      fc.property(fc.uniqueArray(rule, { selector: (r) => `${r.wild}${r.host}${r.path ?? ''}`.replace(/\/$/, ''), maxLength: 6 }), host, path, (rules, h, p) => {
-        const subprocessors = rules.map((r, i) => ({ key: `s${i}`, endpoints: [{ host: `${r.wild ? '*.' : ''}${r.host}`, path: r.path }] }));
-        let compiled;
-        try {
-          compiled = compile(subprocessors);
-        } catch (error) {
-          // Two rules for the same host and path after normalization: a clash, refused.
-          expect(error).toBeInstanceOf(PolicyMapError);
-          return;
-        }
-        // The oracle: every rule that covers (h, p), ranked exact > wildcard, longer suffix, longer path.
-        const covers = (r: (typeof rules)[number]) => {
-          const hostOk = r.wild ? h.endsWith(`.${r.host}`) : h === r.host;
-          const prefix = (r.path ?? '').replace(/\/+$/, '');
-          const pathOk = prefix === '' || p === prefix || p.startsWith(`${prefix}/`);
-          return hostOk && pathOk;
-        };
-        const ranked = rules
-          .map((r, i) => ({ r, i }))
-          .filter(({ r }) => covers(r))
-          .sort((a, b) => Number(a.r.wild) - Number(b.r.wild) || b.r.host.length - a.r.host.length || (b.r.path ?? '').replace(/\/+$/, '').length - (a.r.path ?? '').replace(/\/+$/, '').length);
-        const got = matchEndpoint(compiled, h, '', p);
-        // Exact-host rules are tried first; among wildcards the longest suffix with a covering path.
-        const best = ranked[0];
-        expect(got?.subprocessor ?? null).toBe(best === undefined ? null : `s${best.i}`);
-      }),
+      fc.property(
+        fc.uniqueArray(rule, {
+          selector: (r) => `${r.wild}${r.host}${r.path ?? ''}`.replace(/\/$/, ''),
+          maxLength: 6,
+        }),
+        host,
+        path,
+        (rules, h, p) => {
+          const subprocessors = rules.map((r, i) => ({
+            key: `s${i}`,
+            endpoints: [{ host: `${r.wild ? '*.' : ''}${r.host}`, path: r.path }],
+          }));
+          let compiled;
+          try {
+            compiled = compile(subprocessors);
+          } catch (error) {
+            // Two rules for the same host and path after normalization: a clash, refused.
+            expect(error).toBeInstanceOf(PolicyMapError);
+            return;
+          }
+          // The oracle: every rule that covers (h, p), ranked exact > wildcard, longer suffix, longer path.
+          const covers = (r: (typeof rules)[number]) => {
+            const hostOk = r.wild ? h.endsWith(`.${r.host}`) : h === r.host;
+            const prefix = (r.path ?? '').replace(/\/+$/, '');
+            const pathOk = prefix === '' || p === prefix || p.startsWith(`${prefix}/`);
+            return hostOk && pathOk;
+          };
+          const ranked = rules
+            .map((r, i) => ({ r, i }))
+            .filter(({ r }) => covers(r))
+            .sort(
+              (a, b) =>
+                Number(a.r.wild) - Number(b.r.wild) ||
+                b.r.host.length - a.r.host.length ||
+                (b.r.path ?? '').replace(/\/+$/, '').length -
+                  (a.r.path ?? '').replace(/\/+$/, '').length,
+            );
+          const got = matchEndpoint(compiled, h, '', p);
+          // Exact-host rules are tried first; among wildcards the longest suffix with a covering path.
+          const best = ranked[0];
+          expect(got?.subprocessor ?? null).toBe(best === undefined ? null : `s${best.i}`);
+        },
+      ),
     );
   });
 });
 
 describe(compileEndpoints.name, () => {
   it('refuses what it cannot match on, naming the entry', () => {
-    expect(() => compile([{ key: 's', endpoints: [{ host: 'API.Stripe.com' }] }])).toThrow('subprocessors[0].endpoints[0].host');
-    expect(() => compile([{ key: 's', endpoints: [{ host: 'https://api.stripe.com' }] }])).toThrow(PolicyMapError);
-    expect(() => compile([{ key: 's', endpoints: [{ host: 'a.com', path: 'v1' }] }])).toThrow('subprocessors[0].endpoints[0].path');
-    expect(() => compile([{ key: 's', endpoints: [{ host: 'a.com', purpose: 'nope' }] }])).toThrow('unknown purpose "nope"');
+    expect(() => compile([{ key: 's', endpoints: [{ host: 'API.Stripe.com' }] }])).toThrow(
+      'subprocessors[0].endpoints[0].host',
+    );
+    expect(() => compile([{ key: 's', endpoints: [{ host: 'https://api.stripe.com' }] }])).toThrow(
+      PolicyMapError,
+    );
+    expect(() => compile([{ key: 's', endpoints: [{ host: 'a.com', path: 'v1' }] }])).toThrow(
+      'subprocessors[0].endpoints[0].path',
+    );
+    expect(() => compile([{ key: 's', endpoints: [{ host: 'a.com', purpose: 'nope' }] }])).toThrow(
+      'unknown purpose "nope"',
+    );
     expect(() =>
       compile([
         { key: 's', endpoints: [{ host: 'a.com', path: '/v1' }] },
@@ -104,7 +137,10 @@ describe(compileEndpoints.name, () => {
       version: 3,
       fields: [],
       purposes: [{ key: 'payments' }],
-      subprocessors: [{ key: 'stripe', endpoints: [{ host: 'api.stripe.com', purpose: 'payments' }] }, { key: 'other' }],
+      subprocessors: [
+        { key: 'stripe', endpoints: [{ host: 'api.stripe.com', purpose: 'payments' }] },
+        { key: 'other' },
+      ],
       flows: [],
     });
     expect(policy.endpoints.listed).toEqual(['api.stripe.com → stripe (payments)']);

@@ -10,7 +10,8 @@ export interface PolicyMapEndpoint {
 }
 
 /** Lower-case host name, `*.` for any subdomain (at any depth), optional `:port`. */
-export const ENDPOINT_HOST_PATTERN = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/;
+export const ENDPOINT_HOST_PATTERN =
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/;
 /** A path prefix: starts with `/`, no query, fragment or white space. */
 export const ENDPOINT_PATH_PATTERN = /^\/[^\s?#]*$/;
 
@@ -30,13 +31,20 @@ export interface Endpoints {
   /** `host` or `host:port` → rules, longest path first. */
   readonly exact: ReadonlyMap<string, readonly Rule[]>;
   /** `*.suffix` hosts: the suffix with its leading dot, the port ('' for any); port-bound and longest first. */
-  readonly wildcard: readonly { readonly suffix: string; readonly port: string; readonly rules: readonly Rule[] }[];
+  readonly wildcard: readonly {
+    readonly suffix: string;
+    readonly port: string;
+    readonly rules: readonly Rule[];
+  }[];
   /** Every endpoint as written (`api.sendgrid.com/v3/mail → sendgrid`), for start-up logs. */
   readonly listed: readonly string[];
 }
 
 export function compileEndpoints(
-  subprocessors: readonly { readonly key: string; readonly endpoints?: readonly PolicyMapEndpoint[] }[],
+  subprocessors: readonly {
+    readonly key: string;
+    readonly endpoints?: readonly PolicyMapEndpoint[];
+  }[],
   purposes: ReadonlySet<string>,
 ): Endpoints {
   const exact = new Map<string, Rule[]>();
@@ -45,11 +53,24 @@ export function compileEndpoints(
   subprocessors.forEach((s, i) =>
     (s.endpoints ?? []).forEach((e, j) => {
       const at = `subprocessors[${i}].endpoints[${j}]`;
-      if (typeof e.host !== 'string' || !ENDPOINT_HOST_PATTERN.test(e.host) || e.host.length > 260) {
-        throw new PolicyMapError(`${at}.host`, 'must be a lower-case host name, optionally *. in front and :port after');
+      if (
+        typeof e.host !== 'string' ||
+        !ENDPOINT_HOST_PATTERN.test(e.host) ||
+        e.host.length > 260
+      ) {
+        throw new PolicyMapError(
+          `${at}.host`,
+          'must be a lower-case host name, optionally *. in front and :port after',
+        );
       }
-      if (e.path !== undefined && (typeof e.path !== 'string' || !ENDPOINT_PATH_PATTERN.test(e.path) || e.path.length > 500)) {
-        throw new PolicyMapError(`${at}.path`, 'must start with / and hold no query, fragment or spaces');
+      if (
+        e.path !== undefined &&
+        (typeof e.path !== 'string' || !ENDPOINT_PATH_PATTERN.test(e.path) || e.path.length > 500)
+      ) {
+        throw new PolicyMapError(
+          `${at}.path`,
+          'must start with / and hold no query, fragment or spaces',
+        );
       }
       if (e.purpose !== undefined && !purposes.has(e.purpose)) {
         throw new PolicyMapError(`${at}.purpose`, `unknown purpose "${e.purpose}"`);
@@ -61,7 +82,10 @@ export function compileEndpoints(
       const rules = table.get(key) ?? [];
       const clash = rules.find((r) => r.path === path);
       if (clash !== undefined) {
-        throw new PolicyMapError(at, `${e.host}${path} is already an endpoint of ${clash.subprocessor}`);
+        throw new PolicyMapError(
+          at,
+          `${e.host}${path} is already an endpoint of ${clash.subprocessor}`,
+        );
       }
       rules.push({ subprocessor: s.key, purpose: e.purpose, path });
       rules.sort((a, b) => b.path.length - a.path.length);
@@ -74,9 +98,14 @@ export function compileEndpoints(
     wildcard: [...wildcard]
       .map(([key, rules]) => {
         const colon = key.indexOf(':');
-        return colon === -1 ? { suffix: key, port: '', rules } : { suffix: key.slice(0, colon), port: key.slice(colon + 1), rules };
+        return colon === -1
+          ? { suffix: key, port: '', rules }
+          : { suffix: key.slice(0, colon), port: key.slice(colon + 1), rules };
       })
-      .sort((a, b) => Number(b.port !== '') - Number(a.port !== '') || b.suffix.length - a.suffix.length),
+      .sort(
+        (a, b) =>
+          Number(b.port !== '') - Number(a.port !== '') || b.suffix.length - a.suffix.length,
+      ),
     listed: Object.freeze(listed),
   });
 }
@@ -86,14 +115,25 @@ export function compileEndpoints(
  * its port ('' for the scheme's default), `path` its path (query allowed). An exact host
  * beats a wildcard, `host:port` beats `host`, and the longest path prefix wins.
  */
-export function matchEndpoint(endpoints: Endpoints, host: string, port: string, path: string): EndpointTarget | null {
+export function matchEndpoint(
+  endpoints: Endpoints,
+  host: string,
+  port: string,
+  path: string,
+): EndpointTarget | null {
   const { exact, wildcard } = endpoints;
   if (exact.size > 0) {
-    const hit = (port === '' ? undefined : pick(exact.get(`${host}:${port}`), path)) ?? pick(exact.get(host), path);
+    const hit =
+      (port === '' ? undefined : pick(exact.get(`${host}:${port}`), path)) ??
+      pick(exact.get(host), path);
     if (hit !== undefined) return hit;
   }
   for (const w of wildcard) {
-    if ((w.port === '' || w.port === port) && host.length > w.suffix.length && host.endsWith(w.suffix)) {
+    if (
+      (w.port === '' || w.port === port) &&
+      host.length > w.suffix.length &&
+      host.endsWith(w.suffix)
+    ) {
       const hit = pick(w.rules, path);
       if (hit !== undefined) return hit;
     }

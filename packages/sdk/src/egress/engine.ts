@@ -1,5 +1,20 @@
-import { compileEndpoints, matchEndpoint, type EndpointTarget, type Endpoints, type PathNode, type Policy } from '@flowgate/core';
-import { bodyKindOf, pairsToPayload, personalHeaders, redactPairs, removedHeaders, toSearchParams, type Pair } from '../adapters/body.js';
+import {
+  compileEndpoints,
+  matchEndpoint,
+  type EndpointTarget,
+  type Endpoints,
+  type PathNode,
+  type Policy,
+} from '@flowgate/core';
+import {
+  bodyKindOf,
+  pairsToPayload,
+  personalHeaders,
+  redactPairs,
+  removedHeaders,
+  toSearchParams,
+  type Pair,
+} from '../adapters/body.js';
 import { FlowgateError, isFlowgateError } from '../errors.js';
 import type { GateResult, Guard, GuardedCall } from '../guard.types.js';
 import { scopeStorage, type EgressScope } from './scope.js';
@@ -76,20 +91,33 @@ export class EgressEngine {
   ) {
     const problems: string[] = [];
     this.unknownHosts = options.unknownHosts ?? 'allow';
-    if (!['allow', 'report', 'deny'].includes(this.unknownHosts)) problems.push('unknownHosts: must be one of allow, report, deny');
+    if (!['allow', 'report', 'deny'].includes(this.unknownHosts))
+      problems.push('unknownHosts: must be one of allow, report, deny');
     this.outsideUserScope = options.outsideUserScope ?? 'deny';
-    if (!['deny', 'system'].includes(this.outsideUserScope)) problems.push('outsideUserScope: must be one of deny, system');
+    if (!['deny', 'system'].includes(this.outsideUserScope))
+      problems.push('outsideUserScope: must be one of deny, system');
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-    if (!Number.isInteger(this.maxBodyBytes) || this.maxBodyBytes < 0) problems.push('maxBodyBytes: must be a non-negative integer');
+    if (!Number.isInteger(this.maxBodyBytes) || this.maxBodyBytes < 0)
+      problems.push('maxBodyBytes: must be a non-negative integer');
     const exempt = options.exempt ?? [];
-    if (!Array.isArray(exempt) || exempt.some((h) => typeof h !== 'string')) problems.push('exempt: must be an array of hosts or URLs');
+    if (!Array.isArray(exempt) || exempt.some((h) => typeof h !== 'string'))
+      problems.push('exempt: must be an array of hosts or URLs');
     let compiled: Endpoints | null = null;
     try {
-      compiled = compileEndpoints([{ key: 'exempt', endpoints: exempt.map((h) => ({ host: exemptHost(h) })) }], new Set());
+      compiled = compileEndpoints(
+        [{ key: 'exempt', endpoints: exempt.map((h) => ({ host: exemptHost(h) })) }],
+        new Set(),
+      );
     } catch (error) {
-      problems.push(`exempt: ${(error as Error).message.replace(/^subprocessors\[0\]\.endpoints/, '')}`);
+      problems.push(
+        `exempt: ${(error as Error).message.replace(/^subprocessors\[0\]\.endpoints/, '')}`,
+      );
     }
-    if (problems.length > 0) throw new FlowgateError('INVALID_OPTIONS', `Invalid egress guard options: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new FlowgateError(
+        'INVALID_OPTIONS',
+        `Invalid egress guard options: ${problems.join('; ')}`,
+      );
     this.exempt = compiled as Endpoints;
   }
 
@@ -100,7 +128,10 @@ export class EgressEngine {
   classify(out: Outbound): Gated | null | Error {
     const scope = scopeStorage.getStore();
     if (scope?.skip === true) return null;
-    if (this.exempt.exact.size + this.exempt.wildcard.length > 0 && matchEndpoint(this.exempt, out.host, out.port, out.path) !== null) {
+    if (
+      this.exempt.exact.size + this.exempt.wildcard.length > 0 &&
+      matchEndpoint(this.exempt, out.host, out.port, out.path) !== null
+    ) {
       return null;
     }
     const policy = this.guard.options.source.state()?.policy;
@@ -108,7 +139,8 @@ export class EgressEngine {
     if (policy.endpoints !== this.listedFor) this.list(policy);
     const target = matchEndpoint(policy.endpoints, out.host, out.port, out.path);
     if (target === null) return this.unknown(out, policy);
-    if (scope?.userId == null && this.outsideUserScope === 'deny') return this.noUser(out, target, policy);
+    if (scope?.userId == null && this.outsideUserScope === 'deny')
+      return this.noUser(out, target, policy);
     return { host: out.host, port: out.port, path: out.path, target, scope };
   }
 
@@ -117,13 +149,20 @@ export class EgressEngine {
    * (`opaque` when it could not be read whole). Resolves to null (send unchanged), a
    * `Rewrite` (redact mode), or rejects with the error to fail the request with.
    */
-  decide(req: Gated, headers: Headers, body: Buffer | null, opaque: boolean): Rewrite | null | Promise<Rewrite | null> {
+  decide(
+    req: Gated,
+    headers: Headers,
+    body: Buffer | null,
+    opaque: boolean,
+  ): Rewrite | null | Promise<Rewrite | null> {
     const queryAt = req.path.indexOf('?');
-    const queryPairs: Pair[] = queryAt === -1 ? [] : [...new URLSearchParams(req.path.slice(queryAt + 1))];
+    const queryPairs: Pair[] =
+      queryAt === -1 ? [] : [...new URLSearchParams(req.path.slice(queryAt + 1))];
     const payloads: unknown[] = [];
     if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
     const read = opaque ? OPAQUE : readBody(body, headers);
-    const bodyAt = read.kind === 'json' || read.kind === 'form' ? payloads.push(read.payload) - 1 : -1;
+    const bodyAt =
+      read.kind === 'json' || read.kind === 'form' ? payloads.push(read.payload) - 1 : -1;
     const flagged = personalHeaders(headers);
     const headersAt = flagged === null ? -1 : payloads.push({ headers: flagged }) - 1;
     const { scope, target } = req;
@@ -147,8 +186,10 @@ export class EgressEngine {
       }
       let nextBody: Buffer | null = null;
       if (read.kind === 'json') nextBody = Buffer.from(JSON.stringify(result.payloads[bodyAt]));
-      else if (read.kind === 'form') nextBody = Buffer.from(toSearchParams(redactPairs(read.pairs, blocked)).toString());
-      const removeHeaders = flagged === null ? [] : removedHeaders(flagged, result.payloads[headersAt]);
+      else if (read.kind === 'form')
+        nextBody = Buffer.from(toSearchParams(redactPairs(read.pairs, blocked)).toString());
+      const removeHeaders =
+        flagged === null ? [] : removedHeaders(flagged, result.payloads[headersAt]);
       return { path, body: nextBody, removeHeaders };
     };
     try {
@@ -157,16 +198,25 @@ export class EgressEngine {
     } catch (error) {
       return Promise.reject(refused(req, error));
     }
-    return this.guard.gate(call).then(rewrite, (error: unknown) => Promise.reject(refused(req, error)));
+    return this.guard
+      .gate(call)
+      .then(rewrite, (error: unknown) => Promise.reject(refused(req, error)));
   }
 
   /** Outside a user scope under `system`: the request goes if it carries none of the map's fields. */
-  private system(req: Gated, payloads: readonly unknown[], opaqueBody: boolean): null | Promise<never> {
+  private system(
+    req: Gated,
+    payloads: readonly unknown[],
+    opaqueBody: boolean,
+  ): null | Promise<never> {
     const policy = this.guard.options.source.state()?.policy;
     const fields = new Set<string>();
     if (policy !== undefined) for (const p of payloads) collectFields(policy.paths, p, fields, 0);
     if (fields.size === 0 && !opaqueBody) return null;
-    const what = fields.size > 0 ? `carries ${[...fields].slice(0, 10).join(', ')}` : 'has a body the guard cannot read';
+    const what =
+      fields.size > 0
+        ? `carries ${[...fields].slice(0, 10).join(', ')}`
+        : 'has a body the guard cannot read';
     const error = new FlowgateError(
       'NO_USER_CONTEXT',
       `Flowgate: a request to ${req.target.subprocessor} outside any user scope ${what}; open one with guard.runAs(userId, fn)`,
@@ -179,20 +229,42 @@ export class EgressEngine {
       'NO_USER_CONTEXT',
       `Flowgate: a request to ${target.subprocessor} (${out.host}${out.path.split('?')[0]}) outside any user scope; open one with guard.runAs(userId, fn)`,
     );
-    return this.blockedOrMonitoredSync(out, target.subprocessor, target.purpose ?? null, '*', 'no-user-context', error, policy.version);
+    return this.blockedOrMonitoredSync(
+      out,
+      target.subprocessor,
+      target.purpose ?? null,
+      '*',
+      'no-user-context',
+      error,
+      policy.version,
+    );
   }
 
   private unknown(out: Outbound, policy: Policy): Error | null {
     const { unknownHosts } = this;
     const host = out.port === '' ? out.host : `${out.host}:${out.port}`;
     if (unknownHosts === 'deny') {
-      const error = new FlowgateError('CONSENT_DENIED', `Flowgate: ${host} is no endpoint of any subprocessor in the data map, and unknown hosts are denied`);
-      return this.blockedOrMonitoredSync(out, UNMAPPED, null, host, 'unmapped-host', error, policy.version);
+      const error = new FlowgateError(
+        'CONSENT_DENIED',
+        `Flowgate: ${host} is no endpoint of any subprocessor in the data map, and unknown hosts are denied`,
+      );
+      return this.blockedOrMonitoredSync(
+        out,
+        UNMAPPED,
+        null,
+        host,
+        'unmapped-host',
+        error,
+        policy.version,
+      );
     }
     const first = this.firstTime(host);
-    if (first || unknownHosts === 'report') this.report('drift', UNMAPPED, null, host, 'unmapped-host', policy.version);
+    if (first || unknownHosts === 'report')
+      this.report('drift', UNMAPPED, null, host, 'unmapped-host', policy.version);
     if (first && unknownHosts === 'report') {
-      this.say(`request to ${host}, which no subprocessor in the data map declares among its endpoints`);
+      this.say(
+        `request to ${host}, which no subprocessor in the data map declares among its endpoints`,
+      );
     }
     return null;
   }
@@ -200,7 +272,13 @@ export class EgressEngine {
   private noPolicy(out: Outbound): Error | null {
     const { mode, failClosed } = this.guard.options;
     if (mode === 'monitor' || !failClosed) return null;
-    return refused(out, new FlowgateError('POLICY_UNAVAILABLE', 'Flowgate: no policy loaded yet, so no outbound request can be matched to a subprocessor'));
+    return refused(
+      out,
+      new FlowgateError(
+        'POLICY_UNAVAILABLE',
+        'Flowgate: no policy loaded yet, so no outbound request can be matched to a subprocessor',
+      ),
+    );
   }
 
   private blockedOrMonitoredSync(
@@ -217,15 +295,44 @@ export class EgressEngine {
     return monitor ? null : refused(out, error);
   }
 
-  private blockedOrMonitored(req: Gated, subprocessor: string, field: string, reason: string, error: FlowgateError): null | Promise<never> {
+  private blockedOrMonitored(
+    req: Gated,
+    subprocessor: string,
+    field: string,
+    reason: string,
+    error: FlowgateError,
+  ): null | Promise<never> {
     const version = this.guard.options.source.state()?.policy.version ?? 0;
-    const failed = this.blockedOrMonitoredSync(req, subprocessor, req.target.purpose ?? null, field, reason, error, version);
+    const failed = this.blockedOrMonitoredSync(
+      req,
+      subprocessor,
+      req.target.purpose ?? null,
+      field,
+      reason,
+      error,
+      version,
+    );
     return failed === null ? null : Promise.reject(failed);
   }
 
-  private report(kind: 'drift' | 'blocked' | 'monitored', subprocessor: string, purpose: string | null, field: string, reason: string, policyVersion: number): void {
+  private report(
+    kind: 'drift' | 'blocked' | 'monitored',
+    subprocessor: string,
+    purpose: string | null,
+    field: string,
+    reason: string,
+    policyVersion: number,
+  ): void {
     try {
-      this.guard.options.reporter.report({ kind, subprocessor, purpose, field, reason, mode: this.guard.options.mode, policyVersion });
+      this.guard.options.reporter.report({
+        kind,
+        subprocessor,
+        purpose,
+        field,
+        reason,
+        mode: this.guard.options.mode,
+        policyVersion,
+      });
     } catch {
       // Reporting never fails the request.
     }
@@ -257,7 +364,11 @@ export class EgressEngine {
 
 const OPAQUE = { kind: 'opaque' } as const;
 const NONE = { kind: 'none' } as const;
-type ReadBody = { kind: 'json'; payload: unknown } | { kind: 'form'; payload: unknown; pairs: Pair[] } | typeof OPAQUE | typeof NONE;
+type ReadBody =
+  | { kind: 'json'; payload: unknown }
+  | { kind: 'form'; payload: unknown; pairs: Pair[] }
+  | typeof OPAQUE
+  | typeof NONE;
 
 /** The body as the engine reads it: JSON, a form, none, or opaque (compressed, binary, multipart). */
 function readBody(body: Buffer | null, headers: Headers): ReadBody {
@@ -297,7 +408,8 @@ function collectFields(node: PathNode, value: unknown, into: Set<string>, depth:
   }
   for (const key of Object.keys(value)) {
     const child = node.props[key];
-    if (child !== undefined) collectFields(child, (value as Record<string, unknown>)[key], into, depth + 1);
+    if (child !== undefined)
+      collectFields(child, (value as Record<string, unknown>)[key], into, depth + 1);
   }
 }
 
@@ -321,7 +433,10 @@ export interface RefusedError extends Error {
  */
 export function refused(out: Outbound, cause: unknown): RefusedError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  const error = new Error(`connect ECONNREFUSED ${out.host}${out.port === '' ? '' : `:${out.port}`} (${why})`, { cause }) as Error & Record<string, unknown>;
+  const error = new Error(
+    `connect ECONNREFUSED ${out.host}${out.port === '' ? '' : `:${out.port}`} (${why})`,
+    { cause },
+  ) as Error & Record<string, unknown>;
   error.code = 'ECONNREFUSED';
   error.errno = -111;
   error.syscall = 'connect';

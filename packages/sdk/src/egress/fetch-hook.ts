@@ -45,7 +45,8 @@ export function hookFetch(engine: EgressEngine): (() => void) | null {
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       let fn = bound.get(prop);
-      if (fn === undefined) bound.set(prop, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
+      if (fn === undefined)
+        bound.set(prop, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
       return fn;
     },
   });
@@ -63,7 +64,9 @@ function fetchRealm(): typeof globalThis {
   // Touching a fetch class loads Node's bundled undici, which installs its global dispatcher.
   void globalThis.Headers;
   try {
-    const outer = (globalThis.fetch.constructor as FunctionConstructor)('return globalThis')() as typeof globalThis;
+    const outer = (globalThis.fetch.constructor as FunctionConstructor)(
+      'return globalThis',
+    )() as typeof globalThis;
     if (outer !== globalThis && outer.fetch === globalThis.fetch) void outer.Headers;
     return outer.fetch === globalThis.fetch ? outer : globalThis;
   } catch {
@@ -94,10 +97,16 @@ async function gateDispatch(
     fail(handler, error as Error);
     return;
   }
-  let next: DispatchOptions = rest === null ? { ...options, body } : { ...options, body: replay(body, rest) };
+  let next: DispatchOptions =
+    rest === null ? { ...options, body } : { ...options, body: replay(body, rest) };
   if (rewrite !== null) {
     const sent = rewrite.body ?? body;
-    next = { ...next, path: rewrite.path ?? options.path, body: sent, headers: rewriteHeaders(options.headers, rewrite, sent) };
+    next = {
+      ...next,
+      path: rewrite.path ?? options.path,
+      body: sent,
+      headers: rewriteHeaders(options.headers, rewrite, sent),
+    };
   }
   try {
     inner.dispatch(next, handler);
@@ -136,10 +145,14 @@ function describeOrigin(options: DispatchOptions): Outbound | null {
 }
 
 /** The whole body when it fits in `max` bytes; otherwise what was read and the rest, unread. */
-async function readBounded(body: unknown, max: number): Promise<{ body: Buffer | null; rest: AsyncIterator<unknown> | null }> {
+async function readBounded(
+  body: unknown,
+  max: number,
+): Promise<{ body: Buffer | null; rest: AsyncIterator<unknown> | null }> {
   if (body === undefined || body === null) return { body: null, rest: null };
   if (typeof body === 'string') return { body: Buffer.from(body), rest: null };
-  if (body instanceof Uint8Array) return { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), rest: null };
+  if (body instanceof Uint8Array)
+    return { body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), rest: null };
   const open = (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
   if (typeof open !== 'function') return { body: Buffer.from(String(body)), rest: null };
   const iterator = open.call(body);
@@ -169,21 +182,31 @@ function headerRecord(headers: unknown): Record<string, unknown> {
   const record = Object.create(null) as Record<string, unknown>;
   if (headers === undefined || headers === null) return record;
   if (Array.isArray(headers)) {
-    if (headers.length > 0 && Array.isArray(headers[0])) for (const [k, v] of headers as [string, unknown][]) record[String(k).toLowerCase()] = v;
-    else for (let i = 0; i + 1 < headers.length; i += 2) record[String(headers[i]).toLowerCase()] = headers[i + 1];
+    if (headers.length > 0 && Array.isArray(headers[0]))
+      for (const [k, v] of headers as [string, unknown][]) record[String(k).toLowerCase()] = v;
+    else
+      for (let i = 0; i + 1 < headers.length; i += 2)
+        record[String(headers[i]).toLowerCase()] = headers[i + 1];
     return record;
   }
   if (typeof (headers as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    for (const [k, v] of headers as Iterable<[string, unknown]>) record[String(k).toLowerCase()] = v;
+    for (const [k, v] of headers as Iterable<[string, unknown]>)
+      record[String(k).toLowerCase()] = v;
     return record;
   }
-  for (const [k, v] of Object.entries(headers as Record<string, unknown>)) record[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(headers as Record<string, unknown>))
+    record[k.toLowerCase()] = v;
   return record;
 }
 
-function rewriteHeaders(headers: unknown, rewrite: Rewrite, body: Buffer | null): Record<string, unknown> {
+function rewriteHeaders(
+  headers: unknown,
+  rewrite: Rewrite,
+  body: Buffer | null,
+): Record<string, unknown> {
   const record = headerRecord(headers);
   for (const name of rewrite.removeHeaders) delete record[name];
-  if (body !== null && record['content-length'] !== undefined) record['content-length'] = String(body.length);
+  if (body !== null && record['content-length'] !== undefined)
+    record['content-length'] = String(body.length);
   return record;
 }

@@ -35,7 +35,11 @@ export function hookHttp(engine: EgressEngine): () => void {
   };
 }
 
-function guardRequest(engine: EgressEngine, original: RequestFn, defaultProtocol: string): RequestFn {
+function guardRequest(
+  engine: EgressEngine,
+  original: RequestFn,
+  defaultProtocol: string,
+): RequestFn {
   return function request(this: unknown, ...args: unknown[]): http.ClientRequest {
     const out = describeRequest(args, defaultProtocol);
     const verdict = out === null ? null : engine.classify(out);
@@ -90,7 +94,12 @@ function holdUntilDecided(engine: EgressEngine, req: http.ClientRequest, gated: 
     state = 'deciding';
     let result;
     try {
-      result = engine.decide(gated, req.getHeaders(), opaque ? null : Buffer.concat(chunks), opaque);
+      result = engine.decide(
+        gated,
+        req.getHeaders(),
+        opaque ? null : Buffer.concat(chunks),
+        opaque,
+      );
     } catch (error) {
       fail(error);
       return;
@@ -137,7 +146,8 @@ function holdUntilDecided(engine: EgressEngine, req: http.ClientRequest, gated: 
 function toBuffer(chunk: unknown, encoding: string | undefined): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, encoding as BufferEncoding | undefined);
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof Uint8Array)
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return Buffer.from(String(chunk));
 }
 
@@ -154,7 +164,10 @@ function silence(req: http.ClientRequest): void {
 }
 
 /** Host, port and path of `http.request(url?, options?, callback?)`, as Node merges them; null for a unix socket. */
-export function describeRequest(args: readonly unknown[], defaultProtocol: string): Outbound | null {
+export function describeRequest(
+  args: readonly unknown[],
+  defaultProtocol: string,
+): Outbound | null {
   let url: URL | null = null;
   let i = 0;
   if (typeof args[0] === 'string') {
@@ -164,12 +177,14 @@ export function describeRequest(args: readonly unknown[], defaultProtocol: strin
     url = args[0];
     i = 1;
   }
-  const o = (typeof args[i] === 'object' && args[i] !== null ? args[i] : {}) as http.RequestOptions & { href?: string };
+  const o = (
+    typeof args[i] === 'object' && args[i] !== null ? args[i] : {}
+  ) as http.RequestOptions & { href?: string };
   if (o.socketPath !== undefined) return null;
   let host = o.hostname ?? o.host ?? url?.hostname ?? 'localhost';
   if (host.charCodeAt(0) === 91) host = host.slice(1, -1);
   const protocol = o.protocol ?? url?.protocol ?? defaultProtocol;
-  const rawPort = o.port ?? (url !== null && url.port !== '' ? url.port : o.defaultPort ?? '');
+  const rawPort = o.port ?? (url !== null && url.port !== '' ? url.port : (o.defaultPort ?? ''));
   const port = String(rawPort);
   const isDefault = port === '' || (protocol === 'https:' ? port === '443' : port === '80');
   return {

@@ -15,10 +15,16 @@ import { countInstall, installedCount } from './scope.js';
  */
 export function installEgressGuard(guard: Guard, options: EgressGuardOptions = {}): () => void {
   if (typeof guard !== 'object' || guard === null || typeof guard.gate !== 'function') {
-    throw new FlowgateError('INVALID_OPTIONS', 'installEgressGuard needs a guard (createGuard(...))');
+    throw new FlowgateError(
+      'INVALID_OPTIONS',
+      'installEgressGuard needs a guard (createGuard(...))',
+    );
   }
   if (installedCount() > 0) {
-    throw new FlowgateError('INVALID_OPTIONS', 'an egress guard is installed already: uninstall it first');
+    throw new FlowgateError(
+      'INVALID_OPTIONS',
+      'an egress guard is installed already: uninstall it first',
+    );
   }
   const log = options.log ?? ((line: string) => console.info(`[flowgate] ${line}`));
   const engine = new EgressEngine(guard, options, log);
@@ -26,12 +32,14 @@ export function installEgressGuard(guard: Guard, options: EgressGuardOptions = {
   if (options.http !== false) undo.push(hookHttp(engine));
   if (options.fetch !== false) {
     const unhook = hookFetch(engine);
-    if (unhook === null) engine.say('egress guard: no global fetch dispatcher found, so fetch is not guarded');
+    if (unhook === null)
+      engine.say('egress guard: no global fetch dispatcher found, so fetch is not guarded');
     else undo.push(unhook);
   }
   countInstall(1);
   const policy = guard.options.source.state()?.policy;
-  if (policy === undefined) engine.say('egress guard installed; endpoints are listed once a policy is loaded');
+  if (policy === undefined)
+    engine.say('egress guard installed; endpoints are listed once a policy is loaded');
   else engine.list(policy);
   let installed = true;
   return function uninstall(): void {

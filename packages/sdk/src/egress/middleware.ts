@@ -12,12 +12,17 @@ type Next = (error?: unknown) => void;
  * incoming request, with its user (from `resolveUser`) and its `Sec-GPC: 1` signal, so
  * every outbound request its handlers make is decided for that user.
  */
-export function egressMiddleware(options: EgressMiddlewareOptions = {}): (req: unknown, res: unknown, next: Next) => void {
+export function egressMiddleware(
+  options: EgressMiddlewareOptions = {},
+): (req: unknown, res: unknown, next: Next) => void {
   const resolveUser = options.resolveUser ?? userOf;
   return (req, _res, next) => {
     const raw = resolveUser(req);
-    const userId = typeof raw === 'number' ? String(raw) : typeof raw === 'string' && raw !== '' ? raw : null;
-    const header = (req as { headers?: Record<string, string | string[] | undefined> }).headers?.['sec-gpc'];
+    const userId =
+      typeof raw === 'number' ? String(raw) : typeof raw === 'string' && raw !== '' ? raw : null;
+    const header = (req as { headers?: Record<string, string | string[] | undefined> }).headers?.[
+      'sec-gpc'
+    ];
     const gpc = (Array.isArray(header) ? header[0] : header)?.trim() === '1';
     scopeStorage.run({ userId, gpc }, next);
   };

@@ -13,13 +13,15 @@ export interface EgressScope {
 /** One store per process, shared by two copies of the SDK (so `runAs` in one is seen by the other). */
 const KEY = Symbol.for('flowgate.egress.scope');
 const g = globalThis as { [KEY]?: AsyncLocalStorage<EgressScope> };
-export const scopeStorage: AsyncLocalStorage<EgressScope> = (g[KEY] ??= new AsyncLocalStorage<EgressScope>());
+export const scopeStorage: AsyncLocalStorage<EgressScope> = (g[KEY] ??=
+  new AsyncLocalStorage<EgressScope>());
 
 const SKIP: EgressScope = Object.freeze({ userId: null, skip: true });
 
 /** Runs `fn` with `userId` as the user of every outbound request it makes, however deep. */
 export function runAs<R>(userId: string, fn: () => R, options: { readonly gpc?: boolean } = {}): R {
-  if (typeof userId !== 'string' || userId === '') throw new TypeError('runAs: userId must be a non-empty string');
+  if (typeof userId !== 'string' || userId === '')
+    throw new TypeError('runAs: userId must be a non-empty string');
   return scopeStorage.run({ userId, gpc: options.gpc === true }, fn);
 }
 
