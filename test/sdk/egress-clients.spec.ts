@@ -337,6 +337,21 @@ describe('egress guard options: unknown hosts denied, exempt plumbing, system fl
   });
 });
 
+describe('egress guard, monitor: a body over the bound is reported and streams on whole', () => {
+  const { reporter } = withEgress('monitor', { maxBodyBytes: 64 });
+  const big = JSON.stringify({ email: 'ada@example.com', name: 'x'.repeat(500) });
+
+  it.each([
+    { name: 'http.request (9 chunks)', send: () => chunkedPost(`${optOut.url}/v1/big`, big, 9) },
+    { name: 'fetch', send: () => fetch(`${optOut.url}/v1/big`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' } }) },
+  ])('$name', async ({ send }) => {
+    await runAs(USERS.granted, send);
+    expect(optOut.received).toHaveLength(1);
+    expect(optOut.received[0].body.toString()).toBe(big);
+    expect(reporter.events().some((e) => e.kind === 'monitored' && e.field === '(body)')).toBe(true);
+  });
+});
+
 describe('egress guard: exempt hosts and unknown-host report', () => {
   let uninstall: () => void;
   const reporter = memoryReporter();
