@@ -8,14 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import {
   createGuard,
-  installEgressGuard,
   runAs,
   staticSource,
   withoutEgressGuard,
   type Guard,
   type PolicyMap,
 } from '@flowgate/sdk';
-import { describeRequest, EgressEngine } from '@flowgate/sdk/internal';
+import { installEgressGuard } from '@flowgate/egress';
+import { describeRequest, EgressEngine } from '@flowgate/egress/internal';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 

@@ -6,18 +6,16 @@ import {
   ConsentDeniedError,
   createGuard,
   egressDenial,
-  egressMiddleware,
-  installEgressGuard,
   isFlowgateError,
   memoryReporter,
   runAs,
   staticSource,
   withoutEgressGuard,
-  type EgressGuardOptions,
   type GuardMode,
   type MemoryReporter,
   type PolicyMap,
 } from '@flowgate/sdk';
+import { egressMiddleware, installEgressGuard, type EgressGuardOptions } from '@flowgate/egress';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startRecordingVendor, type RecordingVendor } from './support/recording-vendor';
 
@@ -341,14 +339,24 @@ describe('egress guard, monitor: a body over the bound is reported and streams o
   const { reporter } = withEgress('monitor', { maxBodyBytes: 64 });
   const big = JSON.stringify({ email: 'ada@example.com', name: 'x'.repeat(500) });
 
-  it.each([
+  it.each<{ name: string; send: () => Promise<unknown> }>([
     { name: 'http.request (9 chunks)', send: () => chunkedPost(`${optOut.url}/v1/big`, big, 9) },
-    { name: 'fetch', send: () => fetch(`${optOut.url}/v1/big`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' } }) },
+    {
+      name: 'fetch',
+      send: () =>
+        fetch(`${optOut.url}/v1/big`, {
+          method: 'POST',
+          body: big,
+          headers: { 'content-type': 'application/json' },
+        }),
+    },
   ])('$name', async ({ send }) => {
     await runAs(USERS.granted, send);
     expect(optOut.received).toHaveLength(1);
     expect(optOut.received[0].body.toString()).toBe(big);
-    expect(reporter.events().some((e) => e.kind === 'monitored' && e.field === '(body)')).toBe(true);
+    expect(reporter.events().some((e) => e.kind === 'monitored' && e.field === '(body)')).toBe(
+      true,
+    );
   });
 });
 

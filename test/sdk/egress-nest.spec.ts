@@ -9,13 +9,8 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import Stripe from 'stripe';
-import {
-  createGuard,
-  installEgressGuard,
-  memoryReporter,
-  staticSource,
-  type MemoryReporter,
-} from '@flowgate/sdk';
+import { createGuard, memoryReporter, staticSource, type MemoryReporter } from '@flowgate/sdk';
+import { installEgressGuard } from '@flowgate/egress';
 import { FlowgateModule } from '@flowgate/nest';
 import { buildEgressMap, egressConsents } from './factories/egress-map.factory';
 import { USERS } from './factories/vendor-map.factory';
@@ -59,7 +54,7 @@ describe(`${FlowgateModule.name} with egress`, () => {
           }),
           resolveUser: (req: unknown) =>
             (req as { headers: Record<string, string | undefined> }).headers['x-user-id'],
-          egress: { log: (line) => log.push(line) },
+          egress: (guard) => installEgressGuard(guard, { log: (line) => log.push(line) }),
           closeOnShutdown: false,
         }),
       ],

@@ -3,7 +3,6 @@ import {
   ConsentDeniedError,
   createGuard,
   egressDenial,
-  installEgressGuard,
   memoryReporter,
   runAs,
   staticSource,
@@ -12,6 +11,7 @@ import {
   type MemoryReporter,
   type StaticSource,
 } from '@flowgate/sdk';
+import { installEgressGuard } from '@flowgate/egress';
 import { buildEgressMap, egressConsents, subprocessorOf } from './factories/egress-map.factory';
 import {
   EXPECTED_ALLOW,

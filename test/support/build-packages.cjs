@@ -24,7 +24,7 @@ function stale(name) {
 }
 
 module.exports = function buildPackages() {
-  if (!['core', 'sdk', 'nest'].some(stale)) return;
-  process.stdout.write('\n[packages] building @flowgate/core, @flowgate/sdk and @flowgate/nest\n');
+  if (!['core', 'sdk', 'nest', 'egress'].some(stale)) return;
+  process.stdout.write('\n[packages] building @flowgate/core, @flowgate/sdk, @flowgate/nest and @flowgate/egress\n');
   execFileSync('npm', ['run', '-s', 'build:packages'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 };

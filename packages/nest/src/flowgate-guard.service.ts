@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import {
-  installEgressGuard,
-  type CheckRequest,
-  type Decision,
-  type FetchGuardOptions,
-  type GateResult,
-  type Guard,
-  type GuardedCall,
-  type VendorTarget,
-  type WrapOptions,
+import type {
+  CheckRequest,
+  Decision,
+  FetchGuardOptions,
+  GateResult,
+  Guard,
+  GuardedCall,
+  VendorTarget,
+  WrapOptions,
 } from '@flowgate/sdk';
 import { scopeStorage } from '@flowgate/sdk/internal';
 import { flowgateContext, type FlowgateCallContext } from './flowgate.context.js';
@@ -27,10 +26,7 @@ export class FlowgateGuardService implements OnModuleInit, OnApplicationShutdown
 
   async onModuleInit(): Promise<void> {
     const { egress } = this.options;
-    if (egress !== undefined && egress !== false) {
-      const options = egress === true ? {} : egress;
-      this.uninstallEgress = installEgressGuard(this.guard, { log: (line) => this.logger.log(line), ...options });
-    }
+    if (egress !== undefined) this.uninstallEgress = egress(this.guard, (line) => this.logger.log(line));
     if (this.options.awaitReady === false) return;
     try {
       await this.guard.ready();

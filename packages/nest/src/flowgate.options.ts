@@ -1,5 +1,5 @@
 import type { FactoryProvider, ModuleMetadata } from '@nestjs/common';
-import type { EgressGuardOptions, Guard } from '@flowgate/sdk';
+import type { Guard } from '@flowgate/sdk';
 
 /** Reads the user id from an incoming request; undefined when the request has none. */
 export type UserResolver = (request: unknown) => string | undefined | null;
@@ -23,12 +23,12 @@ export interface FlowgateModuleOptions {
   /** Wait for a first policy at boot (default true; a timeout is logged, not fatal: calls fail closed). */
   readonly awaitReady?: boolean;
   /**
-   * Put the guard in front of every outbound HTTP request of the process
-   * (`installEgressGuard`) at module init, uninstalled on shutdown: `true` or its options
-   * (`unknownHosts`, `exempt`, `outsideUserScope`, …). The interceptor opens each HTTP
-   * request's user scope. Default: off.
+   * Put the guard in front of every outbound HTTP request of the process at module init,
+   * undone on shutdown: `(guard, log) => installEgressGuard(guard, { log, ...options })` from
+   * `@flowgate/egress` (`log` is the module's logger). The interceptor opens each HTTP
+   * request's user scope for it. Default: none.
    */
-  readonly egress?: boolean | EgressGuardOptions;
+  readonly egress?: (guard: Guard, log: (line: string) => void) => () => void;
   /** Close the guard (reporter flush, source) on application shutdown. Default true. */
   readonly closeOnShutdown?: boolean;
 }

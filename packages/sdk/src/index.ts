@@ -41,16 +41,8 @@ export {
   type Reporter,
 } from './reporter.js';
 export { classifyValue, looksPersonalKey } from './drift.js';
-export { installEgressGuard } from './egress/install.js';
 export { runAs, withoutEgressGuard, type EgressScope } from './egress/scope.js';
-export { egressMiddleware, type EgressMiddlewareOptions } from './egress/middleware.js';
-export {
-  egressDenial,
-  type EgressGuardOptions,
-  type OutsideUserScopeRule,
-  type RefusedError,
-  type UnknownHostPolicy,
-} from './egress/engine.js';
+export { egressDenial } from './egress/denial.js';
 export type {
   BlockedField,
   ConsentChoice,

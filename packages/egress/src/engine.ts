@@ -7,17 +7,22 @@ import {
   type Policy,
 } from '@flowgate/core';
 import {
+  FlowgateError,
+  type EgressScope,
+  type GateResult,
+  type Guard,
+  type GuardedCall,
+} from '@flowgate/sdk';
+import {
   bodyKindOf,
   pairsToPayload,
   personalHeaders,
   redactPairs,
   removedHeaders,
+  scopeStorage,
   toSearchParams,
   type Pair,
-} from '../adapters/body.js';
-import { FlowgateError, isFlowgateError } from '../errors.js';
-import type { GateResult, Guard, GuardedCall } from '../guard.types.js';
-import { scopeStorage, type EgressScope } from './scope.js';
+} from '@flowgate/sdk/internal';
 
 export type UnknownHostPolicy = 'allow' | 'report' | 'deny';
 export type OutsideUserScopeRule = 'deny' | 'system';
@@ -443,19 +448,4 @@ export function refused(out: Outbound, cause: unknown): RefusedError {
   error.address = out.host;
   if (out.port !== '') error.port = Number(out.port);
   return error as unknown as RefusedError;
-}
-
-/**
- * The Flowgate error behind a failed request, however the client wrapped it (fetch's
- * `TypeError: fetch failed`, an `AxiosError`, a got `RequestError`, an OpenAI
- * `APIConnectionError`): follows `cause` (and `detail`, where Stripe keeps it).
- */
-export function egressDenial(error: unknown): FlowgateError | undefined {
-  let current: unknown = error;
-  for (let i = 0; i < 8 && typeof current === 'object' && current !== null; i++) {
-    if (isFlowgateError(current)) return current;
-    const e = current as { cause?: unknown; detail?: unknown };
-    current = e.cause ?? e.detail;
-  }
-  return undefined;
 }

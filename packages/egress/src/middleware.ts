@@ -1,4 +1,4 @@
-import { scopeStorage } from './scope.js';
+import { scopeStorage } from '@flowgate/sdk/internal';
 
 export interface EgressMiddlewareOptions {
   /** The user an incoming request acts for; default `req.user.id`, else `req.user.sub`. */

@@ -1,9 +1,8 @@
-import { FlowgateError } from '../errors.js';
-import type { Guard } from '../guard.types.js';
+import { FlowgateError, type Guard } from '@flowgate/sdk';
+import { countInstall, installedCount } from '@flowgate/sdk/internal';
 import { EgressEngine, type EgressGuardOptions } from './engine.js';
 import { hookFetch } from './fetch-hook.js';
 import { hookHttp } from './http-hook.js';
-import { countInstall, installedCount } from './scope.js';
 
 /**
  * Puts `guard` in front of every outbound HTTP request of the process: Node's `fetch`
