@@ -218,6 +218,9 @@ the unmapped-host row below), then deciding inside \`runAs(userId)\`, the host m
 subprocessor whose opt-out flow sends both fields (a decision per call, user cached). The
 fetch row goes through undici's global dispatcher, the body read back from its stream; the
 node:http row through the wrapped \`http.request\`, the body held until \`end()\`.
+Most of the fetch row is reading the body back: fetch hands its dispatcher the body as an
+async stream, which the guard drains before deciding (node:http hands over the bytes).
+The p99 rows are this shared machine's scheduling noise, not the guard.
 
 ### Requests to unmapped hosts (target ≤ 2 µs)
 
@@ -228,6 +231,8 @@ port and path from \`http.request\`'s arguments (a URL string and an options obj
 alternately) and look the host up in the compiled endpoints (${fmt(options.quick ? 50_000 : 1_000_000, 0)} calls;
 the floor is two back-to-back \`process.hrtime\` reads). No decision is taken and nothing
 is buffered. (An unmapped host is also reported once, as drift.)
+
+**Reproduce.** \`npm run bench -- egress\`, \`--write-docs\` to rewrite this section.
 
 ${machineNote()}.
 `;
