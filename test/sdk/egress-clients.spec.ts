@@ -409,6 +409,33 @@ describe(installEgressGuard.name, () => {
     expect(optOut.received).toHaveLength(2);
   });
 
+  it('decides http.get and guard.runAs like the rest', async () => {
+    const guard = createGuard({
+      source: staticSource({ map, consents: matrixConsents() }),
+      reporter: memoryReporter(),
+    });
+    const uninstall = installEgressGuard(guard, { log: () => undefined });
+    try {
+      const get = (user: string) =>
+        guard.runAs(
+          user,
+          () =>
+            new Promise<unknown>((resolve) => {
+              http
+                .get(`${optOut.url}/v1/pixel?email=ada%40example.com`, (res) =>
+                  res.resume().on('end', () => resolve(null)),
+                )
+                .on('error', resolve);
+            }),
+        );
+      expect(egressDenial(await get(USERS.denied))).toBeInstanceOf(ConsentDeniedError);
+      expect(await get(USERS.granted)).toBeNull();
+      expect(optOut.received.map((r) => r.url)).toEqual(['/v1/pixel?email=ada%40example.com']);
+    } finally {
+      uninstall();
+    }
+  });
+
   it('refuses a second install and options it cannot work with, naming them', () => {
     const guard = createGuard({ source: staticSource({ map }) });
     const uninstall = installEgressGuard(guard, { log: () => undefined });
