@@ -92,7 +92,9 @@ async function gateDispatch(
   const headers = headerRecord(options.headers);
   let rewrite: Rewrite | null;
   try {
-    rewrite = await engine.decide(gated, headers, rest === null ? body : null, rest !== null);
+    const decided = engine.decide(gated, headers, rest === null ? body : null, rest !== null);
+    // Synchronous while the user is cached: no extra turn before the request goes out.
+    rewrite = decided instanceof Promise ? await decided : decided;
   } catch (error) {
     fail(handler, error as Error);
     return;
