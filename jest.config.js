@@ -15,7 +15,8 @@ const common = {
   transform: { '^.+\\.ts$': tsJest },
   testEnvironment: 'node',
   moduleNameMapper: {
-    '^@flowgate/(core|sdk|nest)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@flowgate/(core|sdk|nest|egress)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@flowgate/egress/internal$': '<rootDir>/packages/egress/src/internal.ts',
     '^@flowgate/sdk/(axios|internal)$': '<rootDir>/packages/sdk/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -52,8 +52,13 @@ const packages = readdirSync(PACKAGES, { withFileTypes: true })
   .map((e) => ({ dir: join(PACKAGES, e.name), manifest: JSON.parse(readFileSync(join(PACKAGES, e.name, 'package.json'), 'utf8')) as Manifest }));
 
 describe('package boundaries', () => {
-  it('finds the three packages', () => {
-    expect(packages.map((p) => p.manifest.name).sort()).toEqual(['@flowgate/core', '@flowgate/nest', '@flowgate/sdk']);
+  it('finds the four packages', () => {
+    expect(packages.map((p) => p.manifest.name).sort()).toEqual(['@flowgate/core', '@flowgate/egress', '@flowgate/nest', '@flowgate/sdk']);
+  });
+
+  it('keeps @flowgate/egress to @flowgate/sdk and @flowgate/core', () => {
+    const egress = packages.find((p) => p.manifest.name === '@flowgate/egress')!.manifest;
+    expect(Object.keys({ ...egress.dependencies, ...egress.peerDependencies }).sort()).toEqual(['@flowgate/core', '@flowgate/sdk']);
   });
 
   it('keeps @flowgate/core free of dependencies', () => {

@@ -85,6 +85,7 @@ export function checkManifest(manifest: Manifest, existing?: KnownKeys): Problem
     subprocessors: keysOf('subprocessors'),
   };
   const flows = new Map<string, number>();
+  problems.push(...checkEndpoints(manifest, known.purposes));
   listOf(manifest.flows).forEach((flow: ManifestFlow, i) => {
     if (typeof flow !== 'object' || flow === null) return;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
@@ -98,6 +99,30 @@ export function checkManifest(manifest: Manifest, existing?: KnownKeys): Problem
       flows.set(key, i);
     }
     for (const p of checkFlow(flow, known)) problems.push({ path: `flows[${i}].${p.path}`, message: p.message });
+  });
+  return problems;
+}
+
+/**
+ * Subprocessor endpoints: each purpose named is a known purpose, and no host and path
+ * prefix belongs to two subprocessors (the egress guard must know where a request goes).
+ */
+export function checkEndpoints(manifest: Manifest, purposes: ReadonlySet<string>): Problem[] {
+  const problems: Problem[] = [];
+  const owners = new Map<string, string>();
+  listOf(manifest.subprocessors).forEach((s, i) => {
+    if (typeof s !== 'object' || s === null) return;
+    listOf(s.endpoints).forEach((e, j) => {
+      if (typeof e !== 'object' || e === null || typeof e.host !== 'string') return;
+      const at = `subprocessors[${i}].endpoints[${j}]`;
+      if (e.purpose !== undefined && !purposes.has(e.purpose)) {
+        problems.push({ path: `${at}.purpose`, message: `unknown purpose "${e.purpose}"` });
+      }
+      const where = `${e.host}${(e.path ?? '').replace(/\/+$/, '')}`;
+      const owner = owners.get(where);
+      if (owner !== undefined) problems.push({ path: at, message: `${where} is already an endpoint of ${owner}` });
+      else owners.set(where, `${s.key} (subprocessors[${i}].endpoints[${j}])`);
+    });
   });
   return problems;
 }

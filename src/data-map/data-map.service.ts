@@ -7,7 +7,7 @@ import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
 import { DataMapState } from './data-map-state.entity';
 import { DataMapError, duplicateKey, inUse, notFound, type DataMapKind } from './data-map.errors';
-import { checkFlow, type KnownKeys } from './data-map.rules';
+import { checkEndpoints, checkFlow, type KnownKeys } from './data-map.rules';
 import { DataMapStore, type StoredMap } from './data-map.store';
 import { flowKeyOf, regionOf } from '@flowgate/core';
 import type { CreateFieldDto, UpdateFieldDto } from './dto/field.dto';
@@ -318,6 +318,7 @@ export class DataMapService {
     const committed = await this.writeQueue.transaction(async (m) => {
       const stored = await this.store.load(m);
       const next = normalizeManifest(mutate(stored.manifest));
+      assertValidEndpoints(next);
       const diff = diffManifests(stored.manifest, next);
       if (isEmptyDiff(diff)) return null;
       const version = await this.store.apply(m, stored, next, diff);
@@ -365,6 +366,12 @@ export function knownKeys(m: Manifest): KnownKeys {
 
 function invalidManifest(problems: Problem[]): DataMapError {
   return new DataMapError('INVALID_MANIFEST', formatProblems('Invalid manifest', problems), problems);
+}
+
+/** Every write keeps the endpoints valid (a purpose they name may not be removed under them). */
+function assertValidEndpoints(next: Manifest): void {
+  const problems = checkEndpoints(next, new Set(next.purposes.map((p) => p.key)));
+  if (problems.length > 0) throw new DataMapError('INVALID_DATA_MAP', formatProblems('Invalid endpoints', problems), problems);
 }
 
 function assertValidFlow(flow: ManifestFlow, known: KnownKeys): void {

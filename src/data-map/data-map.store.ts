@@ -112,6 +112,7 @@ export class DataMapStore {
         category: s.category,
         transferMechanism: s.transferMechanism ?? undefined,
         description: s.description ?? undefined,
+        endpoints: s.endpoints ?? undefined,
       })),
       flows: manifestFlows,
     });
@@ -169,6 +170,7 @@ export class DataMapStore {
         category: s.category,
         transferMechanism: s.transferMechanism ?? null,
         description: s.description ?? null,
+        endpoints: s.endpoints === undefined || s.endpoints.length === 0 ? null : s.endpoints,
       };
     };
 

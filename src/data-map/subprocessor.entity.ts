@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { SubprocessorCategory, TransferMechanism } from '@flowgate/core';
+import type { ManifestEndpoint } from './manifest/manifest.types';
 
 /** A vendor that receives personal data (`stripe`, `logrocket`). */
 @Entity('subprocessor')
@@ -34,6 +35,10 @@ export class Subprocessor {
 
   @Column({ type: 'text', nullable: true })
   description: string | null;
+
+  /** Hosts (and path prefixes) it is reached at, for the egress guard; null when none are declared. */
+  @Column({ type: 'simple-json', nullable: true })
+  endpoints: ManifestEndpoint[] | null;
 
   @CreateDateColumn()
   createdAt: Date;

@@ -11,7 +11,7 @@ export function toPolicyMap(stored: StoredMap): PolicyMap {
   return {
     version: stored.version,
     fields: manifest.fields.map((f) => ({ key: f.key, paths: f.paths, sensitivity: f.sensitivity })),
-    subprocessors: manifest.subprocessors.map((s) => ({ key: s.key })),
+    subprocessors: manifest.subprocessors.map((s) => (s.endpoints === undefined ? { key: s.key } : { key: s.key, endpoints: s.endpoints })),
     purposes: manifest.purposes.map((p) => ({ key: p.key })),
     flows: manifest.flows.map((f) => {
       const key = flowKeyOf(f.subprocessor, f.purpose);

@@ -130,6 +130,40 @@ flows:
     expect(files()).toEqual(before);
   });
 
+  it('stores subprocessor endpoints, exports them, and hands them to guards with the policy', async () => {
+    const m = aManifest();
+    m.subprocessors[0].endpoints = [{ host: 'api.vendor-a.example', path: '/v3/mail' }, { host: '*.vendor-a.example' }];
+    await importManifest(m, '?prune=true').expect(201);
+    const exported = await exportJson();
+    expect(exported.subprocessors[0].endpoints).toEqual([{ host: 'api.vendor-a.example', path: '/v3/mail' }, { host: '*.vendor-a.example' }]);
+    expect(exported.subprocessors[1].endpoints).toBeUndefined();
+    const token = await t.http().post('/api/v1/service-tokens').set('Authorization', t.admin).send({ name: 'egress' }).expect(201);
+    const policy = await t.http().get('/api/v1/policy').set('Authorization', `Bearer ${token.body.token as string}`).expect(200);
+    const stored = (policy.body.map.subprocessors as { key: string; endpoints?: unknown }[]).find((s) => s.key === m.subprocessors[0].key);
+    expect(stored?.endpoints).toEqual(m.subprocessors[0].endpoints);
+    // The REST API takes them too, and rejects what the egress guard could not match on.
+    const key = m.subprocessors[1].key;
+    await t.http().patch(`/api/v1/subprocessors/${key}`).set('Authorization', t.admin).send({ endpoints: [{ host: 'api.vendor-b.example' }] }).expect(200);
+    const bad = await t.http().patch(`/api/v1/subprocessors/${key}`).set('Authorization', t.admin).send({ endpoints: [{ host: 'https://x.example/' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([expect.objectContaining({ path: 'endpoints[0].host' })]);
+    const clash = await t.http().patch(`/api/v1/subprocessors/${key}`).set('Authorization', t.admin).send({ endpoints: [{ host: '*.vendor-a.example' }] });
+    expect(clash.status).toBe(422);
+    expect(clash.body.message).toContain('*.vendor-a.example is already an endpoint of');
+  });
+
+  it('names the endpoint problems of an imported manifest', async () => {
+    const m = aManifest();
+    m.subprocessors[0].endpoints = [{ host: 'API.vendor.example' }, { host: 'ok.example', purpose: 'no-such-purpose' }];
+    const res = await importManifest(m, '?prune=true').expect(400);
+    expect(res.body.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'subprocessors[0].endpoints[0].host' }),
+        { path: 'subprocessors[0].endpoints[1].purpose', message: 'unknown purpose "no-such-purpose"' },
+      ]),
+    );
+  });
+
   it('reports a YAML syntax error with its line', async () => {
     const res = await importManifest('version: 1\nfields: [\n', '').expect(400);
     expect(res.body.message).toMatch(/line \d+/);

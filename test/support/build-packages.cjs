@@ -24,8 +24,8 @@ function stale(name) {
 }
 
 module.exports = function buildPackages() {
-  if (!['core', 'sdk', 'nest'].some(stale)) return;
-  process.stderr.write('[packages] building @flowgate/core, @flowgate/sdk and @flowgate/nest\n');
+  if (!['core', 'sdk', 'nest', 'egress'].some(stale)) return;
+  process.stderr.write('[packages] building @flowgate/core, @flowgate/sdk, @flowgate/nest and @flowgate/egress\n');
   execFileSync('npm', ['run', '-s', 'build:packages'], { cwd: root, stdio: ['ignore', process.stderr, 'inherit'] });
 };
 

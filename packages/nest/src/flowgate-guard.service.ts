@@ -1,5 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { CheckRequest, Decision, FetchGuardOptions, GateResult, Guard, GuardedCall, VendorTarget, WrapOptions } from '@flowgate/sdk';
+import type {
+  CheckRequest,
+  Decision,
+  FetchGuardOptions,
+  GateResult,
+  Guard,
+  GuardedCall,
+  VendorTarget,
+  WrapOptions,
+} from '@flowgate/sdk';
+import { scopeStorage } from '@flowgate/sdk/internal';
 import { flowgateContext, type FlowgateCallContext } from './flowgate.context.js';
 import { FLOWGATE_OPTIONS, type FlowgateModuleOptions } from './flowgate.options.js';
 
@@ -8,12 +18,15 @@ import { FLOWGATE_OPTIONS, type FlowgateModuleOptions } from './flowgate.options
 export class FlowgateGuardService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Flowgate');
   readonly guard: Guard;
+  private uninstallEgress: (() => void) | null = null;
 
   constructor(@Inject(FLOWGATE_OPTIONS) private readonly options: FlowgateModuleOptions) {
     this.guard = options.guard;
   }
 
   async onModuleInit(): Promise<void> {
+    const { egress } = this.options;
+    if (egress !== undefined) this.uninstallEgress = egress(this.guard, (line) => this.logger.log(line));
     if (this.options.awaitReady === false) return;
     try {
       await this.guard.ready();
@@ -23,6 +36,8 @@ export class FlowgateGuardService implements OnModuleInit, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.uninstallEgress?.();
+    this.uninstallEgress = null;
     if (this.options.closeOnShutdown !== false) await this.guard.close();
   }
 
@@ -49,6 +64,7 @@ export class FlowgateGuardService implements OnModuleInit, OnApplicationShutdown
 
   /** Runs `fn` (a queue job, a cron task) as `userId`, so `@VendorCall` methods inside it decide for them. */
   runAs<T>(user: { readonly userId: string; readonly gpc?: boolean }, fn: () => T): T {
-    return flowgateContext.run({ guard: this.guard, userId: user.userId, gpc: user.gpc === true }, fn);
+    const gpc = user.gpc === true;
+    return flowgateContext.run({ guard: this.guard, userId: user.userId, gpc }, () => scopeStorage.run({ userId: user.userId, gpc }, fn));
   }
 }

@@ -7,14 +7,15 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Observable, catchError, throwError } from 'rxjs';
-import { ConsentDeniedError, isFlowgateError } from '@flowgate/sdk';
+import { ConsentDeniedError, egressDenial, isFlowgateError } from '@flowgate/sdk';
+import { scopeStorage } from '@flowgate/sdk/internal';
 import { flowgateContext } from './flowgate.context.js';
 import { FLOWGATE_OPTIONS, defaultUserResolver, type FlowgateModuleOptions } from './flowgate.options.js';
 
 /**
  * Registered app-wide by `FlowgateModule`: takes the user (configurable resolver) and the
  * `Sec-GPC` header from each HTTP request and runs the handler in that context, so every
- * `@VendorCall` method it reaches decides for that user.
+ * `@VendorCall` method it reaches, and every request the egress guard sees, decides for that user.
  */
 @Injectable()
 export class FlowgateInterceptor implements NestInterceptor {
@@ -29,12 +30,16 @@ export class FlowgateInterceptor implements NestInterceptor {
     const store = { guard: this.options.guard, userId, gpc };
     const denied = this.options.deniedStatus === undefined ? 403 : this.options.deniedStatus;
     const anonymous = userId === undefined ? (this.options.anonymousStatus === undefined ? 401 : this.options.anonymousStatus) : null;
+    // The egress guard (FlowgateModule `egress`) reads the same user from its own scope.
+    const scope = { userId: userId ?? null, gpc };
     return new Observable((subscriber) =>
       flowgateContext.run(store, () =>
-        next
-          .handle()
-          .pipe(catchError((error: unknown) => throwError(() => toHttp(error, denied, anonymous))))
-          .subscribe(subscriber),
+        scopeStorage.run(scope, () =>
+          next
+            .handle()
+            .pipe(catchError((error: unknown) => throwError(() => toHttp(error, denied, anonymous))))
+            .subscribe(subscriber),
+        ),
       ),
     );
   }
@@ -47,8 +52,10 @@ export function secGpc(header: string | string[] | undefined): boolean {
 }
 
 /** The SDK's errors as HTTP answers: a denial (`denied`), or no user to decide for (`anonymous`); null keeps the error. */
-function toHttp(error: unknown, denied: number | null, anonymous: number | null): unknown {
-  if (!isFlowgateError(error)) return error;
+function toHttp(thrown: unknown, denied: number | null, anonymous: number | null): unknown {
+  // A vendor SDK's own error for a request the egress guard refused carries the denial as its cause.
+  const error = isFlowgateError(thrown) ? thrown : egressDenial(thrown);
+  if (error === undefined) return thrown;
   if (error instanceof ConsentDeniedError && denied !== null) {
     return new HttpException(
       {
@@ -67,5 +74,5 @@ function toHttp(error: unknown, denied: number | null, anonymous: number | null)
   if (error.code === 'NO_USER_CONTEXT' && anonymous !== null) {
     return new HttpException({ statusCode: anonymous, code: 'NO_USER_CONTEXT', message: error.message }, anonymous, { cause: error });
   }
-  return error;
+  return thrown;
 }

@@ -22,6 +22,13 @@ export interface FlowgateModuleOptions {
   readonly anonymousStatus?: number | null;
   /** Wait for a first policy at boot (default true; a timeout is logged, not fatal: calls fail closed). */
   readonly awaitReady?: boolean;
+  /**
+   * Put the guard in front of every outbound HTTP request of the process at module init,
+   * undone on shutdown: `(guard, log) => installEgressGuard(guard, { log, ...options })` from
+   * `@flowgate/egress` (`log` is the module's logger). The interceptor opens each HTTP
+   * request's user scope for it. Default: none.
+   */
+  readonly egress?: (guard: Guard, log: (line: string) => void) => () => void;
   /** Close the guard (reporter flush, source) on application shutdown. Default true. */
   readonly closeOnShutdown?: boolean;
 }

@@ -22,6 +22,7 @@ import {
   type WrapOptions,
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
+import { runAs, withoutEgressGuard } from './egress/scope.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
 
@@ -213,7 +214,12 @@ class FlowgateGuard implements Guard {
     init: RequestInit | undefined,
     options: Parameters<Guard['fetch']>[2],
   ): Promise<Response> {
-    return guardedFetch(this, input, init, options);
+    // Decided here: the egress guard (if installed) lets this request pass.
+    return withoutEgressGuard(() => guardedFetch(this, input, init, options));
+  }
+
+  runAs<R>(userId: string, fn: () => R, options?: { readonly gpc?: boolean }): R {
+    return runAs(userId, fn, options);
   }
 
   extend(overrides: Partial<GuardOptions>): Guard {
@@ -348,11 +354,12 @@ export function callGuarded<A extends unknown[], R>(
   args: A,
   payloadArg: number | null,
 ): Promise<Awaited<R>> {
+  // Decided here: the egress guard (if installed) lets the requests `fn` makes pass.
   const send = (result: GateResult): Promise<Awaited<R>> => {
-    if (!result.redacted || payloadArg === null) return Promise.resolve(fn.apply(self, args));
+    if (!result.redacted || payloadArg === null) return Promise.resolve(withoutEgressGuard(() => fn.apply(self, args)));
     const copy = [...args] as A;
     copy[payloadArg] = result.payloads[0];
-    return Promise.resolve(fn.apply(self, copy));
+    return Promise.resolve(withoutEgressGuard(() => fn.apply(self, copy)));
   };
   try {
     const cached = guard.gateCached(call);

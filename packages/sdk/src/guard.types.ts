@@ -111,6 +111,11 @@ export interface Guard {
   ): (...args: A) => Promise<Awaited<R>>;
   /** `fetch`, deciding on the query string and a JSON or URL-encoded body first. */
   fetch(input: string | URL | Request, init: RequestInit | undefined, options: FetchGuardOptions): Promise<Response>;
+  /**
+   * Runs `fn` as `userId`: every outbound request it makes, however deep, is decided for
+   * that user by the egress guard (`installEgressGuard`). Same as `runAs` from the package.
+   */
+  runAs<R>(userId: string, fn: () => R, options?: { readonly gpc?: boolean }): R;
   /** A guard with some options replaced, sharing the source and reporter. */
   extend(overrides: Partial<GuardOptions>): Guard;
   /** Flushes the reporter and closes the source (shared with every extended guard). */

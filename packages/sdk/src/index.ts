@@ -41,6 +41,8 @@ export {
   type Reporter,
 } from './reporter.js';
 export { classifyValue, looksPersonalKey } from './drift.js';
+export { runAs, withoutEgressGuard, type EgressScope } from './egress/scope.js';
+export { egressDenial } from './egress/denial.js';
 export type {
   BlockedField,
   ConsentChoice,

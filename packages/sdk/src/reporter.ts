@@ -1,4 +1,5 @@
 import type { AuditBatch, AuditEvent, AuditRecord } from '@flowgate/core';
+import { withoutEgressGuard } from './egress/scope.js';
 import { serverBaseUrl } from './server-url.js';
 
 export { AUDIT_KINDS, type AuditBatch, type AuditEvent, type AuditKind, type AuditRecord } from '@flowgate/core';
@@ -190,12 +191,15 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
     const batch = buffer.take(maxBatch);
     try {
       const body: AuditBatch = { service, events: batch.events, dropped: batch.dropped };
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      // Plumbing: the egress guard (if installed) lets calls to the Flowgate server pass.
+      const res = await withoutEgressGuard(() =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        }),
+      );
       await res.arrayBuffer().catch(() => undefined);
       // 4xx other than auth/rate limits will not get better by retrying: drop the batch.
       if (res.ok || (res.status >= 400 && res.status < 500 && ![401, 403, 408, 429].includes(res.status))) {

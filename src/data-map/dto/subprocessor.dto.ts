@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -9,8 +10,11 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  ValidateNested,
 } from 'class-validator';
 import {
+  ENDPOINT_HOST_PATTERN,
+  ENDPOINT_PATH_PATTERN,
   LOCATION_PATTERN,
   MAX_KEY_LENGTH,
   MAX_NAME_LENGTH,
@@ -23,6 +27,29 @@ import {
   type TransferMechanism,
 } from '@flowgate/core';
 import { SLUG_MESSAGE, oneOf } from './messages';
+
+/** Where the subprocessor is reached, for the egress guard: a host, optionally a path prefix and a purpose. */
+export class SubprocessorEndpointDto {
+  @ApiProperty({ example: 'api.sendgrid.com', description: 'Lower-case host; *. in front for any subdomain; optional :port' })
+  @IsString()
+  @MaxLength(260)
+  @Matches(ENDPOINT_HOST_PATTERN, { message: 'must be a lower-case host name, optionally *. in front and :port after (e.g. api.stripe.com, *.logrocket.io)' })
+  host: string;
+
+  @ApiPropertyOptional({ example: '/v3/mail', description: 'Path prefix, matched on whole segments' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_URL_LENGTH)
+  @Matches(ENDPOINT_PATH_PATTERN, { message: 'must start with / and hold no query, fragment or spaces' })
+  path?: string;
+
+  @ApiPropertyOptional({ example: 'email-delivery', description: 'The purpose of calls here, where the subprocessor has several' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_KEY_LENGTH)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  purpose?: string;
+}
 
 export class CreateSubprocessorDto {
   @ApiProperty({ example: 'logrocket' })
@@ -80,6 +107,14 @@ export class CreateSubprocessorDto {
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string;
+
+  @ApiPropertyOptional({ type: [SubprocessorEndpointDto], description: 'Hosts (and path prefixes) it is reached at' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => SubprocessorEndpointDto)
+  endpoints?: SubprocessorEndpointDto[];
 }
 
 export class UpdateSubprocessorDto extends PartialType(

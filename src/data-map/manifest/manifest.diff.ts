@@ -69,6 +69,7 @@ export function normalizeSubprocessor(s: ManifestSubprocessor): ManifestSubproce
     category: s.category,
     transferMechanism: s.transferMechanism,
     description: s.description,
+    endpoints: s.endpoints === undefined || s.endpoints.length === 0 ? undefined : s.endpoints.map((e) => present({ host: e.host, path: e.path, purpose: e.purpose })),
   });
 }
 

@@ -54,6 +54,17 @@ export interface ManifestSubprocessor {
   category: SubprocessorCategory;
   transferMechanism?: TransferMechanism;
   description?: string;
+  /** Where it is reached (`api.stripe.com`, `*.logrocket.io`, `api.sendgrid.com` + `/v3/mail`), for the egress guard. */
+  endpoints?: ManifestEndpoint[];
+}
+
+export interface ManifestEndpoint {
+  /** Lower-case host; `*.` in front for any subdomain; optional `:port`. */
+  host: string;
+  /** Path prefix, matched on whole segments. */
+  path?: string;
+  /** The purpose of calls to this endpoint, where the subprocessor has several. */
+  purpose?: string;
 }
 
 export interface ManifestFlow {

@@ -53,3 +53,12 @@ export {
   type ReasonCode,
 } from './decide.js';
 export { joinPath } from './payload.js';
+export {
+  compileEndpoints,
+  ENDPOINT_HOST_PATTERN,
+  ENDPOINT_PATH_PATTERN,
+  matchEndpoint,
+  type Endpoints,
+  type EndpointTarget,
+  type PolicyMapEndpoint,
+} from './endpoints.js';

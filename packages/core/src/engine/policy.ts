@@ -5,6 +5,7 @@ import {
   type LegalBasis,
   type Sensitivity,
 } from '../vocabulary.js';
+import { compileEndpoints, type Endpoints, type PolicyMapEndpoint } from './endpoints.js';
 
 /** Payload locations deeper than this are not looked into (a path may not be deeper either). */
 export const MAX_PAYLOAD_DEPTH = 32;
@@ -13,7 +14,8 @@ export const MAX_PAYLOAD_DEPTH = 32;
 export interface PolicyMap {
   readonly version: number;
   readonly fields: readonly PolicyMapField[];
-  readonly subprocessors: readonly { readonly key: string }[];
+  /** `endpoints`: the hosts each is reached at, for the egress guard (optional). */
+  readonly subprocessors: readonly { readonly key: string; readonly endpoints?: readonly PolicyMapEndpoint[] }[];
   readonly purposes: readonly { readonly key: string }[];
   readonly flows: readonly PolicyMapFlow[];
 }
@@ -97,6 +99,8 @@ export interface Policy {
   readonly flowIds: ReadonlyMap<string, number>;
   readonly subprocessors: Lookup<SubprocessorFlows>;
   readonly paths: PathNode;
+  /** The subprocessors' endpoints, for `matchEndpoint`. */
+  readonly endpoints: Endpoints;
 }
 
 /** The map breaks an invariant the engine relies on; `path` names the offending entry. */
@@ -153,6 +157,7 @@ export function compilePolicy(map: PolicyMap): Policy {
     flowIds,
     subprocessors,
     paths: buildPathTrie(map.fields),
+    endpoints: compileEndpoints(map.subprocessors, purposeKeys),
   });
 }
 

@@ -13,6 +13,7 @@ import { FlowgateError } from '../errors.js';
 import { sensitivitiesOf, type PolicySource, type PolicyState } from '../policy-source.js';
 import { serverBaseUrl } from '../server-url.js';
 import { SseParser, type SseEvent } from '../sse.js';
+import { withoutEgressGuard } from '../egress/scope.js';
 
 export interface RemoteSourceOptions {
   /** The Flowgate server, e.g. `https://flowgate.internal`. */
@@ -382,10 +383,13 @@ class RemotePolicySource implements RemoteSource {
 
   private async request(path: string, headers: Record<string, string>): Promise<Response> {
     try {
-      return await fetch(`${this.base}${path}`, {
-        headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', ...headers },
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
+      // Plumbing: the egress guard (if installed) lets calls to the Flowgate server pass.
+      return await withoutEgressGuard(() =>
+        fetch(`${this.base}${path}`, {
+          headers: { authorization: `Bearer ${this.options.token}`, accept: 'application/json', ...headers },
+          signal: AbortSignal.timeout(this.requestTimeoutMs),
+        }),
+      );
     } catch (error) {
       // fetch says only "fetch failed"; the cause (ECONNREFUSED, ENOTFOUND, a timeout) is what helps.
       const cause = (error as { cause?: { message?: string; code?: string } }).cause;
@@ -404,7 +408,7 @@ class RemotePolicySource implements RemoteSource {
     // the SDK's import time otherwise.
     const { request: send } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
     return new Promise((resolve, reject) => {
-      const req = send(url, { headers, signal, agent: false }, resolve);
+      const req = withoutEgressGuard(() => send(url, { headers, signal, agent: false }, resolve));
       req.on('socket', (socket) => socket.unref());
       req.on('error', (error) => reject(new Error(`cannot reach the Flowgate server at ${url}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, { cause: error })));
       req.end();

@@ -2,8 +2,9 @@ import type { MixedList } from 'typeorm';
 import { PostgresSchema1796116400485 } from './1796116400485-PostgresSchema';
 import { PostgresTranslationsAndCheckpoints1796116400486 } from './1796116400486-PostgresTranslationsAndCheckpoints';
 import { PostgresAdminKeysAndActors1796116400487 } from './1796116400487-PostgresAdminKeysAndActors';
+import { PostgresSubprocessorEndpoints1796118088971 } from './1796118088971-PostgresSubprocessorEndpoints';
 
 /** Every PostgreSQL migration, in order: the app, the CLI and the tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const postgresMigrations: MixedList<Function> = [PostgresSchema1796116400485, PostgresTranslationsAndCheckpoints1796116400486,
-  PostgresAdminKeysAndActors1796116400487];
+  PostgresAdminKeysAndActors1796116400487, PostgresSubprocessorEndpoints1796118088971];
