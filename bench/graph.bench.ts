@@ -16,7 +16,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { flowKeyOf, type Region } from '../src/data-map/data-map.vocabulary';
 import type { StoredMap } from '../src/data-map/data-map.store';
 import { normalizeManifest } from '../src/data-map/manifest/manifest.diff';
-import type { Manifest } from '../src/data-map/manifest/manifest.types';
+import { sentFields, type Manifest } from '../src/data-map/manifest/manifest.types';
 import { compileConsents, compilePolicy, decide } from '../src/decisions/engine';
 import { toPolicyMap } from '../src/decisions/policy-map';
 import { projectGraph } from '../src/graph/graph.projection';
@@ -98,7 +98,7 @@ function storedOf(manifest: Manifest): StoredMap {
             key,
             version: 1,
             updatedAt: at,
-            since: new Map(f.fields.map((k) => [k, 1])),
+            since: new Map(sentFields(f).map((k) => [k, 1])),
           },
         ];
       }),
@@ -168,9 +168,9 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
       decide(policy, consents, {
         subprocessor: flow.subprocessor,
         purpose: flow.purpose,
-        fields: flow.fields,
+        fields: sentFields(flow),
       }),
-      flow.fields,
+      sentFields(flow),
     );
   const user = { id: 'ada@example.com', policyVersion: 1, gpc: false };
   const samples: number[] = [];

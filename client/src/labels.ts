@@ -32,6 +32,7 @@ export const LEGAL_BASIS_LABEL: Record<LegalBasis, string> = {
   'legitimate-interests': 'Legitimate interests',
   consent: 'Consent',
   'legal-obligation': 'Legal obligation',
+  'not-stated': 'Not stated by the company',
 };
 
 export const REGION_LABEL: Record<Region, string> = {

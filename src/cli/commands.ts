@@ -1,6 +1,6 @@
-import { exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
+import { completenessCommand, exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
 import type { CliCommand } from './cli-command';
 import { consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand } from '../consent/consent.cli';
 
 /** Every CLI command; a module adds its own here. */
-export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand];
+export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, completenessCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand];

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf } from '../data-map/data-map.vocabulary';
+import { NOT_STATED, flowKeyOf, regionOf } from '../data-map/data-map.vocabulary';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 import { compileConsents, decide, unavailableDecision, type Decision } from '../decisions/engine';
 import { PolicyService } from '../decisions/policy.service';
 import { ConsentsCache, type UserConsentState } from './consent-cache.service';
@@ -39,7 +40,7 @@ export class PreferencesService {
       const version = map.flows.get(key)?.version ?? 1;
       const vendor = vendors.get(flow.subprocessor);
       const own = state.choices.get(key);
-      const decision = judge(flow.subprocessor, flow.purpose, flow.fields);
+      const decision = judge(flow.subprocessor, flow.purpose, sentFields(flow));
       const stale = decision.blocked.filter((b) => b.reason === 'stale-consent').map((b) => b.field);
       const notice = noticeText(map, flow, version);
       const item: FlowPreference = {
@@ -54,11 +55,13 @@ export class PreferencesService {
           url: vendor?.url ?? null,
           legalEntity: vendor?.legalEntity ?? null,
           category: vendor?.category ?? 'other',
-          locations: vendor?.locations ?? [],
+          locations: vendor ? listedLocations(vendor) : [],
           region: regionOf(vendor?.locations ?? []),
           transferMechanism: vendor?.transferMechanism ?? null,
         },
-        fields: flow.fields.map(summary),
+        fields: sentFields(flow).map(summary),
+        fieldsStated: flow.fields !== NOT_STATED,
+        ...(flow.activation === 'feature' ? { feature: flow.feature ?? flow.purpose } : {}),
         excludedFields: (flow.excludedFields ?? []).map(summary),
         choice: own
           ? { value: own.choice, flowVersion: own.flowVersion, source: own.source, recordedAt: own.recordedAt }
@@ -91,7 +94,7 @@ export class PreferencesService {
     const view = await this.view(userId);
     const map = (await this.policies.current()).stored;
     return buildReceipt(view, {
-      organization: map.manifest.organization ?? null,
+      organization: organizationOf(map.manifest)?.legalName ?? organizationOf(map.manifest)?.name ?? null,
       specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
       issuedAt: this.clock.now(),
     });

@@ -24,6 +24,7 @@ import {
 } from './manifest/manifest.diff';
 import type { Manifest, ManifestFlow } from './manifest/manifest.types';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
+import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
 
 export interface DataMapChange {
   version: number;
@@ -35,6 +36,8 @@ export interface ImportResult {
   /** The map version after the import (unchanged for a dry run or a no-op). */
   version: number;
   diff: ManifestDiff;
+  /** What the imported file explicitly leaves not stated (the import goes ahead). */
+  warnings: Problem[];
 }
 
 /**
@@ -72,6 +75,11 @@ export class DataMapService {
 
   async exportManifest(): Promise<Manifest> {
     return (await this.current()).manifest;
+  }
+
+  /** What the stored map does not state (see `completenessReport`). */
+  async completeness(): Promise<CompletenessReport> {
+    return completenessReport((await this.current()).manifest);
   }
 
   // ── fields ──────────────────────────────────────────────────────────────────
@@ -260,7 +268,7 @@ export class DataMapService {
     let result: ImportResult | undefined;
     const committed = await this.writeQueue.transaction(async (m) => {
       const stored = await this.store.load(m);
-      const { manifest, problems } = validateManifest(
+      const { manifest, problems, warnings } = validateManifest(
         parsed.document,
         prune ? undefined : knownKeys(stored.manifest),
       );
@@ -268,11 +276,11 @@ export class DataMapService {
       const next = normalizeManifest(mergeManifest(stored.manifest, manifest, prune));
       const diff = diffManifests(stored.manifest, next);
       if (options.dryRun || isEmptyDiff(diff)) {
-        result = { applied: false, version: stored.version, diff };
+        result = { applied: false, version: stored.version, diff, warnings };
         return null;
       }
       const version = await this.store.apply(m, stored, next, diff);
-      result = { applied: true, version, diff };
+      result = { applied: true, version, diff, warnings };
       return { version, diff };
     });
     if (committed) this.changeSubject.next(committed);

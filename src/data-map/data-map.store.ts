@@ -6,7 +6,8 @@ import { Field } from './field.entity';
 import { Flow, FlowField } from './flow.entity';
 import type { ManifestDiff } from './manifest/manifest.diff';
 import { normalizeManifest } from './manifest/manifest.diff';
-import type { Manifest, ManifestFlow } from './manifest/manifest.types';
+import { NOT_STATED } from './data-map.vocabulary';
+import { organizationOf, sentFields, type Manifest, type ManifestFlow } from './manifest/manifest.types';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';
 
@@ -77,16 +78,21 @@ export class DataMapStore {
         purpose: purposeKey.get(flow.purposeId) as string,
         mode: flow.mode,
         legalBasis: flow.legalBasis,
-        fields: sent.map((l) => fieldKey.get(l.fieldId) as string),
+        fields: flow.fieldsNotStated ? NOT_STATED : sent.map((l) => fieldKey.get(l.fieldId) as string),
         excludedFields: own
           .filter((l) => l.role === 'excluded')
           .map((l) => fieldKey.get(l.fieldId) as string),
+        audiences: flow.audiences ?? undefined,
+        activation: flow.activation ?? undefined,
+        feature: flow.feature ?? undefined,
         description: flow.description ?? undefined,
       };
     });
     const manifest = normalizeManifest({
-      version: 1,
-      organization: state?.organization ?? undefined,
+      version: 2,
+      organization: state?.organization
+        ? { ...(state.organizationProfile ?? {}), name: state.organization }
+        : undefined,
       fields: fields.map((f) => ({
         key: f.key,
         name: f.name,
@@ -105,9 +111,11 @@ export class DataMapStore {
         url: s.url ?? undefined,
         legalEntity: s.legalEntity ?? undefined,
         address: s.address ?? undefined,
+        parent: s.parent ?? undefined,
         locations: s.locations,
         category: s.category,
         transferMechanism: s.transferMechanism ?? undefined,
+        transfers: s.transfers ?? undefined,
         description: s.description ?? undefined,
       })),
       flows: manifestFlows,
@@ -162,9 +170,11 @@ export class DataMapStore {
         url: s.url ?? null,
         legalEntity: s.legalEntity ?? null,
         address: s.address ?? null,
+        parent: s.parent ?? null,
         locations: s.locations,
         category: s.category,
         transferMechanism: s.transferMechanism ?? null,
+        transfers: s.transfers ?? null,
         description: s.description ?? null,
       };
     };
@@ -186,7 +196,7 @@ export class DataMapStore {
     }
     const links: Array<Pick<FlowField, 'flowId' | 'fieldId' | 'role' | 'since'>> = [];
     const linkRows = (flowId: number, flow: ManifestFlow, since: (field: string) => number) => {
-      for (const key of flow.fields) {
+      for (const key of sentFields(flow)) {
         links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'sent', since: since(key) });
       }
       for (const key of flow.excludedFields ?? []) {
@@ -203,6 +213,10 @@ export class DataMapStore {
         legalBasis: f.legalBasis,
         version,
         description: f.description ?? null,
+        fieldsNotStated: f.fields === NOT_STATED,
+        audiences: f.audiences ?? null,
+        activation: f.activation ?? null,
+        feature: f.feature ?? null,
       };
     };
     const flowIds = new Map<string, number>();
@@ -215,8 +229,8 @@ export class DataMapStore {
       const previous = before.get(key)!;
       const flow = flows.get(key)!;
       const sentChanged =
-        previous.fields.length !== flow.fields.length ||
-        flow.fields.some((f) => !old.since.has(f));
+        sentFields(previous).length !== sentFields(flow).length ||
+        sentFields(flow).some((f) => !old.since.has(f));
       const version = sentChanged || previous.mode !== flow.mode ? old.version + 1 : old.version;
       await m.update(Flow, { id: old.id }, flowRow(key, version));
       await m.delete(FlowField, { flowId: old.id });
@@ -232,10 +246,12 @@ export class DataMapStore {
     for (const key of diff.fields.removed) await m.delete(Field, { key });
 
     const version = stored.version + 1;
+    const { name, ...profile } = organizationOf(next) ?? { name: null };
     await m.save(DataMapState, {
       id: STATE_ID,
       version,
-      organization: next.organization ?? null,
+      organization: name,
+      organizationProfile: name !== null && Object.keys(profile).length > 0 ? profile : null,
     });
     return version;
   }

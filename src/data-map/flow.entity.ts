@@ -10,7 +10,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { ConsentMode, LegalBasis } from './data-map.vocabulary';
+import type { Activation, Audience, ConsentMode, LegalBasis } from './data-map.vocabulary';
 import { Field } from './field.entity';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';
@@ -52,6 +52,19 @@ export class Flow {
 
   @Column({ type: 'text', nullable: true })
   description: string | null;
+
+  /** The company has not stated what this flow sends (its `fields` are then empty). */
+  @Column({ type: 'boolean', default: false })
+  fieldsNotStated: boolean;
+
+  @Column({ type: 'simple-json', nullable: true })
+  audiences: Audience[] | null;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  activation: Activation | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  feature: string | null;
 
   @OneToMany(() => FlowField, (link) => link.flow)
   links: FlowField[];

@@ -8,6 +8,7 @@ import type { KindDiff, ManifestDiff } from './manifest/manifest.diff';
 import { formatManifest, type ManifestFormat } from './manifest/manifest.format';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
 import type { Problem } from '../common/domain-error';
+import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
 
 export const importCommand: CliCommand = {
   name: ['import'],
@@ -81,12 +82,52 @@ export const validateCommand: CliCommand = {
     const { positionals } = parseArgs({ args, allowPositionals: true });
     const file = single(positionals, 'FILE');
     const parsed = parseManifestText(await readFile(file, 'utf8'));
-    const problems = parsed.problems.length > 0 ? parsed.problems : validateManifest(parsed.document).problems;
+    const validation = parsed.problems.length > 0 ? null : validateManifest(parsed.document);
+    const problems = validation?.problems ?? parsed.problems;
     if (problems.length > 0) {
       reportProblems(io, file, problems);
       return 1;
     }
-    io.out(`${file}: valid`);
+    const warnings = validation?.warnings ?? [];
+    for (const w of warnings) io.err(`  warning: ${w.path}: ${w.message}`);
+    io.out(`${file}: valid${warnings.length > 0 ? `, ${warnings.length} not stated (see \`completeness ${file}\`)` : ''}`);
+    return 0;
+  },
+};
+
+export const completenessCommand: CliCommand = {
+  name: ['completeness'],
+  usage: 'completeness [FILE] [--format text|json]',
+  summary: 'list what the map does not state (the file, or the stored map without FILE)',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string', default: 'text' } },
+    });
+    if (values.format !== 'text' && values.format !== 'json') {
+      io.err(`--format must be text or json, got "${values.format}"`);
+      return 2;
+    }
+    let report: CompletenessReport;
+    if (positionals.length > 0) {
+      const file = single(positionals, 'FILE');
+      const parsed = parseManifestText(await readFile(file, 'utf8'));
+      const validation = parsed.problems.length > 0 ? null : validateManifest(parsed.document);
+      if (!validation?.manifest) {
+        reportProblems(io, file, validation?.problems ?? parsed.problems);
+        return 1;
+      }
+      report = completenessReport(validation.manifest);
+    } else {
+      report = await withApp(io, (app) => app.get(DataMapService).completeness());
+    }
+    if (values.format === 'json') {
+      io.out(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    io.out(`${report.stated} of ${report.checked} facts stated; ${report.gaps.length} not stated:`);
+    for (const g of report.gaps) io.out(`  ${g.kind.padEnd(10)} ${g.path}: ${g.message}`);
     return 0;
   },
 };

@@ -44,6 +44,12 @@ export class ManifestController {
     return this.dataMap.importManifestDocument(body, { dryRun: query.dryRun, prune: query.prune });
   }
 
+  /** What the stored map does not state: explicit `not-stated` values and missing optional facts, each with its path. */
+  @Get('completeness')
+  completeness() {
+    return this.dataMap.completeness();
+  }
+
   @Get()
   async export(@Query() query: ExportManifestQueryDto, @Res() res: Response): Promise<void> {
     const format = query.format ?? 'yaml';

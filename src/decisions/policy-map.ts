@@ -1,5 +1,6 @@
 import type { StoredMap } from '../data-map/data-map.store';
 import { flowKeyOf } from '../data-map/data-map.vocabulary';
+import { sentFields } from '../data-map/manifest/manifest.types';
 import type { PolicyMap } from './engine';
 
 /**
@@ -24,7 +25,7 @@ export function toPolicyMap(stored: StoredMap): PolicyMap {
         mode: f.mode,
         legalBasis: f.legalBasis,
         version,
-        fields: f.fields.map((field) => ({ key: field, since: storedFlow?.since.get(field) ?? version })),
+        fields: sentFields(f).map((field) => ({ key: field, since: storedFlow?.since.get(field) ?? version })),
         excludedFields: f.excludedFields ?? [],
       };
     }),

@@ -11,7 +11,7 @@ import {
   type Sensitivity,
 } from '../data-map/data-map.vocabulary';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
-import type { Manifest } from '../data-map/manifest/manifest.types';
+import { sentFields, type Manifest } from '../data-map/manifest/manifest.types';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
 import { projectGraph, type FlowJudge } from './graph.projection';
 import type { GraphQuery, SubprocessorNode } from './graph.types';
@@ -37,7 +37,7 @@ function storedMapOf(manifest: Manifest, version = 1): StoredMap {
             key,
             version: 1,
             updatedAt: at,
-            since: new Map(f.fields.map((k) => [k, 1])),
+            since: new Map(sentFields(f).map((k) => [k, 1])),
           },
         ];
       }),
@@ -211,7 +211,7 @@ describe(projectGraph.name, () => {
           ? { allowed: false, reason: 'not-opted-in' }
           : { allowed: true, reason: null },
       fields: new Map(
-        flow.fields.map((f) => [
+        sentFields(flow).map((f) => [
           f,
           flow.mode === 'opt-in'
             ? { allowed: false, reason: 'not-opted-in' }

@@ -1,5 +1,6 @@
 import type { StoredMap } from '../data-map/data-map.store';
 import { flowKeyOf, regionOf, type Region } from '../data-map/data-map.vocabulary';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 import type {
   ManifestField,
   ManifestFlow,
@@ -231,7 +232,7 @@ export function projectGraph(
 
   return {
     mapVersion: map.version,
-    ...(manifest.organization ? { organization: manifest.organization } : {}),
+    ...(manifest.organization ? { organization: organizationOf(manifest)!.name } : {}),
     updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
     query,
     nodes,
@@ -258,7 +259,8 @@ function graphFlow(
   iso: (date: Date) => string,
 ): GraphFlow {
   const stored = map.flows.get(key);
-  const locations = subprocessors.get(flow.subprocessor)?.locations ?? [];
+  const vendor = subprocessors.get(flow.subprocessor);
+  const locations = vendor ? listedLocations(vendor) : [];
   // One object shape for every flow (absent values are undefined, which JSON leaves out).
   return {
     key,
@@ -267,7 +269,7 @@ function graphFlow(
     purposeName: purposes.get(flow.purpose)?.name ?? flow.purpose,
     mode: flow.mode,
     legalBasis: flow.legalBasis,
-    fields: flow.fields,
+    fields: sentFields(flow),
     excludedFields: flow.excludedFields ?? [],
     version: stored?.version ?? 1,
     updatedAt: iso(stored?.updatedAt ?? map.updatedAt ?? new Date(0)),
@@ -308,7 +310,8 @@ function fieldNode(f: ManifestField, match: boolean): FieldNode {
 
 /** Label with where it processes: `Datadog (EU)`, `Intercom (US)`, `LogRocket (location not stated)`. */
 export function subprocessorLabel(s: Pick<ManifestSubprocessor, 'name' | 'locations'>): string {
-  return `${s.name} (${s.locations.length > 0 ? s.locations.join(', ') : 'location not stated'})`;
+  const locations = listedLocations(s);
+  return `${s.name} (${locations.length > 0 ? locations.join(', ') : 'location not stated'})`;
 }
 
 function subprocessorNode(s: ManifestSubprocessor, match: boolean): SubprocessorNode {
@@ -320,7 +323,7 @@ function subprocessorNode(s: ManifestSubprocessor, match: boolean): Subprocessor
     parent: `region:${region}`,
     key: s.key,
     name: s.name,
-    locations: s.locations,
+    locations: listedLocations(s),
     region,
     category: s.category,
     ...(s.transferMechanism ? { transferMechanism: s.transferMechanism } : {}),

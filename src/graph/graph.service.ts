@@ -8,6 +8,7 @@ import { PolicyService } from '../decisions/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
 import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
 import { regionOf } from '../data-map/data-map.vocabulary';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 import type { EdgeUserState, GraphCatalog, GraphQuery, GraphResponse } from './graph.types';
 
 /**
@@ -48,14 +49,14 @@ export class GraphService {
     const m = map.manifest;
     return {
       mapVersion: map.version,
-      ...(m.organization ? { organization: m.organization } : {}),
+      ...(m.organization ? { organization: organizationOf(m)!.name } : {}),
       updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
       fields: m.fields.map((f) => ({ key: f.key, name: f.name, sensitivity: f.sensitivity })),
       subprocessors: m.subprocessors.map((s) => ({
         key: s.key,
         name: s.name,
         region: regionOf(s.locations),
-        locations: s.locations,
+        locations: listedLocations(s),
       })),
       purposes: m.purposes.map((p) => ({ key: p.key, name: p.name })),
       totals: {
@@ -96,9 +97,9 @@ export class GraphService {
             unavailableDecision({
               subprocessor: flow.subprocessor,
               purpose: flow.purpose,
-              fields: flow.fields,
+              fields: sentFields(flow),
             }),
-            flow.fields,
+            sentFields(flow),
           ),
       };
     }
@@ -108,9 +109,9 @@ export class GraphService {
         decide(policy, consents, {
           subprocessor: flow.subprocessor,
           purpose: flow.purpose,
-          fields: flow.fields,
+          fields: sentFields(flow),
         }),
-        flow.fields,
+        sentFields(flow),
       );
     return { map, judge, user };
   }

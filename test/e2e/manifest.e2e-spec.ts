@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { DataSource } from 'typeorm';
+import { PolicyService } from '../../src/decisions/policy.service';
 import { normalizeManifest } from '../../src/data-map/manifest/manifest.diff';
 import type { Manifest } from '../../src/data-map/manifest/manifest.types';
 import { validManifest } from '../factories/manifest.arbitrary';
@@ -72,6 +73,9 @@ describe('Manifest import and export (e2e)', () => {
 
   it('rejects an invalid manifest listing every problem, leaving the database byte-for-byte unchanged', async () => {
     await importManifest(readFileSync('examples/caplena.yaml', 'utf8'), '?prune=true').expect(201);
+    // The import recompiles the policy in the background; let that finish before the
+    // checkpoint, which fails (SQLITE_LOCKED) while a transaction runs on the connection.
+    await t.app.get(PolicyService).current();
     const dataSource = t.app.get(DataSource);
     await dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
     const files = () =>

@@ -128,8 +128,12 @@ const regionNames =
     : null;
 
 function countries(locations: readonly string[]): string {
-  if (locations.length === 0) return 'location not stated by the vendor';
-  return locations.map((c) => (c === 'EU' ? 'the EU' : (regionNames?.of(c) ?? c))).join(', ');
+  if (locations.length === 0) return 'location not stated by the company';
+  return locations
+    .map((c) =>
+      c === 'EU' ? 'the EU' : c === 'EEA' ? 'the EEA' : /^[A-Z]{2}$/.test(c) ? (regionNames?.of(c) ?? c) : c.replace('-', ' '),
+    )
+    .join(', ');
 }
 
 const REQUIRED_WHY: Record<string, string> = {
@@ -320,8 +324,10 @@ class PreferenceCentre {
         );
     const state: Child = f.canChange
       ? f.status === 'allowed'
-        ? `On: ${f.subprocessor.name} receives this${f.mode === 'opt-out' && !f.choice ? ' (the default; you can switch it off)' : ''}.`
-        : `Off: ${f.reason ? YOUR_REASON_LABEL[f.reason] : 'not shared'}.`
+        ? `On${f.feature ? ` while you use ${f.feature}` : ''}: ${f.subprocessor.name} receives this${f.mode === 'opt-out' && !f.choice ? ' (the default; you can switch it off)' : ''}.`
+        : f.feature
+          ? `On while you use ${f.feature}: off now, because you are not using it.`
+          : `Off: ${f.reason ? YOUR_REASON_LABEL[f.reason] : 'not shared'}.`
       : `Always on: ${REQUIRED_WHY[f.legalBasis] ?? 'required'}.`;
     const names = (list: FlowPreference['fields']) =>
       list.length === 0
@@ -375,7 +381,14 @@ class PreferenceCentre {
         'dl',
         { class: 'facts' },
         h('dt', {}, 'Receives'),
-        h('dd', {}, names(f.fields), sensitivityNote(f)),
+        h(
+          'dd',
+          {},
+          f.fieldsStated === false
+            ? h('span', { class: 'muted' }, 'not stated by the company')
+            : names(f.fields),
+          sensitivityNote(f),
+        ),
         h('dt', {}, 'Does not get'),
         h('dd', {}, names(f.excludedFields)),
         h('dt', {}, 'Where'),
@@ -392,7 +405,9 @@ class PreferenceCentre {
           h(
             'span',
             { class: 'muted' },
-            ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`,
+            f.legalBasis === 'not-stated'
+              ? ' (legal basis: not stated by the company)'
+              : ` (legal basis: ${LEGAL_BASIS_LABEL[f.legalBasis].toLowerCase()})`,
           ),
         ),
       ),

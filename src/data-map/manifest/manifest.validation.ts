@@ -5,12 +5,15 @@ import type { Problem } from '../../common/domain-error';
 import { toProblems } from '../../common/validation';
 import { checkManifest, type KnownKeys } from '../data-map.rules';
 import { ManifestDto } from '../dto/manifest.dto';
+import { notStatedWarnings } from './manifest.completeness';
 import type { Manifest } from './manifest.types';
 
 export interface ManifestValidation {
   /** The manifest when there are no problems. */
   manifest: Manifest | null;
   problems: Problem[];
+  /** What the valid manifest explicitly leaves not stated (never a reason to reject it). */
+  warnings: Problem[];
 }
 
 /** Parses manifest text, YAML or JSON (JSON is YAML); syntax errors give line and column. */
@@ -45,6 +48,7 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
     return {
       manifest: null,
       problems: [{ path: '', message: 'a manifest must be an object with version, fields, purposes, subprocessors and flows' }],
+      warnings: [],
     };
   }
   const dto = plainToInstance(ManifestDto, document);
@@ -53,5 +57,6 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
   );
   const semantic = checkManifest(dto as Manifest, existing);
   const problems = [...structural, ...semantic];
-  return { manifest: problems.length === 0 ? (dto as Manifest) : null, problems };
+  const manifest = problems.length === 0 ? (dto as Manifest) : null;
+  return { manifest, problems, warnings: manifest ? notStatedWarnings(manifest) : [] };
 }
