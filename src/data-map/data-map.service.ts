@@ -22,7 +22,7 @@ import {
   normalizeManifest,
   type ManifestDiff,
 } from './manifest/manifest.diff';
-import type { Manifest, ManifestFlow } from './manifest/manifest.types';
+import { sentFields, type Manifest, type ManifestFlow } from './manifest/manifest.types';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
 import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
 
@@ -117,7 +117,7 @@ export class DataMapService {
     await this.change((m) => {
       const fields = remove(m.fields, 'field', key);
       const users = m.flows
-        .filter((f) => f.fields.includes(key) || (f.excludedFields ?? []).includes(key))
+        .filter((f) => sentFields(f).includes(key) || (f.excludedFields ?? []).includes(key))
         .map(keyOfFlow);
       if (users.length > 0) throw inUse('field', key, users);
       return { ...m, fields };
@@ -210,7 +210,7 @@ export class DataMapService {
         (!query.subprocessor || f.subprocessor === query.subprocessor) &&
         (!query.purpose || f.purpose === query.purpose) &&
         (!query.mode || f.mode === query.mode) &&
-        (!query.field || f.fields.includes(query.field)) &&
+        (!query.field || sentFields(f).includes(query.field)) &&
         (!query.region || region.get(f.subprocessor) === query.region) &&
         matchesText(query.q, keyOfFlow(f), f.description ?? ''),
     );
@@ -304,7 +304,7 @@ export class DataMapService {
     const field = map.manifest.fields.find((f) => f.key === key)!;
     return {
       ...field,
-      sentBy: map.manifest.flows.filter((f) => f.fields.includes(key)).map(keyOfFlow),
+      sentBy: map.manifest.flows.filter((f) => sentFields(f).includes(key)).map(keyOfFlow),
     };
   }
 

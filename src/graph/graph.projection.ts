@@ -110,7 +110,7 @@ export function projectGraph(
   // `edges=false`: the same nodes, without edges or flows (a first look at a huge map).
   const drawEdges = query.edges !== false;
   for (const flow of manifest.flows) {
-    sentEdges += flow.fields.length;
+    sentEdges += sentFields(flow).length;
     if (flowFilter && !flowPasses(flow)) continue;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
     const target = `subprocessor:${flow.subprocessor}`;
@@ -118,7 +118,7 @@ export function projectGraph(
     const verdict = drawEdges ? options.judge?.(flow, key) : undefined;
     const idPrefix = `sent:${key}:`;
     let kept = 0;
-    for (const field of flow.fields) {
+    for (const field of sentFields(flow)) {
       if (!everyField && !fieldPasses(field)) continue;
       if (needle !== null && !textPasses(flow, field)) continue;
       kept += 1;

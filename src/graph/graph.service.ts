@@ -64,7 +64,7 @@ export class GraphService {
         subprocessors: m.subprocessors.length,
         purposes: m.purposes.length,
         flows: m.flows.length,
-        sentEdges: m.flows.reduce((n, f) => n + f.fields.length, 0),
+        sentEdges: m.flows.reduce((n, f) => n + sentFields(f).length, 0),
       },
     };
   }

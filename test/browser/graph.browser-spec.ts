@@ -172,7 +172,7 @@ describe('Graph page (/graph)', () => {
     for (const expected of [
       'Customer support',
       'Required',
-      'Contract',
+      'Not stated by the company',
       'Outside the EU/EEA (US)',
       'Messages with the team',
       'Does not get',

@@ -81,8 +81,8 @@ describe('Preference centre (/settings)', () => {
       'Session recording',
       'Does not get',
       'Email address',
-      'location not stated by the vendor',
-      'legitimate interests',
+      'location not stated by the company',
+      'legal basis: not stated by the company',
     ]) {
       expect(text).toContain(expected);
     }
