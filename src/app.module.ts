@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { GraphModule } from './graph/graph.module';
 import { HealthController } from './health/health.controller';
+import { TransparencyModule } from './transparency/transparency.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         DecisionsModule,
         GraphModule,
         AuditModule,
+        TransparencyModule,
         // The web client (client/, built to client/dist): assets at /, the page for /graph
         // and /settings (the client routes them); /api/* is never the client's.
         ServeStaticModule.forRoot({

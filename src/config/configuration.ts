@@ -26,6 +26,13 @@ export interface FlowgateConfig {
   sqliteBusyTimeoutMs: number;
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
+  /**
+   * Days between a change notice and the date its new or widened flows are enforced (the
+   * objection window of GDPR Art. 28(2)); 0 makes changes effective at once.
+   */
+  noticeWindowDays: number;
+  /** Absolute URL the public subprocessor page is reached at, for links in the Atom feed; null leaves them out. */
+  publicUrl: string | null;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
 
@@ -78,6 +85,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   }
   const demo = bool('FLOWGATE_DEMO', true);
+  const publicUrl = env.FLOWGATE_PUBLIC_URL || null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s/]+(?:\/[^\s]*)?$/i.test(publicUrl)) {
+    problems.push(`FLOWGATE_PUBLIC_URL: must be an absolute http(s) URL, got "${publicUrl}"`);
+  }
   if (!demo && adminToken === null) {
     problems.push('FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off');
   }
@@ -99,6 +110,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Flowgat
     receiptKeyFile: env.FLOWGATE_RECEIPT_KEY_FILE ? path(env.FLOWGATE_RECEIPT_KEY_FILE) : null,
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
+    noticeWindowDays: int('FLOWGATE_NOTICE_WINDOW_DAYS', 30, 0, 365),
+    publicUrl,
     logLevel,
   };
   if (problems.length > 0) throw new ConfigError(problems);
