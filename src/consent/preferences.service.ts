@@ -131,6 +131,7 @@ export class PreferencesService {
     const choices: Array<[string, { granted: boolean; version: number }]> = [];
     for (const [flowKey, c] of state.choices) choices.push([flowKey, { granted: c.choice === 'granted', version: c.flowVersion }]);
     const consents = compileConsents(policy, choices, { gpc: state.gpc });
-    return { map, state, judge: (subprocessor, purpose, fields) => decide(policy, consents, { subprocessor, purpose, fields }) };
+    const at = this.clock.now().getTime();
+    return { map, state, judge: (subprocessor, purpose, fields) => decide(policy, consents, { subprocessor, purpose, fields, at }) };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { formatProblems, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
 import { DataMapState } from './data-map-state.entity';
@@ -31,6 +31,15 @@ export interface DataMapChange {
   diff: ManifestDiff;
 }
 
+/**
+ * Runs inside the transaction of every committed map change, after it is written: what
+ * must be recorded with the change itself (the change notice) goes here.
+ */
+export type MapCommitHook = (
+  m: EntityManager,
+  change: { before: StoredMap; after: Manifest; diff: ManifestDiff; version: number },
+) => Promise<void>;
+
 export interface ImportResult {
   applied: boolean;
   /** The map version after the import (unchanged for a dry run or a no-op). */
@@ -49,6 +58,7 @@ export interface ImportResult {
 @Injectable()
 export class DataMapService {
   private snapshot: StoredMap | null = null;
+  private readonly hooks: MapCommitHook[] = [];
   private readonly changeSubject = new Subject<DataMapChange>();
   /** Emits after every committed change of the map. */
   readonly changes: Observable<DataMapChange> = this.changeSubject.asObservable();
@@ -58,6 +68,32 @@ export class DataMapService {
     private readonly writeQueue: WriteQueue,
     private readonly store: DataMapStore,
   ) {}
+
+  /** Adds a hook run in the transaction of every committed change (see `MapCommitHook`). */
+  onCommit(hook: MapCommitHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * A change of the map's enforcement that is not a change of the manifest (an override
+   * of a change notice): `work` runs in a transaction that also bumps the map version, so
+   * every policy, cache and guard follows.
+   */
+  async bumpVersion(work: (m: EntityManager) => Promise<void>): Promise<number> {
+    const committed = await this.writeQueue.transaction(async (m) => {
+      const row = await m.findOneBy(DataMapState, { id: 1 });
+      await work(m);
+      const version = (row?.version ?? 0) + 1;
+      await m.save(DataMapState, { ...(row ?? { id: 1, organization: null, organizationProfile: null }), version });
+      return { version, diff: diffManifests(EMPTY_MAP, EMPTY_MAP) };
+    });
+    this.changeSubject.next(committed);
+    return committed.version;
+  }
+
+  private async runHooks(m: EntityManager, before: StoredMap, after: Manifest, diff: ManifestDiff, version: number) {
+    for (const hook of this.hooks) await hook(m, { before, after, diff, version });
+  }
 
   /** The current stored map (ids, versions, canonical manifest). */
   async current(): Promise<StoredMap> {
@@ -280,6 +316,7 @@ export class DataMapService {
         return null;
       }
       const version = await this.store.apply(m, stored, next, diff);
+      await this.runHooks(m, stored, next, diff, version);
       result = { applied: true, version, diff, warnings };
       return { version, diff };
     });
@@ -295,6 +332,7 @@ export class DataMapService {
       const diff = diffManifests(stored.manifest, next);
       if (isEmptyDiff(diff)) return null;
       const version = await this.store.apply(m, stored, next, diff);
+      await this.runHooks(m, stored, next, diff, version);
       return { version, diff };
     });
     if (committed) this.changeSubject.next(committed);
@@ -322,6 +360,8 @@ export class DataMapService {
     };
   }
 }
+
+const EMPTY_MAP: Manifest = { version: 2, fields: [], purposes: [], subprocessors: [], flows: [] };
 
 export function knownKeys(m: Manifest): KnownKeys {
   return {

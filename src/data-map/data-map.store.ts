@@ -19,6 +19,10 @@ export interface StoredFlow {
   updatedAt: Date;
   /** Sent field key → the flow version at which it was added. */
   since: Map<string, number>;
+  /** A new flow announced by a change notice: enforced from this instant (epoch ms). */
+  effectiveFrom?: number | null;
+  /** Sent field key → the instant (epoch ms) a field added by a change notice is enforced from. */
+  fieldEffectiveFrom?: Map<string, number>;
 }
 
 /** The whole map as stored: the canonical manifest plus ids and versions. */
@@ -72,6 +76,10 @@ export class DataMapStore {
         version: flow.version,
         updatedAt: flow.updatedAt,
         since: new Map(sent.map((l) => [fieldKey.get(l.fieldId) as string, l.since])),
+        effectiveFrom: flow.effectiveFrom,
+        fieldEffectiveFrom: new Map(
+          sent.filter((l) => l.effectiveFrom !== null).map((l) => [fieldKey.get(l.fieldId) as string, l.effectiveFrom!]),
+        ),
       });
       return {
         subprocessor: subprocessorKey.get(flow.subprocessorId) as string,
@@ -194,13 +202,18 @@ export class DataMapStore {
     for (let i = 0; i < removedFlowIds.length; i += CHUNK) {
       await m.delete(Flow, removedFlowIds.slice(i, i + CHUNK));
     }
-    const links: Array<Pick<FlowField, 'flowId' | 'fieldId' | 'role' | 'since'>> = [];
-    const linkRows = (flowId: number, flow: ManifestFlow, since: (field: string) => number) => {
+    const links: Array<Pick<FlowField, 'flowId' | 'fieldId' | 'role' | 'since' | 'effectiveFrom'>> = [];
+    const linkRows = (
+      flowId: number,
+      flow: ManifestFlow,
+      since: (field: string) => number,
+      effectiveFrom: (field: string) => number | null = () => null,
+    ) => {
       for (const key of sentFields(flow)) {
-        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'sent', since: since(key) });
+        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'sent', since: since(key), effectiveFrom: effectiveFrom(key) });
       }
       for (const key of flow.excludedFields ?? []) {
-        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'excluded', since: 0 });
+        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'excluded', since: 0, effectiveFrom: null });
       }
     };
     const flowRow = (key: string, version: number) => {
@@ -234,7 +247,8 @@ export class DataMapStore {
       const version = sentChanged || previous.mode !== flow.mode ? old.version + 1 : old.version;
       await m.update(Flow, { id: old.id }, flowRow(key, version));
       await m.delete(FlowField, { flowId: old.id });
-      linkRows(old.id, flow, (field) => old.since.get(field) ?? version);
+      // A field still scheduled by a change notice stays scheduled.
+      linkRows(old.id, flow, (field) => old.since.get(field) ?? version, (field) => old.fieldEffectiveFrom?.get(field) ?? null);
     }
     for (let i = 0; i < links.length; i += CHUNK) {
       await m.insert(FlowField, links.slice(i, i + CHUNK));

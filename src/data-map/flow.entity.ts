@@ -66,6 +66,10 @@ export class Flow {
   @Column({ type: 'varchar', length: 200, nullable: true })
   feature: string | null;
 
+  /** A new flow announced by a change notice is enforced from this instant (epoch ms); null: in effect. */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  effectiveFrom: number | null;
+
   @OneToMany(() => FlowField, (link) => link.flow)
   links: FlowField[];
 
@@ -102,4 +106,8 @@ export class FlowField {
   /** The flow version at which a sent field was (last) added: a grant at an older version does not cover it. */
   @Column({ type: 'integer' })
   since: number;
+
+  /** A field added by a change notice is sent from this instant (epoch ms); null: in effect. */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  effectiveFrom: number | null;
 }

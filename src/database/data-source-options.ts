@@ -11,12 +11,14 @@ import { Field } from '../data-map/field.entity';
 import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';
 import { Subprocessor } from '../data-map/subprocessor.entity';
+import { ChangeNotice } from '../transparency/change-notice.entity';
+import { WebhookDelivery, WebhookSubscription } from '../transparency/webhook.entity';
 import { migrations } from './migrations';
 
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
   ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
-  AuditBatch, AuditEvent];
+  AuditBatch, AuditEvent, ChangeNotice, WebhookSubscription, WebhookDelivery];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

@@ -25,8 +25,13 @@ export function toPolicyMap(stored: StoredMap): PolicyMap {
         mode: f.mode,
         legalBasis: f.legalBasis,
         version,
-        fields: sentFields(f).map((field) => ({ key: field, since: storedFlow?.since.get(field) ?? version })),
+        fields: sentFields(f).map((field) => {
+          const since = storedFlow?.since.get(field) ?? version;
+          const from = storedFlow?.fieldEffectiveFrom?.get(field);
+          return from === undefined ? { key: field, since } : { key: field, since, effectiveFrom: from };
+        }),
         excludedFields: f.excludedFields ?? [],
+        ...(storedFlow?.effectiveFrom ? { effectiveFrom: storedFlow.effectiveFrom } : {}),
       };
     }),
   };

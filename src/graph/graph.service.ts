@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../auth/clock';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { DataMapService } from '../data-map/data-map.service';
@@ -22,6 +23,7 @@ export class GraphService {
     private readonly dataMap: DataMapService,
     private readonly policies: PolicyService,
     private readonly consents: ConsentsCache,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async graph(dto: GraphQueryDto): Promise<GraphResponse> {
@@ -104,12 +106,14 @@ export class GraphService {
       };
     }
     const consents = await this.consents.consentsFor(userId, policy);
+    const at = this.clock.now().getTime();
     const judge: FlowJudge = (flow) =>
       verdictOf(
         decide(policy, consents, {
           subprocessor: flow.subprocessor,
           purpose: flow.purpose,
           fields: sentFields(flow),
+          at,
         }),
         sentFields(flow),
       );

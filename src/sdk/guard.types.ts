@@ -25,6 +25,11 @@ export interface GuardOptions {
   readonly maxStalenessMs?: number;
   /** Where blocked calls, monitor hits and drift go. Default: nowhere. */
   readonly reporter?: Reporter;
+  /**
+   * The clock (epoch ms) decisions are taken at: flows and fields announced by a change
+   * notice are denied `not-yet-effective` before their effective date. Default `Date.now`.
+   */
+  readonly clock?: () => number;
 }
 
 export type ResolvedGuardOptions = Required<GuardOptions>;

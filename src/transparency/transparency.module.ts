@@ -1,14 +1,24 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { DataMapModule } from '../data-map/data-map.module';
+import { NoticesController } from './notices.controller';
+import { NoticesService } from './notices.service';
 import { TransparencyController } from './transparency.controller';
-import { NOTICE_FEED, TransparencyService, type NoticeFeed } from './transparency.service';
-
-const noNotices: NoticeFeed = { version: () => Promise.resolve('0'), list: () => Promise.resolve([]) };
+import { NOTICE_FEED, TransparencyService } from './transparency.service';
+import { WebhooksService } from './webhooks.service';
 
 @Module({
   imports: [DataMapModule],
-  controllers: [TransparencyController],
-  providers: [TransparencyService, { provide: NOTICE_FEED, useValue: noNotices }],
-  exports: [TransparencyService],
+  controllers: [TransparencyController, NoticesController],
+  providers: [TransparencyService, NoticesService, WebhooksService, { provide: NOTICE_FEED, useExisting: NoticesService }],
+  exports: [TransparencyService, NoticesService],
 })
-export class TransparencyModule {}
+export class TransparencyModule implements OnModuleInit {
+  constructor(
+    private readonly notices: NoticesService,
+    private readonly webhooks: WebhooksService,
+  ) {}
+
+  onModuleInit(): void {
+    this.webhooks.noticeById = (id) => this.notices.get(id);
+  }
+}
