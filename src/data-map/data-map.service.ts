@@ -324,6 +324,24 @@ export class DataMapService {
     return result!;
   }
 
+  /**
+   * What importing `input` would make of the map, written nowhere: the stored map, the
+   * next one and the diff (for the impact of a change). Problems throw as for an import.
+   */
+  async previewImport(
+    input: unknown,
+    options: { prune?: boolean } = {},
+  ): Promise<{ before: StoredMap; next: Manifest; diff: ManifestDiff; warnings: Problem[] }> {
+    const parsed = typeof input === 'string' ? parseManifestText(input) : { document: input, problems: [] };
+    if (parsed.problems.length > 0) throw invalidManifest(parsed.problems);
+    const prune = options.prune ?? false;
+    const before = await this.current();
+    const { manifest, problems, warnings } = validateManifest(parsed.document, prune ? undefined : knownKeys(before.manifest));
+    if (!manifest) throw invalidManifest(problems);
+    const next = normalizeManifest(mergeManifest(before.manifest, manifest, prune));
+    return { before, next, diff: diffManifests(before.manifest, next), warnings };
+  }
+
   /** The one write path: mutate the canonical document, diff, persist, announce. */
   private async change(mutate: (map: Manifest) => Manifest): Promise<void> {
     const committed = await this.writeQueue.transaction(async (m) => {

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../common/domain-error';
+import { ImpactService } from './impact.service';
 import { NoticesService } from './notices.service';
 import { WebhooksService } from './webhooks.service';
 
@@ -12,7 +13,24 @@ export class NoticesController {
   constructor(
     private readonly notices: NoticesService,
     private readonly webhooks: WebhooksService,
+    private readonly impacts: ImpactService,
   ) {}
+
+  /**
+   * A dry-run import (YAML or JSON body, as `POST /manifest`) that also reports, per changed
+   * flow, how many known users would gain or lose it and how many calls blocked in the last
+   * `days` (default 7) it would let through. Writes nothing.
+   */
+  @Post('impact')
+  @HttpCode(200)
+  impact(@Body() body: unknown, @Query('days') days?: string, @Query('prune') prune?: string) {
+    const n = days === undefined ? 7 : Number(days);
+    const problems = [];
+    if (!Number.isInteger(n) || n < 1 || n > 365) problems.push({ path: 'days', message: 'must be an integer from 1 to 365' });
+    if (prune !== undefined && prune !== 'true' && prune !== 'false') problems.push({ path: 'prune', message: 'must be true or false' });
+    if (problems.length > 0) throw new ValidationFailedError(problems, 'query');
+    return this.impacts.impact(body, { days: n, prune: prune === 'true' });
+  }
 
   /** Every change notice, newest first. */
   @Get('notices')

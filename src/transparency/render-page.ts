@@ -123,8 +123,10 @@ export function renderPageHtml(page: SubprocessorPage, options: HtmlOptions = {}
     out.push('</section>\n');
   }
   out.push(
-    '<footer class="feeds">\n<p>Generated from the data map that enforces these flows. ',
-    'Follow changes: <a href="/subprocessors.atom">Atom feed</a> · <a href="/subprocessors.json">JSON</a>.</p>\n',
+    '<footer class="feeds">\n<p>Generated from the data map that enforces these flows.',
+    options.standalone
+      ? '</p>\n'
+      : ' Follow changes: <a href="/subprocessors.atom">Atom feed</a> · <a href="/subprocessors.json">JSON</a>.</p>\n',
     '</footer>\n</main>\n</body>\n</html>\n',
   );
   return out.join('');

@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/cli-command';
 import { withApp } from '../cli/cli-command';
+import { DataMapError } from '../data-map/data-map.errors';
+import { ImpactService } from './impact.service';
 import { renderPageHtml, renderPageMarkdown } from './render-page';
 import { TransparencyService } from './transparency.service';
 
@@ -34,6 +36,58 @@ export const publishCommand: CliCommand = {
         io.out(text.trimEnd());
       }
       return 0;
+    });
+  },
+};
+
+export const impactCommand: CliCommand = {
+  name: ['impact'],
+  usage: 'impact FILE [--days N] [--prune] [--format text|json]',
+  summary: 'dry-run import: per changed flow, users who would gain or lose it and recently blocked calls it would let through',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { days: { type: 'string', default: '7' }, prune: { type: 'boolean' }, format: { type: 'string', default: 'text' } },
+    });
+    if (positionals.length !== 1) {
+      io.err('expected one FILE');
+      return 2;
+    }
+    const days = Number(values.days);
+    if (!Number.isInteger(days) || days < 1 || days > 365) {
+      io.err(`--days must be an integer from 1 to 365, got "${values.days}"`);
+      return 2;
+    }
+    if (values.format !== 'text' && values.format !== 'json') {
+      io.err(`--format must be text or json, got "${values.format}"`);
+      return 2;
+    }
+    const text = await readFile(positionals[0], 'utf8');
+    return withApp(io, async (app) => {
+      try {
+        const report = await app.get(ImpactService).impact(text, { days, prune: values.prune });
+        if (values.format === 'json') {
+          io.out(JSON.stringify(report, null, 2));
+          return 0;
+        }
+        io.out(`Impact of ${positionals[0]} over ${report.knownUsers} known users and the last ${days} days of audit reports (nothing written):`);
+        for (const f of report.flows) {
+          io.out(
+            `  ${f.change.padEnd(8)} ${f.flow}: ${f.users.lose} users lose it, ${f.users.gain} gain it` +
+              `${f.users.reconsent > 0 ? `, ${f.users.reconsent} must consent again` : ''}; ` +
+              `${f.calls.unblocked} blocked calls would go (${f.calls.perDay.toFixed(1)}/day)`,
+          );
+        }
+        io.out(report.note);
+        return 0;
+      } catch (error) {
+        if (error instanceof DataMapError && Array.isArray(error.details)) {
+          io.err(`${positionals[0]}: ${error.message}`);
+          return 1;
+        }
+        throw error;
+      }
     });
   },
 };

@@ -1,5 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { DataMapModule } from '../data-map/data-map.module';
+import { ImpactService } from './impact.service';
 import { NoticesController } from './notices.controller';
 import { NoticesService } from './notices.service';
 import { TransparencyController } from './transparency.controller';
@@ -9,8 +10,8 @@ import { WebhooksService } from './webhooks.service';
 @Module({
   imports: [DataMapModule],
   controllers: [TransparencyController, NoticesController],
-  providers: [TransparencyService, NoticesService, WebhooksService, { provide: NOTICE_FEED, useExisting: NoticesService }],
-  exports: [TransparencyService, NoticesService],
+  providers: [TransparencyService, NoticesService, WebhooksService, ImpactService, { provide: NOTICE_FEED, useExisting: NoticesService }],
+  exports: [TransparencyService, NoticesService, ImpactService],
 })
 export class TransparencyModule implements OnModuleInit {
   constructor(
