@@ -1,7 +1,7 @@
 import { completenessCommand, exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
 import type { CliCommand } from './cli-command';
-import { impactCommand, publishCommand } from '../transparency/transparency.cli';
+import { impactCommand, publishCommand, ropaCommand } from '../transparency/transparency.cli';
 import { consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand } from '../consent/consent.cli';
 
 /** Every CLI command; a module adds its own here. */
-export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, completenessCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand, publishCommand, impactCommand];
+export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, completenessCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand, publishCommand, impactCommand, ropaCommand];

@@ -1,4 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { DataMapService } from '../data-map/data-map.service';
+import { buildRopa, ropaCsv, ropaHtml } from './ropa';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../common/domain-error';
 import { ImpactService } from './impact.service';
@@ -14,7 +17,25 @@ export class NoticesController {
     private readonly notices: NoticesService,
     private readonly webhooks: WebhooksService,
     private readonly impacts: ImpactService,
+    private readonly dataMap: DataMapService,
   ) {}
+
+  /** The record of processing activities (GDPR Art. 30) from the map: `format=csv|html|json` (default csv). */
+  @Get('ropa')
+  async ropa(@Query('format') format: string | undefined, @Res() res: Response): Promise<void> {
+    const f = format ?? 'csv';
+    if (f !== 'csv' && f !== 'html' && f !== 'json') {
+      throw new ValidationFailedError([{ path: 'format', message: 'must be one of csv, html, json' }], 'query');
+    }
+    const map = await this.dataMap.current();
+    const ropa = buildRopa(map.manifest, map.version);
+    res.setHeader('Cache-Control', 'no-store');
+    if (f === 'csv') {
+      res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="record-of-processing.csv"');
+      res.send(ropaCsv(ropa));
+    } else if (f === 'html') res.status(200).type('text/html; charset=utf-8').send(ropaHtml(ropa));
+    else res.status(200).json(ropa);
+  }
 
   /**
    * A dry-run import (YAML or JSON body, as `POST /manifest`) that also reports, per changed

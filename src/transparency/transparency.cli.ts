@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 import type { CliCommand } from '../cli/cli-command';
 import { withApp } from '../cli/cli-command';
 import { DataMapError } from '../data-map/data-map.errors';
+import { DataMapService } from '../data-map/data-map.service';
 import { ImpactService } from './impact.service';
+import { buildRopa, ropaCsv, ropaHtml } from './ropa';
 import { renderPageHtml, renderPageMarkdown } from './render-page';
 import { TransparencyService } from './transparency.service';
 
@@ -88,6 +90,32 @@ export const impactCommand: CliCommand = {
         }
         throw error;
       }
+    });
+  },
+};
+
+export const ropaCommand: CliCommand = {
+  name: ['ropa'],
+  usage: 'ropa [--format csv|html|json] [--out FILE]',
+  summary: 'write the record of processing activities (GDPR Art. 30) from the stored map',
+  async run(args, io) {
+    const { values } = parseArgs({ args, options: { format: { type: 'string', default: 'csv' }, out: { type: 'string' } } });
+    const format = values.format;
+    if (format !== 'csv' && format !== 'html' && format !== 'json') {
+      io.err(`--format must be csv, html or json, got "${format}"`);
+      return 2;
+    }
+    return withApp(io, async (app) => {
+      const map = await app.get(DataMapService).current();
+      const ropa = buildRopa(map.manifest, map.version);
+      const text = format === 'csv' ? ropaCsv(ropa) : format === 'html' ? ropaHtml(ropa, { standalone: true }) : `${JSON.stringify(ropa, null, 2)}\n`;
+      if (values.out) {
+        await writeFile(values.out, text);
+        io.err(`Wrote ${values.out}`);
+      } else {
+        io.out(text.trimEnd());
+      }
+      return 0;
     });
   },
 };

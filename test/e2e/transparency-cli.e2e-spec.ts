@@ -53,4 +53,12 @@ describe('flowgate CLI: transparency commands', () => {
     expect((await run('export')).out).toContain('mode: required');
     expect((await run('impact', file, '--days', 'soon')).code).toBe(2);
   });
+
+  it('writes the record of processing as CSV', async () => {
+    const res = await run('ropa');
+    expect(res.code).toBe(0);
+    expect(res.out.split('\r\n')[0]).toBe('Purpose of processing,Description,Our role,Categories of data subjects,Categories of personal data,Recipients,Transfers to third countries (mechanism),Legal basis,Retention');
+    expect(res.out).toContain('QuickBooks (IN): mechanism not stated by Numberz');
+    expect((await run('ropa', '--format', 'xlsx')).code).toBe(2);
+  });
 });
