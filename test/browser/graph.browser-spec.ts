@@ -229,7 +229,7 @@ describe('Graph page (/graph)', () => {
     ]);
     expect(yaml.suggestedFilename()).toBe('flowgate-map-v1.yaml');
     const text = readFileSync((await yaml.path())!, 'utf8');
-    expect(text).toContain('organization: Caplena');
+    expect(text).toContain('organization:\n  name: Caplena');
     expect(text).toContain('subprocessor: logrocket');
   });
 

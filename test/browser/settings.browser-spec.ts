@@ -134,7 +134,7 @@ describe('Preference centre (/settings)', () => {
     expect(await required.getAttribute('aria-checked')).toBe('true');
     expect(await required.getAttribute('aria-disabled')).toBe('true');
     expect(await page.locator('[data-flow="google-cloud.hosting"] .flow-state').textContent()).toBe(
-      'Always on: needed to provide the service you signed up for.',
+      'Always on: the company says it needs this to provide the service, and has not stated its legal basis.',
     );
     // A mouse click (forced: the switch is aria-disabled, which playwright would wait out).
     await required.click({ force: true });

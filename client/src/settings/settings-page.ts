@@ -141,6 +141,7 @@ const REQUIRED_WHY: Record<string, string> = {
   'legitimate-interests': 'needed to run the service safely',
   'legal-obligation': 'required by law',
   consent: 'required',
+  'not-stated': 'the company says it needs this to provide the service, and has not stated its legal basis',
 };
 
 interface Saved {
