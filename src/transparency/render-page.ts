@@ -141,7 +141,7 @@ function subprocessorHtml(s: PageSubprocessor, company: string): string {
   if (s.transferMechanism && s.region === 'third-country') {
     facts.push(['Transfer safeguard', escapeHtml(TRANSFER_TEXT[s.transferMechanism])]);
   }
-  facts.push(['Data shared', escapeHtml(dataText(s.dataShared, company))]);
+  facts.push(['Data shared', dataHtml(s.dataShared, company)]);
   if (s.transfers.length > 0) {
     facts.push(['Passes data on to', s.transfers.map((t) => `<a href="#sp-${t.to}">${escapeHtml(t.name)}</a>`).join(', ')]);
   }
@@ -157,8 +157,8 @@ function subprocessorHtml(s: PageSubprocessor, company: string): string {
 }
 
 function purposeHtml(p: PagePurpose, company: string): string {
-  const facts: Array<[string, string]> = [['Has access to', escapeHtml(dataText(p.receives, company))]];
-  if (p.doesNotReceive.length > 0) facts.push(['Does not have access to', escapeHtml(p.doesNotReceive.join(', '))]);
+  const facts: Array<[string, string]> = [['Has access to', dataHtml(p.receives, company)]];
+  if (p.doesNotReceive.length > 0) facts.push(['Does not have access to', namesHtml(p.doesNotReceive)]);
   facts.push(['Legal basis', escapeHtml(p.legalBasis === NOT_STATED ? `not stated by ${company}` : LEGAL_BASIS_TEXT[p.legalBasis])]);
   if (p.audiences) facts.push(['About', escapeHtml(p.audiences.map((a) => AUDIENCE_TEXT[a]).join(', '))]);
   return [
@@ -189,6 +189,27 @@ function dateOf(iso: string): string {
 export function dataText(data: string[] | typeof NOT_STATED, company: string): string {
   if (data === NOT_STATED) return `not stated by ${company}`;
   return data.length === 0 ? 'None' : data.join(', ');
+}
+
+/** Field names recur across thousands of entries: each is escaped once per process. */
+const escapedNames = new Map<string, string>();
+
+function namesHtml(names: readonly string[]): string {
+  let out = '';
+  for (let i = 0; i < names.length; i++) {
+    let html = escapedNames.get(names[i]);
+    if (html === undefined) {
+      html = escapeHtml(names[i]);
+      if (escapedNames.size < 100_000) escapedNames.set(names[i], html);
+    }
+    out += i === 0 ? html : `, ${html}`;
+  }
+  return out;
+}
+
+function dataHtml(data: string[] | typeof NOT_STATED, company: string): string {
+  if (data === NOT_STATED) return escapeHtml(`not stated by ${company}`);
+  return data.length === 0 ? 'None' : namesHtml(data);
 }
 
 function definitionList(facts: Array<[string, string]>): string {
