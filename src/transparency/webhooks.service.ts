@@ -122,11 +122,14 @@ export class WebhooksService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async deliverDue(): Promise<void> {
     const now = this.clock.now().getTime();
-    const due = await this.dataSource.manager.find(WebhookDelivery, {
-      where: { status: 'pending', nextAttemptAt: LessThanOrEqual(now) },
-      order: { id: 'ASC' },
-      take: 20,
-    });
+    // Read behind queued writes, so a delivery whose notice is not committed yet is never seen.
+    const due = await this.writeQueue.transaction((m) =>
+      m.find(WebhookDelivery, {
+        where: { status: 'pending', nextAttemptAt: LessThanOrEqual(now) },
+        order: { id: 'ASC' },
+        take: 20,
+      }),
+    );
     for (const d of due) {
       if (this.closed) return;
       const subscription = await this.dataSource.manager.findOneBy(WebhookSubscription, { id: d.subscriptionId });
