@@ -215,16 +215,18 @@ export class DataMapService {
   async createSubprocessor(dto: CreateSubprocessorDto): Promise<SubprocessorResponse> {
     await this.change((m) => {
       if (m.subprocessors.some((s) => s.key === dto.key)) throw duplicateKey('subprocessor', dto.key);
+      assertValidTransfers(dto, m);
       return { ...m, subprocessors: [...m.subprocessors, dto] };
     });
     return this.getSubprocessor(dto.key);
   }
 
   async updateSubprocessor(key: string, dto: UpdateSubprocessorDto): Promise<SubprocessorResponse> {
-    await this.change((m) => ({
-      ...m,
-      subprocessors: replace(m.subprocessors, 'subprocessor', key, (s) => ({ ...s, ...defined(dto) })),
-    }));
+    await this.change((m) => {
+      const subprocessors = replace(m.subprocessors, 'subprocessor', key, (s) => ({ ...s, ...defined(dto) }));
+      assertValidTransfers(subprocessors.find((s) => s.key === key)!, m);
+      return { ...m, subprocessors };
+    });
     return this.getSubprocessor(key);
   }
 
@@ -233,6 +235,10 @@ export class DataMapService {
       const subprocessors = remove(m.subprocessors, 'subprocessor', key);
       const users = m.flows.filter((f) => f.subprocessor === key).map(keyOfFlow);
       if (users.length > 0) throw inUse('subprocessor', key, users);
+      const senders = subprocessors.filter((s) => (s.transfers ?? []).some((t) => t.to === key));
+      if (senders.length > 0) {
+        throw new DataMapError('SUBPROCESSOR_IN_USE', `The subprocessor "${key}" still receives onward transfers from ${senders.map((s) => `"${s.key}"`).join(', ')}; change them first`, { kind: 'subprocessor', key, transfersFrom: senders.map((s) => s.key) });
+      }
       return { ...m, subprocessors };
     });
   }
@@ -391,6 +397,18 @@ export function knownKeys(m: Manifest): KnownKeys {
 
 function invalidManifest(problems: Problem[]): DataMapError {
   return new DataMapError('INVALID_MANIFEST', formatProblems('Invalid manifest', problems), problems);
+}
+
+/** A subprocessor's onward transfers go to known subprocessors other than itself (as in a manifest). */
+function assertValidTransfers(s: { key: string; transfers?: Array<{ to: string }> }, m: Manifest): void {
+  const problems: Problem[] = [];
+  (s.transfers ?? []).forEach((t, i) => {
+    if (t.to === s.key) problems.push({ path: `transfers[${i}].to`, message: 'a subprocessor cannot transfer to itself' });
+    else if (!m.subprocessors.some((o) => o.key === t.to)) problems.push({ path: `transfers[${i}].to`, message: `unknown subprocessor "${t.to}"` });
+  });
+  if (problems.length > 0) {
+    throw new DataMapError('INVALID_DATA_MAP', formatProblems(`Invalid subprocessor "${s.key}"`, problems), problems);
+  }
 }
 
 function assertValidFlow(flow: ManifestFlow, known: KnownKeys): void {

@@ -112,4 +112,18 @@ describe('Manifest v2 (e2e)', () => {
     const paths = (res.body.details as Array<{ path: string }>).map((d) => d.path);
     expect(paths).toEqual(expect.arrayContaining([`flows[${bad.flows.length - 2}].mode`, 'subprocessors[4].transfers[0].to']));
   });
+
+  it('checks onward transfers on REST writes as on import', async () => {
+    const bad = await t.http().post('/api/v1/subprocessors').set('Authorization', t.admin)
+      .send({ key: 'vendor-g', name: 'Vendor G', locations: ['DE'], category: 'ai', transfers: [{ to: 'vendor-zz' }] }).expect(422);
+    expect(bad.body.details).toEqual([{ path: 'transfers[0].to', message: 'unknown subprocessor "vendor-zz"' }]);
+    const self = await t.http().patch('/api/v1/subprocessors/vendor-f').set('Authorization', t.admin).send({ transfers: [{ to: 'vendor-f' }] }).expect(422);
+    expect(self.body.details).toEqual([{ path: 'transfers[0].to', message: 'a subprocessor cannot transfer to itself' }]);
+    await t.http().post('/api/v1/subprocessors').set('Authorization', t.admin).send({ key: 'vendor-g', name: 'Vendor G', locations: 'not-stated', category: 'ai' }).expect(201);
+    await t.http().patch('/api/v1/subprocessors/vendor-f').set('Authorization', t.admin).send({ transfers: [{ to: 'vendor-g' }] }).expect(200);
+    const gone = await t.http().delete('/api/v1/subprocessors/vendor-g').set('Authorization', t.admin).expect(409);
+    expect(gone.body).toMatchObject({ code: 'SUBPROCESSOR_IN_USE', details: { transfersFrom: ['vendor-f'] } });
+    const typo = await t.http().post('/api/v1/subprocessors').set('Authorization', t.admin).send({ key: 'vendor-h', name: 'H', locations: 'nowhere', category: 'ai' }).expect(400);
+    expect(typo.body.details[0].path).toBe('locations');
+  });
 });
