@@ -92,6 +92,10 @@ describe(projectGraph.name, () => {
       label: 'Datadog (EU)',
       locations: ['EU'],
     });
+    // Onward transfers and parent groups travel with the subprocessor nodes (drawn by the client).
+    expect(g.nodes.find((n) => n.id === 'subprocessor:segment')).toMatchObject({ transfers: ['customer-io'] });
+    expect(g.nodes.find((n) => n.id === 'subprocessor:google-cloud')).toMatchObject({ parentEntity: 'Google' });
+    expect(g.nodes.filter((n) => n.kind === 'subprocessor' && n.transfers).map((n) => n.id)).toEqual(['subprocessor:segment']);
     expect(g.nodes.every((n) => !('match' in n) || n.match === false)).toBe(true);
   });
 

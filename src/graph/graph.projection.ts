@@ -331,6 +331,8 @@ function subprocessorNode(s: ManifestSubprocessor, match: boolean): Subprocessor
     ...(s.address ? { address: s.address } : {}),
     ...(s.url ? { url: s.url } : {}),
     ...(s.description ? { description: s.description } : {}),
+    ...(s.parent ? { parentEntity: s.parent } : {}),
+    ...(s.transfers?.length ? { transfers: s.transfers.map((t) => t.to) } : {}),
     match,
   };
 }

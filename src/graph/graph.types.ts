@@ -50,6 +50,10 @@ export interface SubprocessorNode extends NodeBase {
   address?: string;
   url?: string;
   description?: string;
+  /** The group it belongs to (`parent` in the manifest; `parent` here is the region box). */
+  parentEntity?: string;
+  /** Keys of the subprocessors it passes data on to (onward transfers). */
+  transfers?: string[];
   match: boolean;
 }
 

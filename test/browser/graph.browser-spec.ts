@@ -88,6 +88,8 @@ describe('Graph page (/graph)', () => {
     expect(Number(drawn.nodes)).toBe(api_.nodes.length);
     expect(Number(drawn.edges)).toBe(api_.edges.length);
     expect(Number(drawn.edges)).toBe(flows.items.reduce((n, f) => n + f.fields.length, 0));
+    // Segment's onward transfer to Customer.io, drawn between the two subprocessors.
+    expect(drawn.transfers).toBe('1');
     expect(drawn.layout).toBe('dagre');
     expect(await page.locator('.summary').textContent()).toBe(
       `${api_.edges.length} lines of data from 25 fields to 13 subprocessors, 8 of them outside the EU/EEA.`,
