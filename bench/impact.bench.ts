@@ -1,7 +1,7 @@
 /**
  * The impact of a change: the dry-run import that counts, per changed flow, the users who
  * would gain or lose it and the recently blocked calls it would let through, on a real
- * SQLite file with 1,000,000 stored consent states (over 250,000 users) and 1,000,000
+ * SQLite file with about 1,000,000 stored consent states (of 375,000 users) and 1,000,000
  * audit events. Target: under 2 s. The rows are written straight into the tables (one
  * transaction per 10,000 rows) so the seeding does not dominate the run.
  */
