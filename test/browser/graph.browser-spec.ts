@@ -404,6 +404,25 @@ describe('Graph page (/graph)', () => {
     await expectText(page.locator('.details h3'), 'Name → Google Cloud');
     expect(serious(await axeViolations(page))).toEqual([]);
   });
+
+  it('shows the impact of a changed manifest without importing it', async () => {
+    await openGraph();
+    await tableRows();
+    const changed = readFileSync('examples/caplena.yaml', 'utf8').replace(
+      /(subprocessor: logrocket\n\s+purpose: session-replay\n\s+mode: )opt-out\n(\s+)legalBasis: not-stated/,
+      '$1opt-in\n$2legalBasis: consent',
+    );
+    expect(changed).toContain('mode: opt-in');
+    await page.locator('summary', { hasText: 'Impact of a change' }).click();
+    await page.getByLabel('Manifest file (YAML or JSON)').setInputFiles({ name: 'caplena.yaml', mimeType: 'application/yaml', buffer: Buffer.from(changed) });
+    await page.getByRole('button', { name: 'Show the impact' }).click();
+    const row = page.locator('.impact-table tbody tr');
+    await row.first().waitFor();
+    expect(await row.allTextContents()).toEqual([expect.stringMatching(/^logrocket\.session-replaychanged\d+\d+0\d+ \(/)]);
+    expect(serious(await axeViolations(page))).toEqual([]);
+    const map = await api<{ mode: string }>('/api/v1/flows/logrocket.session-replay');
+    expect(map).toMatchObject({ mode: 'opt-out' });
+  });
 });
 
 async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {
