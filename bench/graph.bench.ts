@@ -16,7 +16,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { flowKeyOf, type Region } from '@flowgate/core';
 import type { StoredMap } from '../src/data-map/data-map.store';
 import { normalizeManifest } from '../src/data-map/manifest/manifest.diff';
-import type { Manifest } from '../src/data-map/manifest/manifest.types';
+import { type Manifest, sentFields } from '../src/data-map/manifest/manifest.types';
 import { compileConsents, compilePolicy, decide } from '@flowgate/core';
 import { toPolicyMap } from '../src/policy/policy-map';
 import { projectGraph } from '../src/graph/graph.projection';
@@ -98,7 +98,7 @@ function storedOf(manifest: Manifest): StoredMap {
             key,
             version: 1,
             updatedAt: at,
-            since: new Map(f.fields.map((k) => [k, 1])),
+            since: new Map(sentFields(f).map((k) => [k, 1])),
           },
         ];
       }),
@@ -118,7 +118,7 @@ interface Row {
 function projectionRows(stored: StoredMap, runs: number): Row[] {
   const m = stored.manifest;
   const busiestField = m.fields
-    .map((f) => ({ key: f.key, n: m.flows.filter((x) => x.fields.includes(f.key)).length }))
+    .map((f) => ({ key: f.key, n: m.flows.filter((x) => sentFields(x).includes(f.key)).length }))
     .sort((a, b) => b.n - a.n)[0].key;
   const base: GraphQuery = { excluded: false, purposes: false };
   const queries: Array<[string, GraphQuery]> = [
@@ -168,9 +168,9 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
       decide(policy, consents, {
         subprocessor: flow.subprocessor,
         purpose: flow.purpose,
-        fields: flow.fields,
+        fields: sentFields(flow),
       }),
-      flow.fields,
+      sentFields(flow),
     );
   const user = { id: 'ada@example.com', policyVersion: 1, gpc: false };
   const samples: number[] = [];
@@ -298,7 +298,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
 
   const [manifest, buildMs] = time(() => syntheticManifest(size));
   const stored = storedOf(manifest);
-  const sent = manifest.flows.reduce((n, f) => n + f.fields.length, 0);
+  const sent = manifest.flows.reduce((n, f) => n + sentFields(f).length, 0);
   console.log(
     `synthetic manifest built in ${int(buildMs)} ms: ${int(sent)} sent (flow, field) pairs`,
   );

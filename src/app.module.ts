@@ -24,6 +24,7 @@ function embedCaching(res: { setHeader(name: string, value: string): void }, pat
     res.setHeader('Cache-Control', 'no-cache');
   }
 }
+import { TransparencyModule } from './transparency/transparency.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         DecisionsModule,
         GraphModule,
         AuditModule,
+        TransparencyModule,
         // The web client (client/, built to client/dist): assets at /, the page for /graph
         // and /settings (the client routes them); /api/* is never the client's.
         ServeStaticModule.forRoot({

@@ -32,6 +32,7 @@ export const LEGAL_BASIS_LABEL: Record<LegalBasis, string> = {
   'legitimate-interests': 'Legitimate interests',
   consent: 'Consent',
   'legal-obligation': 'Legal obligation',
+  'not-stated': 'Not stated by the company',
 };
 
 export const REGION_LABEL: Record<Region, string> = {
@@ -68,6 +69,7 @@ export const REASON_LABEL: Record<EdgeBlockReason, string> = {
   'no-flow': 'no flow declared for this vendor and purpose',
   'stale-consent': 'added after the user consented: needs consent again',
   'policy-unavailable': 'no policy available',
+  'not-yet-effective': 'announced in a change notice: not in effect before its effective date',
 };
 
 export function locationsText(locations: readonly string[]): string {
@@ -83,4 +85,5 @@ export const YOUR_REASON_LABEL: Record<EdgeBlockReason, string> = {
   'no-flow': 'not declared',
   'stale-consent': 'new since you agreed: needs your consent again',
   'policy-unavailable': 'the rules are not available right now, so nothing is sent',
+  'not-yet-effective': 'announced, not yet in effect: nothing is sent before the date in the change notice',
 };

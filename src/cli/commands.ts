@@ -1,8 +1,9 @@
-import { exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
+import { completenessCommand, exportCommand, importCommand, validateCommand } from '../data-map/manifest.cli';
 import { adminKeyCreateCommand, adminKeyListCommand, adminKeyRevokeCommand } from '../auth/admin-key.cli';
 import type { CliCommand } from './cli-command';
+import { impactCommand, publishCommand, ropaCommand } from '../transparency/transparency.cli';
 import { consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand } from '../consent/consent.cli';
 
 /** Every CLI command; a module adds its own here. */
-export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand,
-  adminKeyCreateCommand, adminKeyListCommand, adminKeyRevokeCommand];
+export const COMMANDS: CliCommand[] = [importCommand, exportCommand, validateCommand, completenessCommand, consentRebuildCommand, consentVerifyCommand, receiptKeyRotateCommand,
+  adminKeyCreateCommand, adminKeyListCommand, adminKeyRevokeCommand, publishCommand, impactCommand, ropaCommand];

@@ -12,9 +12,10 @@ import type { AuthErrorCode } from '../auth/auth.errors';
 import type { ConsentErrorCode } from '../consent/consent.errors';
 import type { DataMapErrorCode } from '../data-map/data-map.errors';
 import { DomainError, type Problem } from './domain-error';
+import type { TransparencyErrorCode } from '../transparency/transparency.errors';
 
 /** Every code any module throws; adding a code without a status fails to compile. */
-export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode | ConsentErrorCode;
+export type ErrorCode = 'VALIDATION_FAILED' | DataMapErrorCode | AuthErrorCode | ConsentErrorCode | TransparencyErrorCode;
 
 export function statusOf(code: ErrorCode): number {
   switch (code) {
@@ -34,6 +35,8 @@ export function statusOf(code: ErrorCode): number {
     case 'PURPOSE_NOT_FOUND':
     case 'SUBPROCESSOR_NOT_FOUND':
     case 'FLOW_NOT_FOUND':
+    case 'NOTICE_NOT_FOUND':
+    case 'WEBHOOK_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'DUPLICATE_KEY':
     case 'ADMIN_KEY_NAME_TAKEN':
@@ -42,6 +45,7 @@ export function statusOf(code: ErrorCode): number {
     case 'SUBPROCESSOR_IN_USE':
     case 'FLOW_IS_REQUIRED':
     case 'FLOW_VERSION_CHANGED':
+    case 'NOTICE_ALREADY_EFFECTIVE':
       return HttpStatus.CONFLICT;
     case 'IDEMPOTENCY_KEY_REUSED':
       return HttpStatus.UNPROCESSABLE_ENTITY;

@@ -12,6 +12,8 @@ describe(loadConfig.name, () => {
       seedManifest: '/srv/app/examples/caplena.yaml',
       adminToken: null,
       auditRetentionDays: 180,
+      noticeWindowDays: 30,
+      publicUrl: null,
       logLevel: 'log',
     });
   });
@@ -27,6 +29,8 @@ describe(loadConfig.name, () => {
         FLOWGATE_ADMIN_TOKEN: 'a-long-enough-admin-token',
         SQLITE_BUSY_TIMEOUT_MS: '100',
         AUDIT_RETENTION_DAYS: '30',
+        FLOWGATE_NOTICE_WINDOW_DAYS: '15',
+        FLOWGATE_PUBLIC_URL: 'https://privacy.example.com',
         LOG_LEVEL: 'warn',
       },
       '/srv/app',
@@ -41,6 +45,8 @@ describe(loadConfig.name, () => {
       adminToken: 'a-long-enough-admin-token',
       sqliteBusyTimeoutMs: 100,
       auditRetentionDays: 30,
+      noticeWindowDays: 15,
+      publicUrl: 'https://privacy.example.com',
       logLevel: 'warn',
     });
   });
@@ -59,6 +65,14 @@ describe(loadConfig.name, () => {
     expect(problems.join('\n')).toMatch(/FLOWGATE_DEMO/);
     expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
     expect(problems.join('\n')).toMatch(/FLOWGATE_ADMIN_TOKEN: must be at least 16 characters/);
+  });
+
+  it.each(['-1', '366', 'soon'])('rejects FLOWGATE_NOTICE_WINDOW_DAYS=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ FLOWGATE_NOTICE_WINDOW_DAYS: value })).toThrow(/FLOWGATE_NOTICE_WINDOW_DAYS: must be an integer from 0 to 365/);
+  });
+
+  it.each(['privacy.example.com', 'ftp://example.com', 'https://'])('rejects FLOWGATE_PUBLIC_URL=%s', (value) => {
+    expect(() => loadConfig({ FLOWGATE_PUBLIC_URL: value })).toThrow(/FLOWGATE_PUBLIC_URL: must be an absolute http\(s\) URL/);
   });
 
   it.each([0, 36500])('accepts AUDIT_RETENTION_DAYS=%i at the bounds (0: keep audit data forever)', (days) => {

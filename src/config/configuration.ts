@@ -42,6 +42,13 @@ export interface FlowgateConfig {
   sqliteBusyTimeoutMs: number;
   /** Audit reports older than this many days are deleted (hourly); 0 keeps them forever. */
   auditRetentionDays: number;
+  /**
+   * Days between a change notice and the date its new or widened flows are enforced (the
+   * objection window of GDPR Art. 28(2)); 0 makes changes effective at once.
+   */
+  noticeWindowDays: number;
+  /** Absolute URL the public subprocessor page is reached at, for links in the Atom feed; null leaves them out. */
+  publicUrl: string | null;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
   /**
    * Origins of host applications that embed the preference centre (`https://app.example.com`).
@@ -133,6 +140,10 @@ export function loadConfig(
   if (!LOG_FORMATS.includes(logFormat)) {
     problems.push(`LOG_FORMAT: must be one of ${LOG_FORMATS.join(', ')}, got "${env.LOG_FORMAT}"`);
   }
+  const publicUrl = env.FLOWGATE_PUBLIC_URL || null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s/]+(?:\/[^\s]*)?$/i.test(publicUrl)) {
+    problems.push(`FLOWGATE_PUBLIC_URL: must be an absolute http(s) URL, got "${publicUrl}"`);
+  }
   const metricsToken = env.FLOWGATE_METRICS_TOKEN || null;
   if (metricsToken !== null && metricsToken.length < 16) {
     problems.push('FLOWGATE_METRICS_TOKEN: must be at least 16 characters');
@@ -173,6 +184,8 @@ export function loadConfig(
     receiptKeyFile: env.FLOWGATE_RECEIPT_KEY_FILE ? path(env.FLOWGATE_RECEIPT_KEY_FILE) : null,
     sqliteBusyTimeoutMs: int('SQLITE_BUSY_TIMEOUT_MS', 5000, 0, 600000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 180, 0, 36500),
+    noticeWindowDays: int('FLOWGATE_NOTICE_WINDOW_DAYS', 30, 0, 365),
+    publicUrl,
     logLevel,
     allowedOrigins,
     bodyLimits: {

@@ -3,7 +3,7 @@
 import type { ConsentSource } from '@flowgate/core';
 
 /** Sources an admin or service may record through the API. */
-export const API_SOURCES = ['api', 'import'] as const satisfies readonly ConsentSource[];
+export const API_SOURCES = ['api', 'import', 'feature-activation'] as const satisfies readonly ConsentSource[];
 export type ApiSource = (typeof API_SOURCES)[number];
 
 /** `prevHash` of a user's first event. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { StoredMap } from '../data-map/data-map.store';
-import { regionOf } from '@flowgate/core';
-import type { ManifestFlow } from '../data-map/manifest/manifest.types';
+import { NOT_STATED, regionOf } from '@flowgate/core';
+import { listedLocations, type ManifestFlow } from '../data-map/manifest/manifest.types';
 
 /**
  * The notice a user is shown for a flow at its current version: who receives what, where,
@@ -14,11 +14,13 @@ export function noticeText(map: StoredMap, flow: ManifestFlow, version: number):
   const purpose = m.purposes.find((p) => p.key === flow.purpose);
   const names = (keys: readonly string[]) => keys.map((k) => m.fields.find((f) => f.key === k)?.name ?? k);
   const where = vendor
-    ? `${vendor.locations.join(', ') || 'unstated locations'} (${regionOf(vendor.locations) === 'eea' ? 'EU/EEA' : 'outside the EU/EEA'})`
+    ? `${listedLocations(vendor).join(', ') || 'unstated locations'} (${regionOf(vendor.locations) === 'eea' ? 'EU/EEA' : 'outside the EU/EEA'})`
     : 'unstated locations';
   const parts = [
     `${vendor?.name ?? flow.subprocessor}${vendor?.url ? ` (${vendor.url})` : ''}, processing in ${where},`,
-    `receives ${list(names(flow.fields)) || 'no personal data'}`,
+    flow.fields === NOT_STATED
+      ? `receives data the company has not stated`
+      : `receives ${list(names(flow.fields)) || 'no personal data'}`,
     `for ${purpose?.name ?? flow.purpose}.`,
   ];
   const excluded = flow.excludedFields ?? [];

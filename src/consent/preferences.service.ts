@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf } from '@flowgate/core';
-import { compileConsents, decide, unavailableDecision, type Decision } from '@flowgate/core';
+import { compileConsents, decide, type Decision, flowKeyOf, NOT_STATED, regionOf, unavailableDecision } from '@flowgate/core';
 import { PolicyService } from '../policy/policy.service';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 import { ConsentsCache, type UserConsentState } from './consent-cache.service';
 import { ConsentCheckpoints } from './consent-checkpoints';
 import { noticeText, sha256Hex } from './notice';
@@ -41,7 +41,7 @@ export class PreferencesService {
       const version = map.flows.get(key)?.version ?? 1;
       const vendor = vendors.get(flow.subprocessor);
       const own = state.choices.get(key);
-      const decision = judge(flow.subprocessor, flow.purpose, flow.fields);
+      const decision = judge(flow.subprocessor, flow.purpose, sentFields(flow));
       const stale = decision.blocked.filter((b) => b.reason === 'stale-consent').map((b) => b.field);
       const notice = noticeText(map, flow, version);
       const item: FlowPreference = {
@@ -57,11 +57,13 @@ export class PreferencesService {
           url: vendor?.url ?? null,
           legalEntity: vendor?.legalEntity ?? null,
           category: vendor?.category ?? 'other',
-          locations: vendor?.locations ?? [],
+          locations: vendor ? listedLocations(vendor) : [],
           region: regionOf(vendor?.locations ?? []),
           transferMechanism: vendor?.transferMechanism ?? null,
         },
-        fields: flow.fields.map(summary),
+        fields: sentFields(flow).map(summary),
+        fieldsStated: flow.fields !== NOT_STATED,
+        ...(flow.activation === 'feature' ? { feature: flow.feature ?? flow.purpose } : {}),
         excludedFields: (flow.excludedFields ?? []).map(summary),
         choice: own
           ? { value: own.choice, flowVersion: own.flowVersion, source: own.source, recordedAt: own.recordedAt }
@@ -97,7 +99,7 @@ export class PreferencesService {
     const checkpoint = await this.checkpoints.referenceFor(userId, view.stateVersion);
     return buildReceipt(view, {
       checkpoint,
-      organization: map.manifest.organization ?? null,
+      organization: organizationOf(map.manifest)?.legalName ?? organizationOf(map.manifest)?.name ?? null,
       specialFields: new Set(map.manifest.fields.filter((f) => f.sensitivity === 'special').map((f) => f.key)),
       issuedAt: this.clock.now(),
     });
@@ -134,6 +136,7 @@ export class PreferencesService {
     const choices: Array<[string, { granted: boolean; version: number }]> = [];
     for (const [flowKey, c] of state.choices) choices.push([flowKey, { granted: c.choice === 'granted', version: c.flowVersion }]);
     const consents = compileConsents(policy, choices, { gpc: state.gpc });
-    return { map, state, judge: (subprocessor, purpose, fields) => decide(policy, consents, { subprocessor, purpose, fields }) };
+    const at = this.clock.now().getTime();
+    return { map, state, judge: (subprocessor, purpose, fields) => decide(policy, consents, { subprocessor, purpose, fields, at }) };
   }
 }

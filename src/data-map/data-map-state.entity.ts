@@ -1,3 +1,4 @@
+import type { ManifestOrganization } from './manifest/manifest.types';
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** One row: the data map's version, bumped by every change; policies carry it. */
@@ -12,6 +13,10 @@ export class DataMapState {
   /** Whose map this is (the manifest's `organization`). */
   @Column({ type: 'varchar', length: 200, nullable: true })
   organization: string | null;
+
+  /** The rest of the organisation block (legal name, address, links, roles, page). */
+  @Column({ type: 'simple-json', nullable: true })
+  organizationProfile: Omit<ManifestOrganization, 'name'> | null;
 
   @UpdateDateColumn()
   updatedAt: Date;

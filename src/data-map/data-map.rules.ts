@@ -1,6 +1,6 @@
 import type { Problem } from '../common/domain-error';
-import { flowKeyOf } from '@flowgate/core';
-import type { Manifest, ManifestFlow } from './manifest/manifest.types';
+import { flowKeyOf, NOT_STATED } from '@flowgate/core';
+import type { Manifest, ManifestFlow, ManifestSubprocessor, ManifestTransfer } from './manifest/manifest.types';
 
 /**
  * The data map's invariants, checked on every write path (REST and manifest import).
@@ -16,7 +16,20 @@ export interface KnownKeys {
 /** Problems with one flow, with paths relative to the flow (`fields[1]`, `legalBasis`). */
 export function checkFlow(flow: ManifestFlow, known: KnownKeys): Problem[] {
   const problems: Problem[] = [];
-  if (flow.mode === 'opt-in' && flow.legalBasis !== 'consent') {
+  const byFeature = flow.activation === 'feature';
+  if (byFeature && flow.mode !== 'opt-in') {
+    problems.push({
+      path: 'mode',
+      message: `must be "opt-in" for a flow with activation "feature" (off until the user turns the feature on; got "${flow.mode}")`,
+    });
+  }
+  if (byFeature && !flow.feature) {
+    problems.push({ path: 'feature', message: 'names the feature that turns this flow on (activation "feature")' });
+  }
+  if (!byFeature && flow.feature !== undefined) {
+    problems.push({ path: 'feature', message: 'is only for a flow with activation "feature"' });
+  }
+  if (flow.mode === 'opt-in' && !byFeature && flow.legalBasis !== 'consent') {
     problems.push({
       path: 'legalBasis',
       message: `must be "consent" for an opt-in flow (got "${flow.legalBasis}")`,
@@ -36,7 +49,7 @@ export function checkFlow(flow: ManifestFlow, known: KnownKeys): Problem[] {
     problems.push({ path: 'purpose', message: `unknown purpose "${flow.purpose}"` });
   }
   const sent = new Set<string>();
-  listOf(flow.fields).forEach((key, i) => {
+  listOf(flow.fields === NOT_STATED ? [] : flow.fields).forEach((key, i) => {
     if (!known.fields.has(key)) problems.push({ path: `fields[${i}]`, message: `unknown field "${key}"` });
     if (sent.has(key)) problems.push({ path: `fields[${i}]`, message: `field "${key}" is listed twice` });
     sent.add(key);
@@ -84,6 +97,15 @@ export function checkManifest(manifest: Manifest, existing?: KnownKeys): Problem
     purposes: keysOf('purposes'),
     subprocessors: keysOf('subprocessors'),
   };
+  listOf(manifest.subprocessors).forEach((s: ManifestSubprocessor, i) => {
+    if (typeof s !== 'object' || s === null) return;
+    listOf(s.transfers).forEach((t: ManifestTransfer, j) => {
+      if (typeof t?.to !== 'string') return;
+      const path = `subprocessors[${i}].transfers[${j}].to`;
+      if (t.to === s.key) problems.push({ path, message: 'a subprocessor cannot transfer to itself' });
+      else if (!known.subprocessors.has(t.to)) problems.push({ path, message: `unknown subprocessor "${t.to}"` });
+    });
+  });
   const flows = new Map<string, number>();
   problems.push(...checkEndpoints(manifest, known.purposes));
   listOf(manifest.flows).forEach((flow: ManifestFlow, i) => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Subject, type Observable } from 'rxjs';
-import { LessThan, type DataSource } from 'typeorm';
+import { type DataSource, type EntityManager, LessThan } from 'typeorm';
 import { formatProblems, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
@@ -23,9 +23,10 @@ import {
   normalizeManifest,
   type ManifestDiff,
 } from './manifest/manifest.diff';
-import type { Manifest, ManifestFlow } from './manifest/manifest.types';
+import { sentFields, type Manifest, type ManifestFlow } from './manifest/manifest.types';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
 import { MapChange } from './map-change.entity';
+import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
 
 export interface DataMapChange {
   version: number;
@@ -40,12 +41,22 @@ export interface MapHistory {
   /** Pass as `before` for the next page; null on the last. */
   nextBefore: number | null;
 }
+/**
+ * Runs inside the transaction of every committed map change, after it is written: what
+ * must be recorded with the change itself (the change notice) goes here.
+ */
+export type MapCommitHook = (
+  m: EntityManager,
+  change: { before: StoredMap; after: Manifest; diff: ManifestDiff; version: number },
+) => Promise<void>;
 
 export interface ImportResult {
   applied: boolean;
   /** The map version after the import (unchanged for a dry run or a no-op). */
   version: number;
   diff: ManifestDiff;
+  /** What the imported file explicitly leaves not stated (the import goes ahead). */
+  warnings: Problem[];
 }
 
 /**
@@ -58,6 +69,7 @@ export interface ImportResult {
 @Injectable()
 export class DataMapService {
   private snapshot: StoredMap | null = null;
+  private readonly hooks: MapCommitHook[] = [];
   private readonly changeSubject = new Subject<DataMapChange>();
   /** Emits after every committed change of the map. */
   readonly changes: Observable<DataMapChange> = this.changeSubject.asObservable();
@@ -85,6 +97,33 @@ export class DataMapService {
     return { items, nextBefore: rows.length > limit ? items[items.length - 1].version : null };
   }
 
+  /** Adds a hook run in the transaction of every committed change (see `MapCommitHook`). */
+  onCommit(hook: MapCommitHook): void {
+    this.hooks.push(hook);
+  }
+
+  /**
+   * A change of the map's enforcement that is not a change of the manifest (an override
+   * of a change notice): `work` runs in a transaction that also bumps the map version, so
+   * every policy, cache and guard follows.
+   */
+  async bumpVersion(work: (m: EntityManager) => Promise<void>): Promise<number> {
+    const committed = await this.writeQueue.transaction(async (m) => {
+      const row = await m.findOneBy(DataMapState, { id: 1 });
+      await work(m);
+      const version = (row?.version ?? 0) + 1;
+      await m.save(DataMapState, { ...(row ?? { id: 1, organization: null, organizationProfile: null }), version });
+      // Into the change log like any map change, so every process's policy follows.
+      return { version, diff: diffManifests(EMPTY_MAP, EMPTY_MAP), logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };
+    });
+    await this.announce(committed);
+    return committed.version;
+  }
+
+  private async runHooks(m: EntityManager, before: StoredMap, after: Manifest, diff: ManifestDiff, version: number) {
+    for (const hook of this.hooks) await hook(m, { before, after, diff, version });
+  }
+
   /** The current stored map (ids, versions, canonical manifest). */
   async current(): Promise<StoredMap> {
     const row = await this.dataSource.manager.findOne(DataMapState, {
@@ -101,6 +140,11 @@ export class DataMapService {
 
   async exportManifest(): Promise<Manifest> {
     return (await this.current()).manifest;
+  }
+
+  /** What the stored map does not state (see `completenessReport`). */
+  async completeness(): Promise<CompletenessReport> {
+    return completenessReport((await this.current()).manifest);
   }
 
   // ── fields ──────────────────────────────────────────────────────────────────
@@ -138,7 +182,7 @@ export class DataMapService {
     await this.change((m) => {
       const fields = remove(m.fields, 'field', key);
       const users = m.flows
-        .filter((f) => f.fields.includes(key) || (f.excludedFields ?? []).includes(key))
+        .filter((f) => sentFields(f).includes(key) || (f.excludedFields ?? []).includes(key))
         .map(keyOfFlow);
       if (users.length > 0) throw inUse('field', key, users);
       return { ...m, fields };
@@ -200,16 +244,18 @@ export class DataMapService {
   async createSubprocessor(dto: CreateSubprocessorDto): Promise<SubprocessorResponse> {
     await this.change((m) => {
       if (m.subprocessors.some((s) => s.key === dto.key)) throw duplicateKey('subprocessor', dto.key);
+      assertValidTransfers(dto, m);
       return { ...m, subprocessors: [...m.subprocessors, dto] };
     });
     return this.getSubprocessor(dto.key);
   }
 
   async updateSubprocessor(key: string, dto: UpdateSubprocessorDto): Promise<SubprocessorResponse> {
-    await this.change((m) => ({
-      ...m,
-      subprocessors: replace(m.subprocessors, 'subprocessor', key, (s) => ({ ...s, ...defined(dto) })),
-    }));
+    await this.change((m) => {
+      const subprocessors = replace(m.subprocessors, 'subprocessor', key, (s) => ({ ...s, ...defined(dto) }));
+      assertValidTransfers(subprocessors.find((s) => s.key === key)!, m);
+      return { ...m, subprocessors };
+    });
     return this.getSubprocessor(key);
   }
 
@@ -218,6 +264,10 @@ export class DataMapService {
       const subprocessors = remove(m.subprocessors, 'subprocessor', key);
       const users = m.flows.filter((f) => f.subprocessor === key).map(keyOfFlow);
       if (users.length > 0) throw inUse('subprocessor', key, users);
+      const senders = subprocessors.filter((s) => (s.transfers ?? []).some((t) => t.to === key));
+      if (senders.length > 0) {
+        throw new DataMapError('SUBPROCESSOR_IN_USE', `The subprocessor "${key}" still receives onward transfers from ${senders.map((s) => `"${s.key}"`).join(', ')}; change them first`, senders.map((s) => ({ path: `subprocessors.${s.key}.transfers`, message: `transfers data on to "${key}"` })));
+      }
       return { ...m, subprocessors };
     });
   }
@@ -231,7 +281,7 @@ export class DataMapService {
         (!query.subprocessor || f.subprocessor === query.subprocessor) &&
         (!query.purpose || f.purpose === query.purpose) &&
         (!query.mode || f.mode === query.mode) &&
-        (!query.field || f.fields.includes(query.field)) &&
+        (!query.field || sentFields(f).includes(query.field)) &&
         (!query.region || region.get(f.subprocessor) === query.region) &&
         matchesText(query.q, keyOfFlow(f), f.description ?? ''),
     );
@@ -293,7 +343,7 @@ export class DataMapService {
     const committed = await this.writeQueue.transaction(async (m) => {
       const stored = await this.store.load(m);
       step({ step: 'validating' });
-      const { manifest, problems } = validateManifest(
+      const { manifest, problems, warnings } = validateManifest(
         parsed.document,
         prune ? undefined : knownKeys(stored.manifest),
       );
@@ -301,16 +351,35 @@ export class DataMapService {
       const next = normalizeManifest(mergeManifest(stored.manifest, manifest, prune));
       const diff = diffManifests(stored.manifest, next);
       if (options.dryRun || isEmptyDiff(diff)) {
-        result = { applied: false, version: stored.version, diff };
+        result = { applied: false, version: stored.version, diff, warnings };
         return null;
       }
       step({ step: 'writing', diff });
       const version = await this.store.apply(m, stored, next, diff);
-      result = { applied: true, version, diff };
+      await this.runHooks(m, stored, next, diff, version);
+      result = { applied: true, version, diff, warnings };
       return { version, diff, logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };
     });
     if (committed) await this.announce(committed);
     return result!;
+  }
+
+  /**
+   * What importing `input` would make of the map, written nowhere: the stored map, the
+   * next one and the diff (for the impact of a change). Problems throw as for an import.
+   */
+  async previewImport(
+    input: unknown,
+    options: { prune?: boolean } = {},
+  ): Promise<{ before: StoredMap; next: Manifest; diff: ManifestDiff; warnings: Problem[] }> {
+    const parsed = typeof input === 'string' ? parseManifestText(input) : { document: input, problems: [] };
+    if (parsed.problems.length > 0) throw invalidManifest(parsed.problems);
+    const prune = options.prune ?? false;
+    const before = await this.current();
+    const { manifest, problems, warnings } = validateManifest(parsed.document, prune ? undefined : knownKeys(before.manifest));
+    if (!manifest) throw invalidManifest(problems);
+    const next = normalizeManifest(mergeManifest(before.manifest, manifest, prune));
+    return { before, next, diff: diffManifests(before.manifest, next), warnings };
   }
 
   /** The one write path: mutate the canonical document, diff, persist, announce. */
@@ -322,6 +391,7 @@ export class DataMapService {
       const diff = diffManifests(stored.manifest, next);
       if (isEmptyDiff(diff)) return null;
       const version = await this.store.apply(m, stored, next, diff);
+      await this.runHooks(m, stored, next, diff, version);
       return { version, diff, logged: await this.changeLog.append(m, [{ kind: 'policy', version }]) };
     });
     if (committed) await this.announce(committed);
@@ -337,7 +407,7 @@ export class DataMapService {
     const field = map.manifest.fields.find((f) => f.key === key)!;
     return {
       ...field,
-      sentBy: map.manifest.flows.filter((f) => f.fields.includes(key)).map(keyOfFlow),
+      sentBy: map.manifest.flows.filter((f) => sentFields(f).includes(key)).map(keyOfFlow),
     };
   }
 
@@ -356,6 +426,8 @@ export class DataMapService {
   }
 }
 
+const EMPTY_MAP: Manifest = { version: 2, fields: [], purposes: [], subprocessors: [], flows: [] };
+
 export function knownKeys(m: Manifest): KnownKeys {
   return {
     fields: new Set(m.fields.map((f) => f.key)),
@@ -372,6 +444,18 @@ function invalidManifest(problems: Problem[]): DataMapError {
 function assertValidEndpoints(next: Manifest): void {
   const problems = checkEndpoints(next, new Set(next.purposes.map((p) => p.key)));
   if (problems.length > 0) throw new DataMapError('INVALID_DATA_MAP', formatProblems('Invalid endpoints', problems), problems);
+}
+
+/** A subprocessor's onward transfers go to known subprocessors other than itself (as in a manifest). */
+function assertValidTransfers(s: { key: string; transfers?: Array<{ to: string }> }, m: Manifest): void {
+  const problems: Problem[] = [];
+  (s.transfers ?? []).forEach((t, i) => {
+    if (t.to === s.key) problems.push({ path: `transfers[${i}].to`, message: 'a subprocessor cannot transfer to itself' });
+    else if (!m.subprocessors.some((o) => o.key === t.to)) problems.push({ path: `transfers[${i}].to`, message: `unknown subprocessor "${t.to}"` });
+  });
+  if (problems.length > 0) {
+    throw new DataMapError('INVALID_DATA_MAP', formatProblems(`Invalid subprocessor "${s.key}"`, problems), problems);
+  }
 }
 
 function assertValidFlow(flow: ManifestFlow, known: KnownKeys): void {

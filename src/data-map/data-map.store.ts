@@ -6,7 +6,8 @@ import { Field } from './field.entity';
 import { Flow, FlowField } from './flow.entity';
 import type { ManifestDiff } from './manifest/manifest.diff';
 import { normalizeManifest } from './manifest/manifest.diff';
-import type { Manifest, ManifestFlow } from './manifest/manifest.types';
+import { NOT_STATED } from '@flowgate/core';
+import { organizationOf, sentFields, type Manifest, type ManifestFlow } from './manifest/manifest.types';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';
 import { currentActor } from '../auth/actor-context';
@@ -20,6 +21,10 @@ export interface StoredFlow {
   updatedAt: Date;
   /** Sent field key → the flow version at which it was added. */
   since: Map<string, number>;
+  /** A new flow announced by a change notice: enforced from this instant (epoch ms). */
+  effectiveFrom?: number | null;
+  /** Sent field key → the instant (epoch ms) a field added by a change notice is enforced from. */
+  fieldEffectiveFrom?: Map<string, number>;
 }
 
 /** The whole map as stored: the canonical manifest plus ids and versions. */
@@ -72,23 +77,32 @@ export class DataMapStore {
         version: flow.version,
         updatedAt: flow.updatedAt,
         since: new Map(sent.map((l) => [fieldKey.get(l.fieldId) as string, l.since])),
+        effectiveFrom: flow.effectiveFrom,
+        fieldEffectiveFrom: new Map(
+          sent.filter((l) => l.effectiveFrom !== null).map((l) => [fieldKey.get(l.fieldId) as string, l.effectiveFrom!]),
+        ),
       });
       return {
         subprocessor: subprocessorKey.get(flow.subprocessorId) as string,
         purpose: purposeKey.get(flow.purposeId) as string,
         mode: flow.mode,
         legalBasis: flow.legalBasis,
-        fields: sent.map((l) => fieldKey.get(l.fieldId) as string),
+        fields: flow.fieldsNotStated ? NOT_STATED : sent.map((l) => fieldKey.get(l.fieldId) as string),
         excludedFields: own
           .filter((l) => l.role === 'excluded')
           .map((l) => fieldKey.get(l.fieldId) as string),
+        audiences: flow.audiences ?? undefined,
+        activation: flow.activation ?? undefined,
+        feature: flow.feature ?? undefined,
         description: flow.description ?? undefined,
         descriptions: flow.descriptions ?? undefined,
       };
     });
     const manifest = normalizeManifest({
-      version: 1,
-      organization: state?.organization ?? undefined,
+      version: 2,
+      organization: state?.organization
+        ? { ...(state.organizationProfile ?? {}), name: state.organization }
+        : undefined,
       fields: fields.map((f) => ({
         key: f.key,
         name: f.name,
@@ -108,9 +122,11 @@ export class DataMapStore {
         url: s.url ?? undefined,
         legalEntity: s.legalEntity ?? undefined,
         address: s.address ?? undefined,
+        parent: s.parent ?? undefined,
         locations: s.locations,
         category: s.category,
         transferMechanism: s.transferMechanism ?? undefined,
+        transfers: s.transfers ?? undefined,
         description: s.description ?? undefined,
         endpoints: s.endpoints ?? undefined,
       })),
@@ -166,9 +182,11 @@ export class DataMapStore {
         url: s.url ?? null,
         legalEntity: s.legalEntity ?? null,
         address: s.address ?? null,
+        parent: s.parent ?? null,
         locations: s.locations,
         category: s.category,
         transferMechanism: s.transferMechanism ?? null,
+        transfers: s.transfers ?? null,
         description: s.description ?? null,
         endpoints: s.endpoints === undefined || s.endpoints.length === 0 ? null : s.endpoints,
       };
@@ -189,13 +207,18 @@ export class DataMapStore {
     for (let i = 0; i < removedFlowIds.length; i += CHUNK) {
       await m.delete(Flow, removedFlowIds.slice(i, i + CHUNK));
     }
-    const links: Array<Pick<FlowField, 'flowId' | 'fieldId' | 'role' | 'since'>> = [];
-    const linkRows = (flowId: number, flow: ManifestFlow, since: (field: string) => number) => {
-      for (const key of flow.fields) {
-        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'sent', since: since(key) });
+    const links: Array<Pick<FlowField, 'flowId' | 'fieldId' | 'role' | 'since' | 'effectiveFrom'>> = [];
+    const linkRows = (
+      flowId: number,
+      flow: ManifestFlow,
+      since: (field: string) => number,
+      effectiveFrom: (field: string) => number | null = () => null,
+    ) => {
+      for (const key of sentFields(flow)) {
+        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'sent', since: since(key), effectiveFrom: effectiveFrom(key) });
       }
       for (const key of flow.excludedFields ?? []) {
-        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'excluded', since: 0 });
+        links.push({ flowId, fieldId: ids.fields.get(key)!, role: 'excluded', since: 0, effectiveFrom: null });
       }
     };
     const flowRow = (key: string, version: number) => {
@@ -209,6 +232,10 @@ export class DataMapStore {
         version,
         description: f.description ?? null,
         descriptions: f.descriptions ?? null,
+        fieldsNotStated: f.fields === NOT_STATED,
+        audiences: f.audiences ?? null,
+        activation: f.activation ?? null,
+        feature: f.feature ?? null,
       };
     };
     const flowIds = new Map<string, number>();
@@ -221,12 +248,13 @@ export class DataMapStore {
       const previous = before.get(key)!;
       const flow = flows.get(key)!;
       const sentChanged =
-        previous.fields.length !== flow.fields.length ||
-        flow.fields.some((f) => !old.since.has(f));
+        sentFields(previous).length !== sentFields(flow).length ||
+        sentFields(flow).some((f) => !old.since.has(f));
       const version = sentChanged || previous.mode !== flow.mode ? old.version + 1 : old.version;
       await m.update(Flow, { id: old.id }, flowRow(key, version));
       await m.delete(FlowField, { flowId: old.id });
-      linkRows(old.id, flow, (field) => old.since.get(field) ?? version);
+      // A field still scheduled by a change notice stays scheduled.
+      linkRows(old.id, flow, (field) => old.since.get(field) ?? version, (field) => old.fieldEffectiveFrom?.get(field) ?? null);
     }
     for (let i = 0; i < links.length; i += CHUNK) {
       await m.insert(FlowField, links.slice(i, i + CHUNK));
@@ -238,10 +266,12 @@ export class DataMapStore {
     for (const key of diff.fields.removed) await m.delete(Field, { key });
 
     const version = stored.version + 1;
+    const { name, ...profile } = organizationOf(next) ?? { name: null };
     await m.save(DataMapState, {
       id: STATE_ID,
       version,
-      organization: next.organization ?? null,
+      organization: name,
+      organizationProfile: name !== null && Object.keys(profile).length > 0 ? profile : null,
     });
     // Who changed what, in the same transaction: the map's history.
     await m.insert(MapChange, { version, actor: currentActor(), diff: JSON.stringify(diff) });

@@ -10,7 +10,7 @@ import {
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
-import type { ConsentMode, LegalBasis } from '@flowgate/core';
+import type { Activation, Audience, ConsentMode, LegalBasis } from '@flowgate/core';
 import { Field } from './field.entity';
 import { Purpose } from './purpose.entity';
 import { Subprocessor } from './subprocessor.entity';
@@ -56,6 +56,22 @@ export class Flow {
   /** Translations of `description` by language (JSON), e.g. `{"de": "…"}`. */
   @Column({ type: 'simple-json', nullable: true })
   descriptions: Record<string, string> | null;
+  /** The company has not stated what this flow sends (its `fields` are then empty). */
+  @Column({ type: 'boolean', default: false })
+  fieldsNotStated: boolean;
+
+  @Column({ type: 'simple-json', nullable: true })
+  audiences: Audience[] | null;
+
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  activation: Activation | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  feature: string | null;
+
+  /** A new flow announced by a change notice is enforced from this instant (epoch ms); null: in effect. */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  effectiveFrom: number | null;
 
   @OneToMany(() => FlowField, (link) => link.flow)
   links: FlowField[];
@@ -93,4 +109,8 @@ export class FlowField {
   /** The flow version at which a sent field was (last) added: a grant at an older version does not cover it. */
   @Column({ type: 'integer' })
   since: number;
+
+  /** A field added by a change notice is sent from this instant (epoch ms); null: in effect. */
+  @Column({ type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  effectiveFrom: number | null;
 }

@@ -9,6 +9,7 @@ import type { KindDiff, ManifestDiff } from './manifest/manifest.diff';
 import { formatManifest } from './manifest/manifest.format';
 import { parseManifestText, validateManifest } from './manifest/manifest.validation';
 import type { Problem } from '../common/domain-error';
+import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
 
 export const importCommand: CliCommand = {
   name: ['import'],
@@ -127,17 +128,60 @@ export const validateCommand: CliCommand = {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
     const file = single(positionals, 'FILE');
     const parsed = parseManifestText(await readFile(file, 'utf8'));
-    const problems = parsed.problems.length > 0 ? parsed.problems : validateManifest(parsed.document).problems;
+    const validation = parsed.problems.length > 0 ? null : validateManifest(parsed.document);
+    const problems = validation?.problems ?? parsed.problems;
+    const warnings = validation?.warnings ?? [];
     if (values.json) {
-      printJson(io, { file, valid: problems.length === 0, problems });
+      printJson(io, { file, valid: problems.length === 0, problems, warnings });
       return problems.length > 0 ? EXIT.problems : EXIT.ok;
     }
     if (problems.length > 0) {
       reportProblems(io, file, problems);
       return EXIT.problems;
     }
-    io.out(`${file}: valid`);
+    for (const w of warnings) io.err(`  warning: ${w.path}: ${w.message}`);
+    io.out(`${file}: valid${warnings.length > 0 ? `, ${warnings.length} not stated (see \`completeness ${file}\`)` : ''}`);
     return EXIT.ok;
+  },
+};
+
+export const completenessCommand: CliCommand = {
+  name: ['completeness'],
+  usage: 'completeness [FILE] [--format text|json]',
+  summary: 'list what the map does not state (the file, or the stored map without FILE)',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string', default: 'text' } },
+    });
+    if (values.format !== 'text' && values.format !== 'json') {
+      io.err(`--format must be text or json, got "${values.format}"`);
+      return 2;
+    }
+    let report: CompletenessReport;
+    if (positionals.length > 0) {
+      const file = single(positionals, 'FILE');
+      const parsed = parseManifestText(await readFile(file, 'utf8'));
+      const validation = parsed.problems.length > 0 ? null : validateManifest(parsed.document);
+      if (!validation?.manifest) {
+        reportProblems(io, file, validation?.problems ?? parsed.problems);
+        return 1;
+      }
+      report = completenessReport(validation.manifest);
+    } else {
+      report = await withApp(io, async (app) => {
+        const { DataMapService } = await import('./data-map.service.js');
+        return app.get(DataMapService).completeness();
+      });
+    }
+    if (values.format === 'json') {
+      io.out(JSON.stringify(report, null, 2));
+      return 0;
+    }
+    io.out(`${report.stated} of ${report.checked} facts stated; ${report.gaps.length} not stated:`);
+    for (const g of report.gaps) io.out(`  ${g.kind.padEnd(10)} ${g.path}: ${g.message}`);
+    return 0;
   },
 };
 

@@ -60,6 +60,12 @@ export class ManifestController {
     return result;
   }
 
+  /** What the stored map does not state: explicit `not-stated` values and missing optional facts, each with its path. */
+  @Get('completeness')
+  completeness() {
+    return this.dataMap.completeness();
+  }
+
   @Get()
   @ApiDoc('Export the data map as a manifest', { produces: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/ManifestDto' } } } })
   async export(@Query() query: ExportManifestQueryDto, @Res() res: Response): Promise<void> {

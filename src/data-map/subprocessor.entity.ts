@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { SubprocessorCategory, TransferMechanism } from '@flowgate/core';
-import type { ManifestEndpoint } from './manifest/manifest.types';
+import type { NotStated, SubprocessorCategory, TransferMechanism } from '@flowgate/core';
+import type { ManifestEndpoint, ManifestTransfer } from './manifest/manifest.types';
 
 /** A vendor that receives personal data (`stripe`, `logrocket`). */
 @Entity('subprocessor')
@@ -23,9 +23,16 @@ export class Subprocessor {
   @Column({ type: 'text', nullable: true })
   address: string | null;
 
-  /** ISO 3166-1 alpha-2 codes, or `EU`; the region is derived (`regionOf`). */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  parent: string | null;
+
+  /** ISO 3166-1 alpha-2 codes, `EU`, region values, or `"not-stated"`; the region is derived (`regionOf`). */
   @Column({ type: 'simple-json' })
-  locations: string[];
+  locations: string[] | NotStated;
+
+  /** Onward transfers to other subprocessors. */
+  @Column({ type: 'simple-json', nullable: true })
+  transfers: ManifestTransfer[] | null;
 
   @Column({ type: 'varchar', length: 30 })
   category: SubprocessorCategory;

@@ -16,6 +16,8 @@ import { Flow, FlowField } from '../data-map/flow.entity';
 import { Purpose } from '../data-map/purpose.entity';
 import { Subprocessor } from '../data-map/subprocessor.entity';
 import { JobLease } from './job-lease.entity';
+import { ChangeNotice } from '../transparency/change-notice.entity';
+import { WebhookDelivery, WebhookSubscription } from '../transparency/webhook.entity';
 import { migrations } from './migrations';
 import { quietSqlite3 } from './sqlite-driver';
 import { postgresMigrations } from './migrations/postgres';
@@ -23,7 +25,7 @@ import { postgresMigrations } from './migrations/postgres';
 /** Every entity, in one list: the app, the CLI and the tests use the same. */
 export const ENTITIES = [Field, Purpose, Subprocessor, Flow, FlowField, DataMapState, ServiceToken,
   ConsentEvent, ConsentNotice, ConsentState, ConsentSubject, IdempotencyRecord, ChangeLogEntry,
-  AuditBatch, AuditEvent, ConsentCheckpoint, JobLease, AdminKey, MapChange];
+  AuditBatch, AuditEvent, ConsentCheckpoint, JobLease, AdminKey, MapChange, ChangeNotice, WebhookSubscription, WebhookDelivery];
 
 /** The pragmas Flowgate relies on, set on open and verified at boot (`verifySqlitePragmas`). */
 export const SQLITE_PRAGMAS = {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../auth/clock';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
 import { MetricsService } from '../observability/metrics.service';
@@ -24,11 +25,12 @@ export class DecisionsService {
     private readonly policies: PolicyService,
     private readonly consents: ConsentsCache,
     private readonly metrics: MetricsService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async decide(input: DecisionInput): Promise<Decision> {
     const { policy, version } = await this.policies.current();
-    const request = toRequest(input);
+    const request = toRequest(input, this.clock.now().getTime());
     const decision =
       policy === null
         ? unavailableDecision(request, version)
@@ -46,26 +48,29 @@ export class DecisionsService {
   private async decideAll(inputs: readonly DecisionInput[]): Promise<DecisionBatchResponse> {
     const { policy, version } = await this.policies.current();
     if (policy === null) {
-      return { policyVersion: version, decisions: inputs.map((i) => unavailableDecision(toRequest(i), version)) };
+      return { policyVersion: version, decisions: inputs.map((i) => unavailableDecision(toRequest(i, 0), version)) };
     }
     const consents = await this.consents.consentsForMany(
       inputs.map((i) => i.userId),
       policy,
     );
+    const at = this.clock.now().getTime();
     return {
       policyVersion: version,
-      decisions: inputs.map((i) => decide(policy, consents.get(i.userId)!, toRequest(i))),
+      decisions: inputs.map((i) => decide(policy, consents.get(i.userId)!, toRequest(i, at))),
     };
   }
 }
 
-function toRequest(input: DecisionInput): DecisionRequest {
+/** `at`: the server's clock, against which announced changes take effect. */
+function toRequest(input: DecisionInput, at: number): DecisionRequest {
   return {
     subprocessor: input.subprocessor,
     purpose: input.purpose,
     fields: input.fields,
     payload: input.payload,
     gpc: input.gpc,
+    at,
   };
 }
 

@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from '../../test/support/test-app';
+import { sentFields } from '../data-map/manifest/manifest.types';
 import { GraphController } from './graph.controller';
 import type { GraphResponse } from '@flowgate/core';
 
@@ -26,7 +27,7 @@ describe(GraphController.name, () => {
       .set('Authorization', t.admin)
       .expect(200);
     const sent = (flows.body.items as { fields: string[] }[]).reduce(
-      (n, f) => n + f.fields.length,
+      (n, f) => n + sentFields(f).length,
       0,
     );
     expect(body.edges).toHaveLength(sent);

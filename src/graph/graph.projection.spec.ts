@@ -11,7 +11,7 @@ import {
   type Sensitivity,
 } from '@flowgate/core';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
-import type { Manifest } from '../data-map/manifest/manifest.types';
+import { sentFields, type Manifest } from '../data-map/manifest/manifest.types';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
 import { projectGraph, type FlowJudge } from './graph.projection';
 import type { GraphQuery, SubprocessorNode } from '@flowgate/core';
@@ -37,7 +37,7 @@ function storedMapOf(manifest: Manifest, version = 1): StoredMap {
             key,
             version: 1,
             updatedAt: at,
-            since: new Map(f.fields.map((k) => [k, 1])),
+            since: new Map(sentFields(f).map((k) => [k, 1])),
           },
         ];
       }),
@@ -64,7 +64,7 @@ describe(projectGraph.name, () => {
 
   it('draws every field, every subprocessor inside its region and one edge per (flow, field) sent', () => {
     const g = projectGraph(map, q());
-    const sent = manifest.flows.reduce((n, f) => n + f.fields.length, 0);
+    const sent = manifest.flows.reduce((n, f) => n + sentFields(f).length, 0);
     expect(g.edges).toHaveLength(sent);
     expect(g.nodes.filter((n) => n.kind === 'field')).toHaveLength(manifest.fields.length);
     expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(
@@ -95,12 +95,16 @@ describe(projectGraph.name, () => {
       label: 'Datadog (EU)',
       locations: ['EU'],
     });
+    // Onward transfers and parent groups travel with the subprocessor nodes (drawn by the client).
+    expect(g.nodes.find((n) => n.id === 'subprocessor:segment')).toMatchObject({ transfers: ['customer-io'] });
+    expect(g.nodes.find((n) => n.id === 'subprocessor:google-cloud')).toMatchObject({ parentEntity: 'Google' });
+    expect(g.nodes.filter((n) => n.kind === 'subprocessor' && n.transfers).map((n) => n.id)).toEqual(['subprocessor:segment']);
     expect(g.nodes.every((n) => !('match' in n) || n.match === false)).toBe(true);
   });
 
   it('answers "where does user.contact.email go?" with exactly the flows that send it', () => {
     const g = projectGraph(map, q({ field: 'user.contact.email' }));
-    const senders = manifest.flows.filter((f) => f.fields.includes('user.contact.email'));
+    const senders = manifest.flows.filter((f) => sentFields(f).includes('user.contact.email'));
     expect(g.edges.map((e) => e.flow).sort()).toEqual(
       senders.map((f) => flowKeyOf(f.subprocessor, f.purpose)).sort(),
     );
@@ -138,7 +142,7 @@ describe(projectGraph.name, () => {
     expect(Object.keys(g.flows).sort()).toEqual(['stripe.fraud-prevention', 'stripe.payments']);
     expect(g.flows['stripe.payments']).toMatchObject({
       purposeName: 'Payments',
-      legalBasis: 'contract',
+      legalBasis: 'not-stated',
       mode: 'required',
       region: 'third-country',
       version: 1,
@@ -180,7 +184,7 @@ describe(projectGraph.name, () => {
     expect(g.edges).toHaveLength(
       manifest.flows
         .filter((f) => outside.has(f.subprocessor))
-        .reduce((n, f) => n + f.fields.length, 0),
+        .reduce((n, f) => n + sentFields(f).length, 0),
     );
   });
 
@@ -231,7 +235,7 @@ describe(projectGraph.name, () => {
           ? { allowed: false, reason: 'not-opted-in' }
           : { allowed: true, reason: null },
       fields: new Map(
-        flow.fields.map((f) => [
+        sentFields(flow).map((f) => [
           f,
           flow.mode === 'opt-in'
             ? { allowed: false, reason: 'not-opted-in' }
@@ -301,7 +305,7 @@ function oracleSentEdges(m: Manifest, query: GraphQuery): string[] {
   for (const flow of m.flows) {
     const sub = m.subprocessors.find((s) => s.key === flow.subprocessor)!;
     const purpose = m.purposes.find((p) => p.key === flow.purpose)!;
-    for (const key of flow.fields) {
+    for (const key of sentFields(flow)) {
       const field = m.fields.find((f) => f.key === key)!;
       const keep =
         (query.field === undefined || query.field === key) &&
@@ -403,7 +407,7 @@ describe(`${projectGraph.name} (property)`, () => {
         expect(g.nodes.filter((n) => n.kind === 'subprocessor')).toHaveLength(
           m.subprocessors.length,
         );
-        expect(g.edges).toHaveLength(m.flows.reduce((n, f) => n + f.fields.length, 0));
+        expect(g.edges).toHaveLength(m.flows.reduce((n, f) => n + sentFields(f).length, 0));
         expect(Object.keys(g.flows)).toHaveLength(m.flows.length);
       }),
       { numRuns: 200 },

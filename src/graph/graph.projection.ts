@@ -1,5 +1,6 @@
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf, regionOf, type Region } from '@flowgate/core';
+import { flowKeyOf, NOT_STATED, type NotStated, type Region, regionOf } from '@flowgate/core';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 import type {
   ManifestField,
   ManifestFlow,
@@ -42,8 +43,9 @@ export const REGION_LABELS: Readonly<Record<RegionBucket, string>> = {
 };
 
 /** The bucket of a list of locations: none stated is its own answer, not a third country. */
-export function bucketOf(locations: readonly string[]): RegionBucket {
-  return locations.length === 0 ? 'not-stated' : regionOf(locations);
+export function bucketOf(locations: readonly string[] | NotStated): RegionBucket {
+  const listed = locations === NOT_STATED ? [] : locations;
+  return listed.length === 0 ? 'not-stated' : regionOf(listed);
 }
 
 const EXCLUDED_STATE: EdgeUserState = Object.freeze({ allowed: false, reason: 'excluded' });
@@ -116,7 +118,7 @@ export function projectGraph(
   // `edges=false`: the same nodes, without edges or flows (a first look at a huge map).
   const drawEdges = query.edges !== false;
   for (const flow of manifest.flows) {
-    sentEdges += flow.fields.length;
+    sentEdges += sentFields(flow).length;
     if (flowFilter && !flowPasses(flow)) continue;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
     const target = `subprocessor:${flow.subprocessor}`;
@@ -124,7 +126,7 @@ export function projectGraph(
     const verdict = drawEdges ? options.judge?.(flow, key) : undefined;
     const idPrefix = `sent:${key}:`;
     let kept = 0;
-    for (const field of flow.fields) {
+    for (const field of sentFields(flow)) {
       if (!everyField && !fieldPasses(field)) continue;
       if (needle !== null && !textPasses(flow, field)) continue;
       kept += 1;
@@ -239,7 +241,7 @@ export function projectGraph(
 
   return {
     mapVersion: map.version,
-    ...(manifest.organization ? { organization: manifest.organization } : {}),
+    ...(manifest.organization ? { organization: organizationOf(manifest)!.name } : {}),
     updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
     query,
     nodes,
@@ -266,7 +268,8 @@ function graphFlow(
   iso: (date: Date) => string,
 ): GraphFlow {
   const stored = map.flows.get(key);
-  const locations = subprocessors.get(flow.subprocessor)?.locations ?? [];
+  const vendor = subprocessors.get(flow.subprocessor);
+  const locations = vendor ? listedLocations(vendor) : [];
   // One object shape for every flow (absent values are undefined, which JSON leaves out).
   return {
     key,
@@ -275,7 +278,7 @@ function graphFlow(
     purposeName: purposes.get(flow.purpose)?.name ?? flow.purpose,
     mode: flow.mode,
     legalBasis: flow.legalBasis,
-    fields: flow.fields,
+    fields: sentFields(flow),
     excludedFields: flow.excludedFields ?? [],
     version: stored?.version ?? 1,
     updatedAt: iso(stored?.updatedAt ?? map.updatedAt ?? new Date(0)),
@@ -317,11 +320,13 @@ function fieldNode(f: ManifestField, match: boolean): FieldNode {
 
 /** Label with where it processes: `Datadog (EU)`, `Intercom (US)`, `LogRocket (location not stated)`. */
 export function subprocessorLabel(s: Pick<ManifestSubprocessor, 'name' | 'locations'>): string {
-  return `${s.name} (${s.locations.length > 0 ? s.locations.join(', ') : 'location not stated'})`;
+  const locations = listedLocations(s);
+  return `${s.name} (${locations.length > 0 ? locations.join(', ') : 'location not stated'})`;
 }
 
 function subprocessorNode(s: ManifestSubprocessor, match: boolean): SubprocessorNode {
   const bucket = bucketOf(s.locations);
+  const region = regionOf(s.locations);
   return {
     id: `subprocessor:${s.key}`,
     kind: 'subprocessor',
@@ -329,8 +334,8 @@ function subprocessorNode(s: ManifestSubprocessor, match: boolean): Subprocessor
     parent: `region:${bucket}`,
     key: s.key,
     name: s.name,
-    locations: s.locations,
-    region: regionOf(s.locations),
+    locations: listedLocations(s),
+    region,
     bucket,
     category: s.category,
     ...(s.transferMechanism ? { transferMechanism: s.transferMechanism } : {}),
@@ -338,6 +343,8 @@ function subprocessorNode(s: ManifestSubprocessor, match: boolean): Subprocessor
     ...(s.address ? { address: s.address } : {}),
     ...(s.url ? { url: s.url } : {}),
     ...(s.description ? { description: s.description } : {}),
+    ...(s.parent ? { parentEntity: s.parent } : {}),
+    ...(s.transfers?.length ? { transfers: s.transfers.map((t) => t.to) } : {}),
     match,
   };
 }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../auth/clock';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { DataMapService } from '../data-map/data-map.service';
@@ -7,8 +8,8 @@ import { decide, unavailableDecision, type Decision } from '@flowgate/core';
 import { PolicyService } from '../policy/policy.service';
 import type { GraphQueryDto } from './dto/graph-query.dto';
 import { projectGraph, type FlowJudge, type FlowVerdict } from './graph.projection';
-import { regionOf } from '@flowgate/core';
-import type { EdgeUserState, GraphCatalog, GraphQuery, GraphResponse } from '@flowgate/core';
+import { type EdgeUserState, type GraphCatalog, type GraphQuery, type GraphResponse, regionOf } from '@flowgate/core';
+import { listedLocations, organizationOf, sentFields } from '../data-map/manifest/manifest.types';
 
 /**
  * Serves the graph projection of the current data map; for the per-user view, asks the
@@ -21,6 +22,7 @@ export class GraphService {
     private readonly dataMap: DataMapService,
     private readonly policies: PolicyService,
     private readonly consents: ConsentsCache,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async graph(dto: GraphQueryDto): Promise<GraphResponse> {
@@ -48,14 +50,14 @@ export class GraphService {
     const m = map.manifest;
     return {
       mapVersion: map.version,
-      ...(m.organization ? { organization: m.organization } : {}),
+      ...(m.organization ? { organization: organizationOf(m)!.name } : {}),
       updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
       fields: m.fields.map((f) => ({ key: f.key, name: f.name, sensitivity: f.sensitivity })),
       subprocessors: m.subprocessors.map((s) => ({
         key: s.key,
         name: s.name,
         region: regionOf(s.locations),
-        locations: s.locations,
+        locations: listedLocations(s),
       })),
       purposes: m.purposes.map((p) => ({ key: p.key, name: p.name })),
       totals: {
@@ -63,7 +65,7 @@ export class GraphService {
         subprocessors: m.subprocessors.length,
         purposes: m.purposes.length,
         flows: m.flows.length,
-        sentEdges: m.flows.reduce((n, f) => n + f.fields.length, 0),
+        sentEdges: m.flows.reduce((n, f) => n + sentFields(f).length, 0),
       },
     };
   }
@@ -96,21 +98,23 @@ export class GraphService {
             unavailableDecision({
               subprocessor: flow.subprocessor,
               purpose: flow.purpose,
-              fields: flow.fields,
+              fields: sentFields(flow),
             }),
-            flow.fields,
+            sentFields(flow),
           ),
       };
     }
     const consents = await this.consents.consentsFor(userId, policy);
+    const at = this.clock.now().getTime();
     const judge: FlowJudge = (flow) =>
       verdictOf(
         decide(policy, consents, {
           subprocessor: flow.subprocessor,
           purpose: flow.purpose,
-          fields: flow.fields,
+          fields: sentFields(flow),
+          at,
         }),
-        flow.fields,
+        sentFields(flow),
       );
     return { map, judge, user };
   }

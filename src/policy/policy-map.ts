@@ -1,6 +1,6 @@
 import type { StoredMap } from '../data-map/data-map.store';
-import { flowKeyOf } from '@flowgate/core';
-import type { PolicyMap } from '@flowgate/core';
+import { flowKeyOf, type PolicyMap } from '@flowgate/core';
+import { sentFields } from '../data-map/manifest/manifest.types';
 
 /**
  * The stored data map as the engine's `PolicyMap`: flow versions and each sent field's
@@ -24,8 +24,13 @@ export function toPolicyMap(stored: StoredMap): PolicyMap {
         mode: f.mode,
         legalBasis: f.legalBasis,
         version,
-        fields: f.fields.map((field) => ({ key: field, since: storedFlow?.since.get(field) ?? version })),
+        fields: sentFields(f).map((field) => {
+          const since = storedFlow?.since.get(field) ?? version;
+          const from = storedFlow?.fieldEffectiveFrom?.get(field);
+          return from === undefined ? { key: field, since } : { key: field, since, effectiveFrom: from };
+        }),
         excludedFields: f.excludedFields ?? [],
+        ...(storedFlow?.effectiveFrom ? { effectiveFrom: storedFlow.effectiveFrom } : {}),
       };
     }),
   };

@@ -88,6 +88,8 @@ describe('Graph page (/graph)', () => {
     expect(Number(drawn.nodes)).toBe(api_.nodes.length);
     expect(Number(drawn.edges)).toBe(api_.edges.length);
     expect(Number(drawn.edges)).toBe(flows.items.reduce((n, f) => n + f.fields.length, 0));
+    // Segment's onward transfer to Customer.io, drawn between the two subprocessors.
+    expect(drawn.transfers).toBe('1');
     expect(drawn.layout).toBe('dagre');
     expect(await page.locator('.summary').textContent()).toBe(
       `${api_.edges.length} lines of data from 25 fields to 13 subprocessors, 8 of them outside the EU/EEA (1 in a stated third country, 7 with no location stated).`,
@@ -178,7 +180,7 @@ describe('Graph page (/graph)', () => {
     for (const expected of [
       'Customer support',
       'Required',
-      'Contract',
+      'Not stated by the company',
       'Third country (stated): US',
       'Messages with the team',
       'Does not get',
@@ -235,7 +237,7 @@ describe('Graph page (/graph)', () => {
     ]);
     expect(yaml.suggestedFilename()).toBe('flowgate-map-v1.yaml');
     const text = readFileSync((await yaml.path())!, 'utf8');
-    expect(text).toContain('organization: Caplena');
+    expect(text).toContain('organization:\n  name: Caplena');
     expect(text).toContain('subprocessor: logrocket');
   });
 
@@ -491,6 +493,25 @@ describe('Graph page (/graph)', () => {
     await page.getByRole('button', { name: /^Details of Name to Google Cloud/ }).click();
     await expectText(page.locator('.details h3'), 'Name → Google Cloud');
     expect(serious(await axeViolations(page))).toEqual([]);
+  });
+
+  it('shows the impact of a changed manifest without importing it', async () => {
+    await openGraph();
+    await tableRows();
+    const changed = readFileSync('examples/caplena.yaml', 'utf8').replace(
+      /(subprocessor: logrocket\n\s+purpose: session-replay\n\s+mode: )opt-out\n(\s+)legalBasis: not-stated/,
+      '$1opt-in\n$2legalBasis: consent',
+    );
+    expect(changed).toContain('mode: opt-in');
+    await page.locator('summary', { hasText: 'Impact of a change' }).click();
+    await page.getByLabel('Manifest file (YAML or JSON)').setInputFiles({ name: 'caplena.yaml', mimeType: 'application/yaml', buffer: Buffer.from(changed) });
+    await page.getByRole('button', { name: 'Show the impact' }).click();
+    const row = page.locator('.impact-table tbody tr');
+    await row.first().waitFor();
+    expect(await row.allTextContents()).toEqual([expect.stringMatching(/^logrocket\.session-replaychanged\d+\d+0\d+ \(/)]);
+    expect(serious(await axeViolations(page))).toEqual([]);
+    const map = await api<{ mode: string }>('/api/v1/flows/logrocket.session-replay');
+    expect(map).toMatchObject({ mode: 'opt-out' });
   });
 });
 

@@ -84,8 +84,8 @@ describe('Preference centre (/settings)', () => {
       'Session recording',
       'Does not get',
       'Email address',
-      'location not stated by the vendor',
-      'legitimate interests',
+      'location not stated by the company',
+      'legal basis: not stated by the company',
     ]) {
       expect(text).toContain(expected);
     }
@@ -137,7 +137,7 @@ describe('Preference centre (/settings)', () => {
     expect(await required.getAttribute('aria-checked')).toBe('true');
     expect(await required.getAttribute('aria-disabled')).toBe('true');
     expect(await page.locator('[data-flow="google-cloud.hosting"] .flow-state').textContent()).toBe(
-      'Always on: needed to provide the service you signed up for.',
+      'Always on: the company says it needs this to provide the service, and has not stated its legal basis.',
     );
     // A mouse click (forced: the switch is aria-disabled, which playwright would wait out).
     await required.click({ force: true });

@@ -21,7 +21,7 @@ describe('flowgate CLI', () => {
   };
 
   it('validates a good manifest', async () => {
-    expect(await run('validate', 'examples/caplena.yaml')).toMatchObject({ code: 0, out: 'examples/caplena.yaml: valid' });
+    expect(await run('validate', 'examples/caplena.yaml')).toMatchObject({ code: 0, out: expect.stringMatching(/^examples\/caplena.yaml: valid/) });
   });
 
   it('exits 1 listing every problem of a bad manifest', async () => {

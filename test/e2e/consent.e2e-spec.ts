@@ -351,7 +351,7 @@ describe(ConsentService.name, () => {
 
     it('refuses a source users own (preference-centre, gpc), naming the field', async () => {
       const res = await t.http().put('/api/v1/users/u-api/preferences').set('Authorization', t.admin).send({ changes: [{ flowKey: 'vendor-d.marketing', granted: true }], source: 'gpc' }).expect(400);
-      expect(res.body.details).toEqual([{ path: 'source', message: 'must be one of api, import' }]);
+      expect(res.body.details).toEqual([{ path: 'source', message: 'must be one of api, import, feature-activation' }]);
     });
 
     it('answers 400 for a user id that is not one, naming it', async () => {

@@ -1,14 +1,17 @@
 import fc from 'fast-check';
 import {
+  AUDIENCES,
   CONSENT_MODES,
+  DATA_ROLES,
   LEGAL_BASES,
   SENSITIVITIES,
   SUBPROCESSOR_CATEGORIES,
+  NOT_STATED,
   TRANSFER_MECHANISMS,
   type ConsentMode,
   type LegalBasis,
 } from '@flowgate/core';
-import type { Manifest, ManifestFlow } from '../../src/data-map/manifest/manifest.types';
+import { PAGE_GROUPINGS, type Manifest, type ManifestFlow } from '../../src/data-map/manifest/manifest.types';
 
 const segment = fc.stringMatching(/^[a-z][a-z0-9]{0,5}(-[a-z0-9]{1,4})?$/);
 const dottedKey = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('.'));
@@ -40,26 +43,50 @@ export const validManifest: fc.Arbitrary<Manifest> = fc
       fc.constantFrom(...CONSENT_MODES).chain((mode) =>
         fc
           .record({
+            byFeature: mode === 'opt-in' ? fc.boolean() : fc.constant(false),
+            featureName: text(30),
+            anyBasis: fc.constantFrom(...LEGAL_BASES),
             legalBasis: legalBasisFor(mode),
+            notStated: fc.boolean(),
+            audiences: optional(fc.subarray([...AUDIENCES], { minLength: 1 })),
             split: fc.array(fc.constantFrom('sent', 'excluded', 'none'), {
               minLength: fieldKeys.length,
               maxLength: fieldKeys.length,
             }),
             description: optional(text(60)),
           })
-          .map(({ legalBasis, split, description }) => ({
+          .map(({ byFeature, featureName, anyBasis, legalBasis, notStated, audiences, split, description }) => ({
             subprocessor: s,
             purpose: p,
             mode,
-            legalBasis,
-            fields: fieldKeys.filter((_, i) => split[i] === 'sent'),
+            legalBasis: byFeature ? anyBasis : legalBasis,
+            fields: notStated && split[0] === 'none' ? NOT_STATED : fieldKeys.filter((_, i) => split[i] === 'sent'),
             excludedFields: fieldKeys.filter((_, i) => split[i] === 'excluded'),
+            audiences,
+            ...(byFeature ? { activation: 'feature' as const, feature: featureName } : {}),
             ...(description ? { description } : {}),
           })),
       );
     return fc.record({
-      version: fc.constant(1 as const),
-      organization: fc.constant(organization),
+      version: fc.constantFrom(1 as const, 2 as const),
+      organization: fc.oneof(
+        fc.constant(organization),
+        fc.record({
+          name: text(40),
+          legalName: optional(text(40)),
+          address: optional(text(80)),
+          privacyPolicyUrl: optional(fc.constant('https://example.com/privacy')),
+          dpaUrl: optional(fc.constant('https://example.com/dpa')),
+          objectionContact: optional(fc.constant('privacy@example.com')),
+          roles: optional(fc.record({ customers: fc.constantFrom(...DATA_ROLES) })),
+          page: optional(
+            fc.record({
+              date: optional(fc.constantFrom('2026-11-01', '2024-02-29')),
+              grouping: optional(fc.constantFrom(...PAGE_GROUPINGS)),
+            }),
+          ),
+        }),
+      ),
       fields: fc.tuple(
         ...fieldKeys.map((key) =>
           fc.record({
@@ -82,7 +109,16 @@ export const validManifest: fc.Arbitrary<Manifest> = fc
             url: optional(fc.constantFrom('https://vendor-a.example', 'https://vendor-b.example/dpa')),
             legalEntity: optional(text(40)),
             address: optional(text(80)),
-            locations: fc.uniqueArray(fc.constantFrom('DE', 'FR', 'IE', 'NL', 'US', 'IN', 'EU', 'CH'), { maxLength: 3 }),
+            parent: optional(text(40)),
+            locations: fc.oneof(
+              fc.uniqueArray(fc.constantFrom('DE', 'FR', 'IE', 'NL', 'US', 'IN', 'EU', 'CH', 'EEA', 'worldwide', 'asia-pacific'), { maxLength: 3 }),
+              fc.constant(NOT_STATED),
+            ),
+            transfers: optional(
+              fc
+                .subarray(subprocessorKeys.filter((other) => other !== key))
+                .map((keys) => keys.map((to) => ({ to }))),
+            ),
             category: fc.constantFrom(...SUBPROCESSOR_CATEGORIES),
             transferMechanism: optional(fc.constantFrom(...TRANSFER_MECHANISMS)),
             description: optional(text(80)),

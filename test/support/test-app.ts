@@ -49,6 +49,8 @@ export async function startTestApp(
     FLOWGATE_SEED_MANIFEST: '',
     FLOWGATE_DEMO: '1',
     LOG_LEVEL: 'error',
+    // Map changes take effect at once unless a test is about change notices (default 30 days).
+    FLOWGATE_NOTICE_WINDOW_DAYS: '0',
     ...env,
   });
   const app = await createApp(config, logging);

@@ -202,6 +202,13 @@ async function nodeDetails(
               : '',
           ],
           ['Description', node.description ?? ''],
+          ['Part of', node.parentEntity ?? ''],
+          [
+            'Passes data on to',
+            (node.transfers ?? [])
+              .map((to) => graph.nodes.find((n) => n.kind === 'subprocessor' && n.key === to)?.label ?? to)
+              .join(', '),
+          ],
         ]),
         flows.map((flow) => [h('h4', {}, `${flow.purposeName}`), flowFacts(flow, names)]),
         h(

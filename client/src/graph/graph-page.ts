@@ -200,6 +200,7 @@ class GraphPage {
     table: h('div', { class: 'flow-table-wrap' }),
     questions: h('div', { class: 'questions', role: 'group', 'aria-label': 'Questions' }),
     audit: h('div', { class: 'audit-status' }),
+    impact: h('div', { class: 'impact', 'aria-live': 'polite' }),
     userStatus: h('div', {}),
     legendUser: h('div', {}),
   };
@@ -390,6 +391,8 @@ class GraphPage {
       userForm,
       h('h2', {}, 'Audit'),
       this.el.audit,
+      // Folded: it must not make the sidebar (and so the canvas) taller.
+      h('details', { class: 'impact-panel' }, h('summary', {}, 'Impact of a change'), this.impactForm(), this.el.impact),
       h('h2', {}, 'Export'),
       h(
         'div',
@@ -715,6 +718,81 @@ class GraphPage {
     replace(this.el.details, content);
     const heading = this.el.details.querySelector<HTMLElement>('h3');
     heading?.setAttribute('tabindex', '-1');
+  }
+
+  /** A manifest file, read as a dry run: who and what would change outcome (nothing is imported). */
+  private impactForm(): HTMLElement {
+    const file = h('input', { type: 'file', id: uid('impact-file'), accept: '.yaml,.yml,.json,application/json,application/yaml' }) as HTMLInputElement;
+    const days = h('input', { type: 'number', id: uid('impact-days'), min: '1', max: '365', value: '7', class: 'narrow' }) as HTMLInputElement;
+    return h(
+      'form',
+      {
+        class: 'impact-form',
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          void this.showImpact(file.files?.[0], days.value);
+        },
+      },
+      h('p', { class: 'hint' }, 'Choose a changed manifest: see how many users and recent calls it would affect. Nothing is imported.'),
+      h('label', { for: file.id }, 'Manifest file (YAML or JSON)'),
+      file,
+      h('label', { for: days.id }, 'Audit reports of the last days'),
+      days,
+      h('button', { type: 'submit', class: 'button' }, 'Show the impact'),
+    );
+  }
+
+  private async showImpact(file: File | undefined, days: string): Promise<void> {
+    if (!file) {
+      replace(this.el.impact, notice('error', 'Choose a manifest file first.'));
+      return;
+    }
+    try {
+      const text = await file.text();
+      const json = /\.json$/i.test(file.name);
+      const report = await apiJson<{
+        days: number;
+        knownUsers: number;
+        note: string;
+        flows: Array<{ flow: string; change: string; users: { lose: number; gain: number; reconsent: number }; calls: { unblocked: number; perDay: number } }>;
+      }>(`/api/v1/impact${queryString({ days, prune: true })}`, {
+        token: this.token,
+        method: 'POST',
+        text: { type: json ? 'application/json' : 'application/yaml', value: text },
+      });
+      const rows = report.flows.map((f) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, f.flow),
+          h('td', {}, f.change),
+          h('td', {}, String(f.users.lose)),
+          h('td', {}, String(f.users.gain)),
+          h('td', {}, String(f.users.reconsent)),
+          h('td', {}, `${f.calls.unblocked} (${f.calls.perDay.toFixed(1)}/day)`),
+        ),
+      );
+      replace(
+        this.el.impact,
+        report.flows.length === 0
+          ? h('p', {}, 'No flow would change.')
+          : h(
+              'table',
+              { class: 'impact-table' },
+              h('caption', {}, `Per flow, over ${report.knownUsers} known users and the last ${report.days} days`),
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Flow', 'Change', 'Users lose it', 'Users gain it', 'Must consent again', 'Blocked calls it lets through'].map((t) => h('th', { scope: 'col' }, t))),
+              ),
+              h('tbody', {}, ...rows),
+            ),
+        h('p', { class: 'hint' }, report.note),
+      );
+      announce(`Impact of ${file.name}: ${report.flows.length} flows would change.`);
+    } catch (error) {
+      replace(this.el.impact, notice('error', `Impact failed: ${messageOf(error)}`));
+    }
   }
 
   private exportPng(): void {

@@ -142,6 +142,19 @@ const DETAILED_EDGES: StylesheetJson = [
     style: { label: 'data(blockedLabel)', 'font-weight': 'bold', color: BLOCKED, width: 3.5 },
   },
   {
+    selector: 'edge.transfer',
+    style: {
+      'line-color': '#6b7280',
+      'target-arrow-color': '#6b7280',
+      'target-arrow-shape': 'triangle',
+      'line-style': 'dashed',
+      width: 2,
+      label: 'data(display)',
+      'font-size': 10,
+      color: '#374151',
+    },
+  },
+  {
     selector: 'edge.drift',
     style: {
       'line-color': DRIFT,
@@ -398,6 +411,18 @@ export function toElements(graph: GraphResponse, overlays: Overlays = {}, words:
   const elements: ElementDefinition[] = graph.nodes.map((n) => nodeElement(n, words));
   for (const e of graph.edges) elements.push(edgeElement(e, graph, blockedOn(overlays, e)));
   const nodeIds = new Set(graph.nodes.map((n) => n.id));
+  // Onward transfers (Segment → Customer.io): drawn between subprocessors, beside the flows.
+  for (const n of graph.nodes) {
+    if (n.kind !== 'subprocessor' || !n.transfers) continue;
+    for (const to of n.transfers) {
+      const target = `subprocessor:${to}`;
+      if (!nodeIds.has(target)) continue;
+      elements.push({
+        data: { id: `transfer:${n.key}:${to}`, source: n.id, target, display: 'passes data on' },
+        classes: 'transfer',
+      });
+    }
+  }
   overlays.drift?.forEach((d, i) => {
     const target = `subprocessor:${d.subprocessor}`;
     if (!nodeIds.has(target)) return;
@@ -692,13 +717,14 @@ export class GraphView {
     phase('paint');
     const stats: RenderStats = {
       nodes: cy.nodes().length,
-      edges: cy.edges().length,
+      edges: cy.edges().length - cy.edges('.transfer').length,
       ms: Math.round(performance.now() - started),
       layout: used,
     };
     const c = this.options.container;
     c.dataset.nodes = String(stats.nodes);
     c.dataset.edges = String(stats.edges);
+    c.dataset.transfers = String(cy.edges('.transfer').length);
     c.dataset.renderMs = String(stats.ms);
     c.dataset.layout = stats.layout;
     // Where the time went (elements, add, layout, paint), for the benchmark.

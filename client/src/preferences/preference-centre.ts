@@ -231,9 +231,11 @@ export class PreferenceCentre {
           h('span', { class: 'switch-text' }, t('switch.required')),
         );
     const state = f.canChange
-      ? on
-        ? t(f.mode === 'opt-out' && !f.choice ? 'state.on.default' : 'state.on', { vendor })
-        : t('state.off', { reason: t(f.reason ? (`reason.${f.reason}` as MessageKey) : 'reason.none') })
+      ? f.feature
+        ? t(on ? 'state.feature.on' : 'state.feature.off', { feature: f.feature, vendor })
+        : on
+          ? t(f.mode === 'opt-out' && !f.choice ? 'state.on.default' : 'state.on', { vendor })
+          : t('state.off', { reason: t(f.reason ? (`reason.${f.reason}` as MessageKey) : 'reason.none') })
       : t('state.required', { why: t(`why.${f.legalBasis}` as MessageKey) });
     const names = (list: FlowPreference['fields']) =>
       list.length === 0 ? h('span', { class: 'muted' }, t('facts.nothing')) : list.map((x) => x.name).join(', ');
@@ -279,7 +281,7 @@ export class PreferenceCentre {
         'dl',
         { class: 'facts' },
         h('dt', {}, t('facts.receives')),
-        h('dd', {}, names(f.fields), special.length > 0 ? h('span', { class: 'muted' }, t('facts.special', { fields: special.map((x) => x.name).join(', ') })) : null),
+        h('dd', {}, f.fieldsStated === false ? h('span', { class: 'muted' }, t('facts.not-stated')) : names(f.fields), special.length > 0 ? h('span', { class: 'muted' }, t('facts.special', { fields: special.map((x) => x.name).join(', ') })) : null),
         h('dt', {}, t('facts.excluded')),
         h('dd', {}, names(f.excludedFields)),
         h('dt', {}, t('facts.where')),

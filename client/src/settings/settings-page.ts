@@ -271,6 +271,7 @@ class SettingsPage {
             'no-flow': et('reason.no-flow'),
             'stale-consent': et('reason.stale-consent'),
             'policy-unavailable': et('reason.policy-unavailable'),
+            'not-yet-effective': et('reason.not-yet-effective'),
           },
           userColumn: t('table.now'),
           words: {

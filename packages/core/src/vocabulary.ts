@@ -3,6 +3,13 @@
  * renders or decides on these values imports them from here.
  */
 
+/**
+ * The company has not stated this (legal basis, locations, data categories): distinct
+ * from "none" (`fields: []`), reported as a warning and in the completeness report.
+ */
+export const NOT_STATED = 'not-stated' as const;
+export type NotStated = typeof NOT_STATED;
+
 export const SENSITIVITIES = ['personal', 'special', 'pseudonymous', 'none'] as const;
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
@@ -14,6 +21,7 @@ export const LEGAL_BASES = [
   'legitimate-interests',
   'consent',
   'legal-obligation',
+  'not-stated',
 ] as const;
 export type LegalBasis = (typeof LEGAL_BASES)[number];
 
@@ -31,6 +39,16 @@ export const SUBPROCESSOR_CATEGORIES = [
   'productivity',
   'marketing',
   'accounting',
+  'ai',
+  'advertising',
+  'content-delivery',
+  'customer-data-platform',
+  'data-warehouse',
+  'developer-tools',
+  'scheduling',
+  'search',
+  'hr',
+  'legal',
   'other',
 ] as const;
 export type SubprocessorCategory = (typeof SUBPROCESSOR_CATEGORIES)[number];
@@ -44,11 +62,39 @@ export type TransferMechanism = (typeof TRANSFER_MECHANISMS)[number];
 
 /** ISO 3166-1 alpha-2 codes of the EU/EEA member states, plus `EU` for "somewhere in the EU". */
 export const EEA_LOCATIONS: ReadonlySet<string> = new Set([
-  'EU',
+  'EU', 'EEA',
   'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT',
   'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE',
   'IS', 'LI', 'NO',
 ]);
+
+/**
+ * Location values wider than one country: `EEA` (somewhere in the EU/EEA, like `EU`) and
+ * regions that are not all inside it. `worldwide` means anywhere, so a third country.
+ */
+export const REGION_LOCATIONS = [
+  'EEA',
+  'worldwide',
+  'europe',
+  'north-america',
+  'latin-america',
+  'asia-pacific',
+  'middle-east',
+  'africa',
+] as const;
+export type RegionLocation = (typeof REGION_LOCATIONS)[number];
+
+/** Who the data is about, per flow: the company's business customers, their end users, website visitors (no user id: decided by an anonymous id). */
+export const AUDIENCES = ['customers', 'end-users', 'website-visitors'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+
+/** The company's GDPR role towards an audience. */
+export const DATA_ROLES = ['controller', 'processor'] as const;
+export type DataRole = (typeof DATA_ROLES)[number];
+
+/** `feature`: the flow is on while the user uses a feature; the host grants it on activation. */
+export const ACTIVATIONS = ['feature'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
 
 export type Region = 'eea' | 'third-country';
 
@@ -56,8 +102,8 @@ export type Region = 'eea' | 'third-country';
  * A subprocessor is inside the EEA only when every place it processes is; no stated
  * location is read conservatively as a third country.
  */
-export function regionOf(locations: readonly string[]): Region {
-  if (locations.length === 0) return 'third-country';
+export function regionOf(locations: readonly string[] | NotStated): Region {
+  if (locations === NOT_STATED || locations.length === 0) return 'third-country';
   return locations.every((l) => EEA_LOCATIONS.has(l)) ? 'eea' : 'third-country';
 }
 
@@ -65,8 +111,9 @@ export function regionOf(locations: readonly string[]): Region {
 export const KEY_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$/;
 /** Subprocessor keys are single slugs (no dots), so a flow key splits unambiguously. */
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-/** Location codes: ISO 3166-1 alpha-2, upper case, or `EU`. */
-export const LOCATION_PATTERN = /^[A-Z]{2}$/;
+/** Location codes: ISO 3166-1 alpha-2, upper case, or `EU`, or one of `REGION_LOCATIONS`. */
+export const LOCATION_PATTERN =
+  /^(?:[A-Z]{2}|EEA|worldwide|europe|north-america|latin-america|asia-pacific|middle-east|africa)$/;
 /**
  * Payload paths: dotted property names, `[*]` for every array element,
  * e.g. `customer.email`, `to[*].email`, `metadata.user_email`.
@@ -89,10 +136,11 @@ export type Choice = (typeof CHOICES)[number];
 
 /**
  * Where a consent event came from: the end user's preference centre, an admin or service
- * calling the API on the user's behalf, the browser's Global Privacy Control signal, or
- * an import of choices collected elsewhere.
+ * calling the API on the user's behalf, the browser's Global Privacy Control signal, an
+ * import of choices collected elsewhere, or the host application turning a flow with
+ * `activation: feature` on (or off) as the user turns that feature on (or off).
  */
-export const CONSENT_SOURCES = ['preference-centre', 'api', 'gpc', 'import'] as const;
+export const CONSENT_SOURCES = ['preference-centre', 'api', 'gpc', 'import', 'feature-activation'] as const;
 export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
 // ── guard ────────────────────────────────────────────────────────────────────

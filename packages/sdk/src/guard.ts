@@ -55,8 +55,10 @@ function resolve(options: GuardOptions): ResolvedGuardOptions {
   if (typeof reporter.report !== 'function') problems.push('reporter: must have report(), flush() and close()');
   const onWarning = options.onWarning ?? defaultWarning;
   if (typeof onWarning !== 'function') problems.push('onWarning: must be a function');
+  const clock = options.clock ?? Date.now;
+  if (typeof clock !== 'function') problems.push('clock: must be a function returning epoch milliseconds');
   if (problems.length > 0) throw invalid(problems);
-  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning });
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning, clock });
 }
 
 function defaultWarning(message: string): void {
@@ -116,7 +118,7 @@ class FlowgateGuard implements Guard {
     const state = this.usableState();
     if (state === null) return this.unavailable(request);
     const consents = this.options.source.cachedConsents(request.userId, state.policy);
-    return consents === undefined ? undefined : decide(state.policy, consents, request);
+    return consents === undefined ? undefined : decide(state.policy, consents, { ...request, at: this.options.clock() });
   }
 
   check(request: CheckRequest): Promise<Decision> {
@@ -127,7 +129,7 @@ class FlowgateGuard implements Guard {
       return Promise.reject(error);
     }
     return this.load(request.userId).then(({ state, consents }) =>
-      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, request),
+      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, { ...request, at: this.options.clock() }),
     );
   }
 
@@ -272,6 +274,7 @@ class FlowgateGuard implements Guard {
         gpc: call.gpc,
         fields: i === 0 ? call.fields : undefined,
         payload: payloads.length === 0 ? undefined : payloads[i],
+        at: this.options.clock(),
       };
       parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
     }

@@ -23,6 +23,12 @@ export interface GuardOptions {
    * (said once per name). Default `console.warn`; must not throw.
    */
   readonly onWarning?: (message: string) => void;
+
+  /**
+   * The clock (epoch ms) decisions are taken at: flows and fields announced by a change
+   * notice are denied `not-yet-effective` before their effective date. Default `Date.now`.
+   */
+  readonly clock?: () => number;
 }
 
 export type ResolvedGuardOptions = Required<GuardOptions>;

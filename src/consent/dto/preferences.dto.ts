@@ -53,7 +53,7 @@ export class SetPreferencesDto {
 }
 
 export class RecordConsentsDto extends SetPreferencesDto {
-  @ApiPropertyOptional({ enum: API_SOURCES, default: 'api', description: '`import` for choices collected elsewhere.' })
+  @ApiPropertyOptional({ enum: API_SOURCES, default: 'api', description: '`import` for choices collected elsewhere; `feature-activation` when the user turns on (or off) the feature of a flow with activation feature.' })
   @IsOptional()
   @IsIn(API_SOURCES, { message: oneOf(API_SOURCES) })
   source?: ApiSource;

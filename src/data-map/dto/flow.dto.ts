@@ -1,24 +1,33 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsIn,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
+  MinLength,
 } from 'class-validator';
 import {
+  ACTIVATIONS,
+  AUDIENCES,
   CONSENT_MODES,
   KEY_PATTERN,
   LEGAL_BASES,
   MAX_KEY_LENGTH,
+  MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
   SLUG_PATTERN,
+  type Activation,
+  type Audience,
   type ConsentMode,
   type LegalBasis,
+  type NotStated,
 } from '@flowgate/core';
 import { KEY_MESSAGE, SLUG_MESSAGE, oneOf } from './messages';
+import { IsListOrNotStated } from './not-stated';
 import { IsTranslations } from './translations';
 
 const EACH_KEY = {
@@ -47,13 +56,17 @@ export class CreateFlowDto {
   @IsIn(LEGAL_BASES, { message: oneOf(LEGAL_BASES) })
   legalBasis: LegalBasis;
 
-  @ApiProperty({ example: ['usage.page-views'] })
-  @IsArray()
-  @ArrayMaxSize(500)
-  @IsString({ each: true })
-  @MaxLength(MAX_KEY_LENGTH, { each: true })
-  @Matches(KEY_PATTERN, EACH_KEY)
-  fields: string[];
+  @ApiProperty({
+    example: ['usage.page-views'],
+    description: 'Field keys sent; [] for none; "not-stated" when the company does not say',
+  })
+  @IsListOrNotStated({
+    maxItems: 500,
+    maxLength: MAX_KEY_LENGTH,
+    pattern: KEY_PATTERN,
+    what: 'a field key of lower-case dotted segments (e.g. user.contact.email)',
+  })
+  fields: string[] | NotStated;
 
   @ApiPropertyOptional({ example: ['user.contact.email'] })
   @IsOptional()
@@ -63,6 +76,25 @@ export class CreateFlowDto {
   @MaxLength(MAX_KEY_LENGTH, { each: true })
   @Matches(KEY_PATTERN, EACH_KEY)
   excludedFields?: string[];
+
+  @ApiPropertyOptional({ enum: AUDIENCES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique({ message: 'must not list an audience twice' })
+  @IsIn(AUDIENCES, { each: true, message: `each audience ${oneOf(AUDIENCES)}` })
+  audiences?: Audience[];
+
+  @ApiPropertyOptional({ enum: ACTIVATIONS })
+  @IsOptional()
+  @IsIn(ACTIVATIONS, { message: oneOf(ACTIVATIONS) })
+  activation?: Activation;
+
+  @ApiPropertyOptional({ example: 'Translations' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_NAME_LENGTH)
+  feature?: string;
 
   @ApiPropertyOptional()
   @IsOptional()

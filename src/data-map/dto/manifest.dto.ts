@@ -1,35 +1,43 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type, plainToInstance } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
   IsIn,
   IsOptional,
-  IsString,
-  MaxLength,
+  IsObject,
   ValidateNested,
 } from 'class-validator';
-import { MAX_NAME_LENGTH } from '@flowgate/core';
 import { CreateFieldDto } from './field.dto';
 import { CreateFlowDto } from './flow.dto';
+import { OrganizationDto } from './organization.dto';
 import { CreatePurposeDto } from './purpose.dto';
 import { CreateSubprocessorDto } from './subprocessor.dto';
 
 /** The manifest file, structurally: the same DTOs as the REST API, nested. */
 export class ManifestDto {
-  @ApiProperty({ enum: [1] })
-  @IsIn([1], { message: 'must be 1 (the only manifest format version)' })
-  version: 1;
+  @ApiProperty({ enum: [1, 2] })
+  @IsIn([1, 2], { message: 'must be 1 or 2 (the manifest format versions)' })
+  version: 1 | 2;
 
-  @ApiPropertyOptional()
+  /** A version-1 name (a string) is read as the block `{ name }`. */
+  @ApiPropertyOptional({ type: OrganizationDto })
   @IsOptional()
-  @IsString()
-  @MaxLength(MAX_NAME_LENGTH)
-  organization?: string;
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? plainToInstance(OrganizationDto, { name: value })
+      : typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? plainToInstance(OrganizationDto, value)
+        : value,
+  )
+  @IsObject({ message: 'must be a name or an organisation block (name, legalName, address, …)' })
+  @ValidateNested()
+  organization?: OrganizationDto;
 
   @ApiProperty({ type: [CreateFieldDto] })
   @IsArray()
   @ArrayMaxSize(10_000)
+  @IsObject({ each: true, message: 'each entry must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CreateFieldDto)
   fields: CreateFieldDto[];
@@ -37,6 +45,7 @@ export class ManifestDto {
   @ApiProperty({ type: [CreatePurposeDto] })
   @IsArray()
   @ArrayMaxSize(10_000)
+  @IsObject({ each: true, message: 'each entry must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CreatePurposeDto)
   purposes: CreatePurposeDto[];
@@ -44,6 +53,7 @@ export class ManifestDto {
   @ApiProperty({ type: [CreateSubprocessorDto] })
   @IsArray()
   @ArrayMaxSize(10_000)
+  @IsObject({ each: true, message: 'each entry must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CreateSubprocessorDto)
   subprocessors: CreateSubprocessorDto[];
@@ -51,6 +61,7 @@ export class ManifestDto {
   @ApiProperty({ type: [CreateFlowDto] })
   @IsArray()
   @ArrayMaxSize(100_000)
+  @IsObject({ each: true, message: 'each entry must be an object' })
   @ValidateNested({ each: true })
   @Type(() => CreateFlowDto)
   flows: CreateFlowDto[];

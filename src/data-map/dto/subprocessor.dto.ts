@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -20,13 +21,31 @@ import {
   MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
   MAX_URL_LENGTH,
+  REGION_LOCATIONS,
   SLUG_PATTERN,
   SUBPROCESSOR_CATEGORIES,
   TRANSFER_MECHANISMS,
+  type NotStated,
   type SubprocessorCategory,
   type TransferMechanism,
 } from '@flowgate/core';
 import { SLUG_MESSAGE, oneOf } from './messages';
+import { IsListOrNotStated } from './not-stated';
+
+/** An onward transfer: this subprocessor passes data on to another one (`to`). */
+export class TransferDto {
+  @ApiProperty({ example: 'snowflake' })
+  @IsString()
+  @MaxLength(MAX_KEY_LENGTH)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  to: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TEXT_LENGTH)
+  description?: string;
+}
 
 /** Where the subprocessor is reached, for the egress guard: a host, optionally a path prefix and a purpose. */
 export class SubprocessorEndpointDto {
@@ -83,15 +102,23 @@ export class CreateSubprocessorDto {
   @MaxLength(MAX_TEXT_LENGTH)
   address?: string;
 
-  @ApiProperty({ example: ['US'], description: 'ISO 3166-1 alpha-2 codes, or EU' })
-  @IsArray()
-  @ArrayMaxSize(250)
-  @IsString({ each: true })
-  @Matches(LOCATION_PATTERN, {
-    each: true,
-    message: 'each location must be an ISO 3166-1 alpha-2 code in upper case (e.g. DE, US) or EU',
+  @ApiPropertyOptional({ example: 'Alphabet Inc.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_NAME_LENGTH)
+  parent?: string;
+
+  @ApiProperty({
+    example: ['US'],
+    description: 'ISO 3166-1 alpha-2 codes, EU, EEA, a region (worldwide, europe, …), or "not-stated"',
   })
-  locations: string[];
+  @IsListOrNotStated({
+    maxItems: 250,
+    maxLength: 20,
+    pattern: LOCATION_PATTERN,
+    what: `location must be an ISO 3166-1 alpha-2 code in upper case (e.g. DE, US), EU, or one of ${REGION_LOCATIONS.join(', ')}`,
+  })
+  locations: string[] | NotStated;
 
   @ApiProperty({ enum: SUBPROCESSOR_CATEGORIES })
   @IsIn(SUBPROCESSOR_CATEGORIES, { message: oneOf(SUBPROCESSOR_CATEGORIES) })
@@ -101,6 +128,15 @@ export class CreateSubprocessorDto {
   @IsOptional()
   @IsIn(TRANSFER_MECHANISMS, { message: oneOf(TRANSFER_MECHANISMS) })
   transferMechanism?: TransferMechanism;
+
+  @ApiPropertyOptional({ type: () => [TransferDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsObject({ each: true, message: 'each transfer must be an object with to' })
+  @ValidateNested({ each: true })
+  @Type(() => TransferDto)
+  transfers?: TransferDto[];
 
   @ApiPropertyOptional()
   @IsOptional()

@@ -1,10 +1,12 @@
-import { flowKeyOf } from '@flowgate/core';
-import type {
-  Manifest,
-  ManifestField,
-  ManifestFlow,
-  ManifestPurpose,
-  ManifestSubprocessor,
+import { AUDIENCES, NOT_STATED, flowKeyOf } from '@flowgate/core';
+import {
+  organizationOf,
+  type Manifest,
+  type ManifestField,
+  type ManifestFlow,
+  type ManifestOrganization,
+  type ManifestPurpose,
+  type ManifestSubprocessor,
 } from './manifest.types';
 
 /**
@@ -14,9 +16,10 @@ import type {
  */
 export function normalizeManifest(manifest: Manifest): Manifest {
   const byKey = <T extends { key: string }>(a: T, b: T) => compare(a.key, b.key);
+  const organization = normalizeOrganization(organizationOf(manifest));
   const normalized: Manifest = {
-    version: 1,
-    ...(manifest.organization ? { organization: manifest.organization } : {}),
+    version: 2,
+    ...(organization ? { organization } : {}),
     fields: manifest.fields.map(normalizeField).sort(byKey),
     purposes: manifest.purposes.map(normalizePurpose).sort(byKey),
     subprocessors: manifest.subprocessors.map(normalizeSubprocessor).sort(byKey),
@@ -36,6 +39,23 @@ function present<T extends object>(entry: T): T {
   return Object.fromEntries(
     Object.entries(entry).filter(([, v]) => v !== null && v !== undefined && v !== ''),
   ) as T;
+}
+
+/** The organisation block without empty parts; `undefined` when it has no name. */
+export function normalizeOrganization(o: ManifestOrganization | undefined): ManifestOrganization | undefined {
+  if (!o?.name) return undefined;
+  const roles = o.roles ? present({ ...o.roles }) : undefined;
+  const page = o.page ? present({ date: o.page.date, grouping: o.page.grouping, intro: o.page.intro }) : undefined;
+  return present({
+    name: o.name,
+    legalName: o.legalName,
+    address: o.address,
+    privacyPolicyUrl: o.privacyPolicyUrl,
+    dpaUrl: o.dpaUrl,
+    objectionContact: o.objectionContact,
+    roles: roles && Object.keys(roles).length > 0 ? roles : undefined,
+    page: page && Object.keys(page).length > 0 ? page : undefined,
+  });
 }
 
 export function normalizeField(f: ManifestField): ManifestField {
@@ -65,9 +85,17 @@ export function normalizeSubprocessor(s: ManifestSubprocessor): ManifestSubproce
     url: s.url,
     legalEntity: s.legalEntity,
     address: s.address,
-    locations: [...s.locations],
+    parent: s.parent,
+    // Version 1 wrote "not stated" as an empty list; the canonical form says it.
+    locations: s.locations === NOT_STATED || s.locations.length === 0 ? NOT_STATED : [...s.locations],
     category: s.category,
     transferMechanism: s.transferMechanism,
+    transfers:
+      s.transfers && s.transfers.length > 0
+        ? s.transfers
+            .map((t) => present({ to: t.to, description: t.description }))
+            .sort((a, b) => compare(a.to, b.to))
+        : undefined,
     description: s.description,
     endpoints: s.endpoints === undefined || s.endpoints.length === 0 ? undefined : s.endpoints.map((e) => present({ host: e.host, path: e.path, purpose: e.purpose })),
   });
@@ -80,8 +108,14 @@ export function normalizeFlow(f: ManifestFlow): ManifestFlow {
     purpose: f.purpose,
     mode: f.mode,
     legalBasis: f.legalBasis,
-    fields: [...new Set(f.fields)].sort(compare),
+    fields: f.fields === NOT_STATED ? NOT_STATED : [...new Set(f.fields)].sort(compare),
     excludedFields: excluded.length > 0 ? excluded : undefined,
+    audiences:
+      f.audiences && f.audiences.length > 0
+        ? AUDIENCES.filter((a) => f.audiences!.includes(a))
+        : undefined,
+    activation: f.activation,
+    feature: f.feature,
     description: f.description,
     descriptions: sortedTranslations(f.descriptions),
   });
@@ -158,7 +192,7 @@ export function mergeManifest(current: Manifest, file: Manifest, prune: boolean)
   };
   const key = (e: { key: string }) => e.key;
   return {
-    version: 1,
+    version: 2,
     organization: file.organization ?? current.organization,
     fields: merge(current.fields, file.fields, key),
     purposes: merge(current.purposes, file.purposes, key),

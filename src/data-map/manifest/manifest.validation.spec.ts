@@ -29,7 +29,7 @@ describe(validateManifest.name, () => {
     { name: 'bad category', apply: (m) => ((m.subprocessors[0].category = wrong('cloud')), 'subprocessors[0].category') },
     { name: 'paths not an array', apply: (m) => ((m.fields[0].paths = wrong('email')), 'fields[0].paths') },
     { name: 'empty paths', apply: (m) => ((m.fields[0].paths = []), 'fields[0].paths') },
-    { name: 'bad version', apply: (m) => ((m.version = wrong(2)), 'version') },
+    { name: 'bad version', apply: (m) => ((m.version = wrong(3)), 'version') },
     { name: 'missing purposes', apply: (m) => (delete wrong<Partial<Manifest>>(m).purposes, 'purposes') },
   ];
 
@@ -49,7 +49,7 @@ describe(validateManifest.name, () => {
   it('reports structural and reference problems together', () => {
     const doc = structuredClone(aManifest());
     doc.fields[0].sensitivity = wrong('secret');
-    doc.flows[1].fields.push('user.phone');
+    (doc.flows[1].fields as string[]).push('user.phone');
     doc.flows[0].mode = wrong('sometimes');
     const { problems } = validateManifest(doc);
     expect(problems).toEqual(

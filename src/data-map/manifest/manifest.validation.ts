@@ -7,12 +7,15 @@ import { shapeProblems, toProblems } from '../../common/validation';
 import { checkManifest, type KnownKeys } from '../data-map.rules';
 import { ManifestDto } from '../dto/manifest.dto';
 import { translationsProblem } from '../dto/translations';
+import { notStatedWarnings } from './manifest.completeness';
 import type { Manifest } from './manifest.types';
 
 export interface ManifestValidation {
   /** The manifest when there are no problems. */
   manifest: Manifest | null;
   problems: Problem[];
+  /** What the valid manifest explicitly leaves not stated (never a reason to reject it). */
+  warnings: Problem[];
 }
 
 /**
@@ -157,18 +160,20 @@ export function validateManifest(document: unknown, existing?: KnownKeys): Manif
     return {
       manifest: null,
       problems: [{ path: '', message: 'a manifest must be an object with version, fields, purposes, subprocessors and flows' }],
+      warnings: [],
     };
   }
   const limit = limitProblem(document);
-  if (limit !== null) return { manifest: null, problems: [limit] };
+  if (limit !== null) return { manifest: null, problems: [limit], warnings: [] };
   const folded = foldTranslations(document as Record<string, unknown>);
   const shape = shapeProblems(ManifestDto, folded.document);
-  if (shape.length > 0) return { manifest: null, problems: [...folded.problems, ...shape] };
+  if (shape.length > 0) return { manifest: null, problems: [...folded.problems, ...shape], warnings: [] };
   const dto = plainToInstance(ManifestDto, folded.document);
   const structural = toProblems(
     validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: false }),
   );
   const semantic = checkManifest(dto as Manifest, existing);
   const problems = [...folded.problems, ...structural, ...semantic];
-  return { manifest: problems.length === 0 ? (dto as Manifest) : null, problems };
+  const manifest = problems.length === 0 ? (dto as Manifest) : null;
+  return { manifest, problems, warnings: manifest ? notStatedWarnings(manifest) : [] };
 }

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import type { StoredMap } from '../../../src/data-map/data-map.store';
 import { flowKeyOf } from '@flowgate/core';
 import { normalizeManifest } from '../../../src/data-map/manifest/manifest.diff';
+import { sentFields } from '../../../src/data-map/manifest/manifest.types';
 import { validateManifest } from '../../../src/data-map/manifest/manifest.validation';
 import { toPolicyMap } from '../../../src/policy/policy-map';
 import type { PolicyMap } from '@flowgate/sdk';
@@ -28,7 +29,7 @@ export function exampleMap(name: ExampleName): PolicyMap {
     flows: new Map(
       normalized.flows.map((f, id) => {
         const key = flowKeyOf(f.subprocessor, f.purpose);
-        return [key, { id, key, version: 1, updatedAt: new Date(0), since: new Map(f.fields.map((field) => [field, 1])) }];
+        return [key, { id, key, version: 1, updatedAt: new Date(0), since: new Map(sentFields(f).map((field) => [field, 1])) }];
       }),
     ),
   };

@@ -59,6 +59,10 @@ export interface SubprocessorNode extends NodeBase {
   address?: string;
   url?: string;
   description?: string;
+  /** The group it belongs to (`parent` in the manifest; `parent` here is the region box). */
+  parentEntity?: string;
+  /** Keys of the subprocessors it passes data on to (onward transfers). */
+  transfers?: string[];
   match: boolean;
 }
 
@@ -86,7 +90,8 @@ export type EdgeBlockReason =
   | 'not-opted-in'
   | 'no-flow'
   | 'stale-consent'
-  | 'policy-unavailable';
+  | 'policy-unavailable'
+  | 'not-yet-effective';
 
 /** The per-user view of a `sent` edge: does this field go to that vendor for this user now? */
 export interface EdgeUserState {

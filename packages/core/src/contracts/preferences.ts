@@ -43,6 +43,13 @@ export interface FlowPreference {
   };
   /** What the vendor receives for this purpose. */
   fields: FieldSummary[];
+  /**
+   * False when the company has not stated what the vendor receives (`fields` is then
+   * empty and does not mean "no personal data").
+   */
+  fieldsStated: boolean;
+  /** Set for a flow that is on while the user uses this feature (granted by the host on activation). */
+  feature?: string;
   /** What it explicitly does not receive. */
   excludedFields: FieldSummary[];
   /** The user's own choice, or null (the mode's default applies). */

@@ -17,6 +17,7 @@ export const REASON_CODES = [
   'no-flow',
   'stale-consent',
   'policy-unavailable',
+  'not-yet-effective',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -30,6 +31,12 @@ export interface DecisionRequest {
   readonly payload?: unknown;
   /** Global Privacy Control on this request; ORs with the consents' own signal. */
   readonly gpc?: boolean;
+  /**
+   * The caller's clock (epoch ms): flows and fields announced by a change notice are
+   * denied `not-yet-effective` before their effective instant. Without it, anything
+   * scheduled is denied (the engine has no clock of its own, and fails closed).
+   */
+  readonly at?: number;
 }
 
 export interface BlockedField {
@@ -73,7 +80,10 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   let flowReason: ReasonCode | null = null;
   // Fields added after the grant being relied on (opt-in only) are stale.
   let grantedAt = Number.POSITIVE_INFINITY;
-  if (flow.mode === 'opt-out') {
+  const at = request.at ?? Number.NEGATIVE_INFINITY;
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) {
+    flowReason = 'not-yet-effective';
+  } else if (flow.mode === 'opt-out') {
     const choice = choiceFor(policy, consents, flow);
     const gpc = consents.gpc || request.gpc === true;
     if (choice < 0 || (choice === 0 && gpc)) flowReason = 'opted-out';
@@ -87,7 +97,7 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   const { fieldIds } = policy;
   if (payload !== undefined) {
     const judge: Judge = (field) =>
-      fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
+      fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt, at);
     return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
   }
   if (fields === undefined || fields.length === 0) {
@@ -98,7 +108,7 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   let blocked: BlockedField[] | undefined;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
-    const reason = fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt);
+    const reason = fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt, at);
     if (reason === null) (allowedFields ??= []).push(field);
     else (blocked ??= []).push({ field, reason });
   }
@@ -121,18 +131,23 @@ function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): C
   return flows.byPurpose[purpose] ?? null;
 }
 
-/** Precedence: not sent (excluded / undeclared), then the flow's own reason, then stale. */
+/** Precedence: not sent (excluded / undeclared), the flow's own reason, a scheduled field, then stale. */
 function fieldReason(
   policy: Policy,
   fieldId: number | undefined,
   flow: CompiledFlow,
   flowReason: ReasonCode | null,
   grantedAt: number,
+  at: number,
 ): ReasonCode | null {
   const since = fieldId === undefined ? UNDECLARED : policy.rules[flow.rulesAt + fieldId];
   if (since === UNDECLARED) return 'undeclared';
   if (since === EXCLUDED) return 'excluded';
   if (flowReason !== null) return flowReason;
+  if (policy.effectiveFrom !== null) {
+    const from = policy.effectiveFrom[flow.rulesAt + fieldId!];
+    if (from !== 0 && from > at) return 'not-yet-effective';
+  }
   return since > grantedAt ? 'stale-consent' : null;
 }
 

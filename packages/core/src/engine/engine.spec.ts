@@ -421,6 +421,8 @@ describe('REASON_CODES', () => {
     record(decide(policy, EMPTY_CONSENTS, { subprocessor: 'helpdesk', fields }));
     record(decide(policy, EMPTY_CONSENTS, { subprocessor: 'multi', fields }));
     record(unavailableDecision({ subprocessor: 'helpdesk', fields }));
+    const scheduled = compilePolicy({ ...MAP, flows: MAP.flows.map((f) => ({ ...f, effectiveFrom: 1000 })) });
+    record(decide(scheduled, EMPTY_CONSENTS, { subprocessor: 'mailer', purpose: 'email-delivery', fields, at: 999 }));
     expect([...produced].sort()).toEqual([...REASON_CODES].sort());
   });
 });

@@ -11,7 +11,9 @@
  *   opt-out  | allow           | allow   | opted-out | opted-out
  *   opt-in   | not-opted-in    | allow   | opted-out | not-opted-in
  * Field, first match wins: not sent by the flow → 'excluded' (listed so) or 'undeclared';
- * the flow's own reason; opt-in granted at v and field `since` > v → 'stale-consent'.
+ * the flow's own reason; a field scheduled by a change notice → 'not-yet-effective' until
+ * `request.at` (the caller's clock) reaches its `effectiveFrom`; opt-in granted at v and
+ * field `since` > v → 'stale-consent'. A scheduled flow: 'not-yet-effective' for the flow.
  * Each field asked for is answered in order (a repeated one each time). `allow` iff the
  * flow is allowed and nothing is blocked; `reason` is the flow's, null when it is allowed.
  * Payload: a location matching a field path is that field (subtree included); leaves no

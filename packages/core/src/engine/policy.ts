@@ -35,9 +35,14 @@ export interface PolicyMapFlow {
   readonly legalBasis: LegalBasis;
   /** Bumps when the flow's fields or mode change. */
   readonly version: number;
-  /** `since`: the flow version at which the field was (last) added. */
-  readonly fields: readonly { readonly key: string; readonly since: number }[];
+  /**
+   * `since`: the flow version at which the field was (last) added. `effectiveFrom`: a
+   * field added by a change notice is scheduled until this instant (epoch ms).
+   */
+  readonly fields: readonly { readonly key: string; readonly since: number; readonly effectiveFrom?: number }[];
   readonly excludedFields: readonly string[];
+  /** A new flow announced by a change notice is scheduled (denied) until this instant (epoch ms). */
+  readonly effectiveFrom?: number;
 }
 
 /** A field's rule in a flow: its `since` (≥ 0) when the flow sends it, else one of these. */
@@ -54,6 +59,8 @@ export interface CompiledFlow {
   readonly version: number;
   /** Where this flow's row starts in `Policy.rules`. */
   readonly rulesAt: number;
+  /** Scheduled until this instant (epoch ms); 0: in effect. */
+  readonly effectiveFrom: number;
 }
 
 export interface SubprocessorFlows {
@@ -95,6 +102,8 @@ export interface Policy {
    * `UNDECLARED`. A typed array (compact, fast to index), so read-only by type only.
    */
   readonly rules: ArrayLike<number>;
+  /** Beside `rules`: the instant (epoch ms) a scheduled sent field takes effect, 0 when it is; null when nothing is scheduled. */
+  readonly effectiveFrom: ArrayLike<number> | null;
   readonly flows: readonly CompiledFlow[];
   readonly flowIds: ReadonlyMap<string, number>;
   readonly subprocessors: Lookup<SubprocessorFlows>;
@@ -124,8 +133,10 @@ export function compilePolicy(map: PolicyMap): Policy {
   const subprocessorKeys = uniqueKeys(map.subprocessors, 'subprocessors');
 
   const rules = new Int32Array(map.flows.length * fieldIds.size).fill(UNDECLARED);
+  const scheduled = map.flows.some((f) => f.fields.some((field) => (field.effectiveFrom ?? 0) > 0));
+  const effectiveFrom = scheduled ? new Float64Array(rules.length) : null;
   const flows = map.flows.map((flow, id) =>
-    compileFlow(flow, id, `flows[${id}]`, fieldIds, subprocessorKeys, purposeKeys, rules),
+    compileFlow(flow, id, `flows[${id}]`, fieldIds, subprocessorKeys, purposeKeys, rules, effectiveFrom),
   );
   const flowIds = new Map<string, number>();
   const byPair = new Map<string, Map<string, CompiledFlow>>();
@@ -153,6 +164,7 @@ export function compilePolicy(map: PolicyMap): Policy {
     version: map.version,
     fieldIds: lookup(fieldIds),
     rules,
+    effectiveFrom,
     flows: Object.freeze(flows),
     flowIds,
     subprocessors,
@@ -178,6 +190,7 @@ function compileFlow(
   subprocessors: ReadonlySet<string>,
   purposes: ReadonlySet<string>,
   rules: Int32Array,
+  effectiveFrom: Float64Array | null,
 ): CompiledFlow {
   if (!subprocessors.has(flow.subprocessor)) {
     throw new PolicyMapError(`${at}.subprocessor`, `unknown subprocessor "${flow.subprocessor}"`);
@@ -199,15 +212,23 @@ function compileFlow(
     }
     rules[rulesAt + fieldId] = rule;
   };
-  flow.fields.forEach(({ key, since }, i) => {
+  const instant = (value: number | undefined, where: string): number => {
+    if (value === undefined) return 0;
+    if (!Number.isSafeInteger(value) || value < 0) throw new PolicyMapError(where, 'must be an instant in epoch milliseconds');
+    return value;
+  };
+  flow.fields.forEach(({ key, since, effectiveFrom: from }, i) => {
     if (!Number.isInteger(since) || since < 0 || since > MAX_VERSION) {
       const rule = `must be an integer from 0 to ${MAX_VERSION}`;
       throw new PolicyMapError(`${at}.fields[${i}].since`, rule);
     }
     setRule(key, since, `${at}.fields[${i}]`);
+    const when = instant(from, `${at}.fields[${i}].effectiveFrom`);
+    if (effectiveFrom !== null && when > 0) effectiveFrom[rulesAt + fieldIds.get(key)!] = when;
   });
   flow.excludedFields.forEach((key, i) => setRule(key, EXCLUDED, `${at}.excludedFields[${i}]`));
-  return Object.freeze({ id, key: flow.key, mode, version: flow.version, rulesAt });
+  const from = instant(flow.effectiveFrom, `${at}.effectiveFrom`);
+  return Object.freeze({ id, key: flow.key, mode, version: flow.version, rulesAt, effectiveFrom: from });
 }
 
 interface MutablePathNode {

@@ -1,0 +1,57 @@
+import { Controller, Get, Header, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Access } from '../auth/access.decorator';
+import { PAGE_CSS } from './render-page';
+import { TransparencyService, type PageFormat } from './transparency.service';
+
+const TYPES: Record<PageFormat, string> = {
+  html: 'text/html; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+};
+
+/** The public subprocessor page, generated from the map: no token needed. */
+@ApiTags('transparency')
+@Access('public')
+@Controller()
+export class TransparencyController {
+  constructor(private readonly transparency: TransparencyService) {}
+
+  /** The subprocessor list as an accessible, print-friendly HTML page. */
+  @Get('subprocessors')
+  html(@Req() req: Request, @Res() res: Response) {
+    return this.send('html', req, res);
+  }
+
+  /** The same list as JSON (the page model). */
+  @Get('subprocessors.json')
+  json(@Req() req: Request, @Res() res: Response) {
+    return this.send('json', req, res);
+  }
+
+  /** Change notices as an Atom feed. */
+  @Get('subprocessors.atom')
+  atom(@Req() req: Request, @Res() res: Response) {
+    return this.send('atom', req, res);
+  }
+
+  @Get('subprocessors.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=3600')
+  css(): string {
+    return PAGE_CSS;
+  }
+
+  private async send(format: PageFormat, req: Request, res: Response): Promise<void> {
+    const { body, etag } = await this.transparency.render(format);
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'public, max-age=60');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).type(TYPES[format]).send(body);
+  }
+}

@@ -1,0 +1,84 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { DataMapService } from '../data-map/data-map.service';
+import type { PageNotice } from './notice.types';
+import { renderAtom } from './render-atom';
+import { renderPageHtml, renderPageMarkdown } from './render-page';
+import { buildSubprocessorPage, type SubprocessorPage } from './subprocessor-page';
+
+export type PageFormat = 'html' | 'json' | 'atom' | 'md';
+
+export interface RenderedPage {
+  body: string;
+  etag: string;
+}
+
+/** Where the notices come from; the notices module provides it (empty without one). */
+export interface NoticeFeed {
+  /** A value that changes whenever the notices do (cache key). */
+  version(): Promise<string>;
+  list(): Promise<PageNotice[]>;
+}
+
+export const NOTICE_FEED = Symbol('NOTICE_FEED');
+
+/**
+ * The public subprocessor page and its feeds, generated from the map and cached by map
+ * version (and notices version): a page view costs one version check.
+ */
+@Injectable()
+export class TransparencyService {
+  private cache: { key: string; page: SubprocessorPage; rendered: Map<PageFormat, RenderedPage> } | null = null;
+
+  constructor(
+    private readonly dataMap: DataMapService,
+    @Inject(FLOWGATE_CONFIG) private readonly config: FlowgateConfig,
+    @Inject(NOTICE_FEED) private readonly notices: NoticeFeed,
+  ) {}
+
+  async page(): Promise<SubprocessorPage> {
+    return (await this.current()).page;
+  }
+
+  async render(format: PageFormat): Promise<RenderedPage> {
+    const entry = await this.current();
+    let rendered = entry.rendered.get(format);
+    if (rendered === undefined) {
+      const body = renderFormat(entry.page, format, this.config.publicUrl, this.updatedAt);
+      rendered = { body, etag: `"${entry.key}-${createHash('sha256').update(body).digest('base64url').slice(0, 12)}"` };
+      entry.rendered.set(format, rendered);
+    }
+    return rendered;
+  }
+
+  private updatedAt = new Date(0);
+
+  private async current() {
+    const map = await this.dataMap.current();
+    const key = `${map.version}.${await this.notices.version()}`;
+    if (this.cache?.key !== key) {
+      this.updatedAt = map.updatedAt ?? new Date(0);
+      const page = buildSubprocessorPage(map.manifest, {
+        mapVersion: map.version,
+        updatedAt: map.updatedAt,
+        notices: await this.notices.list(),
+      });
+      this.cache = { key, page, rendered: new Map() };
+    }
+    return this.cache;
+  }
+}
+
+export function renderFormat(page: SubprocessorPage, format: PageFormat, baseUrl: string | null, updated: Date): string {
+  switch (format) {
+    case 'html':
+      return renderPageHtml(page);
+    case 'md':
+      return renderPageMarkdown(page);
+    case 'json':
+      return `${JSON.stringify(page, null, 2)}\n`;
+    case 'atom':
+      return renderAtom(page, { baseUrl: baseUrl ?? undefined, updated });
+  }
+}
