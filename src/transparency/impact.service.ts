@@ -50,9 +50,10 @@ export class ImpactService {
   }
 
   async blockedSince(since: number): Promise<BlockedCalls[]> {
+    const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
     const rows = (await this.dataSource.query(
       `SELECT "subprocessor", "purpose", "field", "reason", SUM("count") AS "n" FROM "audit_event"
-        WHERE "lastAt" >= ? AND "kind" IN ('blocked', 'monitored')
+        WHERE "lastAt" >= ${param} AND "kind" IN ('blocked', 'monitored')
         GROUP BY "subprocessor", "purpose", "field", "reason"`,
       [since],
     )) as Array<{ subprocessor: string; purpose: string | null; field: string; reason: string; n: number }>;
