@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { WriteQueue } from '../../src/database/write-queue';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -14,7 +15,10 @@ describe('migrations', () => {
   afterAll(() => t.close());
 
   it('leave the schema the entities describe, with nothing for synchronize to do', async () => {
-    const pending = (await t.app.get(DataSource).driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
+    // In the write queue: on SQLite the app's one connection is shared with the change-log
+    // follower's polls, whose transactions must not interleave with the builder's reads.
+    const builder = t.app.get(DataSource).driver.createSchemaBuilder();
+    const pending = (await t.app.get(WriteQueue).maintenance(() => builder.log())).upQueries.map((q) => q.query);
     // The one deliberate difference: epoch-millisecond columns are bigint on PostgreSQL
     // (see audit-event.entity.ts), which the schema builder would turn back into integer.
     const epochMs = /"(receivedAt|firstAt|lastAt)"|IDX_audit_batch_received|IDX_audit_event_kind_last|IDX_audit_event_last/;
