@@ -62,6 +62,7 @@ export class ManifestController {
 
   /** What the stored map does not state: explicit `not-stated` values and missing optional facts, each with its path. */
   @Get('completeness')
+  @ApiDoc('What the stored map does not state, each gap with its path', { produces: { 'application/json': { schema: { type: 'object' } } } })
   completeness() {
     return this.dataMap.completeness();
   }

@@ -173,7 +173,7 @@ describe(projectGraph.name, () => {
     expect(bucket('third-country')).toEqual(['intercom']);
     expect(bucket('not-stated')).toEqual(
       manifest.subprocessors
-        .filter((s) => s.locations.length === 0)
+        .filter((s) => s.locations === 'not-stated' || s.locations.length === 0)
         .map((s) => s.key)
         .sort(),
     );

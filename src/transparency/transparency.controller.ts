@@ -1,3 +1,4 @@
+import { ApiDoc } from '../openapi/api-doc.decorator';
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -21,23 +22,27 @@ export class TransparencyController {
 
   /** The subprocessor list as an accessible, print-friendly HTML page. */
   @Get('subprocessors')
+  @ApiDoc('The public subprocessor page (HTML)', { produces: { 'text/html': { schema: { type: 'string' } } } })
   html(@Req() req: Request, @Res() res: Response) {
     return this.send('html', req, res);
   }
 
   /** The same list as JSON (the page model). */
   @Get('subprocessors.json')
+  @ApiDoc('The public subprocessor list as JSON (docs/subprocessors.schema.json)', { produces: { 'application/json': { schema: { type: 'object' } } } })
   json(@Req() req: Request, @Res() res: Response) {
     return this.send('json', req, res);
   }
 
   /** Change notices as an Atom feed. */
   @Get('subprocessors.atom')
+  @ApiDoc('Change notices as an Atom feed', { produces: { 'application/atom+xml': { schema: { type: 'string' } } } })
   atom(@Req() req: Request, @Res() res: Response) {
     return this.send('atom', req, res);
   }
 
   @Get('subprocessors.css')
+  @ApiDoc("The public page's stylesheet", { produces: { 'text/css': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/css; charset=utf-8')
   @Header('Cache-Control', 'public, max-age=3600')
   css(): string {

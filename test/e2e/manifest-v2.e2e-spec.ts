@@ -49,7 +49,7 @@ describe('Manifest v2 (e2e)', () => {
     expect(doc.subprocessors.find((s) => s.key === 'vendor-e')).toMatchObject({ locations: 'not-stated', parent: 'Vendor Group', transfers: [{ to: 'vendor-a' }] });
     expect(doc.flows.find((f) => f.subprocessor === 'vendor-f')).toMatchObject({ legalBasis: 'not-stated', fields: 'not-stated' });
     expect(doc.flows.find((f) => f.subprocessor === 'vendor-a')?.fields).toEqual(['user.contact.email', 'user.name']);
-    const again = await t.http().post('/api/v1/manifest?dryRun=true').set('Authorization', t.admin).set('Content-Type', 'application/yaml').send(exported.text).expect(201);
+    const again = await t.http().post('/api/v1/manifest?dryRun=true').set('Authorization', t.admin).set('Content-Type', 'application/yaml').send(exported.text).expect(200);
     expect(again.body.applied).toBe(false);
     expect(Object.values(again.body.diff as Record<string, { added: unknown[]; changed: unknown[]; removed: unknown[] }>).every((d) => d.added.length + d.changed.length + d.removed.length === 0)).toBe(true);
     expect(again.body.warnings).toEqual(
@@ -122,7 +122,7 @@ describe('Manifest v2 (e2e)', () => {
     await t.http().post('/api/v1/subprocessors').set('Authorization', t.admin).send({ key: 'vendor-g', name: 'Vendor G', locations: 'not-stated', category: 'ai' }).expect(201);
     await t.http().patch('/api/v1/subprocessors/vendor-f').set('Authorization', t.admin).send({ transfers: [{ to: 'vendor-g' }] }).expect(200);
     const gone = await t.http().delete('/api/v1/subprocessors/vendor-g').set('Authorization', t.admin).expect(409);
-    expect(gone.body).toMatchObject({ code: 'SUBPROCESSOR_IN_USE', details: { transfersFrom: ['vendor-f'] } });
+    expect(gone.body).toMatchObject({ code: 'SUBPROCESSOR_IN_USE', details: [{ path: 'subprocessors.vendor-f.transfers' }] });
     const typo = await t.http().post('/api/v1/subprocessors').set('Authorization', t.admin).send({ key: 'vendor-h', name: 'H', locations: 'nowhere', category: 'ai' }).expect(400);
     expect(typo.body.details[0].path).toBe('locations');
   });

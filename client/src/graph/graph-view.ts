@@ -150,7 +150,7 @@ const DETAILED_EDGES: StylesheetJson = [
       'line-style': 'dashed',
       width: 2,
       label: 'data(display)',
-      'font-size': 10,
+      'font-size': MIN_FONT,
       color: '#374151',
     },
   },

@@ -59,12 +59,13 @@ export class CreateFlowDto {
   @ApiProperty({
     example: ['usage.page-views'],
     description: 'Field keys sent; [] for none; "not-stated" when the company does not say',
+    oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string', enum: ['not-stated'] }],
   })
   @IsListOrNotStated({
     maxItems: 500,
     maxLength: MAX_KEY_LENGTH,
     pattern: KEY_PATTERN,
-    what: 'a field key of lower-case dotted segments (e.g. user.contact.email)',
+    what: 'field key must be lower-case dotted segments (e.g. user.contact.email)',
   })
   fields: string[] | NotStated;
 

@@ -111,6 +111,7 @@ export class CreateSubprocessorDto {
   @ApiProperty({
     example: ['US'],
     description: 'ISO 3166-1 alpha-2 codes, EU, EEA, a region (worldwide, europe, …), or "not-stated"',
+    oneOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string', enum: ['not-stated'] }],
   })
   @IsListOrNotStated({
     maxItems: 250,
