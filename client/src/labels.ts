@@ -56,6 +56,8 @@ export const REASON_LABEL: Record<EdgeBlockReason, string> = {
   'no-flow': 'no flow declared for this vendor and purpose',
   'stale-consent': 'added after the user consented: needs consent again',
   'policy-unavailable': 'no policy available',
+  'personal-value': 'a value of a kind the field is not declared to carry',
+  unreadable: 'data the guard cannot read faithfully',
 };
 
 export function locationsText(locations: readonly string[]): string {
@@ -71,4 +73,6 @@ export const YOUR_REASON_LABEL: Record<EdgeBlockReason, string> = {
   'no-flow': 'not declared',
   'stale-consent': 'new since you agreed: needs your consent again',
   'policy-unavailable': 'the rules are not available right now, so nothing is sent',
+  'personal-value': 'it looked like personal data of another kind, so it was not sent',
+  unreadable: 'it could not be checked, so it was not sent',
 };

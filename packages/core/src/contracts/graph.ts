@@ -77,7 +77,9 @@ export type EdgeBlockReason =
   | 'not-opted-in'
   | 'no-flow'
   | 'stale-consent'
-  | 'policy-unavailable';
+  | 'policy-unavailable'
+  | 'personal-value'
+  | 'unreadable';
 
 /** The per-user view of a `sent` edge: does this field go to that vendor for this user now? */
 export interface EdgeUserState {

@@ -78,7 +78,8 @@ function oracle(map: PolicyMap, choices: Choices, userGpc: boolean, req: Decisio
       if (Array.isArray(value)) {
         for (const element of value) walk(element, `${path}[*]`, covered);
       } else if (typeof value === 'object' && value !== null) {
-        for (const [name, child] of Object.entries(value)) walk(child, path === '' ? name : `${path}.${name}`, covered);
+        // A field covers its value, not an object's properties below it (those need paths of their own).
+        for (const [name, child] of Object.entries(value)) walk(child, path === '' ? name : `${path}.${name}`, false);
       } else if (!covered && !leaves.includes(path)) {
         leaves.push(path);
       }

@@ -14,8 +14,12 @@
  * the flow's own reason; opt-in granted at v and field `since` > v → 'stale-consent'.
  * Each field asked for is answered in order (a repeated one each time). `allow` iff the
  * flow is allowed and nothing is blocked; `reason` is the flow's, null when it is allowed.
- * Payload: a location matching a field path is that field (subtree included); leaves no
- * path declares are blocked 'undeclared' under their normalized path (`to[*].email`);
+ * Payload: a location matching a field path is that field (its value and array elements,
+ * not an object's properties below it); leaves no path declares are blocked 'undeclared'
+ * under their normalized path (`to[*].email`); a covered value the classifiers recognise
+ * as a kind no covering field carries is blocked 'personal-value'. URL path segments are
+ * payload too (`urlPath`): fields through `url:/u/{}/track` templates, personal-looking
+ * segments no template holds 'undeclared' (`url:/1`);
  * blocked entries carry the `paths` where they were found. The walk stops at depth 32 and
  * at cycles, blocking what it cannot see. No policy at all: `unavailableDecision`.
  */
@@ -34,6 +38,7 @@ export {
   type PolicyMapField,
   type PolicyMapFlow,
   type SubprocessorFlows,
+  type UrlTemplate,
 } from './policy.js';
 export {
   compileConsents,
@@ -53,3 +58,12 @@ export {
   type ReasonCode,
 } from './decide.js';
 export { joinPath } from './payload.js';
+export {
+  classifyText,
+  classifyValue,
+  ibanChecksumValid,
+  kindsOfField,
+  luhn,
+  VALUE_KINDS,
+  type ValueKind,
+} from './classify.js';

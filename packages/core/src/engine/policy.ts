@@ -1,6 +1,8 @@
+import { kindsOfField, type ValueKind } from './classify.js';
 import {
   CONSENT_MODES,
   PATH_PATTERN,
+  URL_TEMPLATE_PATTERN,
   type ConsentMode,
   type LegalBasis,
   type Sensitivity,
@@ -20,9 +22,18 @@ export interface PolicyMap {
 
 export interface PolicyMapField {
   readonly key: string;
-  /** Where the field appears in a payload: `email`, `customer.email`, `to[*].email`. */
+  /**
+   * Where the field appears in a payload: `email`, `customer.email`, `to[*].email`; or in
+   * the request's URL path: `url:/u/{}/track` (the `{}` segment).
+   */
   readonly paths: readonly string[];
   readonly sensitivity: Sensitivity;
+  /**
+   * The kinds of value the field may carry (`email`, `phone`, `card`, `iban`, `ip`). A value
+   * the classifiers recognise as another kind is blocked (`personal-value`). Default: read
+   * off the key's words (`user.contact.email` carries emails and phones).
+   */
+  readonly carries?: readonly string[];
 }
 
 export interface PolicyMapFlow {
@@ -97,6 +108,17 @@ export interface Policy {
   readonly flowIds: ReadonlyMap<string, number>;
   readonly subprocessors: Lookup<SubprocessorFlows>;
   readonly paths: PathNode;
+  /** The URL path templates of the map's fields. */
+  readonly urlTemplates: readonly UrlTemplate[];
+  /** Field key → the kinds of value it may carry. */
+  readonly kinds: Lookup<readonly ValueKind[]>;
+}
+
+/** `url:/u/{}/track` → segments `u`, null, `track` (null: the field's value). */
+export interface UrlTemplate {
+  readonly path: string;
+  readonly segments: readonly (string | null)[];
+  readonly fields: readonly string[];
 }
 
 /** The map breaks an invariant the engine relies on; `path` names the offending entry. */
@@ -153,6 +175,8 @@ export function compilePolicy(map: PolicyMap): Policy {
     flowIds,
     subprocessors,
     paths: buildPathTrie(map.fields),
+    urlTemplates: buildUrlTemplates(map.fields),
+    kinds: lookup(map.fields.map((f) => [f.key, Object.freeze(kindsOfField(f.key, f.carries))] as const)),
   });
 }
 
@@ -222,6 +246,7 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
   fields.forEach((field, f) =>
     field.paths.forEach((path, p) => {
       const at = `fields[${f}].paths[${p}]`;
+      if (URL_TEMPLATE_PATTERN.test(path)) return;
       if (!PATH_PATTERN.test(path)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
       let current = root;
       let depth = 0;
@@ -250,4 +275,25 @@ function freezeTrie(n: MutablePathNode): PathNode {
     props: lookup([...n.props].map(([name, child]) => [name, freezeTrie(child)] as const)),
     each: n.each === null ? null : freezeTrie(n.each),
   });
+}
+
+function buildUrlTemplates(fields: readonly PolicyMapField[]): readonly UrlTemplate[] {
+  const byPath = new Map<string, string[]>();
+  for (const field of fields) {
+    for (const path of field.paths) {
+      if (!URL_TEMPLATE_PATTERN.test(path)) continue;
+      const keys = byPath.get(path) ?? [];
+      if (!keys.includes(field.key)) keys.push(field.key);
+      byPath.set(path, keys);
+    }
+  }
+  return Object.freeze(
+    [...byPath].map(([path, keys]) =>
+      Object.freeze({
+        path,
+        segments: Object.freeze(path.slice('url:/'.length).split('/').map((s) => (s === '{}' ? null : s))),
+        fields: Object.freeze(keys),
+      }),
+    ),
+  );
 }
