@@ -11,6 +11,8 @@ export type FlowgateErrorCode =
   | 'UNMARKED_CALL'
   /** The policy source could not load a policy (`guard.ready()` timed out or failed). */
   | 'POLICY_UNAVAILABLE'
+  /** A request the guard cannot read (bad headers, an unreadable body): not sent. */
+  | 'UNREADABLE_REQUEST'
   /** The Flowgate server refused the service token (401 or 403): retrying will not help. */
   | 'AUTH_FAILED';
 

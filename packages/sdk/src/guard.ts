@@ -22,6 +22,7 @@ import {
   type WrapOptions,
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
+import { copyPayload } from './adapters/copy.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
 
@@ -166,10 +167,10 @@ class FlowgateGuard implements Guard {
       return { decision, payloads: call.payloads, redacted: false };
     }
     if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
-      const payloads = call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked));
-      if (this.redactionHolds(call, payloads, state, consents)) {
+      const next = call.redact !== undefined ? call.redact(decision.blocked) : redactedCall(call, parts);
+      if (next !== null && this.redactionHolds(next, state, consents)) {
         this.reportBlocked('blocked', call.subprocessor, purpose, decision);
-        return { decision, payloads, redacted: true };
+        return { decision, payloads: next.payloads, redacted: true };
       }
     }
     this.reportBlocked('blocked', call.subprocessor, purpose, decision);
@@ -266,6 +267,7 @@ class FlowgateGuard implements Guard {
         gpc: call.gpc,
         fields: i === 0 ? call.fields : undefined,
         payload: payloads.length === 0 ? undefined : payloads[i],
+        urlPath: i === 0 ? call.urlPath : undefined,
       };
       parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
     }
@@ -275,23 +277,20 @@ class FlowgateGuard implements Guard {
   /** The parts as one decision; a body the guard cannot read is blocked unless `fields` says what it holds. */
   private mergeParts(call: GuardedCall, parts: readonly Decision[]): Decision {
     const merged = mergeDecisions(parts);
-    const opaque = call.opaque;
-    if (opaque === undefined || opaque.length === 0 || (call.fields !== undefined && call.fields.length > 0)) return merged;
     const flowReason = parts[0].reason;
-    const reason = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : 'undeclared';
-    const extra: BlockedField[] = opaque.map((name) => ({ field: `(${name})`, reason }));
+    const fallback = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : null;
+    const extra: BlockedField[] = (call.unreadable ?? []).map((what) => ({ field: what, reason: fallback ?? 'unreadable' }));
+    const opaque = call.opaque;
+    if (opaque !== undefined && opaque.length > 0 && (call.fields === undefined || call.fields.length === 0)) {
+      for (const name of opaque) extra.push({ field: `(${name})`, reason: fallback ?? 'undeclared' });
+    }
     return withBlocked(merged, extra);
   }
 
-  /** A redacted call goes only if the engine allows what is left (fails closed on any slip). */
-  private redactionHolds(
-    call: GuardedCall,
-    payloads: readonly unknown[],
-    state: PolicyState | null,
-    consents: Consents | null,
-  ): boolean {
-    if (payloads.some((p, i) => p === undefined && call.payloads[i] !== undefined)) return false;
-    const decision = this.mergeParts(call, this.decideParts(call, payloads, state, consents));
+  /** A redacted call goes only if the engine allows all of what is left (fails closed on any slip). */
+  private redactionHolds(next: GuardedCall, state: PolicyState | null, consents: Consents | null): boolean {
+    if (next.payloads.some((p) => p === undefined)) return false;
+    const decision = this.mergeParts(next, this.decideParts(next, next.payloads, state, consents));
     return decision.allow && decision.allowedFields.length > 0;
   }
 
@@ -348,18 +347,31 @@ export function callGuarded<A extends unknown[], R>(
   args: A,
   payloadArg: number | null,
 ): Promise<Awaited<R>> {
+  // One copy of the payload, taken now: the guard decides on it and `fn` gets it, so nothing
+  // the caller does to its own objects afterwards (or a getter, toJSON or Proxy) changes what goes.
+  let snapshot = call;
+  if (payloadArg !== null) {
+    const { copy, unreadable } = copyPayload(call.payloads[0]);
+    snapshot = { ...call, payloads: [copy], unreadable: [...(call.unreadable ?? []), ...unreadable] };
+  }
+  const monitor = guard.options.mode === 'monitor';
   const send = (result: GateResult): Promise<Awaited<R>> => {
-    if (!result.redacted || payloadArg === null) return Promise.resolve(fn.apply(self, args));
+    if (payloadArg === null || (monitor && !result.redacted)) return Promise.resolve(fn.apply(self, args));
     const copy = [...args] as A;
     copy[payloadArg] = result.payloads[0];
     return Promise.resolve(fn.apply(self, copy));
   };
   try {
-    const cached = guard.gateCached(call);
-    return cached !== undefined ? send(cached) : guard.gate(call).then(send);
+    const cached = guard.gateCached(snapshot);
+    return cached !== undefined ? send(cached) : guard.gate(snapshot).then(send);
   } catch (error) {
     return Promise.reject(error as Error);
   }
+}
+
+/** The default redaction: each payload without what its part blocked (unreadable parts were never copied). */
+function redactedCall(call: GuardedCall, parts: readonly Decision[]): GuardedCall {
+  return { ...call, unreadable: [], payloads: call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked)) };
 }
 
 function assertTarget(target: VendorTarget): void {
