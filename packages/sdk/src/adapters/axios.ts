@@ -80,7 +80,8 @@ export function flowgateAxiosAdapter(
         return redacted.reading.call;
       },
     };
-    guard.gateCached(call) ?? (await guard.gate(call));
+    // Throws ConsentDeniedError when denied; otherwise `toSend` is what may go.
+    if (guard.gateCached(call) === undefined) await guard.gate(call);
     return inner(configFor(config, toSend));
   };
   Object.defineProperty(guarded, GUARDED, { value: true });
@@ -111,6 +112,18 @@ async function snapshotOf(config: Config): Promise<WireSnapshot> {
   const headers: Pair[] = [];
   const flat = AxiosHeaders.from(config.headers as never).toJSON(true) as Record<string, string>;
   for (const name of Object.keys(flat)) headers.push([name.toLowerCase(), String(flat[name])]);
+  // axios's http adapter turns `auth` (or credentials in the URL) into Authorization: Basic.
+  const parsed = new URL(url);
+  const auth = config.auth ?? (parsed.username !== '' ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined);
+  if (auth !== undefined) {
+    const credentials = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
+    const at = headers.findIndex(([name]) => name === 'authorization');
+    if (at !== -1) headers.splice(at, 1);
+    headers.push(['authorization', `Basic ${credentials}`]);
+    parsed.username = '';
+    parsed.password = '';
+    url = parsed.href;
+  }
   const { body, contentType } = await bytesOf(config.data);
   if (contentType !== null) {
     const at = headers.findIndex(([name]) => name === 'content-type');
@@ -155,6 +168,7 @@ function configFor(config: Config, snapshot: WireSnapshot): Config {
     baseURL: undefined,
     params: undefined,
     paramsSerializer: undefined,
+    auth: undefined,
     headers,
     data: typeof body === 'string' || body === null ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
   };
