@@ -77,8 +77,12 @@ export const PATH_PATTERN = /^[A-Za-z0-9_$-]+(?:\[\*\])?(?:\.[A-Za-z0-9_$-]+(?:\
  * second path segment of a request to `/u/<value>/track` is that field.
  */
 export const URL_TEMPLATE_PATTERN = /^url:(?:\/(?:[A-Za-z0-9_.~-]+|\{\}))+$/;
-/** What a field's `paths` may hold: payload paths and URL path templates. */
-export const FIELD_PATH_PATTERN = new RegExp(`${PATH_PATTERN.source}|${URL_TEMPLATE_PATTERN.source}`);
+/**
+ * What a field's `paths` may hold: payload paths (covering the value there, and the
+ * elements of an array there), the same ending in `.**` (covering everything below too),
+ * and URL path templates.
+ */
+export const FIELD_PATH_PATTERN = new RegExp(`${PATH_PATTERN.source.slice(0, -1)}(?:\\.\\*\\*)?$|${URL_TEMPLATE_PATTERN.source}`);
 
 export const MAX_KEY_LENGTH = 100;
 export const MAX_NAME_LENGTH = 200;

@@ -66,6 +66,7 @@ const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
 const EMPTY_TRIE: PathNode = Object.freeze({
   path: '',
   fields: NO_FIELDS,
+  subtree: NO_FIELDS,
   props: lookup<PathNode>([]),
   each: null,
 });

@@ -299,6 +299,14 @@ describe(decide.name, () => {
       });
       expect(ofPayload({ address: ['Main St 1', 'Springfield'] }).allow).toBe(true);
     });
+    it('takes a path ending in .** as covering everything below it', () => {
+      const deep = compilePolicy({ ...MAP, fields: MAP.fields.map((f) => (f.key === 'user.address' ? { ...f, paths: ['address.**'] } : f)) });
+      const d = decide(deep, EMPTY_CONSENTS, { ...mailer, payload: { address: { street: 'Main St 1', geo: { lat: 1, lng: 2 } } } });
+      expect([d.allow, d.allowedFields]).toEqual([true, ['user.address']]);
+      // still classified: an email somewhere below an address is not an address
+      const hidden = decide(deep, EMPTY_CONSENTS, { ...mailer, payload: { address: { note: 'ada@example.com' } } });
+      expect(hidden.blocked).toEqual([{ field: 'address.note', reason: 'personal-value', paths: ['address.note'] }]);
+    });
     it('blocks a value the classifiers recognise as a kind its field may not carry (personal-value)', () => {
       expect(ofPayload({ name: 'ada@example.com' }).blocked).toEqual([{ field: 'name', reason: 'personal-value', paths: ['name'] }]);
       // free text, URL-encoded and base64 forms are read too

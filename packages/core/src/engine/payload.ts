@@ -18,19 +18,24 @@ const NO_FIELDS: readonly string[] = [];
 /**
  * Walks a JSON value alongside the path trie. A location matching a field's path is that
  * field: its value, and the elements of an array there, but not an object's properties
- * below it (each is undeclared unless a path declares it too). Every value a field covers
+ * below it (each is undeclared unless a path declares it too, or the path ends in `.**`). Every value a field covers
  * is classified: a kind none of the covering fields may carry is `misfiled`. Past
  * `MAX_PAYLOAD_DEPTH`, or at a cycle, the subtree counts as one undeclared leaf.
  */
 export function readPayload(root: PathNode, kinds: Kinds, payload: unknown, into: PayloadContents): void {
-  visit(payload, root, root.path, NO_FIELDS, 0, [], kinds, into);
+  visit(payload, root, root.path, NO_FIELDS, NO_FIELDS, 0, [], kinds, into);
 }
 
+/**
+ * `covering`: the fields this value is (a path ends here, or at the array holding it);
+ * `below`: fields declared with `.**` above, covering everything down here.
+ */
 function visit(
   value: unknown,
   node: PathNode | null,
   path: string,
   covering: readonly string[],
+  below: readonly string[],
   depth: number,
   ancestors: object[],
   kinds: Kinds,
@@ -40,14 +45,15 @@ function visit(
   if (node !== null && node.fields.length > 0) {
     covering = node.fields;
     for (const key of covering) addPath(into.fields, key, path);
-  }
+    if (node.subtree.length > 0) below = node.subtree;
+  } else if (covering.length === 0) covering = below;
   if (typeof value !== 'object' || value === null || !isContainer(value)) {
     if (covering.length === 0) addUndeclared(into, path);
     else if (misfiled(value, covering, kinds)) (into.misfiled ??= new Set()).add(path);
     return;
   }
   if (depth >= MAX_PAYLOAD_DEPTH || ancestors.includes(value)) {
-    addUndeclared(into, path);
+    if (below.length === 0) addUndeclared(into, path);
     return;
   }
   ancestors.push(value);
@@ -55,7 +61,7 @@ function visit(
     const child = node?.each ?? null;
     const childPath = child?.path ?? `${path}[*]`;
     for (const element of value as readonly unknown[]) {
-      visit(element, child, childPath, covering, depth + 1, ancestors, kinds, into);
+      visit(element, child, childPath, covering, below, depth + 1, ancestors, kinds, into);
     }
   } else {
     const record = value as Readonly<Record<string, unknown>>;
@@ -64,7 +70,7 @@ function visit(
       const name = names[i];
       const child = node === null ? null : (node.props[name] ?? null);
       const childPath = child === null ? joinPath(path, name) : child.path;
-      visit(record[name], child, childPath, NO_FIELDS, depth + 1, ancestors, kinds, into);
+      visit(record[name], child, childPath, below, below, depth + 1, ancestors, kinds, into);
     }
   }
   ancestors.pop();

@@ -89,6 +89,8 @@ export interface PathNode {
   readonly path: string;
   /** Keys of the map fields with a path ending here. */
   readonly fields: readonly string[];
+  /** Those of them declared with `.**`: they cover everything below this location too. */
+  readonly subtree: readonly string[];
   readonly props: Lookup<PathNode>;
   /** Every element of an array at this location (`[*]`). */
   readonly each: PathNode | null;
@@ -232,13 +234,17 @@ function compileFlow(
 interface MutablePathNode {
   path: string;
   fields: string[];
+  subtree: string[];
   props: Map<string, MutablePathNode>;
   each: MutablePathNode | null;
 }
 
 function node(path: string): MutablePathNode {
-  return { path, fields: [], props: new Map(), each: null };
+  return { path, fields: [], subtree: [], props: new Map(), each: null };
 }
+
+/** A path's suffix that makes it cover the whole subtree: `card.**`. */
+export const SUBTREE = '.**';
 
 /** `to[*].email` → root.props(to).each.props(email), each node knowing its own path. */
 function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
@@ -247,10 +253,12 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
     field.paths.forEach((path, p) => {
       const at = `fields[${f}].paths[${p}]`;
       if (URL_TEMPLATE_PATTERN.test(path)) return;
-      if (!PATH_PATTERN.test(path)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
+      const subtree = path.endsWith(SUBTREE);
+      const payloadPath = subtree ? path.slice(0, -SUBTREE.length) : path;
+      if (!PATH_PATTERN.test(payloadPath)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
       let current = root;
       let depth = 0;
-      for (const segment of path.split('.')) {
+      for (const segment of payloadPath.split('.')) {
         const name = segment.endsWith('[*]') ? segment.slice(0, -3) : segment;
         const prefix = current.path === '' ? name : `${current.path}.${name}`;
         let next = current.props.get(name);
@@ -263,6 +271,7 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
         throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
       }
       if (!current.fields.includes(field.key)) current.fields.push(field.key);
+      if (subtree && !current.subtree.includes(field.key)) current.subtree.push(field.key);
     }),
   );
   return freezeTrie(root);
@@ -272,6 +281,7 @@ function freezeTrie(n: MutablePathNode): PathNode {
   return Object.freeze({
     path: n.path,
     fields: Object.freeze(n.fields),
+    subtree: Object.freeze(n.subtree),
     props: lookup([...n.props].map(([name, child]) => [name, freezeTrie(child)] as const)),
     each: n.each === null ? null : freezeTrie(n.each),
   });
