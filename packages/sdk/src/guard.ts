@@ -23,6 +23,7 @@ import {
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
 import { copyPayload } from './adapters/copy.js';
+import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
 
@@ -301,7 +302,7 @@ class FlowgateGuard implements Guard {
       if (decision.blocked.length === 0) {
         reporter.report({ ...base, field: '*', reason: decision.reason ?? 'undeclared' });
       }
-      for (const b of decision.blocked) reporter.report({ ...base, field: b.field, reason: b.reason });
+      for (const b of decision.blocked) reporter.report({ ...base, field: maskPath(b.field), reason: b.reason });
     } catch {
       // Reporting never fails the caller's call.
     }
@@ -313,13 +314,14 @@ class FlowgateGuard implements Guard {
       const seen = new Set<string>();
       parts.forEach((part, i) => {
         for (const hit of findDrift(part, call.payloads[i], sensitivities)) {
-          if (seen.has(hit.field)) continue;
-          seen.add(hit.field);
+          const field = maskPath(hit.field);
+          if (seen.has(field)) continue;
+          seen.add(field);
           this.options.reporter.report({
             kind: 'drift',
             subprocessor: call.subprocessor,
             purpose,
-            field: hit.field,
+            field,
             reason: hit.detector,
             mode: this.options.mode,
             policyVersion: decision.policyVersion,
