@@ -1,11 +1,15 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { formatFeedEvent, HEARTBEAT_INTERVAL_MS } from '@flowgate/core';
 import type { Request, Response } from 'express';
 import type { Subscription } from 'rxjs';
 import { ChangeLogService, type ChangeEvent } from './change-log.service';
 import { PolicyService } from './policy.service';
 
-/** A comment line this often keeps proxies from closing an idle stream. */
-export const HEARTBEAT_MS = 15_000;
+/**
+ * A heartbeat event this often (the feed contract's interval): it keeps proxies from closing
+ * an idle stream, and lets clients tell a silent feed from a quiet one.
+ */
+export const HEARTBEAT_MS = HEARTBEAT_INTERVAL_MS;
 /** What EventSource clients wait before reconnecting. */
 const RETRY_MS = 2000;
 
@@ -49,7 +53,7 @@ export class ChangeFeedService implements OnModuleDestroy {
     const stream: Stream = {
       res,
       subscription,
-      heartbeat: setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS),
+      heartbeat: setInterval(() => res.write(formatFeedEvent({ kind: 'heartbeat' })), HEARTBEAT_MS),
     };
     this.streams.add(stream);
     req.on('close', () => this.close(stream));

@@ -231,7 +231,9 @@ class FlowgateGuard implements Guard {
   private usableState(): PolicyState | null {
     const state = this.options.source.state();
     if (state === null) return null;
-    if (state.live || Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
+    const now = Date.now();
+    if (state.live) return state.heardAt === undefined || now - state.heardAt <= this.options.maxStalenessMs ? state : null;
+    if (now - state.confirmedAt <= this.options.maxStalenessMs) return state;
     return null;
   }
 
