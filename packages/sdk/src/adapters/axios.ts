@@ -71,14 +71,12 @@ export function flowgateAxiosAdapter(
     const snapshot = await snapshotOf(config);
     const reading = readWire(snapshot, target);
     let toSend = snapshot;
-    const call: GuardedCall = {
-      ...reading.call,
-      redact: (blocked) => {
-        const redacted = redactWire(snapshot, reading, blocked, target);
-        if (redacted === null) return null;
-        toSend = redacted.snapshot;
-        return redacted.reading.call;
-      },
+    const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
+    call.redact = (blocked) => {
+      const redacted = redactWire(snapshot, reading, blocked, target);
+      if (redacted === null) return null;
+      toSend = redacted.snapshot;
+      return redacted.reading.call;
     };
     // Throws ConsentDeniedError when denied; otherwise `toSend` is what may go.
     if (guard.gateCached(call) === undefined) await guard.gate(call);

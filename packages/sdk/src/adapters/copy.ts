@@ -74,7 +74,9 @@ function copyValue(input: unknown, key: string, ancestors: object[], unreadable:
         continue;
       }
       const copied = copyValue(child, name, ancestors, unreadable);
-      if (copied !== SKIP) Object.defineProperty(out, name, { value: copied, enumerable: true, writable: true, configurable: true });
+      if (copied === SKIP) continue;
+      if (name === '__proto__') Object.defineProperty(out, name, { value: copied, enumerable: true, writable: true, configurable: true });
+      else out[name] = copied;
     }
     return out;
   } finally {

@@ -39,14 +39,51 @@ export function guardedFetch(
   }
 }
 
-/** What the snapshot does not hold but `fetch` still needs (not data that is sent). */
-type Extra = Pick<RequestInit, 'signal' | 'redirect' | 'credentials' | 'keepalive'>;
+/** What the snapshot does not hold but `fetch` still needs (not data that is sent); `dispatcher` is undici's. */
+type Extra = Pick<RequestInit, 'signal' | 'redirect' | 'credentials' | 'keepalive'> & { readonly dispatcher?: unknown };
+
+const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/**
+ * The common call, a string or URL with a string (or no) body, without building a
+ * `Request`: the same snapshot the fetch standard's merge would give (normalised method,
+ * parsed URL, `Headers` from any HeadersInit, the default Content-Type of a string body).
+ * Anything else: null, and the `Request` path below.
+ */
+function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken | null {
+  if (typeof input !== 'string' && !(input instanceof URL)) return null;
+  const body = init?.body;
+  if (body !== undefined && body !== null && typeof body !== 'string') return null;
+  const upper = (init?.method ?? 'GET').toUpperCase();
+  const method = METHODS.has(upper) ? upper : (init?.method ?? 'GET');
+  if (typeof body === 'string' && (method === 'GET' || method === 'HEAD')) return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return null;
+  }
+  if (url.username !== '' || url.password !== '') return null;
+  let headers: Headers;
+  try {
+    headers = new Headers(init?.headers);
+  } catch {
+    return null;
+  }
+  if (typeof body === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+  const pairs: Pair[] = [];
+  headers.forEach((value, name) => pairs.push([name, value]));
+  const extra: Extra = init === undefined ? {} : { signal: init.signal, redirect: init.redirect, credentials: init.credentials, keepalive: init.keepalive, dispatcher: (init as { dispatcher?: unknown }).dispatcher };
+  return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra };
+}
 
 type Taken =
   | { readonly snapshot: WireSnapshot; readonly pending: null; readonly extra: Extra }
   | { readonly snapshot: null; readonly pending: Promise<WireSnapshot>; readonly extra: Extra };
 
 function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
+  const fast = fastSnapshot(input, init);
+  if (fast !== null) return fast;
   let request: Request;
   try {
     // The fetch standard's own merge: Request input + init, HeadersInit of every form, the
@@ -64,6 +101,7 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
     redirect: request.redirect,
     credentials: request.credentials,
     keepalive: request.keepalive,
+    dispatcher: (init as { dispatcher?: unknown } | undefined)?.dispatcher,
   };
   const body = init?.body;
   if (typeof body === 'string' || (body === undefined || body === null ? request.body === null : false)) {
@@ -85,14 +123,12 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
 function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra, target: WireTarget): Promise<Response> {
   const reading = readWire(snapshot, target);
   let toSend: WireSnapshot = snapshot;
-  const call: GuardedCall = {
-    ...reading.call,
-    redact: (blocked) => {
-      const redacted = redactWire(snapshot, reading, blocked, target);
-      if (redacted === null) return null;
-      toSend = redacted.snapshot;
-      return redacted.reading.call;
-    },
+  const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
+  call.redact = (blocked) => {
+    const redacted = redactWire(snapshot, reading, blocked, target);
+    if (redacted === null) return null;
+    toSend = redacted.snapshot;
+    return redacted.reading.call;
   };
   const cached = guard.gateCached(call);
   if (cached !== undefined) return send(toSend, extra, cached);
@@ -101,7 +137,7 @@ function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra, target:
 
 function send(snapshot: WireSnapshot, extra: Extra, _result: GateResult): Promise<Response> {
   return fetch(snapshot.url, {
-    ...extra,
+    ...(extra as RequestInit),
     method: snapshot.method,
     headers: snapshot.headers as [string, string][],
     body: snapshot.body as NonNullable<RequestInit['body']> | null,

@@ -84,7 +84,18 @@ export function readWire(snapshot: WireSnapshot, target: WireTarget): WireReadin
   if (body.kind === 'opaque') opaque = ['body'];
   else if (body.kind === 'multipart') opaque = body.parts.filter((p) => p.value === null).map((p) => `body:${p.name}`);
 
-  const call: GuardedCall = { ...target, payloads, opaque, unreadable, urlPath };
+  const call: GuardedCall = {
+    userId: target.userId,
+    subprocessor: target.subprocessor,
+    purpose: target.purpose,
+    gpc: target.gpc,
+    fields: target.fields,
+    payloads,
+    opaque,
+    unreadable,
+    urlPath,
+    redact: undefined,
+  };
   return { call, queryPairs, body, flaggedHeaders, at };
 }
 
