@@ -122,8 +122,16 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
   const n = options.quick ? 300 : 4000;
   try {
+    const order = Object.entries(kinds);
+    let seed = 7;
     for (let i = -300; i < n; i++) {
-      for (const [kind, call] of Object.entries(kinds)) {
+      // A fresh order every round: no kind always follows the same other one.
+      for (let j = order.length - 1; j > 0; j--) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        const k = seed % (j + 1);
+        [order[j], order[k]] = [order[k], order[j]];
+      }
+      for (const [kind, call] of order) {
         const t = nowNs();
         const res = await call();
         await res.arrayBuffer();

@@ -15,6 +15,8 @@ const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
 /** ISO 8601 dates and times: digits and dashes, but no phone number. */
 const ISO_DATE_TIME = /^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?$/;
 const BASE64 = /^[A-Za-z0-9+/_-]{8,}={0,2}$/;
+/** Some run of base64 text with an upper-case letter, a digit or `+/` (a plain lower-case word is not decoded). */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{8,}/;
 /** Where a string is cut into tokens (an email, IBAN, card or IP holds none of these). */
 const TOKEN_SEPARATORS = /[\s,;:=&|"'<>()[\]{}]+/;
 
@@ -58,8 +60,9 @@ export function classifyText(value: unknown): ValueKind | null {
       if (hit !== null) return hit;
     }
   }
+  if (!BASE64_RUN.test(value)) return null;
   for (const token of value.split(TOKEN_SEPARATORS)) {
-    if (token.length < 8 || !BASE64.test(token)) continue;
+    if (token.length < 8 || !BASE64.test(token) || !/[A-Z0-9+/]/.test(token)) continue;
     const decoded = decodeBase64(token);
     if (decoded !== null) {
       const hit = scan(decoded);
@@ -69,8 +72,19 @@ export function classifyText(value: unknown): ValueKind | null {
   return null;
 }
 
+/** Every kind has an `@` (email) or at least four digits (IP, IBAN, card, phone). */
+function mayHoldAKind(s: string): boolean {
+  if (s.includes('@')) return true;
+  let digits = 0;
+  for (let i = 0; i < s.length && digits < 4; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return digits >= 4;
+}
+
 function scan(s: string): ValueKind | null {
-  if (!/[@\d]/.test(s)) return null;
+  if (!mayHoldAKind(s)) return null;
   const whole = classifyValue(s);
   if (whole !== null) return whole;
   if (s.includes('@') && EMAIL_IN_TEXT.test(s)) return 'email';

@@ -64,15 +64,9 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
     return null;
   }
   if (url.username !== '' || url.password !== '') return null;
-  let headers: Headers;
-  try {
-    headers = new Headers(init?.headers);
-  } catch {
-    return null;
-  }
-  if (typeof body === 'string' && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
-  const pairs: Pair[] = [];
-  headers.forEach((value, name) => pairs.push([name, value]));
+  const pairs = headerPairs(init?.headers);
+  if (pairs === null) return null;
+  if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
   const extra: Extra = init === undefined ? {} : { signal: init.signal, redirect: init.redirect, credentials: init.credentials, keepalive: init.keepalive, dispatcher: (init as { dispatcher?: unknown }).dispatcher };
   return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra };
 }
@@ -80,6 +74,34 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
 type Taken =
   | { readonly snapshot: WireSnapshot; readonly pending: null; readonly extra: Extra }
   | { readonly snapshot: null; readonly pending: Promise<WireSnapshot>; readonly extra: Extra };
+
+/**
+ * Headers as `Headers` would hold them: lower-case names, values trimmed, repeats joined with
+ * `, `, sorted. A plain record is read directly (building `Headers` costs more than the rest
+ * of the guard); any other form goes through `Headers`. Null when it cannot be read.
+ */
+function headerPairs(init: RequestInit['headers']): Pair[] | null {
+  const byName = new Map<string, string>();
+  try {
+    if (init === undefined || init === null) return [];
+    if (typeof init === 'object' && Object.getPrototypeOf(init) === Object.prototype && Object.getOwnPropertySymbols(init).length === 0) {
+      const record = init as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const name = key.toLowerCase();
+        if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return null;
+        const value = String(record[key]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+        if (/[\0\r\n]/.test(value)) return null;
+        const seen = byName.get(name);
+        byName.set(name, seen === undefined ? value : `${seen}, ${value}`);
+      }
+    } else {
+      new Headers(init).forEach((value, name) => byName.set(name, value));
+    }
+  } catch {
+    return null;
+  }
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
 
 function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
   const fast = fastSnapshot(input, init);
