@@ -328,4 +328,33 @@ const nestAttempts: Attempt[] = (<Omit<Attempt, 'via'>[]>[
   { id: 'email in an array element', run: (ctx) => viaNest(ctx, { events: [{ name: SECRET }] }) },
 ]).map((a) => ({ ...a, via: '@VendorCall' as const }));
 
-export const ATTEMPTS: readonly Attempt[] = [...fetchAttempts, ...wrapAttempts, ...axiosAttempts, ...nestAttempts];
+// ── the same email in five encodings at every place a call carries data ──────────────────
+const ENCODINGS: Record<string, (s: string) => string> = {
+  plain: (s) => s,
+  'URL-encoded': (s) => enc(s),
+  base64: (s) => b64(s),
+  base64url: (s) => Buffer.from(s).toString('base64url'),
+  'upper case': (s) => s.toUpperCase(),
+};
+const PLACES: Record<string, (ctx: AttemptContext, v: string) => Promise<unknown>> = {
+  'fetch query': (ctx, v) => ctx.guard.fetch(`${ctx.vendor}/ingest?event=view&note=${enc(v)}`, undefined, target(ctx)),
+  'fetch form body': (ctx, v) => ctx.guard.fetch(`${ctx.vendor}/ingest`, { method: 'POST', body: new URLSearchParams({ event: 'view', note: v }) }, target(ctx)),
+  'fetch JSON free text': (ctx, v) => post(ctx, { event: 'view', note: v }),
+  'fetch header': (ctx, v) => ctx.guard.fetch(`${ctx.vendor}/ingest`, { headers: { 'x-ref': v } }, target(ctx)),
+  'fetch cookie': (ctx, v) => ctx.guard.fetch(`${ctx.vendor}/ingest`, { headers: { cookie: `a=1; n=${v}` } }, target(ctx)),
+  'fetch path segment': (ctx, v) => ctx.guard.fetch(`${ctx.vendor}/s/${enc(v)}/view`, undefined, target(ctx)),
+  'axios data': (ctx, v) => client(ctx).post('/ingest', { event: 'view', note: v }),
+  'axios params': (ctx, v) => client(ctx).get('/ingest', { params: { event: 'view', note: v } }),
+  'axios header': (ctx, v) => client(ctx).get('/ingest', { headers: { 'x-ref': v } }),
+  'wrap free text': (ctx, v) => wrapped(ctx)({ event: 'view', note: v }),
+  'wrap under a leaf': (ctx, v) => wrapped(ctx)({ recording: { meta: v } }),
+};
+const encodedAttempts: Attempt[] = Object.entries(PLACES).flatMap(([place, run]) =>
+  Object.entries(ENCODINGS).map(([encoding, encode]) => ({
+    id: `${place}, ${encoding}`,
+    via: place.startsWith('axios') ? ('axios' as const) : place.startsWith('wrap') ? ('wrap' as const) : ('fetch' as const),
+    run: (ctx: AttemptContext) => run(ctx, encode(SECRET)),
+  })),
+);
+
+export const ATTEMPTS: readonly Attempt[] = [...fetchAttempts, ...wrapAttempts, ...axiosAttempts, ...nestAttempts, ...encodedAttempts];
