@@ -70,6 +70,8 @@ export const REASON_LABEL: Record<EdgeBlockReason, string> = {
   'stale-consent': 'added after the user consented: needs consent again',
   'policy-unavailable': 'no policy available',
   'not-yet-effective': 'announced in a change notice: not in effect before its effective date',
+  'personal-value': 'a value of a kind the field is not declared to carry',
+  unreadable: 'data the guard cannot read faithfully',
 };
 
 export function locationsText(locations: readonly string[]): string {
@@ -86,4 +88,6 @@ export const YOUR_REASON_LABEL: Record<EdgeBlockReason, string> = {
   'stale-consent': 'new since you agreed: needs your consent again',
   'policy-unavailable': 'the rules are not available right now, so nothing is sent',
   'not-yet-effective': 'announced, not yet in effect: nothing is sent before the date in the change notice',
+  'personal-value': 'it looked like personal data of another kind, so it was not sent',
+  unreadable: 'it could not be checked, so it was not sent',
 };

@@ -1,12 +1,16 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { formatFeedEvent, HEARTBEAT_INTERVAL_MS } from '@flowgate/core';
 import type { Request, Response } from 'express';
 import type { Subscription } from 'rxjs';
 import { ChangeLogService, isFeedEvent, type ChangeEvent, type LogEntry } from './change-log.service';
 import { PolicyService } from './policy.service';
 import { MetricsService } from '../observability/metrics.service';
 
-/** A comment line this often keeps proxies from closing an idle stream. */
-export const HEARTBEAT_MS = 15_000;
+/**
+ * A heartbeat event this often (the feed contract's interval): it keeps proxies from closing
+ * an idle stream, and lets clients tell a silent feed from a quiet one.
+ */
+export const HEARTBEAT_MS = HEARTBEAT_INTERVAL_MS;
 /** What EventSource clients wait before reconnecting. */
 const RETRY_MS = 2000;
 
@@ -63,7 +67,8 @@ export class ChangeFeedService implements OnModuleDestroy {
       subscription,
       heartbeat: setInterval(() => {
         if (this.changeLog.status().live) {
-          res.write(': keep-alive\n\n');
+          // A heartbeat event: a guard that hears none within maxStalenessMs treats its policy as stale.
+          res.write(formatFeedEvent({ kind: 'heartbeat' }));
         } else {
           // No heartbeat while the log cannot be read: end the stream, the guard reconnects.
           this.close(stream);

@@ -17,7 +17,7 @@ import {
 } from '@flowgate/sdk';
 import { egressMiddleware, installEgressGuard, type EgressGuardOptions } from '@flowgate/egress';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
-import { startRecordingVendor, type RecordingVendor } from './support/recording-vendor';
+import { startRecordingVendor, type RecordingVendor } from './support/recording-http-vendor';
 
 /*
  * Generic clients nobody here wrote (axios, got, node-fetch), Node's own fetch and a bare

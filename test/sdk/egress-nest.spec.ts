@@ -14,7 +14,7 @@ import { installEgressGuard } from '@flowgate/egress';
 import { FlowgateModule } from '@flowgate/nest';
 import { buildEgressMap, egressConsents } from './factories/egress-map.factory';
 import { USERS } from './factories/vendor-map.factory';
-import { startRecordingVendor, type RecordingVendor } from './support/recording-vendor';
+import { startRecordingVendor, type RecordingVendor } from './support/recording-http-vendor';
 import { stripeSdk } from './support/vendor-sdks';
 
 const STRIPE = Symbol('STRIPE');

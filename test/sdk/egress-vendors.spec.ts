@@ -20,7 +20,7 @@ import {
   USERS,
   type UserState,
 } from './factories/vendor-map.factory';
-import { startRecordingVendor, type RecordingVendor } from './support/recording-vendor';
+import { startRecordingVendor, type RecordingVendor } from './support/recording-http-vendor';
 import { VENDOR_SDKS, type Person, type VendorSdk } from './support/vendor-sdks';
 
 /*

@@ -119,6 +119,17 @@ export const LOCATION_PATTERN =
  * e.g. `customer.email`, `to[*].email`, `metadata.user_email`.
  */
 export const PATH_PATTERN = /^[A-Za-z0-9_$-]+(?:\[\*\])?(?:\.[A-Za-z0-9_$-]+(?:\[\*\])?)*$/;
+/**
+ * URL path templates, a field's place in the request path: `url:/u/{}/track` says the
+ * second path segment of a request to `/u/<value>/track` is that field.
+ */
+export const URL_TEMPLATE_PATTERN = /^url:(?:\/(?:[A-Za-z0-9_.~-]+|\{\}))+$/;
+/**
+ * What a field's `paths` may hold: payload paths (covering the value there, and the
+ * elements of an array there), the same ending in `.**` (covering everything below too),
+ * and URL path templates.
+ */
+export const FIELD_PATH_PATTERN = new RegExp(`${PATH_PATTERN.source.slice(0, -1)}(?:\\.\\*\\*)?$|${URL_TEMPLATE_PATTERN.source}`);
 
 export const MAX_KEY_LENGTH = 100;
 export const MAX_NAME_LENGTH = 200;

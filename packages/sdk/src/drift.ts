@@ -1,4 +1,4 @@
-import type { Decision } from '@flowgate/core';
+import { classifyText, classifyValue as classifyKind, ibanChecksumValid, luhn, type Decision } from '@flowgate/core';
 import { EACH, parsePath, type PathSegment } from './payload-path.js';
 import type { PolicyState } from './policy-source.js';
 
@@ -42,14 +42,6 @@ const PERSONAL_TOKENS = new Set([
 ]);
 const NAME_QUALIFIERS = new Set(['first', 'last', 'full', 'given', 'family', 'middle', 'user', 'customer', 'contact', 'display', 'real', 'person']);
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
-const PHONE = /^\+?[\d\s().-]{7,20}$/;
-const IPV4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-const IPV6 = /^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}$/i;
-const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
-/** ISO 8601 dates and times (`2026-12-01`, `2026-12-01T09:30:00Z`, `09:30:00`): digits and dashes, but no phone number. */
-const ISO_DATE_TIME = /^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?$/;
-
 /** The detector that finds `path` personal, by its key's name or by a value there; null when none. */
 export function classifyPath(path: string, payload: unknown): string | null {
   let segments: PathSegment[];
@@ -61,6 +53,8 @@ export function classifyPath(path: string, payload: unknown): string | null {
   const names = segments.filter((s): s is string => s !== EACH);
   const last = names[names.length - 1];
   if (last !== undefined && looksPersonalKey(last)) return 'key-name';
+  // A key that is itself personal data (`recipients["carol@example.com"]`).
+  if (names.some((name) => classifyText(name) !== null)) return 'personal-key';
   for (const value of valuesAt(payload, segments, 5)) {
     const detector = classifyValue(value);
     if (detector !== null) return detector;
@@ -78,44 +72,13 @@ export function looksPersonalKey(key: string): boolean {
   return tokens.some((t, i) => PERSONAL_TOKENS.has(t) || (t === 'name' && i > 0 && NAME_QUALIFIERS.has(tokens[i - 1])));
 }
 
+/** The drift detector for one value (`email-value`, `card-value`, …), from the engine's value classifiers. */
 export function classifyValue(value: unknown): string | null {
-  if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const s = String(value).trim();
-  if (s.length < 3 || s.length > 320) return null;
-  if (EMAIL.test(s)) return 'email-value';
-  if (IPV4.test(s) || (s.includes(':') && IPV6.test(s) && s.split(':').length > 3)) return 'ip-value';
-  const compact = s.replace(/[\s-]/g, '');
-  if (IBAN.test(compact) && ibanChecksumValid(compact)) return 'iban-value';
-  if (/^\d{13,19}$/.test(compact) && luhn(compact)) return 'card-value';
-  if (ISO_DATE_TIME.test(s)) return null;
-  const digits = s.replace(/\D/g, '').length;
-  // E.164: a phone number has at most 15 digits (a card-shaped 16 is not one).
-  if (PHONE.test(s) && /\d{3}/.test(s) && digits >= 7 && digits <= 15 && /[\s+().-]/.test(s)) return 'phone-value';
-  return null;
+  const kind = classifyKind(value);
+  return kind === null ? null : `${kind}-value`;
 }
 
-/** ISO 13616: move the country and check digits to the end, letters to numbers (A=10…), mod 97 = 1. */
-export function ibanChecksumValid(iban: string): boolean {
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const value = code >= 65 ? code - 55 : code - 48;
-    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
-  }
-  return remainder === 1;
-}
-
-/** The Luhn check digit of card numbers. */
-export function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
+export { ibanChecksumValid, luhn };
 
 /** Up to `max` primitive values found at a normalized path. */
 function valuesAt(payload: unknown, segments: readonly PathSegment[], max: number): unknown[] {

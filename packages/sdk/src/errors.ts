@@ -1,4 +1,5 @@
 import type { Decision, ReasonCode } from '@flowgate/core';
+import { maskPath, PERSONAL_KEY } from './payload-path.js';
 
 export type FlowgateErrorCode =
   /** The guard denied an outbound call (enforce mode, or redact mode with nothing left to send). */
@@ -11,6 +12,8 @@ export type FlowgateErrorCode =
   | 'UNMARKED_CALL'
   /** The policy source could not load a policy (`guard.ready()` timed out or failed). */
   | 'POLICY_UNAVAILABLE'
+  /** A request the guard cannot read (bad headers, an unreadable body): not sent. */
+  | 'UNREADABLE_REQUEST'
   /** The Flowgate server refused the service token (401 or 403): retrying will not help. */
   | 'AUTH_FAILED';
 
@@ -48,19 +51,34 @@ export class ConsentDeniedError extends FlowgateError {
   readonly decision: Decision;
 
   constructor(call: DeniedCall) {
-    const reasons = reasonsOf(call.decision);
-    super('CONSENT_DENIED', deniedMessage(call));
+    // Payload keys that look like personal data are never printed: the error (message,
+    // fields, decision) names them `<personal key>`.
+    const decision = maskDecision(call.decision);
+    const reasons = reasonsOf(decision);
+    super('CONSENT_DENIED', deniedMessage({ ...call, decision }));
     this.subprocessor = call.subprocessor;
     this.purpose = call.purpose;
-    this.fields = call.decision.blocked.map((b) => b.field);
+    this.fields = decision.blocked.map((b) => b.field);
     this.reasons = reasons;
-    this.decision = call.decision;
+    this.decision = decision;
   }
 }
 
 /** True for any error the SDK threw, also across two copies of the SDK in one process. */
 export function isFlowgateError(error: unknown): error is FlowgateError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+}
+
+function maskDecision(decision: Decision): Decision {
+  let changed = false;
+  const blocked = decision.blocked.map((b) => {
+    const field = maskPath(b.field);
+    const paths = b.paths?.map(maskPath);
+    if (field === b.field && (paths === undefined || paths.every((p, i) => p === b.paths?.[i]))) return b;
+    changed = true;
+    return paths === undefined ? { ...b, field } : { ...b, field, paths };
+  });
+  return changed ? { ...decision, blocked } : decision;
 }
 
 function reasonsOf(decision: Decision): ReasonCode[] {
@@ -79,6 +97,7 @@ function deniedMessage({ subprocessor, purpose, decision }: DeniedCall): string 
   const listed = decision.blocked.slice(0, MAX_LISTED).map((b) => `${b.field} (${b.reason})`);
   if (decision.blocked.length > MAX_LISTED) listed.push(`and ${decision.blocked.length - MAX_LISTED} more`);
   if (listed.length > 0) parts.push(`blocked ${listed.join(', ')}`);
+  if (decision.blocked.some((b) => b.field.includes(PERSONAL_KEY))) parts.push(`keys that look like personal data are shown as ${PERSONAL_KEY}`);
   return `Flowgate denied the call to ${to}: ${parts.join('; ')} [policy v${decision.policyVersion}]`;
 }
 

@@ -23,6 +23,8 @@ import {
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
 import { runAs, withoutEgressGuard } from './egress/scope.js';
+import { copyPayload } from './adapters/copy.js';
+import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
 
@@ -169,10 +171,10 @@ class FlowgateGuard implements Guard {
       return { decision, payloads: call.payloads, redacted: false };
     }
     if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
-      const payloads = call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked));
-      if (this.redactionHolds(call, payloads, state, consents)) {
+      const next = call.redact !== undefined ? call.redact(decision.blocked) : redactedCall(call, parts);
+      if (next !== null && this.redactionHolds(next, state, consents)) {
         this.reportBlocked('blocked', call.subprocessor, purpose, decision);
-        return { decision, payloads, redacted: true };
+        return { decision, payloads: next.payloads, redacted: true };
       }
     }
     this.reportBlocked('blocked', call.subprocessor, purpose, decision);
@@ -237,7 +239,8 @@ class FlowgateGuard implements Guard {
   private usableState(): PolicyState | null {
     const state = this.options.source.state();
     if (state === null) return null;
-    if (state.live || Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
+    if (state.live) return state.heardAt === undefined || Date.now() - state.heardAt <= this.options.maxStalenessMs ? state : null;
+    if (Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
     return null;
   }
 
@@ -275,6 +278,7 @@ class FlowgateGuard implements Guard {
         fields: i === 0 ? call.fields : undefined,
         payload: payloads.length === 0 ? undefined : payloads[i],
         at: this.options.clock(),
+        urlPath: i === 0 ? call.urlPath : undefined,
       };
       parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
     }
@@ -284,23 +288,20 @@ class FlowgateGuard implements Guard {
   /** The parts as one decision; a body the guard cannot read is blocked unless `fields` says what it holds. */
   private mergeParts(call: GuardedCall, parts: readonly Decision[]): Decision {
     const merged = mergeDecisions(parts);
-    const opaque = call.opaque;
-    if (opaque === undefined || opaque.length === 0 || (call.fields !== undefined && call.fields.length > 0)) return merged;
     const flowReason = parts[0].reason;
-    const reason = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : 'undeclared';
-    const extra: BlockedField[] = opaque.map((name) => ({ field: `(${name})`, reason }));
+    const fallback = flowReason === 'policy-unavailable' || flowReason === 'no-flow' ? flowReason : null;
+    const extra: BlockedField[] = (call.unreadable ?? []).map((what) => ({ field: what, reason: fallback ?? 'unreadable' }));
+    const opaque = call.opaque;
+    if (opaque !== undefined && opaque.length > 0 && (call.fields === undefined || call.fields.length === 0)) {
+      for (const name of opaque) extra.push({ field: `(${name})`, reason: fallback ?? 'undeclared' });
+    }
     return withBlocked(merged, extra);
   }
 
-  /** A redacted call goes only if the engine allows what is left (fails closed on any slip). */
-  private redactionHolds(
-    call: GuardedCall,
-    payloads: readonly unknown[],
-    state: PolicyState | null,
-    consents: Consents | null,
-  ): boolean {
-    if (payloads.some((p, i) => p === undefined && call.payloads[i] !== undefined)) return false;
-    const decision = this.mergeParts(call, this.decideParts(call, payloads, state, consents));
+  /** A redacted call goes only if the engine allows all of what is left (fails closed on any slip). */
+  private redactionHolds(next: GuardedCall, state: PolicyState | null, consents: Consents | null): boolean {
+    if (next.payloads.some((p) => p === undefined)) return false;
+    const decision = this.mergeParts(next, this.decideParts(next, next.payloads, state, consents));
     return decision.allow && decision.allowedFields.length > 0;
   }
 
@@ -311,7 +312,7 @@ class FlowgateGuard implements Guard {
       if (decision.blocked.length === 0) {
         reporter.report({ ...base, field: '*', reason: decision.reason ?? 'undeclared' });
       }
-      for (const b of decision.blocked) reporter.report({ ...base, field: b.field, reason: b.reason });
+      for (const b of decision.blocked) reporter.report({ ...base, field: maskPath(b.field), reason: b.reason });
     } catch {
       // Reporting never fails the caller's call.
     }
@@ -323,13 +324,14 @@ class FlowgateGuard implements Guard {
       const seen = new Set<string>();
       parts.forEach((part, i) => {
         for (const hit of findDrift(part, call.payloads[i], sensitivities)) {
-          if (seen.has(hit.field)) continue;
-          seen.add(hit.field);
+          const field = maskPath(hit.field);
+          if (seen.has(field)) continue;
+          seen.add(field);
           this.options.reporter.report({
             kind: 'drift',
             subprocessor: call.subprocessor,
             purpose,
-            field: hit.field,
+            field,
             reason: hit.detector,
             mode: this.options.mode,
             policyVersion: decision.policyVersion,
@@ -357,19 +359,43 @@ export function callGuarded<A extends unknown[], R>(
   args: A,
   payloadArg: number | null,
 ): Promise<Awaited<R>> {
-  // Decided here: the egress guard (if installed) lets the requests `fn` makes pass.
+  // One copy of the payload, taken now: the guard decides on it and `fn` gets it, so nothing
+  // the caller does to its own objects afterwards (or a getter, toJSON or Proxy) changes what goes.
+  let snapshot = call;
+  if (payloadArg !== null) {
+    const { copy, unreadable } = copyPayload(call.payloads[0]);
+    // An object literal, not a spread: V8 reads spread-built objects much slower.
+    snapshot = {
+      userId: call.userId,
+      subprocessor: call.subprocessor,
+      purpose: call.purpose,
+      gpc: call.gpc,
+      fields: call.fields,
+      payloads: [copy],
+      opaque: call.opaque,
+      unreadable: unreadable.length === 0 ? call.unreadable : [...(call.unreadable ?? []), ...unreadable],
+      urlPath: call.urlPath,
+    };
+  }
+  const monitor = guard.options.mode === 'monitor';
   const send = (result: GateResult): Promise<Awaited<R>> => {
-    if (!result.redacted || payloadArg === null) return Promise.resolve(withoutEgressGuard(() => fn.apply(self, args)));
+    // Decided here: the egress guard (if installed) lets the requests `fn` makes pass.
+    if (payloadArg === null || (monitor && !result.redacted)) return Promise.resolve(withoutEgressGuard(() => fn.apply(self, args)));
     const copy = [...args] as A;
     copy[payloadArg] = result.payloads[0];
     return Promise.resolve(withoutEgressGuard(() => fn.apply(self, copy)));
   };
   try {
-    const cached = guard.gateCached(call);
-    return cached !== undefined ? send(cached) : guard.gate(call).then(send);
+    const cached = guard.gateCached(snapshot);
+    return cached !== undefined ? send(cached) : guard.gate(snapshot).then(send);
   } catch (error) {
     return Promise.reject(error as Error);
   }
+}
+
+/** The default redaction: each payload without what its part blocked (unreadable parts were never copied). */
+function redactedCall(call: GuardedCall, parts: readonly Decision[]): GuardedCall {
+  return { ...call, unreadable: [], payloads: call.payloads.map((payload, i) => redactPayload(payload, parts[i].blocked)) };
 }
 
 function assertTarget(target: VendorTarget): void {

@@ -1,4 +1,4 @@
-import type { Decision, GuardMode } from '@flowgate/core';
+import type { BlockedField, Decision, GuardMode } from '@flowgate/core';
 import type { PolicySource } from './policy-source.js';
 import type { Reporter } from './reporter.js';
 
@@ -66,6 +66,18 @@ export interface GuardedCall extends VendorTarget {
    * unless `fields` says what they carry.
    */
   readonly opaque?: readonly string[];
+  /**
+   * Parts the guard cannot read faithfully (a Proxy, a Map, a JSON body with a duplicate
+   * key), each described: blocked `unreadable`, whatever `fields` says.
+   */
+  readonly unreadable?: readonly string[];
+  /** The request's URL path as sent: its segments are payload too. */
+  readonly urlPath?: string;
+  /**
+   * Redact mode: the call rebuilt without what `blocked` names, read back from what will
+   * really be sent; null when it cannot be redacted. Default: the payloads, redacted.
+   */
+  readonly redact?: (blocked: readonly BlockedField[]) => GuardedCall | null;
 }
 
 export interface GateResult {

@@ -1,3 +1,5 @@
+import { classifyText, joinPath } from '@flowgate/core';
+
 /** `[*]` in a normalized payload path: every element of an array. */
 export const EACH: unique symbol = Symbol('each');
 export type PathSegment = string | typeof EACH;
@@ -41,4 +43,36 @@ function closingQuote(path: string, start: number): number {
     else if (path[i] === '"') return i;
   }
   throw new SyntaxError(`bad payload path "${path}"`);
+}
+
+/** What a payload key that looks like personal data is shown as, in errors, audit events and drift reports. */
+export const PERSONAL_KEY = '<personal key>';
+
+/**
+ * `path` with every key the value classifiers recognise as personal data (an email, a
+ * phone number, …) replaced by `<personal key>`: `recipients["carol@example.com"]` →
+ * `recipients[<personal key>]`. Other paths are returned as they are.
+ */
+export function maskPath(path: string): string {
+  if (!/[@\d%]/.test(path)) return path;
+  let segments: PathSegment[];
+  try {
+    segments = parsePath(path);
+  } catch {
+    return classifyText(path) === null ? path : path.replace(/[^\s()[\]:"]+/g, (token) => (classifyText(token) === null ? token : PERSONAL_KEY));
+  }
+  let masked = false;
+  const out = segments.map((segment) => {
+    if (segment === EACH || classifyText(segment) === null) return segment;
+    masked = true;
+    return PERSONAL_KEY;
+  });
+  if (!masked) return path;
+  let text = '';
+  for (const segment of out) {
+    if (segment === EACH) text += '[*]';
+    else if (segment === PERSONAL_KEY) text += `[${PERSONAL_KEY}]`;
+    else text = joinPath(text, segment);
+  }
+  return text;
 }

@@ -9,6 +9,12 @@ export interface PolicyState {
   readonly confirmedAt: number;
   /** True while a change feed is connected that would announce a newer policy at once. */
   readonly live: boolean;
+  /**
+   * Sources that follow a feed: when they last heard it (an event or a heartbeat). A live
+   * state is fresh only while this is within the guard's `maxStalenessMs`, so a feed that
+   * goes silent without closing cannot keep a stale policy in use.
+   */
+  readonly heardAt?: number;
 }
 
 /**

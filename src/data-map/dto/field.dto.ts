@@ -15,7 +15,7 @@ import {
   MAX_KEY_LENGTH,
   MAX_NAME_LENGTH,
   MAX_TEXT_LENGTH,
-  PATH_PATTERN,
+  FIELD_PATH_PATTERN,
   SENSITIVITIES,
   type Sensitivity,
 } from '@flowgate/core';
@@ -44,9 +44,10 @@ export class CreateFieldDto {
   @ArrayMaxSize(50)
   @IsString({ each: true })
   @MaxLength(MAX_KEY_LENGTH * 2, { each: true })
-  @Matches(PATH_PATTERN, {
+  @Matches(FIELD_PATH_PATTERN, {
     each: true,
-    message: 'each path must be dotted property names, with [*] for array elements (e.g. to[*].email)',
+    message:
+      'each path must be dotted property names, with [*] for array elements and an optional .** for the whole subtree (e.g. to[*].email, card.**), or a URL path template (url:/u/{}/track)',
   })
   paths: string[];
 

@@ -3,7 +3,7 @@ import sendgrid from '@sendgrid/client';
 import type { Client as SendgridClient } from '@sendgrid/client/src/client';
 import OpenAI from 'openai';
 import Stripe from 'stripe';
-import type { Recorded } from './recording-vendor';
+import type { Recorded } from './recording-http-vendor';
 
 /** What a test sends about a person, through a vendor SDK's own API. */
 export interface Person {

@@ -22,11 +22,25 @@ export interface ResetEvent {
   readonly lastEventId: number;
 }
 
-export type FeedEvent = ChangeEvent | ReadyEvent | ResetEvent;
+/**
+ * Sent every `HEARTBEAT_INTERVAL_MS` while nothing else is: a client that hears neither an
+ * event nor a heartbeat for longer knows the feed is silent (a black-holed connection sends
+ * no bytes and no reset), and stops trusting what it cached. Carries no id, so it does not
+ * move `Last-Event-ID`.
+ */
+export interface HeartbeatEvent {
+  readonly kind: 'heartbeat';
+}
+
+/** How often the server sends a heartbeat. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+export type FeedEvent = ChangeEvent | ReadyEvent | ResetEvent | HeartbeatEvent;
 export type FeedEventKind = FeedEvent['kind'];
 
 /** The SSE lines of one feed event. */
 export function formatFeedEvent(event: FeedEvent): string {
+  if (event.kind === 'heartbeat') return `event: heartbeat\ndata: {"kind":"heartbeat"}\n\n`;
   const id = event.kind === 'ready' || event.kind === 'reset' ? event.lastEventId : event.id;
   return `id: ${id}\nevent: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
 }
@@ -58,6 +72,8 @@ export function parseFeedEvent(name: string, data: string): FeedEvent | null {
         : null;
     case 'reset':
       return num(d.lastEventId) ? { kind: 'reset', lastEventId: d.lastEventId } : null;
+    case 'heartbeat':
+      return { kind: 'heartbeat' };
     default:
       return null;
   }

@@ -91,7 +91,9 @@ export type EdgeBlockReason =
   | 'no-flow'
   | 'stale-consent'
   | 'policy-unavailable'
-  | 'not-yet-effective';
+  | 'not-yet-effective'
+  | 'personal-value'
+  | 'unreadable';
 
 /** The per-user view of a `sent` edge: does this field go to that vendor for this user now? */
 export interface EdgeUserState {

@@ -1,5 +1,6 @@
 import { choiceFor, type Consents } from './consents.js';
-import { readPayload, type PayloadContents } from './payload.js';
+import type { ValueKind } from './classify.js';
+import { readPayload, readUrlPath, type PayloadContents } from './payload.js';
 import {
   EXCLUDED,
   lookup,
@@ -18,6 +19,10 @@ export const REASON_CODES = [
   'stale-consent',
   'policy-unavailable',
   'not-yet-effective',
+  /** A value the classifiers recognise as personal (an email, say) in a field not declared to carry that kind. */
+  'personal-value',
+  /** Data the guard cannot read faithfully (a Proxy, a Map, symbol keys, a duplicate JSON key): never sent. */
+  'unreadable',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -29,6 +34,8 @@ export interface DecisionRequest {
   readonly fields?: readonly string[];
   /** The outbound payload (a JSON value); its fields are found through their `paths`. */
   readonly payload?: unknown;
+  /** The request's URL path as sent (`/u/bob%40example.com/track`): its segments are payload too. */
+  readonly urlPath?: string;
   /** Global Privacy Control on this request; ORs with the consents' own signal. */
   readonly gpc?: boolean;
   /**
@@ -66,8 +73,14 @@ const NO_BLOCKED: readonly BlockedField[] = Object.freeze([]);
 const EMPTY_TRIE: PathNode = Object.freeze({
   path: '',
   fields: NO_FIELDS,
+  subtree: NO_FIELDS,
   props: lookup<PathNode>([]),
   each: null,
+});
+const NO_POLICY: Pick<Policy, 'paths' | 'urlTemplates' | 'kinds'> = Object.freeze({
+  paths: EMPTY_TRIE,
+  urlTemplates: Object.freeze([]),
+  kinds: lookup<readonly ValueKind[]>([]),
 });
 
 /** Gives a field its reason to be blocked, or null when it may go. */
@@ -75,7 +88,7 @@ type Judge = (field: string) => ReasonCode | null;
 
 export function decide(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
   const flow = findFlow(policy, request);
-  if (flow === null) return denyAll(request, policy.paths, 'no-flow', null, policy.version);
+  if (flow === null) return denyAll(request, policy, 'no-flow', null, policy.version);
 
   let flowReason: ReasonCode | null = null;
   // Fields added after the grant being relied on (opt-in only) are stale.
@@ -95,10 +108,10 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
 
   const { fields, payload } = request;
   const { fieldIds } = policy;
-  if (payload !== undefined) {
+  if (payload !== undefined || request.urlPath !== undefined) {
     const judge: Judge = (field) =>
       fieldReason(policy, fieldIds[field], flow, flowReason, grantedAt, at);
-    return judgePayload(request, policy.paths, flowReason, judge, flow.key, policy.version);
+    return judgePayload(request, policy, flowReason, judge, flow.key, policy.version);
   }
   if (fields === undefined || fields.length === 0) {
     return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
@@ -121,7 +134,7 @@ export function unavailableDecision(
   request: DecisionRequest,
   policyVersion: number = NO_POLICY_VERSION,
 ): Decision {
-  return denyAll(request, EMPTY_TRIE, 'policy-unavailable', null, policyVersion);
+  return denyAll(request, NO_POLICY, 'policy-unavailable', null, policyVersion);
 }
 
 function findFlow(policy: Policy, { subprocessor, purpose }: DecisionRequest): CompiledFlow | null {
@@ -165,14 +178,14 @@ function decision(
 /** No flow to judge by (no flow, or no policy): every field and payload leaf gets `reason`. */
 function denyAll(
   request: DecisionRequest,
-  trie: PathNode,
+  policy: Pick<Policy, 'paths' | 'urlTemplates' | 'kinds'>,
   reason: ReasonCode,
   flowKey: string | null,
   policyVersion: number,
 ): Decision {
   const { fields, payload } = request;
-  if (payload !== undefined) {
-    return judgePayload(request, trie, reason, () => reason, flowKey, policyVersion);
+  if (payload !== undefined || request.urlPath !== undefined) {
+    return judgePayload(request, policy, reason, () => reason, flowKey, policyVersion);
   }
   const blocked: BlockedField[] = [];
   if (fields !== undefined) {
@@ -183,20 +196,21 @@ function denyAll(
 
 function judgePayload(
   request: DecisionRequest,
-  trie: PathNode,
+  policy: Pick<Policy, 'paths' | 'urlTemplates' | 'kinds'>,
   flowReason: ReasonCode | null,
   judge: Judge,
   flowKey: string | null,
   policyVersion: number,
 ): Decision {
-  const found: PayloadContents = { fields: new Map(), undeclared: null };
+  const found: PayloadContents = { fields: new Map(), undeclared: null, misfiled: null };
   const { fields } = request;
   if (fields !== undefined) {
     for (let i = 0; i < fields.length; i++) {
       if (!found.fields.has(fields[i])) found.fields.set(fields[i], []);
     }
   }
-  readPayload(trie, request.payload, found);
+  if (request.urlPath !== undefined) readUrlPath(policy.urlTemplates, policy.kinds, request.urlPath, found);
+  if (request.payload !== undefined) readPayload(policy.paths, policy.kinds, request.payload, found);
 
   const allowedFields: string[] = [];
   const blocked: BlockedField[] = [];
@@ -212,6 +226,10 @@ function judgePayload(
     for (const path of found.undeclared) {
       blocked.push({ field: path, reason: leafReason, paths: [path] });
     }
+  }
+  // A declared field holding a value of a kind it may not carry (an email in `note`).
+  if (found.misfiled !== null) {
+    for (const path of found.misfiled) blocked.push({ field: path, reason: 'personal-value', paths: [path] });
   }
   return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
 }

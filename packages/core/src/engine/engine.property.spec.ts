@@ -66,24 +66,30 @@ function oracle(map: PolicyMap, choices: Choices, userGpc: boolean, req: Decisio
   for (const key of req.fields ?? []) askedPaths(key);
   const leaves: string[] = [];
   if (req.payload !== undefined) {
-    const walk = (value: unknown, path: string, coveredAbove: boolean): void => {
-      let covered = coveredAbove;
+    // A path covers the value there and the elements of an array there, not an object's
+    // properties below it; a path ending in `.**` covers everything below it too.
+    const walk = (value: unknown, path: string, coveredAbove: boolean, deepAbove: boolean): void => {
+      let covered = coveredAbove || deepAbove;
+      let deep = deepAbove;
       for (const field of map.fields) {
-        if (field.paths.includes(path)) {
+        const plain = field.paths.includes(path);
+        const subtree = field.paths.includes(`${path}.**`);
+        if (plain || subtree) {
           covered = true;
+          if (subtree) deep = true;
           const paths = askedPaths(field.key);
           if (!paths.includes(path)) paths.push(path);
         }
       }
       if (Array.isArray(value)) {
-        for (const element of value) walk(element, `${path}[*]`, covered);
+        for (const element of value) walk(element, `${path}[*]`, covered, deep);
       } else if (typeof value === 'object' && value !== null) {
-        for (const [name, child] of Object.entries(value)) walk(child, path === '' ? name : `${path}.${name}`, covered);
+        for (const [name, child] of Object.entries(value)) walk(child, path === '' ? name : `${path}.${name}`, false, deep);
       } else if (!covered && !leaves.includes(path)) {
         leaves.push(path);
       }
     };
-    walk(req.payload, '', false);
+    walk(req.payload, '', false, false);
   }
 
   const allowedFields: string[] = [];
@@ -114,8 +120,8 @@ function oracle(map: PolicyMap, choices: Choices, userGpc: boolean, req: Decisio
 const NAMES = ['a', 'b', 'c', 'email'] as const;
 
 const pathArb = fc
-  .array(fc.tuple(fc.constantFrom(...NAMES), fc.boolean()), { minLength: 1, maxLength: 3 })
-  .map((segments) => segments.map(([name, each]) => (each ? `${name}[*]` : name)).join('.'));
+  .tuple(fc.array(fc.tuple(fc.constantFrom(...NAMES), fc.boolean()), { minLength: 1, maxLength: 3 }), fc.boolean())
+  .map(([segments, subtree]) => segments.map(([name, each]) => (each ? `${name}[*]` : name)).join('.') + (subtree ? '.**' : ''));
 
 function flowArb(subprocessor: string, purpose: string, fieldKeys: readonly string[]) {
   return fc
@@ -187,7 +193,7 @@ function requestArb(map: PolicyMap): fc.Arbitrary<DecisionRequest> {
         { arbitrary: anyTarget, weight: 2 },
       );
   const pathPayload = fc
-    .array(fc.tuple(fc.constantFrom(...map.fields.flatMap((f) => f.paths), 'zz', 'a.zz'), payloadArb), { maxLength: 4 })
+    .array(fc.tuple(fc.constantFrom(...map.fields.flatMap((f) => f.paths.map((p) => p.replace(/\.\*\*$/, ''))), 'zz', 'a.zz'), payloadArb), { maxLength: 4 })
     .map(buildPayload);
   return fc.record({
     target,

@@ -12,6 +12,7 @@ import {
   type ConsentChoice,
   type Decision,
   type DecisionRequest,
+  type Policy,
   type PolicyMap,
   type PolicyMapFlow,
   type ReasonCode,
@@ -279,16 +280,56 @@ describe(decide.name, () => {
         blocked: [
           { field: 'payment.card', reason: 'excluded', paths: ['card'] },
           { field: 'device.ip', reason: 'undeclared', paths: ['ip', 'meta.ip'] },
+          // `card` is declared; the object below it is not (a path covers a value, not a subtree)
+          { field: 'card.number', reason: 'undeclared', paths: ['card.number'] },
         ],
       });
     });
-    it('takes a path pointing at an object as the whole subtree', () => {
+    it('takes a path as covering a value and its array elements, not the properties of an object below it', () => {
       expect(ofPayload({ address: { street: 'Main St 1', geo: { lat: 1, lng: 2 } }, items: [{ sku: 'a', qty: 1 }] })).toEqual({
         allow: false,
         reason: null,
         allowed: ['user.address', 'order.items'],
-        blocked: [{ field: 'items[*].qty', reason: 'undeclared', paths: ['items[*].qty'] }],
+        blocked: [
+          { field: 'address.street', reason: 'undeclared', paths: ['address.street'] },
+          { field: 'address.geo.lat', reason: 'undeclared', paths: ['address.geo.lat'] },
+          { field: 'address.geo.lng', reason: 'undeclared', paths: ['address.geo.lng'] },
+          { field: 'items[*].qty', reason: 'undeclared', paths: ['items[*].qty'] },
+        ],
       });
+      expect(ofPayload({ address: ['Main St 1', 'Springfield'] }).allow).toBe(true);
+    });
+    it('takes a path ending in .** as covering everything below it', () => {
+      const deep = compilePolicy({ ...MAP, fields: MAP.fields.map((f) => (f.key === 'user.address' ? { ...f, paths: ['address.**'] } : f)) });
+      const d = decide(deep, EMPTY_CONSENTS, { ...mailer, payload: { address: { street: 'Main St 1', geo: { lat: 1, lng: 2 } } } });
+      expect([d.allow, d.allowedFields]).toEqual([true, ['user.address']]);
+      // still classified: an email somewhere below an address is not an address
+      const hidden = decide(deep, EMPTY_CONSENTS, { ...mailer, payload: { address: { note: 'ada@example.com' } } });
+      expect(hidden.blocked).toEqual([{ field: 'address.note', reason: 'personal-value', paths: ['address.note'] }]);
+    });
+    it('blocks a value the classifiers recognise as a kind its field may not carry (personal-value)', () => {
+      expect(ofPayload({ name: 'ada@example.com' }).blocked).toEqual([{ field: 'name', reason: 'personal-value', paths: ['name'] }]);
+      // free text, URL-encoded and base64 forms are read too
+      expect(ofPayload({ name: 'write to ada@example.com please' }).blocked.map((b) => b.reason)).toEqual(['personal-value']);
+      expect(ofPayload({ name: 'ada%40example.com' }).blocked.map((b) => b.reason)).toEqual(['personal-value']);
+      expect(ofPayload({ name: btoa('ada@example.com') }).blocked.map((b) => b.reason)).toEqual(['personal-value']);
+      expect(ofPayload({ name: 'DE89 3704 0044 0532 0130 00' }).blocked.map((b) => b.reason)).toEqual(['personal-value']);
+      // the email field may carry an email; a plain name is no kind at all
+      expect(ofPayload({ email: 'ada@example.com', name: 'Ada Lovelace' }).allow).toBe(true);
+    });
+    it('reads URL path segments: through a template a field, otherwise personal-looking segments undeclared', () => {
+      const withTemplate = compilePolicy({
+        ...MAP,
+        fields: MAP.fields.map((f) => (f.key === 'user.contact.email' ? { ...f, paths: [...f.paths, 'url:/u/{}/track'] } : f)),
+      });
+      const onPath = (p: Policy, urlPath: string, purpose = 'email-delivery') =>
+        decide(p, EMPTY_CONSENTS, { subprocessor: purpose === 'email-delivery' ? 'mailer' : 'tracker', purpose, urlPath });
+      expect(onPath(policy, '/u/ada%40example.com/track').blocked).toEqual([{ field: 'url:/1', reason: 'undeclared', paths: ['url:/1'] }]);
+      expect(onPath(policy, '/u/12345/track').allow).toBe(true);
+      expect(onPath(withTemplate, '/u/ada%40example.com/track')).toMatchObject({ allow: true, allowedFields: ['user.contact.email'] });
+      // the tracker's flow sends the email from v3 on, but excludes the name: a template only names the field
+      expect(onPath(withTemplate, '/u/ada@example.com/track', 'product-analytics').allowedFields).toEqual(['user.contact.email']);
+      expect(onPath(withTemplate, '/u/ada@example.com/other').blocked.map((b) => b.field)).toEqual(['url:/1']);
     });
     it('blocks found fields with the flow reason when consent denies the flow', () => {
       const request = { subprocessor: 'helpdesk', purpose: 'support' };
@@ -344,7 +385,8 @@ describe(decide.name, () => {
       expect(ofPayload(cyclic).blocked).toEqual([{ field: 'self', reason: 'undeclared', paths: ['self'] }]);
       const covered: Record<string, unknown> = {};
       covered.loop = covered;
-      expect(ofPayload({ address: covered }).allow).toBe(true); // all of it is the address field
+      // a field covers its value, not the object's properties: the loop below it is undeclared
+      expect(ofPayload({ address: covered }).blocked).toEqual([{ field: 'address.loop', reason: 'undeclared', paths: ['address.loop'] }]);
       let deep: unknown = 'bottom';
       for (let i = 0; i < 40; i++) deep = { d: deep };
       const path = Array(MAX_PAYLOAD_DEPTH).fill('d').join('.');
@@ -412,7 +454,7 @@ describe(unavailableDecision.name, () => {
 });
 
 describe('REASON_CODES', () => {
-  it('are each produced by a decision', () => {
+  it('are each produced by a decision (unreadable: by the guard, which reads the wire)', () => {
     const produced = new Set<ReasonCode | null>();
     const record = (d: Decision) => d.blocked.forEach((b) => produced.add(b.reason));
     const fields = ['user.contact.email', 'user.contact.phone', 'payment.card', 'x'];
@@ -423,6 +465,8 @@ describe('REASON_CODES', () => {
     record(unavailableDecision({ subprocessor: 'helpdesk', fields }));
     const scheduled = compilePolicy({ ...MAP, flows: MAP.flows.map((f) => ({ ...f, effectiveFrom: 1000 })) });
     record(decide(scheduled, EMPTY_CONSENTS, { subprocessor: 'mailer', purpose: 'email-delivery', fields, at: 999 }));
+    record(decide(policy, EMPTY_CONSENTS, { subprocessor: 'mailer', payload: { name: 'ada@example.com' } }));
+    produced.add('unreadable');
     expect([...produced].sort()).toEqual([...REASON_CODES].sort());
   });
 });

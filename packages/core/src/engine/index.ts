@@ -16,8 +16,12 @@
  * field `since` > v → 'stale-consent'. A scheduled flow: 'not-yet-effective' for the flow.
  * Each field asked for is answered in order (a repeated one each time). `allow` iff the
  * flow is allowed and nothing is blocked; `reason` is the flow's, null when it is allowed.
- * Payload: a location matching a field path is that field (subtree included); leaves no
- * path declares are blocked 'undeclared' under their normalized path (`to[*].email`);
+ * Payload: a location matching a field path is that field (its value and array elements,
+ * not an object's properties below it); leaves no path declares are blocked 'undeclared'
+ * under their normalized path (`to[*].email`); a covered value the classifiers recognise
+ * as a kind no covering field carries is blocked 'personal-value'. URL path segments are
+ * payload too (`urlPath`): fields through `url:/u/{}/track` templates, personal-looking
+ * segments no template holds 'undeclared' (`url:/1`);
  * blocked entries carry the `paths` where they were found. The walk stops at depth 32 and
  * at cycles, blocking what it cannot see. No policy at all: `unavailableDecision`.
  */
@@ -36,6 +40,7 @@ export {
   type PolicyMapField,
   type PolicyMapFlow,
   type SubprocessorFlows,
+  type UrlTemplate,
 } from './policy.js';
 export {
   compileConsents,
@@ -64,3 +69,12 @@ export {
   type EndpointTarget,
   type PolicyMapEndpoint,
 } from './endpoints.js';
+export {
+  classifyText,
+  classifyValue,
+  ibanChecksumValid,
+  kindsOfField,
+  luhn,
+  VALUE_KINDS,
+  type ValueKind,
+} from './classify.js';

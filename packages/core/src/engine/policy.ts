@@ -1,6 +1,8 @@
+import { kindsOfField, type ValueKind } from './classify.js';
 import {
   CONSENT_MODES,
   PATH_PATTERN,
+  URL_TEMPLATE_PATTERN,
   type ConsentMode,
   type LegalBasis,
   type Sensitivity,
@@ -22,9 +24,18 @@ export interface PolicyMap {
 
 export interface PolicyMapField {
   readonly key: string;
-  /** Where the field appears in a payload: `email`, `customer.email`, `to[*].email`. */
+  /**
+   * Where the field appears in a payload: `email`, `customer.email`, `to[*].email`; or in
+   * the request's URL path: `url:/u/{}/track` (the `{}` segment).
+   */
   readonly paths: readonly string[];
   readonly sensitivity: Sensitivity;
+  /**
+   * The kinds of value the field may carry (`email`, `phone`, `card`, `iban`, `ip`). A value
+   * the classifiers recognise as another kind is blocked (`personal-value`). Default: read
+   * off the key's words (`user.contact.email` carries emails and phones).
+   */
+  readonly carries?: readonly string[];
 }
 
 export interface PolicyMapFlow {
@@ -87,6 +98,8 @@ export interface PathNode {
   readonly path: string;
   /** Keys of the map fields with a path ending here. */
   readonly fields: readonly string[];
+  /** Those of them declared with `.**`: they cover everything below this location too. */
+  readonly subtree: readonly string[];
   readonly props: Lookup<PathNode>;
   /** Every element of an array at this location (`[*]`). */
   readonly each: PathNode | null;
@@ -110,6 +123,17 @@ export interface Policy {
   readonly paths: PathNode;
   /** The subprocessors' endpoints, for `matchEndpoint`. */
   readonly endpoints: Endpoints;
+  /** The URL path templates of the map's fields. */
+  readonly urlTemplates: readonly UrlTemplate[];
+  /** Field key → the kinds of value it may carry. */
+  readonly kinds: Lookup<readonly ValueKind[]>;
+}
+
+/** `url:/u/{}/track` → segments `u`, null, `track` (null: the field's value). */
+export interface UrlTemplate {
+  readonly path: string;
+  readonly segments: readonly (string | null)[];
+  readonly fields: readonly string[];
 }
 
 /** The map breaks an invariant the engine relies on; `path` names the offending entry. */
@@ -170,6 +194,8 @@ export function compilePolicy(map: PolicyMap): Policy {
     subprocessors,
     paths: buildPathTrie(map.fields),
     endpoints: compileEndpoints(map.subprocessors, purposeKeys),
+    urlTemplates: buildUrlTemplates(map.fields),
+    kinds: lookup(map.fields.map((f) => [f.key, Object.freeze(kindsOfField(f.key, f.carries))] as const)),
   });
 }
 
@@ -234,13 +260,17 @@ function compileFlow(
 interface MutablePathNode {
   path: string;
   fields: string[];
+  subtree: string[];
   props: Map<string, MutablePathNode>;
   each: MutablePathNode | null;
 }
 
 function node(path: string): MutablePathNode {
-  return { path, fields: [], props: new Map(), each: null };
+  return { path, fields: [], subtree: [], props: new Map(), each: null };
 }
+
+/** A path's suffix that makes it cover the whole subtree: `card.**`. */
+export const SUBTREE = '.**';
 
 /** `to[*].email` → root.props(to).each.props(email), each node knowing its own path. */
 function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
@@ -248,10 +278,13 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
   fields.forEach((field, f) =>
     field.paths.forEach((path, p) => {
       const at = `fields[${f}].paths[${p}]`;
-      if (!PATH_PATTERN.test(path)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
+      if (URL_TEMPLATE_PATTERN.test(path)) return;
+      const subtree = path.endsWith(SUBTREE);
+      const payloadPath = subtree ? path.slice(0, -SUBTREE.length) : path;
+      if (!PATH_PATTERN.test(payloadPath)) throw new PolicyMapError(at, `not a payload path: "${path}"`);
       let current = root;
       let depth = 0;
-      for (const segment of path.split('.')) {
+      for (const segment of payloadPath.split('.')) {
         const name = segment.endsWith('[*]') ? segment.slice(0, -3) : segment;
         const prefix = current.path === '' ? name : `${current.path}.${name}`;
         let next = current.props.get(name);
@@ -264,6 +297,7 @@ function buildPathTrie(fields: readonly PolicyMapField[]): PathNode {
         throw new PolicyMapError(at, `deeper than ${MAX_PAYLOAD_DEPTH}`);
       }
       if (!current.fields.includes(field.key)) current.fields.push(field.key);
+      if (subtree && !current.subtree.includes(field.key)) current.subtree.push(field.key);
     }),
   );
   return freezeTrie(root);
@@ -273,7 +307,29 @@ function freezeTrie(n: MutablePathNode): PathNode {
   return Object.freeze({
     path: n.path,
     fields: Object.freeze(n.fields),
+    subtree: Object.freeze(n.subtree),
     props: lookup([...n.props].map(([name, child]) => [name, freezeTrie(child)] as const)),
     each: n.each === null ? null : freezeTrie(n.each),
   });
+}
+
+function buildUrlTemplates(fields: readonly PolicyMapField[]): readonly UrlTemplate[] {
+  const byPath = new Map<string, string[]>();
+  for (const field of fields) {
+    for (const path of field.paths) {
+      if (!URL_TEMPLATE_PATTERN.test(path)) continue;
+      const keys = byPath.get(path) ?? [];
+      if (!keys.includes(field.key)) keys.push(field.key);
+      byPath.set(path, keys);
+    }
+  }
+  return Object.freeze(
+    [...byPath].map(([path, keys]) =>
+      Object.freeze({
+        path,
+        segments: Object.freeze(path.slice('url:/'.length).split('/').map((s) => (s === '{}' ? null : s))),
+        fields: Object.freeze(keys),
+      }),
+    ),
+  );
 }

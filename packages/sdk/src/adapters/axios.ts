@@ -1,7 +1,8 @@
-import type { InternalAxiosRequestConfig } from 'axios';
+import axios, { AxiosHeaders, type AxiosAdapter, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
 import { FlowgateError } from '../errors.js';
 import type { Guard, GuardedCall } from '../guard.types.js';
-import { bodyKindOf, pairsToPayload, personalHeaders, redactPairs, removedHeaders, toSearchParams, type Pair } from './body.js';
+import type { Pair } from './body.js';
+import { freezeSnapshot, headerOf, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
 /** What a guarded axios request says about itself (`config.flowgate`). */
 export interface FlowgateAxiosContext {
@@ -27,132 +28,146 @@ export interface FlowgateAxiosOptions {
 }
 
 type Config = InternalAxiosRequestConfig<unknown>;
+const GUARDED = Symbol.for('flowgate.axios-adapter');
 
 /**
  * An axios request interceptor: `instance.interceptors.request.use(flowgateAxios(guard))`.
- * Reads `config.flowgate = { userId, subprocessor, purpose }` (instance defaults merge with
- * per-request values), decides on `params`, the URL's query and the body before axios
- * serializes anything; a denied request rejects with `ConsentDeniedError` and is never sent.
+ * It decides nothing itself: it puts the guard in front of the request's adapter, where
+ * axios hands over the request as it will be sent, after `baseURL`, `params` and the
+ * `paramsSerializer`, every `transformRequest` and every interceptor, in whatever order
+ * they were registered. See `flowgateAxiosAdapter`.
  */
-export function flowgateAxios(
+export function flowgateAxios(guard: Guard, options: FlowgateAxiosOptions = {}): (config: Config) => Config {
+  return (config) => {
+    if (config.flowgate === undefined && options.unmarked !== 'pass') throw unmarkedError(config);
+    if (!isGuarded(config.adapter)) config.adapter = flowgateAxiosAdapter(guard, { ...options, adapter: config.adapter });
+    return config;
+  };
+}
+
+/**
+ * An axios adapter that decides on the final request and sends exactly what it decided on:
+ * `axios.create({ adapter: flowgateAxiosAdapter(guard) })`. `adapter` is the one to send
+ * with (default: axios's own for this platform).
+ */
+export function flowgateAxiosAdapter(
   guard: Guard,
-  options: FlowgateAxiosOptions = {},
-): (config: Config) => Promise<Config> {
-  const unmarked = options.unmarked ?? 'deny';
-  return async (config) => {
+  options: FlowgateAxiosOptions & { readonly adapter?: AxiosRequestConfig['adapter'] } = {},
+): AxiosAdapter {
+  const inner = axios.getAdapter(options.adapter ?? axios.defaults.adapter);
+  const guarded: AxiosAdapter = async (config) => {
     const context = config.flowgate;
     if (context === undefined) {
-      if (unmarked === 'pass') return config;
-      throw new FlowgateError(
-        'UNMARKED_CALL',
-        `axios request to ${config.url ?? '(no url)'} has no config.flowgate = { userId, subprocessor, purpose }`,
-      );
+      if (options.unmarked === 'pass') return inner(config);
+      throw unmarkedError(config);
     }
-    const url = config.url ?? '';
-    const queryAt = url.indexOf('?');
-    const queryPairs: Pair[] = queryAt === -1 ? [] : [...new URLSearchParams(url.slice(queryAt + 1))];
-    const body = readData(config.data, contentTypeOf(config.headers));
-
-    const payloads: unknown[] = [];
-    const at = { params: -1, query: -1, body: -1, headers: -1 };
-    const paramPairs: Pair[] | null = config.params instanceof URLSearchParams ? [...config.params] : null;
-    if (isPresent(config.params)) {
-      at.params = payloads.push(paramPairs !== null ? pairsToPayload(paramPairs) : config.params) - 1;
-    }
-    if (queryPairs.length > 0) at.query = payloads.push(pairsToPayload(queryPairs)) - 1;
-    if (body.kind === 'json' || body.kind === 'form') at.body = payloads.push(body.payload) - 1;
-    const flaggedHeaders = personalHeaders(config.headers);
-    if (flaggedHeaders !== null) at.headers = payloads.push({ headers: flaggedHeaders }) - 1;
-
-    const call: GuardedCall = {
+    const target: WireTarget = {
       userId: context.userId as string,
       subprocessor: context.subprocessor as string,
       purpose: context.purpose,
       gpc: context.gpc,
       fields: context.fields,
-      payloads,
-      opaque: body.kind === 'opaque' ? ['body'] : [],
     };
-
-    // Decided synchronously while the user is cached: nothing else runs before the call goes out.
-
-    const result = guard.gateCached(call) ?? (await guard.gate(call));
-    if (!result.redacted) return config;
-
-    const { blocked } = result.decision;
-    const next: Config = { ...config };
-    if (at.params !== -1) {
-      next.params = paramPairs !== null ? toSearchParams(redactPairs(paramPairs, blocked)) : result.payloads[at.params];
-    }
-    if (at.query !== -1) {
-      const kept = toSearchParams(redactPairs(queryPairs, blocked)).toString();
-      next.url = url.slice(0, queryAt) + (kept === '' ? '' : `?${kept}`);
-    }
-    if (body.kind === 'json') next.data = body.text ? JSON.stringify(result.payloads[at.body]) : result.payloads[at.body];
-    else if (body.kind === 'form') {
-      const kept = toSearchParams(redactPairs(body.pairs, blocked));
-      next.data = body.params ? kept : kept.toString();
-    }
-    if (flaggedHeaders !== null) {
-      // The request's own headers object (axios builds one per request), so instance defaults stay.
-      for (const name of removedHeaders(flaggedHeaders, result.payloads[at.headers])) next.headers.delete(name);
-    }
-    return next;
+    const snapshot = await snapshotOf(config);
+    const reading = readWire(snapshot, target);
+    let toSend = snapshot;
+    const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
+    call.redact = (blocked) => {
+      const redacted = redactWire(snapshot, reading, blocked, target);
+      if (redacted === null) return null;
+      toSend = redacted.snapshot;
+      return redacted.reading.call;
+    };
+    // Throws ConsentDeniedError when denied; otherwise `toSend` is what may go.
+    if (guard.gateCached(call) === undefined) await guard.gate(call);
+    return inner(configFor(config, toSend));
   };
+  Object.defineProperty(guarded, GUARDED, { value: true });
+  return guarded;
 }
 
-type Data =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'json'; readonly payload: unknown; readonly text: boolean }
-  | { readonly kind: 'form'; readonly payload: unknown; readonly pairs: Pair[]; readonly params: boolean }
-  | { readonly kind: 'opaque' };
+function isGuarded(adapter: unknown): boolean {
+  return typeof adapter === 'function' && (adapter as unknown as Record<symbol, unknown>)[GUARDED] === true;
+}
 
-function readData(data: unknown, contentType: string | null): Data {
-  if (data === undefined || data === null) return { kind: 'none' };
-  if (data instanceof URLSearchParams) {
-    const pairs = [...data];
-    return { kind: 'form', payload: pairsToPayload(pairs), pairs, params: true };
+function unmarkedError(config: AxiosRequestConfig): FlowgateError {
+  return new FlowgateError(
+    'UNMARKED_CALL',
+    `axios request to ${config.url ?? '(no url)'} has no config.flowgate = { userId, subprocessor, purpose }`,
+  );
+}
+
+/** A bare Axios (no defaults) only to resolve the final URL the way axios's adapters do. */
+const resolver = new axios.Axios({});
+
+async function snapshotOf(config: Config): Promise<WireSnapshot> {
+  let url: string;
+  try {
+    url = new URL(resolver.getUri(config)).href;
+  } catch (error) {
+    throw new FlowgateError('UNREADABLE_REQUEST', 'axios request without an absolute URL: not sent', { cause: error });
   }
-  if (typeof data === 'string') {
-    const kind = bodyKindOf(contentType, data);
-    if (kind === 'form') {
-      const pairs = [...new URLSearchParams(data)];
-      return { kind: 'form', payload: pairsToPayload(pairs), pairs, params: false };
-    }
-    if (kind === 'json') {
-      try {
-        return { kind: 'json', payload: JSON.parse(data) as unknown, text: true };
-      } catch {
-        return { kind: 'opaque' };
-      }
-    }
-    return { kind: 'opaque' };
+  const headers: Pair[] = [];
+  const flat = AxiosHeaders.from(config.headers as never).toJSON(true) as Record<string, string>;
+  for (const name of Object.keys(flat)) headers.push([name.toLowerCase(), String(flat[name])]);
+  // axios's http adapter turns `auth` (or credentials in the URL) into Authorization: Basic.
+  const parsed = new URL(url);
+  const auth = config.auth ?? (parsed.username !== '' ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined);
+  if (auth !== undefined) {
+    const credentials = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
+    const at = headers.findIndex(([name]) => name === 'authorization');
+    if (at !== -1) headers.splice(at, 1);
+    headers.push(['authorization', `Basic ${credentials}`]);
+    parsed.username = '';
+    parsed.password = '';
+    url = parsed.href;
   }
-  if (typeof data === 'object' && isPlainData(data)) {
-    // axios serializes plain objects as JSON (or as a form when the content type says so).
-    if (bodyKindOf(contentType, null) === 'form') {
-      return { kind: 'opaque' };
-    }
-    return { kind: 'json', payload: data, text: false };
+  const { body, contentType } = await bytesOf(config.data);
+  if (contentType !== null) {
+    const at = headers.findIndex(([name]) => name === 'content-type');
+    if (at === -1) headers.push(['content-type', contentType]);
+    else headers[at] = ['content-type', contentType];
   }
-  return { kind: 'opaque' };
+  return freezeSnapshot((config.method ?? 'get').toUpperCase(), url, headers, body);
 }
 
-function isPlainData(value: object): boolean {
-  if (Array.isArray(value)) return true;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
+/** The request body as axios's adapters would send it (data is past every transformRequest here). */
+async function bytesOf(data: unknown): Promise<{ body: string | Uint8Array | null; contentType: string | null }> {
+  if (data === undefined || data === null) return { body: null, contentType: null };
+  if (typeof data === 'string') return { body: data, contentType: null };
+  if (data instanceof ArrayBuffer) return { body: new Uint8Array(data.slice(0)), contentType: null };
+  if (ArrayBuffer.isView(data)) return { body: new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice(), contentType: null };
+  if (data instanceof URLSearchParams) return { body: data.toString(), contentType: null };
+  if (data instanceof FormData || data instanceof Blob) {
+    const response = new Response(data);
+    return { body: new Uint8Array(await response.arrayBuffer()), contentType: data instanceof FormData ? response.headers.get('content-type') : null };
+  }
+  if (typeof (data as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of data as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    return { body: new Uint8Array(Buffer.concat(chunks)), contentType: null };
+  }
+  throw new FlowgateError('UNREADABLE_REQUEST', 'axios request data is not a string, bytes, a form or a stream after transformRequest: not sent');
 }
 
-function isPresent(params: unknown): boolean {
-  if (params === undefined || params === null) return false;
-  if (params instanceof URLSearchParams) return [...params.keys()].length > 0;
-  return typeof params !== 'object' || Object.keys(params).length > 0;
-}
-
-function contentTypeOf(headers: unknown): string | null {
-  if (typeof headers !== 'object' || headers === null) return null;
-  const h = headers as { get?: (name: string) => unknown } & Record<string, unknown>;
-  const value = typeof h.get === 'function' ? h.get('content-type') : (h['content-type'] ?? h['Content-Type']);
-  return typeof value === 'string' ? value : null;
+/** The config the real adapter gets: exactly the snapshot, nothing left for it to add. */
+function configFor(config: Config, snapshot: WireSnapshot): Config {
+  const headers = new AxiosHeaders();
+  for (const [name, value] of snapshot.headers) {
+    const seen = headers.get(name);
+    headers.set(name, typeof seen === 'string' ? `${seen}, ${value}` : value);
+  }
+  if (headerOf(snapshot, 'content-type') === null) headers.set('content-type', false as never);
+  const body = snapshot.body;
+  return {
+    ...config,
+    method: snapshot.method.toLowerCase(),
+    url: snapshot.url,
+    baseURL: undefined,
+    params: undefined,
+    paramsSerializer: undefined,
+    auth: undefined,
+    headers,
+    data: typeof body === 'string' || body === null ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+  };
 }

@@ -84,7 +84,7 @@ describe(bodyKindOf.name, () => {
 });
 
 describe(personalHeaders.name, () => {
-  it('flags headers personal by name or by value, in lower case, and never the plumbing', () => {
+  it('flags headers personal by name or by value, in lower case; plumbing only by value', () => {
     const flagged = personalHeaders({
       'X-User-Email': 'someone',
       'X-Forwarded-For': '203.0.113.7',
@@ -95,7 +95,19 @@ describe(personalHeaders.name, () => {
       'Content-Type': 'application/json',
       'X-Empty': undefined,
     });
-    expect({ ...flagged }).toEqual({ 'x-user-email': 'someone', 'x-forwarded-for': '203.0.113.7', 'x-customer-phone': '+44 20 7946 0958' });
+    expect({ ...flagged }).toEqual({
+      'x-user-email': 'someone',
+      'x-forwarded-for': '203.0.113.7',
+      'x-customer-phone': '+44 20 7946 0958',
+      // plumbing is exempt from the name rule only: an email in it is still an email
+      authorization: 'Bearer ada@example.com',
+      'x-api-key': 'ada@example.com',
+    });
+    expect(personalHeaders({ Authorization: `Basic ${btoa('ada@example.com:secret')}`, Cookie: 'sid=1; u=ada%40example.com', 'User-Agent': 'bot (ada@example.com)' })).toEqual({
+      authorization: `Basic ${btoa('ada@example.com:secret')}`,
+      cookie: 'sid=1; u=ada%40example.com',
+      'user-agent': 'bot (ada@example.com)',
+    });
   });
 
   it('reads Headers, pairs and objects with toJSON alike, and answers null when nothing looks personal', () => {

@@ -1,5 +1,5 @@
-import type { BlockedField } from '@flowgate/core';
-import { classifyValue, looksPersonalKey } from '../drift.js';
+import { classifyText, type BlockedField } from '@flowgate/core';
+import { looksPersonalKey } from '../drift.js';
 import { EACH, parsePath } from '../payload-path.js';
 
 export type Pair = readonly [key: string, value: string];
@@ -89,7 +89,8 @@ export function redactPairs(pairs: readonly Pair[], blocked: readonly BlockedFie
   }
   if (removed.length === 0) return [...pairs];
   return pairs.filter(([key]) => {
-    const names = keySegments(key).filter((s) => !isIndex(s));
+    // Index segments only say "an array"; a leading one (`0=…`, `=…`) is a name.
+    const names = keySegments(key).filter((s, i) => i === 0 || !isIndex(s));
     return !removed.some((prefix) => prefix.length <= names.length && prefix.every((s, i) => s === names[i]));
   });
 }
@@ -111,7 +112,7 @@ export function toSearchParams(pairs: readonly Pair[]): URLSearchParams {
   return new URLSearchParams(pairs.map(([key, value]): [string, string] => [key, value]));
 }
 
-/** Headers that carry transport, content negotiation or the vendor's own credentials: never inspected. */
+/** Headers that carry transport, content negotiation or the vendor's own credentials: exempt from the name rule (their values are still read). */
 const PLUMBING_HEADERS = new Set([
   'accept', 'accept-encoding', 'authorization', 'cache-control', 'connection', 'content-encoding',
   'content-length', 'content-type', 'host', 'idempotency-key', 'if-match', 'if-none-match',
@@ -119,8 +120,9 @@ const PLUMBING_HEADERS = new Set([
 ]);
 
 /**
- * The request headers that look like personal data: by name (`X-User-Email`, `X-Real-IP`) or
- * by value (an email, IP, phone, card or IBAN, as drift detection reads them), keyed by
+ * The request headers that look like personal data: by name (`X-User-Email`, `X-Real-IP`,
+ * plumbing headers aside) or by value (an email, IP, phone, card or IBAN, also inside
+ * `Authorization: Basic`, a cookie or `tracestate`, once URL- or base64-decoded), keyed by
  * lower-case name; null when none. The guard decides on them as the payload part `headers`,
  * so a map can declare one among a field's paths (`headers.x-user-email`); undeclared, they
  * are blocked like any undeclared data. Other headers are the call's plumbing. Takes headers
@@ -142,9 +144,9 @@ export function personalHeaders(headers: unknown): Record<string, string> | null
 
 function flagHeader(found: Record<string, string> | null, rawName: string, rawValue: unknown): Record<string, string> | null {
   const name = rawName.toLowerCase();
-  if (PLUMBING_HEADERS.has(name) || rawValue === undefined || rawValue === null) return found;
+  if (rawValue === undefined || rawValue === null) return found;
   const value = String(rawValue);
-  if (!looksPersonalKey(name) && classifyValue(value) === null) return found;
+  if ((PLUMBING_HEADERS.has(name) || !looksPersonalKey(name)) && classifyText(value) === null) return found;
   const into = found ?? (Object.create(null) as Record<string, string>);
   into[name] = value;
   return into;

@@ -1,25 +1,18 @@
 import { FlowgateError } from '../errors.js';
 import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types.js';
-import { bodyKindOf, pairsToPayload, personalHeaders, redactPairs, removedHeaders, toSearchParams, type Pair } from './body.js';
-
-/** The fetch body and headers forms (`RequestInit`'s), without needing the DOM lib. */
-type BodyInit = NonNullable<RequestInit['body']>;
-type HeadersInit = NonNullable<RequestInit['headers']>;
-
-type BodyPart =
-  | { readonly kind: 'json'; readonly value: unknown }
-  | { readonly kind: 'form'; readonly pairs: Pair[]; readonly source: 'string' | 'params' }
-  | { readonly kind: 'form-data'; readonly pairs: Pair[]; readonly files: readonly (readonly [string, Blob])[] }
-  | { readonly kind: 'opaque' };
+import type { Pair } from './body.js';
+import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
 /**
- * `fetch` behind the guard: the query string and a JSON, URL-encoded or multipart body are
- * read and decided on before anything is sent. Allowed calls pass the caller's own input
- * and init through untouched; redacted calls send a rebuilt URL and body.
+ * `fetch` behind the guard. The call is first normalised, the way the fetch standard merges
+ * a `Request` input with `init` (any `HeadersInit`: a record, pairs, `Headers`, a `Map`, any
+ * iterable), into one frozen snapshot: method, final URL, every header, the body bytes. The
+ * guard decides on the snapshot and the real `fetch` is given exactly the snapshot, never the
+ * caller's objects again, so nothing done to them after the call changes what goes.
  *
- * Not an async function: while the user is cached, the decision is taken and the real
- * `fetch` called synchronously, and its own promise is returned, so a guarded call costs
- * no extra promise or microtask on the way out or back. Failures still arrive as rejections.
+ * Not an async function: for a string, URL-encoded or empty body and a cached user, the
+ * snapshot, the decision and the real `fetch` happen synchronously and its own promise is
+ * returned. Other bodies (streams, Blobs, FormData, a `Request`'s own) are read once first.
  */
 export function guardedFetch(
   guard: Guard,
@@ -31,159 +24,144 @@ export function guardedFetch(
     if (typeof options !== 'object' || options === null) {
       throw new FlowgateError('INVALID_OPTIONS', 'guard.fetch needs { userId, subprocessor, purpose? } as its third argument');
     }
-    const request = typeof input !== 'string' && input instanceof Request ? input : null;
-    if (init?.body === undefined && request?.body) {
-      // A Request carrying its own body: read a copy of it first, the one step that waits.
-      return request
-        .clone()
-        .arrayBuffer()
-        .then((bytes) => gateAndSend(guard, input, init, options, request, bytes));
-    }
-    return gateAndSend(guard, input, init, options, request, init?.body ?? null);
+    const target: WireTarget = {
+      userId: options.userId,
+      subprocessor: options.subprocessor,
+      purpose: options.purpose,
+      gpc: options.gpc,
+      fields: options.fields,
+    };
+    const { snapshot, pending, extra } = takeSnapshot(input, init);
+    if (snapshot !== null) return gateAndSend(guard, snapshot, extra, target);
+    return pending.then((s) => gateAndSend(guard, s, extra, target));
   } catch (error) {
     return Promise.reject(error as Error);
   }
 }
 
-/** Reads the call, decides (synchronously while the user is cached) and sends what may go. */
-function gateAndSend(
-  guard: Guard,
-  input: string | URL | Request,
-  init: RequestInit | undefined,
-  options: FetchGuardOptions,
-  request: Request | null,
-  rawBody: BodyInit | null,
-): Promise<Response> {
-  const href = request !== null ? request.url : typeof input === 'string' ? input : input instanceof URL ? input.href : String(input);
-  // Parsing is only needed for a query string (the common JSON POST has none).
-  const queryPairs: Pair[] = href.includes('?') ? [...new URL(href).searchParams] : [];
-  const headers = init?.headers ?? request?.headers;
-  const body = rawBody === null ? null : readBody(rawBody, contentTypeOf(headers));
-  const flaggedHeaders = personalHeaders(headers);
+/** What the snapshot does not hold but `fetch` still needs (not data that is sent); `dispatcher` is undici's. */
+type Extra = Pick<RequestInit, 'signal' | 'redirect' | 'credentials' | 'keepalive'> & { readonly dispatcher?: unknown };
 
-  const payloads: unknown[] = [];
-  if (queryPairs.length > 0) payloads.push(pairsToPayload(queryPairs));
-  let bodyAt = -1;
-  if (body !== null && body.kind === 'json') bodyAt = payloads.push(body.value) - 1;
-  else if (body !== null && (body.kind === 'form' || body.kind === 'form-data')) bodyAt = payloads.push(pairsToPayload(body.pairs)) - 1;
-  const headersAt = flaggedHeaders === null ? -1 : payloads.push({ headers: flaggedHeaders }) - 1;
-  let opaque: readonly string[] = NO_OPAQUE;
-  if (body?.kind === 'opaque') opaque = ['body'];
-  else if (body?.kind === 'form-data' && body.files.length > 0) opaque = body.files.map(([name]) => `body:${name}`);
+const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
-  const call: GuardedCall = {
-    userId: options.userId,
-    subprocessor: options.subprocessor,
-    purpose: options.purpose,
-    gpc: options.gpc,
-    fields: options.fields,
-    payloads,
-    opaque,
-  };
-  const parsed: ParsedCall = { input, init, request, href, rawBody, queryPairs, body, bodyAt, flaggedHeaders, headersAt };
-  // Decided synchronously while the user is cached: nothing else runs before the call goes out.
-  const cached = guard.gateCached(call);
-  if (cached !== undefined) return send(parsed, cached);
-  return guard.gate(call).then((result) => send(parsed, result));
-}
-
-const NO_OPAQUE: readonly string[] = Object.freeze([]);
-
-interface ParsedCall {
-  readonly input: string | URL | Request;
-  readonly init: RequestInit | undefined;
-  readonly request: Request | null;
-  readonly href: string;
-  readonly rawBody: BodyInit | null;
-  readonly queryPairs: readonly Pair[];
-  readonly body: BodyPart | null;
-  /** Where the body's part is among the call's payloads (-1: none). */
-  readonly bodyAt: number;
-  /** Headers that look personal, decided on as the part at `headersAt` (-1: none). */
-  readonly flaggedHeaders: Record<string, string> | null;
-  readonly headersAt: number;
-}
-
-/** The caller's own request when nothing was blocked, else one rebuilt without the blocked data. */
-function send(call: ParsedCall, result: GateResult): Promise<Response> {
-  const { input, init, request, href, rawBody, queryPairs, body, bodyAt, flaggedHeaders, headersAt } = call;
-  if (!result.redacted) return fetch(input, init);
-
-  const { blocked } = result.decision;
-  const target = new URL(href);
-  if (queryPairs.length > 0) target.search = toSearchParams(redactPairs(queryPairs, blocked)).toString();
-  const nextHeaders = new Headers(init?.headers ?? request?.headers);
-  nextHeaders.delete('content-length');
-  if (flaggedHeaders !== null) for (const name of removedHeaders(flaggedHeaders, result.payloads[headersAt])) nextHeaders.delete(name);
-  let nextBody: BodyInit | null = rawBody;
-  if (body !== null && body.kind === 'json') nextBody = JSON.stringify(result.payloads[bodyAt]);
-  else if (body !== null && body.kind === 'form') {
-    const kept = toSearchParams(redactPairs(body.pairs, blocked));
-    nextBody = body.source === 'params' ? kept : kept.toString();
-  } else if (body !== null && body.kind === 'form-data') {
-    const form = new FormData();
-    for (const [key, value] of redactPairs(body.pairs, blocked)) form.append(key, value);
-    for (const [key, file] of body.files) form.append(key, file);
-    nextBody = form;
-    nextHeaders.delete('content-type');
-  }
-  const method = init?.method ?? request?.method ?? 'GET';
-  const base: RequestInit = request !== null ? requestInit(request) : {};
-  return fetch(target, { ...base, ...init, method, headers: nextHeaders, body: nextBody });
-}
-
-/** The content type from whatever form the headers were given in, without building `Headers` when avoidable. */
-function contentTypeOf(headers: HeadersInit | undefined): string | null {
-  if (headers === undefined) return null;
-  if (headers instanceof Headers) return headers.get('content-type');
-  if (Array.isArray(headers)) {
-    for (const [name, value] of headers) if (name.toLowerCase() === 'content-type') return value;
+/**
+ * The common call, a string or URL with a string (or no) body, without building a
+ * `Request`: the same snapshot the fetch standard's merge would give (normalised method,
+ * parsed URL, `Headers` from any HeadersInit, the default Content-Type of a string body).
+ * Anything else: null, and the `Request` path below.
+ */
+function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken | null {
+  if (typeof input !== 'string' && !(input instanceof URL)) return null;
+  const body = init?.body;
+  if (body !== undefined && body !== null && typeof body !== 'string') return null;
+  const upper = (init?.method ?? 'GET').toUpperCase();
+  const method = METHODS.has(upper) ? upper : (init?.method ?? 'GET');
+  if (typeof body === 'string' && (method === 'GET' || method === 'HEAD')) return null;
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
     return null;
   }
-  const record = headers as Record<string, string>;
-  const direct = record['content-type'] ?? record['Content-Type'];
-  if (direct !== undefined) return direct;
-  for (const name of Object.keys(record)) if (name.toLowerCase() === 'content-type') return record[name];
-  return null;
+  if (url.username !== '' || url.password !== '') return null;
+  const pairs = headerPairs(init?.headers);
+  if (pairs === null) return null;
+  if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
+  const extra: Extra = init === undefined ? {} : { signal: init.signal, redirect: init.redirect, credentials: init.credentials, keepalive: init.keepalive, dispatcher: (init as { dispatcher?: unknown }).dispatcher };
+  return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra };
 }
 
-function readBody(raw: BodyInit, contentType: string | null): BodyPart {
-  let text: string;
-  if (typeof raw === 'string') text = raw;
-  else if (raw instanceof URLSearchParams) return { kind: 'form', pairs: [...raw], source: 'params' };
-  else if (raw instanceof FormData) {
-    const pairs: Pair[] = [];
-    const files: [string, Blob][] = [];
-    for (const [key, value] of raw) {
-      if (typeof value === 'string') pairs.push([key, value]);
-      else files.push([key, value]);
+type Taken =
+  | { readonly snapshot: WireSnapshot; readonly pending: null; readonly extra: Extra }
+  | { readonly snapshot: null; readonly pending: Promise<WireSnapshot>; readonly extra: Extra };
+
+/**
+ * Headers as `Headers` would hold them: lower-case names, values trimmed, repeats joined with
+ * `, `, sorted. A plain record is read directly (building `Headers` costs more than the rest
+ * of the guard); any other form goes through `Headers`. Null when it cannot be read.
+ */
+function headerPairs(init: RequestInit['headers']): Pair[] | null {
+  const byName = new Map<string, string>();
+  try {
+    if (init === undefined || init === null) return [];
+    if (typeof init === 'object' && Object.getPrototypeOf(init) === Object.prototype && Object.getOwnPropertySymbols(init).length === 0) {
+      const record = init as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const name = key.toLowerCase();
+        if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return null;
+        const value = String(record[key]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+        if (/[\0\r\n]/.test(value)) return null;
+        const seen = byName.get(name);
+        byName.set(name, seen === undefined ? value : `${seen}, ${value}`);
+      }
+    } else {
+      new Headers(init).forEach((value, name) => byName.set(name, value));
     }
-    return { kind: 'form-data', pairs, files };
-  } else if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
-    if (bodyKindOf(contentType, null) === 'opaque') return { kind: 'opaque' };
-    text = new TextDecoder('utf-8', { fatal: false }).decode(ArrayBuffer.isView(raw) ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : new Uint8Array(raw));
-  } else return { kind: 'opaque' };
-  const kind = bodyKindOf(contentType, text);
-  if (kind === 'form') return { kind: 'form', pairs: [...new URLSearchParams(text)], source: 'string' };
-  if (kind === 'json') {
-    try {
-      return { kind: 'json', value: JSON.parse(text) as unknown };
-    } catch {
-      return { kind: 'opaque' };
-    }
+  } catch {
+    return null;
   }
-  return { kind: 'opaque' };
+  return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function requestInit(request: Request): RequestInit {
-  return {
-    method: request.method,
-    headers: request.headers,
-    redirect: request.redirect,
+function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
+  const fast = fastSnapshot(input, init);
+  if (fast !== null) return fast;
+  let request: Request;
+  try {
+    // The fetch standard's own merge: Request input + init, HeadersInit of every form, the
+    // default Content-Type of a string or URLSearchParams body. A `Request` input with a
+    // body is cloned, so a denied call leaves the caller's Request unread.
+    const source = typeof input === 'object' && input instanceof Request && input.body !== null ? input.clone() : input;
+    request = new Request(source, init);
+  } catch (error) {
+    throw new FlowgateError('UNREADABLE_REQUEST', `guard.fetch cannot read this request, so it is not sent: ${String(error)}`, { cause: error });
+  }
+  const headers: Pair[] = [];
+  request.headers.forEach((value, name) => headers.push([name, value]));
+  const extra: Extra = {
     signal: request.signal,
+    redirect: request.redirect,
     credentials: request.credentials,
-    referrer: request.referrer,
-    integrity: request.integrity,
     keepalive: request.keepalive,
+    dispatcher: (init as { dispatcher?: unknown } | undefined)?.dispatcher,
   };
+  const body = init?.body;
+  if (typeof body === 'string' || (body === undefined || body === null ? request.body === null : false)) {
+    return { snapshot: freezeSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
+  }
+  if (body instanceof URLSearchParams) {
+    return { snapshot: freezeSnapshot(request.method, request.url, headers, body.toString()), pending: null, extra };
+  }
+  const pending = request.arrayBuffer().then(
+    (bytes) => freezeSnapshot(request.method, request.url, headers, new Uint8Array(bytes)),
+    (error: unknown) => {
+      throw new FlowgateError('UNREADABLE_REQUEST', `guard.fetch cannot read the request body, so it is not sent: ${String(error)}`, { cause: error });
+    },
+  );
+  return { snapshot: null, pending, extra };
+}
+
+/** Decides on the snapshot (synchronously while the user is cached) and sends what may go. */
+function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra, target: WireTarget): Promise<Response> {
+  const reading = readWire(snapshot, target);
+  let toSend: WireSnapshot = snapshot;
+  const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
+  call.redact = (blocked) => {
+    const redacted = redactWire(snapshot, reading, blocked, target);
+    if (redacted === null) return null;
+    toSend = redacted.snapshot;
+    return redacted.reading.call;
+  };
+  const cached = guard.gateCached(call);
+  if (cached !== undefined) return send(toSend, extra, cached);
+  return guard.gate(call).then((result) => send(toSend, extra, result));
+}
+
+function send(snapshot: WireSnapshot, extra: Extra, _result: GateResult): Promise<Response> {
+  return fetch(snapshot.url, {
+    ...(extra as RequestInit),
+    method: snapshot.method,
+    headers: snapshot.headers as [string, string][],
+    body: snapshot.body as NonNullable<RequestInit['body']> | null,
+  });
 }

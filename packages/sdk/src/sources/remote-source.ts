@@ -26,7 +26,12 @@ export interface RemoteSourceOptions {
   readonly hotUsers?: number;
   /** Per HTTP request (policy, consents). Default 5,000 ms. */
   readonly requestTimeoutMs?: number;
-  /** The feed counts as dead after this long without a byte (the server sends a keep-alive every 15 s). Default 45,000 ms. */
+  /**
+   * The feed is reconnected after this long without a byte (the server sends a heartbeat
+   * every 5 s). Default 20,000 ms: below the guard's default `maxStalenessMs` (30 s), so a
+   * silent feed is replaced before the policy goes stale. Staleness itself counts from the
+   * last event or heartbeat heard, whatever this is.
+   */
   readonly idleTimeoutMs?: number;
   /** First reconnection delay, doubled per failed attempt up to `maxReconnectDelayMs`. Defaults 250 and 5,000 ms. */
   readonly reconnectDelayMs?: number;
@@ -83,6 +88,8 @@ class RemotePolicySource implements RemoteSource {
   private connected = false;
   private lastEventId: string | null = null;
   private lastActivity = 0;
+  /** When the feed last delivered an event or a heartbeat. */
+  private lastHeard = 0;
   /** Bumped when cached consents can no longer be trusted (reset, unresumed reconnect). */
   private epoch = 0;
   private readonly loads = new Map<string, Promise<ConsentRecord>>();
@@ -109,7 +116,7 @@ class RemotePolicySource implements RemoteSource {
     this.base = base;
     this.cache = new ConsentCache({ maxUsers: options.cacheSize ?? 100_000, hotUsers: options.hotUsers });
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
-    this.idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 20_000;
     this.minDelay = options.reconnectDelayMs ?? 250;
     this.maxDelay = Math.max(this.minDelay, options.maxReconnectDelayMs ?? 5_000);
     this.firstPolicy = new Promise<void>((resolve, reject) => {
@@ -253,7 +260,7 @@ class RemotePolicySource implements RemoteSource {
     const policy = compilePolicy(map);
     if (this.closed) return;
     const previous = this.current?.policy.version;
-    this.current = { policy, sensitivities: sensitivitiesOf(map), confirmedAt: Date.now(), live: this.connected };
+    this.current = { policy, sensitivities: sensitivitiesOf(map), confirmedAt: Date.now(), live: this.connected, heardAt: this.lastHeard };
     this.etag = res.headers.get('etag') ?? (body.etag !== '' ? body.etag : null);
     this.resolveFirstPolicy();
     if (previous !== policy.version) this.emit({ kind: 'policy', version: policy.version });
@@ -321,8 +328,8 @@ class RemotePolicySource implements RemoteSource {
       } finally {
         clearTimeout(watchdog);
       }
-      // A closed connection was good until now; a silent one only until its last byte.
-      this.onDisconnect(silent ? this.lastActivity : Date.now());
+      // A closed connection was good until now; a silent one only until it was last heard.
+      this.onDisconnect(silent ? Math.min(this.lastActivity, this.lastHeard || this.lastActivity) : Date.now());
       if (this.closed) break;
       await this.sleep(ready ? this.minDelay : delay);
       if (!ready) delay = Math.min(delay * 2, this.maxDelay);
@@ -334,11 +341,14 @@ class RemotePolicySource implements RemoteSource {
     const event = parseFeedEvent(sse.event, sse.data);
     if (event === null) {
       // Unknown kinds are for newer clients; a known kind with bad data is worth a log line.
-      if (['policy', 'consent', 'ready', 'reset'].includes(sse.event)) this.fail(new Error(`change feed: unreadable ${sse.event} event`));
+      if (['policy', 'consent', 'ready', 'reset', 'heartbeat'].includes(sse.event)) this.fail(new Error(`change feed: unreadable ${sse.event} event`));
       return false;
     }
     if (sse.lastEventId !== '') this.lastEventId = sse.lastEventId;
+    this.heard();
     switch (event.kind) {
+      case 'heartbeat':
+        return false;
       case 'consent':
         this.onConsentChange(event.userId, event.version);
         return false;
@@ -355,7 +365,7 @@ class RemotePolicySource implements RemoteSource {
         if (!resumed) this.forgetAllConsents();
         this.connected = true;
         if (this.current !== null && this.current.policy.version === event.policyVersion) {
-          this.current = { ...this.current, live: true, confirmedAt: Date.now() };
+          this.current = { ...this.current, live: true, confirmedAt: Date.now(), heardAt: Date.now() };
         } else {
           this.onPolicyChange(event.policyVersion);
         }
@@ -363,6 +373,12 @@ class RemotePolicySource implements RemoteSource {
         return true;
       }
     }
+  }
+
+  /** The feed spoke: a live policy is confirmed up to now. */
+  private heard(): void {
+    this.lastHeard = Date.now();
+    if (this.current !== null && this.current.live) this.current = { ...this.current, heardAt: this.lastHeard };
   }
 
   private onDisconnect(confirmedAt: number): void {

@@ -1,0 +1,159 @@
+/**
+ * Value classifiers: strings (and numbers) that plainly are personal data, whatever the
+ * field around them says. Used by the engine on every value sent, and by the SDK's drift
+ * detection. Each returns a kind, or null.
+ */
+export const VALUE_KINDS = ['email', 'phone', 'card', 'iban', 'ip'] as const;
+export type ValueKind = (typeof VALUE_KINDS)[number];
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
+const EMAIL_IN_TEXT = /[^\s@<>()[\]"',;:]+@[^\s@<>()[\]"',;:]+\.[A-Za-z]{2,}/;
+const PHONE = /^\+?[\d\s().-]{7,20}$/;
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV6 = /^[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}$/i;
+const IBAN = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
+/** ISO 8601 dates and times: digits and dashes, but no phone number. */
+const ISO_DATE_TIME = /^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?|\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?$/;
+const BASE64 = /^[A-Za-z0-9+/_-]{8,}={0,2}$/;
+/** Some run of base64 text with an upper-case letter, a digit or `+/` (a plain lower-case word is not decoded). */
+const BASE64_RUN = /[A-Za-z0-9+/_-]{8,}/;
+/** Where a string is cut into tokens (an email, IBAN, card or IP holds none of these). */
+const TOKEN_SEPARATORS = /[\s,;:=&|"'<>()[\]{}]+/;
+
+/** The kind of one whole value: `bob@example.com` → email; null when it is none. */
+export function classifyValue(value: unknown): ValueKind | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const s = String(value).trim();
+  if (s.length < 3 || s.length > 320) return null;
+  if (EMAIL.test(s)) return 'email';
+  if (IPV4.test(s) || (s.includes(':') && IPV6.test(s) && s.split(':').length > 3)) return 'ip';
+  const compact = s.replace(/[\s-]/g, '');
+  if (IBAN.test(compact) && ibanChecksumValid(compact)) return 'iban';
+  // Card numbers start 2–6 (a 13-digit millisecond timestamp starts with 1).
+  if (/^[2-6]\d{12,18}$/.test(compact) && luhn(compact)) return 'card';
+  if (ISO_DATE_TIME.test(s)) return null;
+  const digits = s.replace(/\D/g, '').length;
+  // E.164: a phone number has at most 15 digits (a card-shaped 16 is not one).
+  if (PHONE.test(s) && /\d{3}/.test(s) && digits >= 7 && digits <= 15 && /[\s+().-]/.test(s)) return 'phone';
+  return null;
+}
+
+/**
+ * The kind of personal data a string sent somewhere carries: the whole value, its tokens
+ * (free text, `user:password`, `a=b; c=d`), and the same after one level of URL decoding
+ * and of base64 decoding. Strings with neither `@`, `%` nor a digit are skipped at once.
+ */
+export function classifyText(value: unknown): ValueKind | null {
+  if (typeof value === 'number') return classifyValue(value);
+  if (typeof value !== 'string' || value.length < 3) return null;
+  const kind = scan(value);
+  if (kind !== null) return kind;
+  if (value.includes('%')) {
+    let decoded: string | null = null;
+    try {
+      decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      decoded = null;
+    }
+    if (decoded !== null && decoded !== value) {
+      const hit = scan(decoded);
+      if (hit !== null) return hit;
+    }
+  }
+  if (!BASE64_RUN.test(value)) return null;
+  for (const token of value.split(TOKEN_SEPARATORS)) {
+    if (token.length < 8 || !BASE64.test(token) || !/[A-Z0-9+/]/.test(token)) continue;
+    const decoded = decodeBase64(token);
+    if (decoded !== null) {
+      const hit = scan(decoded);
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
+}
+
+/** Every kind has an `@` (email) or at least four digits (IP, IBAN, card, phone). */
+function mayHoldAKind(s: string): boolean {
+  if (s.includes('@')) return true;
+  let digits = 0;
+  for (let i = 0; i < s.length && digits < 4; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+  }
+  return digits >= 4;
+}
+
+function scan(s: string): ValueKind | null {
+  if (!mayHoldAKind(s)) return null;
+  const whole = classifyValue(s);
+  if (whole !== null) return whole;
+  if (s.includes('@') && EMAIL_IN_TEXT.test(s)) return 'email';
+  if (s.length > 320 || !TOKEN_SEPARATORS.test(s)) return null;
+  for (const token of s.split(TOKEN_SEPARATORS)) {
+    if (token.length < 7) continue;
+    const kind = classifyValue(token);
+    if (kind !== null && kind !== 'phone') return kind;
+  }
+  return null;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** base64 or base64url text that decodes to printable ASCII (what an email, IBAN or card is); null otherwise. */
+function decodeBase64(token: string): string | null {
+  let bits = 0;
+  let count = 0;
+  let out = '';
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i];
+    if (c === '=') break;
+    const v = B64.indexOf(c === '-' ? '+' : c === '_' ? '/' : c);
+    if (v < 0) return null;
+    bits = (bits << 6) | v;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      const byte = (bits >> count) & 0xff;
+      if (byte < 0x20 || byte > 0x7e) return null;
+      out += String.fromCharCode(byte);
+    }
+  }
+  return out;
+}
+
+/** The kinds a field may carry, read off its key's words unless the map says (`carries`). */
+export function kindsOfField(key: string, carries?: readonly string[]): readonly ValueKind[] {
+  if (carries !== undefined) return VALUE_KINDS.filter((k) => carries.includes(k));
+  const words = key.toLowerCase().split(/[^a-z0-9]+/);
+  const has = (...w: string[]) => words.some((x) => w.includes(x));
+  const kinds: ValueKind[] = [];
+  if (has('email', 'mail', 'contact')) kinds.push('email');
+  if (has('phone', 'mobile', 'tel', 'telephone', 'fax', 'contact')) kinds.push('phone');
+  if (has('card', 'pan', 'payment')) kinds.push('card');
+  if (has('iban', 'bank', 'account', 'payment')) kinds.push('iban');
+  if (has('ip', 'device', 'network')) kinds.push('ip');
+  return kinds;
+}
+
+/** ISO 13616: move the country and check digits to the end, letters to numbers (A=10…), mod 97 = 1. */
+export function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? code - 55 : code - 48;
+    remainder = value >= 10 ? (remainder * 100 + value) % 97 : (remainder * 10 + value) % 97;
+  }
+  return remainder === 1;
+}
+
+/** The Luhn check digit of card numbers. */
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
