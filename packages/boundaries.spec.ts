@@ -31,6 +31,16 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
 }
 
+/**
+ * Files that may load an optional peer at run time: each is reached only from the subpath
+ * export named for that peer (`@flowgate/sdk/axios`), which only services that have the
+ * peer import. The main entry must not reach them (test/packages checks that importing
+ * `@flowgate/sdk` loads no third-party module).
+ */
+const PEER_ENTRY_FILES: Record<string, Record<string, string>> = {
+  '@flowgate/sdk': { axios: 'src/adapters/axios.ts' },
+};
+
 /** Why `specifier`, imported from `file` of the package `pkg`, breaks the boundary; null when allowed. */
 export function violation(pkgDir: string, pkg: Manifest, file: string, specifier: string, typeOnly: boolean): string | null {
   if (specifier.startsWith('node:') || builtinModules.includes(specifier)) return null;
@@ -41,7 +51,11 @@ export function violation(pkgDir: string, pkg: Manifest, file: string, specifier
   const name = packageOf(specifier);
   if (pkg.dependencies?.[name] !== undefined) return null;
   if (pkg.peerDependencies?.[name] !== undefined) {
-    if (pkg.peerDependenciesMeta?.[name]?.optional === true && !typeOnly) return `imports the optional peer ${name} at run time (use import type)`;
+    const entryFile = PEER_ENTRY_FILES[pkg.name]?.[name];
+    const fromEntry = entryFile !== undefined && file === join(pkgDir, entryFile);
+    if (pkg.peerDependenciesMeta?.[name]?.optional === true && !typeOnly && !fromEntry) {
+      return `imports the optional peer ${name} at run time (use import type, or do it in its subpath entry's file)`;
+    }
     return null;
   }
   return `imports ${name}, which ${pkg.name}'s package.json does not declare`;
@@ -87,6 +101,24 @@ describe('package boundaries', () => {
     const sdk = packages.find((p) => p.manifest.name === '@flowgate/sdk')!;
     const [m] = [...line.matchAll(IMPORT)];
     expect(violation(sdk.dir, sdk.manifest, join(sdk.dir, 'src/guard.ts'), m[3] ?? m[4], m[2] !== undefined)).toContain(why);
+  });
+
+  it('lets only the axios entry file load axios at run time, and no file on the main entry path import that file', () => {
+    const sdk = packages.find((p) => p.manifest.name === '@flowgate/sdk')!;
+    expect(violation(sdk.dir, sdk.manifest, join(sdk.dir, 'src/adapters/axios.ts'), 'axios', false)).toBeNull();
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
+      for (const m of text.matchAll(IMPORT)) {
+        const spec = m[3] ?? m[4];
+        if (m[2] !== undefined || !spec.startsWith('.')) continue;
+        visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      }
+    };
+    visit(join(sdk.dir, 'src/index.ts'));
+    expect(reached.has(join(sdk.dir, 'src/adapters/axios.ts'))).toBe(false);
   });
 
   it.each([
