@@ -19,7 +19,8 @@ interface Route {
 
 /** Which limit and content types a path takes: manifests are large, consent writes small. */
 export function routeOf(path: string, limits: BodyLimits): Route {
-  if (path === '/api/v1/manifest' || path.startsWith('/api/v1/manifest/')) {
+  // POST /impact takes the same body as POST /manifest (a dry-run import).
+  if (path === '/api/v1/manifest' || path.startsWith('/api/v1/manifest/') || path === '/api/v1/impact') {
     return { limit: limits.manifest, types: [...JSON_TYPES, ...MANIFEST_TEXT_TYPES] };
   }
   if (/^\/api\/v1\/(me|users|demo)(\/|$)/.test(path)) return { limit: limits.consent, types: JSON_TYPES };
