@@ -256,7 +256,8 @@ describe('egress guard, enforce, through generic clients', () => {
     await runAs(USERS.denied, () =>
       guard.fetch(
         `${optOut.url}/v1/b`,
-        { method: 'POST', body: JSON.stringify(PERSON) },
+        // JSON says so: a string body is otherwise sent as text/plain, which the guard cannot read as JSON.
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(PERSON) },
         { userId: USERS.granted, subprocessor: 'vendor-b' },
       ),
     );

@@ -168,7 +168,9 @@ export class EgressEngine {
     const read = opaque ? OPAQUE : readBody(body, headers);
     const bodyAt =
       read.kind === 'json' || read.kind === 'form' ? payloads.push(read.payload) - 1 : -1;
-    const flagged = personalHeaders(headers);
+    // Host is where the request goes (matched to the subprocessor above), never its payload:
+    // an IP there is the vendor's address, not a person's.
+    const flagged = personalHeaders(withoutHost(headers));
     const headersAt = flagged === null ? -1 : payloads.push({ headers: flagged }) - 1;
     const { scope, target } = req;
 
@@ -448,4 +450,12 @@ export function refused(out: Outbound, cause: unknown): RefusedError {
   error.address = out.host;
   if (out.port !== '') error.port = Number(out.port);
   return error as unknown as RefusedError;
+}
+
+/** The request's headers without `host` (any case), for inspection. */
+function withoutHost(headers: Headers): Headers {
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) return headers;
+  const rest: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) if (name.toLowerCase() !== 'host') rest[name] = headers[name];
+  return rest;
 }

@@ -30,11 +30,14 @@ const FIELDS: PolicyMap['fields'] = [
     sensitivity: 'personal',
   },
   {
+    // The SDKs' own envelope: objects whose whole subtree it covers (`.**`), and the
+    // sender's address (an email this field is declared to carry).
     key: 'vendor.envelope',
+    carries: ['email'],
     paths: [
-      'from',
+      'from.**',
       'subject',
-      'content',
+      'content.**',
       'model',
       'messages[*].role',
       'writeKey',
@@ -42,11 +45,11 @@ const FIELDS: PolicyMap['fields'] = [
       'batch[*].type',
       'batch[*].event',
       'batch[*].userId',
-      'batch[*].context',
-      'batch[*]._metadata',
+      'batch[*].context.**',
+      'batch[*]._metadata.**',
       'batch[*].timestamp',
       'batch[*].messageId',
-      'batch[*].integrations',
+      'batch[*].integrations.**',
     ],
     sensitivity: 'none',
   },
