@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SEED_PAGES, type SeedVendor } from '../../test/factories/seed-facts';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
@@ -11,14 +11,8 @@ import { buildSubprocessorPage, type PageSubprocessor, type SubprocessorPage } f
  * is found in the generated HTML (in that vendor's entry) and JSON, and nothing is
  * invented: no other vendor, and no location, legal entity or address the seed does not give.
  */
-/** `shared/seeds` beside the repository (CI lays `shared/` beside the clone; a worktree is one level deeper). */
-function seedsFolder(from = process.cwd()): string {
-  for (let dir = dirname(from); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'shared', 'seeds'))) return join(dir, 'shared', 'seeds');
-  }
-  throw new Error(`no shared/seeds folder above ${from}`);
-}
-const SEEDS = seedsFolder();
+/** The four published pages the examples are modelled on, kept in the repository (examples/seeds). */
+const SEEDS = join(process.cwd(), 'examples', 'seeds');
 const seedText = (file: string) => readFileSync(join(SEEDS, file), 'utf8');
 
 function pageOf(example: string): SubprocessorPage {

@@ -1,5 +1,5 @@
 /**
- * Facts of the four seed pages (../shared/seeds/), written by hand from the seeds. Each
+ * Facts of the four seed pages (examples/seeds/), written by hand from the seeds. Each
  * vendor's `seed` quotes are the seed's own words (the test checks they occur in it); the
  * other entries say how the page generated from the example map must show the same fact,
  * in the map's vocabulary (the seed's "Your name, email address" is the fields Name and
