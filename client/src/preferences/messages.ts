@@ -85,6 +85,8 @@ export const en = {
   'reason.stale-consent': 'new since you agreed: needs your consent again',
   'reason.policy-unavailable': 'the rules are not available right now, so nothing is sent',
   'reason.not-yet-effective': 'announced, not yet in effect: nothing is sent before the date in the change notice',
+  'reason.personal-value': 'it looked like personal data of another kind, so it was not sent',
+  'reason.unreadable': 'it could not be checked, so it was not sent',
   'reason.none': 'not shared',
 } as const;
 
@@ -173,6 +175,8 @@ export const de: Catalog = {
   'reason.stale-consent': 'neu seit Ihrer Zustimmung: braucht erneut Ihre Einwilligung',
   'reason.policy-unavailable': 'die Regeln sind gerade nicht verfügbar, daher wird nichts gesendet',
   'reason.not-yet-effective': 'angekündigt, noch nicht wirksam: vor dem Datum der Änderungsmitteilung wird nichts gesendet',
+  'reason.personal-value': 'es sah nach personenbezogenen Daten anderer Art aus, daher wurde es nicht gesendet',
+  'reason.unreadable': 'es ließ sich nicht prüfen, daher wurde es nicht gesendet',
   'reason.none': 'nicht geteilt',
 };
 
@@ -258,6 +262,8 @@ export const fr: Catalog = {
   'reason.stale-consent': 'nouveau depuis votre accord : votre consentement est à nouveau nécessaire',
   'reason.policy-unavailable': 'les règles ne sont pas disponibles pour le moment, donc rien n’est envoyé',
   'reason.not-yet-effective': 'annoncé, pas encore en vigueur : rien n’est envoyé avant la date de l’avis de modification',
+  'reason.personal-value': 'cela ressemblait à des données personnelles d’un autre type, donc rien n’a été envoyé',
+  'reason.unreadable': 'cela n’a pas pu être vérifié, donc rien n’a été envoyé',
   'reason.none': 'non partagé',
 };
 

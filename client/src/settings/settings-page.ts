@@ -272,6 +272,8 @@ class SettingsPage {
             'stale-consent': et('reason.stale-consent'),
             'policy-unavailable': et('reason.policy-unavailable'),
             'not-yet-effective': et('reason.not-yet-effective'),
+            'personal-value': et('reason.personal-value'),
+            unreadable: et('reason.unreadable'),
           },
           userColumn: t('table.now'),
           words: {
