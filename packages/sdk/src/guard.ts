@@ -5,6 +5,7 @@ import {
   type Consents,
   type Decision,
   type DecisionRequest,
+  type Policy,
 } from '@flowgate/core';
 import { guardedFetch } from './adapters/fetch.js';
 import { mergeDecisions, purposeOf, withBlocked } from './decisions.js';
@@ -120,7 +121,23 @@ class FlowgateGuard implements Guard {
     const state = this.usableState();
     if (state === null) return this.unavailable(request);
     const consents = this.options.source.cachedConsents(request.userId, state.policy);
-    return consents === undefined ? undefined : decide(state.policy, consents, { ...request, at: this.options.clock() });
+    return consents === undefined ? undefined : decide(state.policy, consents, this.toDecision(request, state.policy));
+  }
+
+  /**
+   * The engine's request for a check: an object literal (V8 reads spread-built objects many
+   * times slower on the hot path), and the clock read only when the policy has anything
+   * scheduled (a notice's effective date), which is the only thing it decides.
+   */
+  private toDecision(request: CheckRequest, policy: Policy): DecisionRequest {
+    return {
+      subprocessor: request.subprocessor,
+      purpose: request.purpose,
+      fields: request.fields,
+      payload: request.payload,
+      gpc: request.gpc,
+      at: policy.effectiveFrom === null ? undefined : this.options.clock(),
+    };
   }
 
   check(request: CheckRequest): Promise<Decision> {
@@ -131,7 +148,7 @@ class FlowgateGuard implements Guard {
       return Promise.reject(error);
     }
     return this.load(request.userId).then(({ state, consents }) =>
-      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, { ...request, at: this.options.clock() }),
+      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, this.toDecision(request, state.policy)),
     );
   }
 
@@ -270,6 +287,8 @@ class FlowgateGuard implements Guard {
     const count = payloads.length === 0 ? 1 : payloads.length;
     const version = state === null || consents === null ? this.options.source.state()?.policy.version : undefined;
     const parts: Decision[] = [];
+    // The clock only matters (and is read) when something in the policy is scheduled.
+    const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
     for (let i = 0; i < count; i++) {
       const request: DecisionRequest = {
         subprocessor: call.subprocessor,
@@ -277,7 +296,7 @@ class FlowgateGuard implements Guard {
         gpc: call.gpc,
         fields: i === 0 ? call.fields : undefined,
         payload: payloads.length === 0 ? undefined : payloads[i],
-        at: this.options.clock(),
+        at,
         urlPath: i === 0 ? call.urlPath : undefined,
       };
       parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
