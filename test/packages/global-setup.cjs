@@ -1,9 +1,9 @@
-// Packs @flowgate/core, @flowgate/sdk and @flowgate/nest as `npm pack` would for a
+// Packs @flowgate/core, @flowgate/sdk, @flowgate/nest and @flowgate/egress as `npm pack` would for a
 // registry, and installs the tarballs into scratch apps in a temporary folder outside the
 // repository, the way an engineer adopting the guard would:
 //   sdk-only/  the two tarballs alone (footprint: exactly two packages)
 //   app/       Nest and its peers first (snapshot), then the three tarballs (snapshot),
-//              then what the consumer tests use (axios, @nestjs/axios, typescript…).
+//              then the egress tarball, then what the consumer tests use (axios, @nestjs/axios, typescript…).
 // The specs read the locations from FLOWGATE_SCRATCH (a JSON file). Teardown removes it all.
 const { execFileSync } = require('node:child_process');
 const { mkdirSync, mkdtempSync, readdirSync, writeFileSync, existsSync } = require('node:fs');
@@ -30,7 +30,7 @@ module.exports = async function globalSetup() {
   const tarballDir = join(base, 'tarballs');
   mkdirSync(tarballDir);
   process.stdout.write(`\n[packages] packing into ${tarballDir}\n`);
-  const packed = JSON.parse(npm(root, ['pack', '--json', '--pack-destination', tarballDir, '-w', '@flowgate/core', '-w', '@flowgate/sdk', '-w', '@flowgate/nest']));
+  const packed = JSON.parse(npm(root, ['pack', '--json', '--pack-destination', tarballDir, '-w', '@flowgate/core', '-w', '@flowgate/sdk', '-w', '@flowgate/nest', '-w', '@flowgate/egress']));
   const tarballs = Object.fromEntries(packed.map((p) => [p.name, join(tarballDir, p.filename)]));
   const offline = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
@@ -46,9 +46,11 @@ module.exports = async function globalSetup() {
   const beforeFlowgate = installed(consumer);
   npm(consumer, ['install', ...offline, tarballs['@flowgate/core'], tarballs['@flowgate/sdk'], tarballs['@flowgate/nest']]);
   const withFlowgate = installed(consumer);
+  npm(consumer, ['install', ...offline, tarballs['@flowgate/egress']]);
+  const withEgress = installed(consumer);
   npm(consumer, ['install', ...offline, 'axios@^1', '@nestjs/platform-express@^12', '@nestjs/axios@^12', 'typescript@~6.0', '@types/node@^20', '@types/express@^5']);
 
-  const info = { base, root, tarballs, packed, sdkOnly, consumer, nestFootprint: { beforeFlowgate, withFlowgate } };
+  const info = { base, root, tarballs, packed, sdkOnly, consumer, nestFootprint: { beforeFlowgate, withFlowgate, withEgress } };
   const file = join(base, 'scratch.json');
   writeFileSync(file, JSON.stringify(info, null, 2));
   process.env.FLOWGATE_SCRATCH = file;

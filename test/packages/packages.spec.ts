@@ -2,10 +2,11 @@ import { copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFlowgateServer, type FlowgateServer } from '../sdk/support/flowgate-server';
 import { startVendorServer, type VendorServer } from '../sdk/support/vendor-server';
+import { aConsentManifest } from '../factories/consent-app.factory';
 import { runNode, scratch, startNode, writeIn, type Scratch } from './support/scratch';
 
 /**
- * The three packages as their users get them: `npm pack`ed tarballs installed into scratch
+ * The four packages as their users get them: `npm pack`ed tarballs installed into scratch
  * apps outside the repository (test/packages/global-setup.cjs), run against a real Flowgate
  * server and a loopback vendor that records every request.
  */
@@ -141,6 +142,55 @@ describe('guarding calls from a scratch app', () => {
     const warnings = ran.stderr.split('\n').filter((l) => l.includes('vendr-c'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('vendor-c');
+  }, 30_000);
+});
+
+describe('@flowgate/egress from its tarball: unwrapped fetch and node:http calls', () => {
+  let server: FlowgateServer;
+  let support: VendorServer;
+  let analytics: VendorServer;
+  let egressEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    support = await startVendorServer();
+    analytics = await startVendorServer();
+    const hostOf = (v: VendorServer) => new URL(v.url).host;
+    const manifest = aConsentManifest();
+    manifest.subprocessors = manifest.subprocessors.map((sp) =>
+      sp.key === 'vendor-c' ? { ...sp, endpoints: [{ host: hostOf(support) }] } : sp.key === 'vendor-b' ? { ...sp, endpoints: [{ host: hostOf(analytics) }] } : sp,
+    );
+    server = await startFlowgateServer(manifest);
+    egressEnv = { FLOWGATE_URL: server.url, FLOWGATE_TOKEN: server.serviceToken, SUPPORT_URL: support.url, ANALYTICS_URL: analytics.url };
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await support?.close();
+    await analytics?.close();
+  });
+
+  beforeEach(() => {
+    support.reset();
+    analytics.reset();
+  });
+
+  it('adds only @flowgate/egress to an app that has the SDK', () => {
+    const { withFlowgate, withEgress } = s.nestFootprint;
+    expect(withEgress.filter((p) => !withFlowgate.includes(p))).toEqual(['@flowgate/egress']);
+  });
+
+  const expected = { 'fetch-allowed': 'sent', 'fetch-denied': 'CONSENT_DENIED', 'http-allowed': 'sent', 'http-denied': 'CONSENT_DENIED', 'no-user': 'NO_USER_CONTEXT' };
+
+  it.each(['egress-consumer.cjs', 'egress-consumer.mjs'])('%s: the denied vendor receives no byte, the allowed one each call once', async (script) => {
+    const ran = await runNode(s.consumer, [script], egressEnv, 20_000);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(JSON.parse(ran.stdout)).toEqual(expected);
+    expect(analytics.received).toEqual([]);
+    expect(support.received.map((r) => [r.path, JSON.parse(r.body)])).toEqual([
+      ['/fetch', { email: 'ada@example.com' }],
+      ['/http', { email: 'ada@example.com' }],
+    ]);
   }, 30_000);
 });
 

@@ -10,7 +10,7 @@ export interface Scratch {
   readonly packed: readonly { name: string; version: string; size: number; unpackedSize: number; files: { path: string }[] }[];
   readonly sdkOnly: string;
   readonly consumer: string;
-  readonly nestFootprint: { readonly beforeFlowgate: readonly string[]; readonly withFlowgate: readonly string[] };
+  readonly nestFootprint: { readonly beforeFlowgate: readonly string[]; readonly withFlowgate: readonly string[]; readonly withEgress: readonly string[] };
 }
 
 export function scratch(): Scratch {
