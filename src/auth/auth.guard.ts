@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ACCESS_KEY, ADMIN_ROLE_KEY, type Caller } from './access.decorator';
 import { setActor } from './actor-context';
 import { ADMIN_ROLES, type AdminRole } from './admin-role';
@@ -123,7 +123,7 @@ const USER_TOKEN_PROBLEMS = {
   'bad-claims': 'Invalid user token: `sub` must be a user id and `exp` a number of seconds',
 } as const;
 
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
