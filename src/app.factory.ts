@@ -32,8 +32,7 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
     // The limit of routes without their own (404s); each route gets its own (body-parsing.ts).
     bodyLimit: config.bodyLimits.default,
     // User ids and keys in paths may be long (the validators say how long, with a 4xx).
-    maxParamLength: 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // No proxy headers are trusted: the client address is the socket's.
     trustProxy: false,
   });
