@@ -15,7 +15,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
 import { buildOpenApiDocument } from './openapi/openapi.document';
-import { registerHttpMetrics } from './observability/http-metrics';
+import { httpMetrics } from './observability/http-metrics';
 import { MetricsService } from './observability/metrics.service';
 import { createRootLogger, fastifyLogging, PinoNestLogger, registerAccessLog, type LoggingOptions } from './observability/logging';
 
@@ -35,14 +35,15 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     // No proxy headers are trusted: the client address is the socket's.
     trustProxy: false,
+    // No Nest or Express-style middleware here (hooks instead): no middie on every request.
+    skipMiddie: true,
   });
   const app = await NestFactory.create<FlowgateApp>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });
   const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  registerAccessLog(instance, config);
-  registerHttpMetrics(instance, app.get(MetricsService));
+  registerAccessLog(instance, config, httpMetrics(app.get(MetricsService)));
   registerSecurityHeaders(instance, config.allowedOrigins);
   // After the security headers, so Cross-Origin-Resource-Policy can be relaxed for listed origins.
   if (config.allowedOrigins.length > 0) registerEmbedCors(instance, config.allowedOrigins);

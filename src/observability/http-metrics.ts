@@ -1,19 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import { performance } from 'node:perf_hooks';
-import { routeTemplate } from './logging';
 import type { MetricsService } from './metrics.service';
+
+/** What `registerAccessLog` calls once per finished (or abandoned) request. */
+export type RequestObserver = (method: string, route: string | null, status: number, durationMs: number) => void;
 
 /**
  * Times every request into `flowgate_http_request_duration_seconds`, by route template:
- * from Fastify's first hook until the response finishes or its connection closes.
+ * from Fastify's first hook until the response finishes or its connection closes. Called
+ * from the access log's hook, so a request costs one listener for both.
  */
-export function registerHttpMetrics(instance: FastifyInstance, metrics: MetricsService): void {
-  instance.addHook('onRequest', (request, reply, done) => {
-    const started = performance.now();
-    const res = reply.raw;
-    res.once('close', () => {
-      metrics.httpRequest(request.method, routeTemplate(request) ?? '(no route)', res.statusCode, (performance.now() - started) / 1000);
-    });
-    done();
-  });
+export function httpMetrics(metrics: MetricsService): RequestObserver {
+  return (method, route, status, durationMs) => metrics.httpRequest(method, route ?? '(no route)', status, durationMs / 1000);
 }

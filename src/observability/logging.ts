@@ -7,6 +7,7 @@ import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import type { AuthenticatedRequest, Principal } from '../auth/principal';
 import type { FlowgateConfig } from '../config/configuration';
+import type { RequestObserver } from './http-metrics';
 
 /** Nest's level names → pino's. */
 const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
@@ -39,7 +40,10 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   if (config.logFormat === 'pretty') {
     return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
   }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // Asynchronous writes to stdout: a line logged while a write is under way joins the next
+  // one, so under load one write carries many access lines instead of one syscall each
+  // (about a sixth of a decision's cost); pino flushes what is left when the process exits.
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /**
@@ -109,14 +113,16 @@ export function fastifyLogging(logger: PinoLogger) {
  * logged while handling the request (`request.log`) carry its id only, never the request
  * (headers, URL). Added first, so every request is counted, refused ones too.
  */
-export function registerAccessLog(instance: FastifyInstance, config: FlowgateConfig): void {
+export function registerAccessLog(instance: FastifyInstance, config: FlowgateConfig, observe?: RequestObserver): void {
   instance.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     const res = reply.raw;
     // On the Node response, so every answer carries it: errors, static files, the SSE feed.
     res.setHeader('X-Request-Id', request.id);
     res.once('close', () => {
-      const access = accessLogLine(request as Req, res, Math.round((performance.now() - started) * 100) / 100, config.logUserIds);
+      const durationMs = performance.now() - started;
+      const access = accessLogLine(request as Req, res, Math.round(durationMs * 100) / 100, config.logUserIds);
+      observe?.(access.method, access.route, access.status, durationMs);
       const message = `${request.method} ${access.route ?? '(no route)'} ${res.statusCode}`;
       if (res.statusCode >= 500) request.log.error({ access }, message);
       else request.log.info({ access }, message);
