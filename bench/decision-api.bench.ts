@@ -1,16 +1,23 @@
 /**
  * The decision API over loopback: the real server in a child process (as `npm start` runs
- * it) on the synthetic map, loaded with autocannon from this process. Reports requests/s
- * and latency percentiles for single decisions (field keys and 20-key payloads) and for
- * batches, and checks, before the load, that the API's answers equal the engine's.
+ * it) on the synthetic map, loaded with autocannon from this process, against its limit on
+ * this machine, a bare `node:http` server (bench/support/bare-decision-server.ts, also in
+ * its own process) doing the same JSON parse, `decide` and reply on the same policy and
+ * consents. The two are measured in interleaved rounds at 1, 16 and 64 connections, and the
+ * issue-16 targets are printed with their ratios, met or not met: ≥ 0.6× the bare server's
+ * requests/s at 16 and 64 connections, p99 at 64 connections ≤ 2× the bare server's. Also
+ * reports 20-key payloads and batches, and checks, before the load, that the API's answers
+ * equal the engine's (and the bare server's).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import ts from 'typescript';
 import { join } from 'node:path';
 import { signUserToken } from '../src/auth/user-token';
 import { compileConsents, compilePolicy, decide, type Decision, type DecisionRequest, type PolicyMap } from '@flowgate/core';
-import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { startServerProcess, type ServerProcess, type ServerProcessOptions } from '../test/factories/server-process.factory';
 import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
+import { loadavg, tmpdir } from 'node:os';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import {
@@ -60,16 +67,19 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(world: SyntheticWorld): Promise<BenchServer> {
+export async function startBenchServer(world: SyntheticWorld, options: ServerProcessOptions = {}): Promise<BenchServer> {
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-bench-'));
-  const server = await startServerProcess({
-    DATABASE_PATH: join(dir, 'flowgate.sqlite'),
-    FLOWGATE_DEMO: '0',
-    FLOWGATE_ADMIN_TOKEN: ADMIN,
-    FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
-    FLOWGATE_SEED_MANIFEST: '',
-    LOG_LEVEL: 'log',
-  });
+  const server = await startServerProcess(
+    {
+      DATABASE_PATH: join(dir, 'flowgate.sqlite'),
+      FLOWGATE_DEMO: '0',
+      FLOWGATE_ADMIN_TOKEN: ADMIN,
+      FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
+      FLOWGATE_SEED_MANIFEST: '',
+      LOG_LEVEL: 'log',
+    },
+    options,
+  );
   const admin = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
   const imported = await fetch(`${server.base}/api/v1/manifest`, {
     method: 'POST',
@@ -205,6 +215,100 @@ async function disagreements(b: BenchServer, world: SyntheticWorld, cases: reado
   return wrong;
 }
 
+/** The bare node:http server (bench/support/bare-decision-server.ts) in its own process. */
+interface BareServer {
+  base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the bare server on what the API serves: the policy map of `GET /policy` and the
+ * consents of `GET /users/:userId/consents` of every user the load asks about.
+ */
+async function startBareServer(b: BenchServer, userIds: readonly string[], dir: string): Promise<BareServer> {
+  const { map } = (await (await fetch(`${b.server.base}/api/v1/policy`, { headers: b.service })).json()) as { map: PolicyMap };
+  const consents: Record<string, unknown> = {};
+  await pool(userIds, 16, async (userId) => {
+    consents[userId] = await (await fetch(`${b.server.base}/api/v1/users/${userId}/consents`, { headers: b.service })).json();
+  });
+  const file = join(dir, 'bare-input.json');
+  writeFileSync(file, JSON.stringify({ map, consents }));
+  // Compiled to plain JS and run by node itself, as the server is (no ts-node in either process).
+  const script = join(dir, 'bare-decision-server.cjs');
+  const source = readFileSync(join(__dirname, 'support/bare-decision-server.ts'), 'utf8');
+  writeFileSync(script, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText);
+  const child = spawn(process.execPath, [script, file], {
+    cwd: process.cwd(),
+    env: { ...process.env, NODE_PATH: join(process.cwd(), 'node_modules') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const match = /listening (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    void exited.then(() => reject(new Error(`the bare server exited before it listened: ${out}`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** How many of `bodies` the bare server answers differently from the API (it must answer the same). */
+async function bareDisagreements(b: BenchServer, bare: BareServer, bodies: readonly LoadRequest[]): Promise<number> {
+  let wrong = 0;
+  for (const r of bodies) {
+    const [api, limit] = await Promise.all(
+      [b.server.base, bare.base].map(async (base) => (await fetch(`${base}${r.path}`, { method: 'POST', headers: r.headers, body: r.body })).text()),
+    );
+    if (api !== limit && ++wrong <= 3) console.error(`the bare server disagrees on ${r.body}:\n  api:  ${api}\n  bare: ${limit}`);
+  }
+  return wrong;
+}
+
+/** One of the issue's targets, measured. */
+export interface TargetRow {
+  target: string;
+  flowgate: string;
+  bare: string;
+  ratio: string;
+  met: boolean;
+}
+
+/** The three connection counts, bare and Flowgate in alternating order round after round. */
+async function interleaved(
+  b: BenchServer,
+  bare: BareServer,
+  requests: readonly LoadRequest[],
+  connections: readonly number[],
+  runs: number,
+  duration: number,
+): Promise<Map<number, { flowgate: LoadResult & { all: number[] }; bare: LoadResult & { all: number[] } }>> {
+  const results = new Map<number, { flowgate: LoadResult[]; bare: LoadResult[] }>(connections.map((c) => [c, { flowgate: [], bare: [] }]));
+  for (let round = 0; round < runs; round++) {
+    for (const c of connections) {
+      const slot = results.get(c)!;
+      const order = round % 2 === 0 ? (['bare', 'flowgate'] as const) : (['flowgate', 'bare'] as const);
+      for (const who of order) slot[who].push(await load(who === 'bare' ? bare.base : b.server.base, requests, c, duration));
+      console.log(
+        `round ${round + 1}, ${c} connections: bare ${fmt(slot.bare[round].rate)} req/s (p99 ${slot.bare[round].p99} ms), ` +
+          `Flowgate ${fmt(slot.flowgate[round].rate)} req/s (p99 ${slot.flowgate[round].p99} ms)`,
+      );
+    }
+  }
+  const median = async (xs: LoadResult[]) => medianLoad(xs.length, async () => xs.shift()!);
+  const out = new Map<number, { flowgate: LoadResult & { all: number[] }; bare: LoadResult & { all: number[] } }>();
+  for (const [c, r] of results) out.set(c, { flowgate: await median(r.flowgate), bare: await median(r.bare) });
+  return out;
+}
+
 type Row = Record<'request' | 'connections' | 'requests/s' | 'decisions/s' | 'p50 ms' | 'p99 ms' | 'non-2xx', string>;
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
@@ -213,7 +317,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const runs = quick ? 1 : RUNS;
   const world = syntheticWorld(quick ? { users: 10_000 } : {});
   console.log(`\nDecision API: starting the server and loading ${fmt(world.users.length)} users' choices…`);
-  const b = await startBenchServer(world);
+  // As `npm start` runs it: compiled, not through ts-node (see ServerProcessOptions.built).
+  console.log('building the server (tsc -p tsconfig.build.json)…');
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const b = await startBenchServer(world, { keepOutput: false, built: true });
+  let bare: BareServer | null = null;
   try {
     const loaded = await loadChoices(b, world);
     console.log(`loaded ${fmt(loaded.changes)} choices of ${fmt(loaded.users)} users in ${(loaded.ms / 1000).toFixed(1)} s`);
@@ -228,9 +336,39 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       post('/api/v1/decisions/batch', { requests: syntheticRequests(world, 100, 100 + i).map((c) => toBody(world, c)) }),
     );
 
+    bare = await startBareServer(b, [...new Set(single.map((r) => (JSON.parse(r.body!) as { userId: string }).userId))], b.dir);
+    const bareWrong = await bareDisagreements(b, bare, single.slice(0, quick ? 100 : 500));
+    console.log(`the bare server agrees with the API: ${bareWrong} of ${quick ? 100 : 500} differ`);
+
     // Warm up: JIT, and every user's consents into the server's cache.
     await load(b.server.base, single, 16, quick ? 1 : 5);
+    await load(bare.base, single, 16, quick ? 1 : 5);
     await load(b.server.base, payload, 16, quick ? 1 : 2);
+
+    const limits = await interleaved(b, bare, single, [1, 16, 64], runs, duration);
+    const targets: TargetRow[] = [];
+    for (const c of [1, 16, 64]) {
+      const { flowgate, bare: limit } = limits.get(c)!;
+      const ratio = flowgate.rate / limit.rate;
+      targets.push({
+        target: c === 1 ? 'requests/s at 1 connection (reported, no target)' : `requests/s at ${c} connections ≥ 0.6× bare`,
+        flowgate: fmt(flowgate.rate),
+        bare: fmt(limit.rate),
+        ratio: `${ratio.toFixed(2)}×`,
+        met: c === 1 ? true : ratio >= 0.6,
+      });
+    }
+    const at64 = limits.get(64)!;
+    const p99Ratio = at64.flowgate.p99 / Math.max(at64.bare.p99, 1e-9);
+    targets.push({
+      target: 'p99 at 64 connections ≤ 2× bare',
+      flowgate: `${at64.flowgate.p99} ms`,
+      bare: `${at64.bare.p99} ms`,
+      ratio: `${p99Ratio.toFixed(2)}×`,
+      met: p99Ratio <= 2,
+    });
+    for (const t of targets) console.log(`${t.target}: Flowgate ${t.flowgate}, bare ${t.bare}, ${t.ratio}: ${t.target.includes('no target') ? 'reported' : t.met ? 'met' : 'NOT MET'}`);
+    const load1 = loadavg().map((l) => l.toFixed(2)).join(' / ');
 
     const rows: Row[] = [];
     const measure = async (request: string, requests: LoadRequest[], connections: number, perRequest: number) => {
@@ -246,20 +384,36 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       });
       console.log(`${request}, ${connections} connections: ${fmt(r.rate)} req/s (runs ${r.all.map(fmt).join(', ')}), p99 ${r.p99} ms`);
     };
-    await measure('POST /decisions, field keys', single, 1, 1);
-    await measure('POST /decisions, field keys', single, 16, 1);
-    await measure('POST /decisions, field keys', single, 64, 1);
+    const row = (request: string, connections: number, r: LoadResult) =>
+      rows.push({
+        request,
+        connections: String(connections),
+        'requests/s': fmt(r.rate),
+        'decisions/s': fmt(r.rate),
+        'p50 ms': String(r.p50),
+        'p99 ms': String(r.p99),
+        'non-2xx': String(r.non2xx + r.errors),
+      });
+    for (const c of [1, 16, 64]) row('POST /decisions, field keys', c, limits.get(c)!.flowgate);
+    for (const c of [1, 16, 64]) row('bare node:http, same parse + decide + reply', c, limits.get(c)!.bare);
     await measure('POST /decisions, 20-key JSON payload', payload, 16, 1);
     await measure('POST /decisions/batch, 100 per request', batches, 16, 100);
     console.table(rows);
-    return { name: 'decision-api', markdown: markdown(rows, world, loaded, failures, sample.length, duration, runs), failures };
+    return {
+      name: 'decision-api',
+      markdown: markdown(rows, targets, load1, world, loaded, failures, sample.length, duration, runs),
+      failures: failures + bareWrong,
+    };
   } finally {
+    await bare?.stop();
     await b.stop();
   }
 }
 
 function markdown(
   rows: readonly Row[],
+  targets: readonly TargetRow[],
+  load: string,
   world: SyntheticWorld,
   loaded: { users: number; changes: number; ms: number },
   failures: number,
@@ -273,7 +427,19 @@ function markdown(
     `| ${headers.map((h) => (h === 'request' ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) => `| ${headers.map((h) => r[h]).join(' | ')} |`),
   ].join('\n');
+  const targetTable = [
+    '| target | Flowgate | bare node:http | ratio | |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...targets.map((t) => `| ${t.target} | ${t.flowgate} | ${t.bare} | ${t.ratio} | ${t.target.includes('no target') ? '' : t.met ? 'met' : '**not met**'} |`),
+  ].join('\n');
   return `## Decision API over loopback
+
+**Against the limit (issue 16).** Flowgate's \`POST /api/v1/decisions\` against a bare \`node:http\`
+server doing the same JSON parse, the same \`decide\` of @flowgate/core on the same policy and consents,
+and the same reply (bench/support/bare-decision-server.ts, in its own process like the server), in
+${runs} interleaved rounds of ${duration} s per connection count (medians; load average during the run ${load}):
+
+${targetTable}
 
 ${table}
 
@@ -295,9 +461,11 @@ process, compiled from what \`GET /api/v1/policy\` and \`GET /api/v1/users/:user
 serve: ${failures} differed.
 
 **Where the time goes.** The engine decides in well under a microsecond (see the engine section);
-a single HTTP decision costs the Nest/Express pipeline (routing, auth guard, JSON parsing and
-writing, the input check) plus loopback TCP, so requests/s is bounded by the server's one core, and the batch
-endpoint is the way to many decisions per second over HTTP. The SDK decides in process and only
+a single HTTP decision costs the Nest/Fastify pipeline (routing, security headers, the access log
+line and metrics, the auth guard with its verified-token cache, \`scanJson\` and JSON parsing, the
+input check, writing) plus loopback TCP, so requests/s is bounded by the server's one core, and the
+batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
+log on (one JSON line per request to a pipe), as in production. The SDK decides in process and only
 fetches the policy and consents.
 
 **Machine.** ${machineNote()}. Shared 2-core VM: the load generator and the server compete for

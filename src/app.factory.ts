@@ -1,36 +1,56 @@
+import { resolve } from 'node:path';
 import { constants as zlib } from 'node:zlib';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import compression from 'compression';
-import type { NextFunction, Request, Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyCompress from '@fastify/compress';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { bodyParsing } from './common/body-parsing';
-import { actorContext } from './auth/actor-context';
+import { registerBodyParsing } from './common/body-parsing';
+import { registerActorContext } from './auth/actor-context';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
 import { buildOpenApiDocument } from './openapi/openapi.document';
 import { httpMetrics } from './observability/http-metrics';
 import { MetricsService } from './observability/metrics.service';
-import { accessLog, createRootLogger, PinoNestLogger, type LoggingOptions } from './observability/logging';
+import { createRootLogger, fastifyLogging, PinoNestLogger, registerAccessLog, type LoggingOptions } from './observability/logging';
+
+export type FlowgateApp = NestFastifyApplication;
+
+/** Responses at least this large are compressed for clients that accept it. */
+export const COMPRESSION_THRESHOLD = 1024;
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
-export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<FlowgateApp> {
   const logger = createRootLogger(config, logging);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const adapter = new FastifyAdapter({
+    ...fastifyLogging(logger),
+    // The limit of routes without their own (404s); each route gets its own (body-parsing.ts).
+    bodyLimit: config.bodyLimits.default,
+    // User ids and keys in paths may be long (the validators say how long, with a 4xx).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    // No proxy headers are trusted: the client address is the socket's.
+    trustProxy: false,
+    // No Nest or Express-style middleware here (hooks instead): no middie on every request.
+    skipMiddie: true,
+  });
+  const app = await NestFactory.create<FlowgateApp>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
   });
-  app.use(actorContext());
-  app.use(accessLog(config, logger));
-  app.use(httpMetrics(app.get(MetricsService)));
-  app.use(bodyParsing(config.bodyLimits));
-  app.use(securityHeaders(config.allowedOrigins));
-  // After helmet, so its Cross-Origin-Resource-Policy can be relaxed for listed origins.
-  if (config.allowedOrigins.length > 0) app.use(embedCors(config.allowedOrigins));
-  app.use(compressResponses());
+  const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  registerAccessLog(instance, config, httpMetrics(app.get(MetricsService)));
+  registerSecurityHeaders(instance, config.allowedOrigins);
+  // After the security headers, so Cross-Origin-Resource-Policy can be relaxed for listed origins.
+  if (config.allowedOrigins.length > 0) registerEmbedCors(instance, config.allowedOrigins);
+  registerActorContext(instance);
+  registerBodyParsing(instance, config.bodyLimits);
+  await registerCompression(app, instance);
+  await registerClient(app, instance);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
@@ -38,13 +58,89 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
   return app;
 }
 
+/** Starts the app and waits until Fastify has loaded its plugins and routes. */
+export async function initApp(app: FlowgateApp): Promise<FlowgateApp> {
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
 /**
- * Compresses responses over 1 KB for clients that accept it: the whole-map graph of a large
- * map is 20 MB of JSON and 1.3–1.7 MB compressed. Low effort levels (brotli 4, gzip 1) keep
- * that to about 110 ms of CPU instead of 300+. The change feed (server-sent events) sends
- * `Cache-Control: no-transform`, which the middleware honours: compressing it would hold
- * events back until a compressed block filled.
+ * Compresses responses over 1 KB for clients that accept it (@fastify/compress): the
+ * whole-map graph of a large map is 20 MB of JSON and 1.3–1.7 MB compressed. Low effort
+ * levels (brotli 4, gzip 1) keep that to about 110 ms of CPU instead of 300+. Routes whose
+ * answers are always small (a single decision, health) do not get the hook at all, so
+ * they pay nothing for it. The change feed (server-sent events) writes to the socket
+ * directly and is never compressed: compressing it would hold events back until a
+ * compressed block filled.
  */
+async function registerCompression(app: FlowgateApp, instance: FastifyInstance): Promise<void> {
+  // Before the plugin's own onRoute hook, which reads `compress`.
+  instance.addHook('onRoute', (route) => {
+    if (ALWAYS_SMALL.test(route.url ?? '')) (route as { compress?: boolean }).compress = false;
+  });
+  await app.register(fastifyCompress, {
+    global: true,
+    threshold: COMPRESSION_THRESHOLD,
+    encodings: ['br', 'gzip', 'deflate'],
+    zlibOptions: { level: 1 },
+    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+}
+
+/** Routes whose answers are always under the compression threshold. */
+const ALWAYS_SMALL = /^\/api\/(?:health(?:\/.*)?|v1\/decisions)$/;
+
+/**
+ * The web client (client/, built to client/dist) with @fastify/static: assets at /, the
+ * page (index.html) for /, /graph and /settings (the client routes them); /api/* is never
+ * the client's (a path there that no route takes gets the API's 404). The embed
+ * (client/dist/embed): `preferences.<hash>.js` never changes, so it is cached for a year;
+ * `preferences.js` is always the newest, so caches check it every time (ETag).
+ */
+async function registerClient(app: FlowgateApp, instance: FastifyInstance): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: resolve(process.cwd(), 'client/dist'),
+    index: 'index.html',
+    maxAge: 0,
+    setHeaders: embedCaching,
+  });
+  const page = (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
+  instance.get('/graph', page);
+  instance.get('/settings', page);
+}
+
+function embedCaching(reply: FastifyReply, path: string): void {
+  if (/[\\/]embed[\\/]preferences\.[0-9a-f]{12}\.js$/.test(path)) {
+    void reply.header('Cache-Control', 'public, max-age=31536000, immutable');
+  } else if (/[\\/]embed[\\/]/.test(path)) {
+    void reply.header('Cache-Control', 'no-cache');
+  }
+}
+
+type HeaderSet = ReadonlyArray<readonly [string, string]>;
+
+/**
+ * The headers one helmet configuration sets, computed once: helmet's directives here do
+ * not depend on the request, so running it per request (12–63 µs) would recompute the same
+ * strings every time.
+ */
+export function helmetHeaders(options: Parameters<typeof helmet>[0]): HeaderSet {
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader(name: string, value: string | number) {
+      headers.push([name, String(value)]);
+    },
+    removeHeader() {},
+  };
+  let failed: unknown;
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (error?: unknown) => {
+    failed = error;
+  });
+  if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
+  return headers;
+}
+
 /**
  * Security headers on every response (helmet), with a strict Content-Security-Policy: the
  * pages keep admin and user tokens in sessionStorage, so no script, style or connection
@@ -57,8 +153,11 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
  * With `FLOWGATE_ALLOWED_ORIGINS` set, `/settings` (and only it) may be framed by those
  * origins: its `frame-ancestors` lists them and it sends no `X-Frame-Options` (which cannot
  * name origins). Every other page still refuses to be framed.
+ *
+ * Each kind of response's headers are computed once at boot (`helmetHeaders`) and set on
+ * the Node response, so every answer carries them: errors, static files, the SSE feed.
  */
-function securityHeaders(allowedOrigins: readonly string[]) {
+function registerSecurityHeaders(instance: FastifyInstance, allowedOrigins: readonly string[]): void {
   const directives = (frameAncestors: string[]) => ({
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
@@ -72,25 +171,43 @@ function securityHeaders(allowedOrigins: readonly string[]) {
     formAction: ["'self'"],
     frameAncestors,
   });
-  const strict = helmet({ strictTransportSecurity: false, contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) } });
+  const strict = helmetHeaders({ strictTransportSecurity: false, contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) } });
   const framable =
     allowedOrigins.length > 0
-      ? helmet({
+      ? helmetHeaders({
           contentSecurityPolicy: { useDefaults: false, directives: directives(["'self'", ...allowedOrigins]) },
           xFrameOptions: false,
           strictTransportSecurity: false,
         })
       : strict;
-  const docs = helmet({ contentSecurityPolicy: false, strictTransportSecurity: false });
-  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
-  return (req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/docs') ? docs : /^\/settings\/?$/.test(req.path) ? framable : strict)(req, res, (error?: unknown) => {
-      // HSTS only on a response that came over TLS: on plain HTTP the header means nothing
-      // to browsers, and on localhost it would pin every other local app to HTTPS.
-      if (error || !req.secure) next(error);
-      else hsts(req, res, next);
-    });
+  const docs = helmetHeaders({ contentSecurityPolicy: false, strictTransportSecurity: false });
+  // HSTS only on a response that came over TLS: on plain HTTP the header means nothing
+  // to browsers, and on localhost it would pin every other local app to HTTPS.
+  const hsts = helmetHeaders({
+    contentSecurityPolicy: false,
+    crossOriginOpenerPolicy: false,
+    crossOriginResourcePolicy: false,
+    originAgentCluster: false,
+    referrerPolicy: false,
+    xContentTypeOptions: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xFrameOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  instance.addHook('onRequest', (request, reply, done) => {
+    const url = request.url;
+    const set = url.startsWith('/api/') ? (url.startsWith('/api/docs') ? docs : strict) : SETTINGS.test(url) ? framable : strict;
+    const res = reply.raw;
+    for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
+    if ((request.raw.socket as { encrypted?: boolean }).encrypted) for (const [name, value] of hsts) res.setHeader(name, value);
+    done();
+  });
 }
+
+const SETTINGS = /^\/settings\/?(?:\?|$)/;
 
 /** The routes a host page on another origin may call: the preference-centre API and the embed script. */
 export const CORS_PATHS = /^\/(?:api\/v1\/me(?:\/.*)?|embed\/.*)$/;
@@ -100,14 +217,18 @@ export const CORS_PATHS = /^\/(?:api\/v1\/me(?:\/.*)?|embed\/.*)$/;
  * origins and only on `CORS_PATHS`: a listed `Origin` is echoed back (never `*`, never
  * credentials: the user token travels in `Authorization`), any other origin gets no CORS
  * header, so its browser keeps the answer from it. Preflights on those paths are answered
- * here with 204, before authentication (a preflight carries no token).
+ * here with 204, before authentication (a preflight carries no token). (@fastify/cors
+ * would answer every path, or need its per-request delegate to do this same test.)
  */
-function embedCors(allowedOrigins: readonly string[]) {
+function registerEmbedCors(instance: FastifyInstance, allowedOrigins: readonly string[]): void {
   const allowed = new Set(allowedOrigins);
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!CORS_PATHS.test(req.path)) return next();
-    res.vary('Origin');
-    const origin = req.headers.origin;
+  instance.addHook('onRequest', (request, reply, done) => {
+    const q = request.url.indexOf('?');
+    if (!CORS_PATHS.test(q === -1 ? request.url : request.url.slice(0, q))) return done();
+    const res = reply.raw;
+    // On the reply, where compression and static files add theirs (`Accept-Encoding`) to it.
+    void reply.header('Vary', 'Origin');
+    const origin = request.headers.origin;
     const listed = typeof origin === 'string' && allowed.has(origin);
     if (listed) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -115,16 +236,12 @@ function embedCors(allowedOrigins: readonly string[]) {
       // The embed script and API answers are meant for that page (helmet would say same-origin).
       res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     }
-    if (req.method !== 'OPTIONS') return next();
+    if (request.method !== 'OPTIONS') return done();
     if (listed) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, PUT, OPTIONS');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, Sec-GPC, Accept-Language');
       res.setHeader('Access-Control-Max-Age', '600');
     }
-    res.status(204).end();
-  };
-}
-
-function compressResponses() {
-  return compression({ threshold: 1024, level: 1, brotli: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } } });
+    void reply.code(204).send();
+  });
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 
 /**
  * Who is acting, for the records a change leaves (map history, token changes): set by the
@@ -8,9 +8,14 @@ import type { NextFunction, Request, Response } from 'express';
  */
 const storage = new AsyncLocalStorage<{ actor: string }>();
 
-/** Express middleware: each request starts with no actor (`anonymous`) until the guard knows it. */
-export function actorContext() {
-  return (_req: Request, _res: Response, next: NextFunction): void => storage.run({ actor: 'anonymous' }, next);
+/**
+ * Each request starts with no actor (`anonymous`) until the guard knows it. Entered in
+ * Fastify's `preHandler` hook, the last one before the handler, which Fastify calls
+ * synchronously from it: Nest's guards, pipes and handler all run inside (an earlier hook
+ * would lose the context across the asynchronous body read).
+ */
+export function registerActorContext(instance: FastifyInstance): void {
+  instance.addHook('preHandler', (_request, _reply, done) => storage.run({ actor: 'anonymous' }, done));
 }
 
 /** Names the actor of the current request (the guard calls this once it knows the caller). */

@@ -1,18 +1,20 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ACCESS_KEY, ADMIN_ROLE_KEY, type Caller } from './access.decorator';
 import { setActor } from './actor-context';
 import { ADMIN_ROLES, type AdminRole } from './admin-role';
 import { ADMIN_KEY_PREFIX, AdminKeysService } from './admin-keys.service';
 import { ADMIN_TOKEN, type AdminTokenSource } from './admin-token';
 import { AuthError } from './auth.errors';
+import { CLOCK, type Clock } from './clock';
 import { AuthRateLimiter, clientAddress } from './rate-limit';
 import { actorOf, type AuthenticatedRequest, type Principal } from './principal';
 import { SERVICE_TOKEN_PREFIX, ServiceTokensService } from './service-tokens.service';
 import { looksLikeUserToken } from './user-token';
 import { UserTokensService } from './user-tokens.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 const KIND_NAMES: Record<Principal['kind'], string> = {
   admin: 'the admin token',
@@ -26,7 +28,9 @@ const KIND_NAMES: Record<Principal['kind'], string> = {
  * missing, unknown, tampered and expired ones with 401, and a valid token of a kind the
  * route does not take with 403. The caller is left on `request.principal`. Failed
  * authentications count against the client's address and the token's prefix
- * (`AuthRateLimiter`): over the limit, 429 with Retry-After.
+ * (`AuthRateLimiter`): over the limit, 429 with Retry-After (checked for every request,
+ * a known token's too, so a blocked guesser never learns that a guess was right). A token
+ * verified once is recognised again from `VerifiedTokenCache` (no SHA-256, HMAC or query).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -39,6 +43,8 @@ export class AuthGuard implements CanActivate {
     private readonly userTokens: UserTokensService,
     private readonly limiter: AuthRateLimiter,
     private readonly adminKeys: AdminKeysService,
+    private readonly verified: VerifiedTokenCache,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.adminDigest = digest(admin.token);
   }
@@ -56,14 +62,21 @@ export class AuthGuard implements CanActivate {
     }
     const keys = this.limiter.keys(clientAddress(request), token);
     await this.limiter.assertAllowed(keys);
-    let principal: Principal;
-    try {
-      principal = await this.authenticate(token);
-    } catch (error) {
-      if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
-        await this.limiter.failed(keys);
+    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+    let principal = this.verified.get(token, nowSeconds);
+    if (principal === null) {
+      const generation = this.verified.generation;
+      let verified: Verified;
+      try {
+        verified = await this.authenticate(token);
+      } catch (error) {
+        if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
+          await this.limiter.failed(keys);
+        }
+        throw error;
       }
-      throw error;
+      principal = verified.principal;
+      if (verified.cache) this.verified.set(token, principal, generation, verified.expiresAt);
     }
     request.principal = principal; // also for a refusal: the access log names the caller's kind
     setActor(actorOf(principal));
@@ -86,17 +99,18 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(token: string): Promise<Principal> {
-    if (timingSafeEqual(digest(token), this.adminDigest)) return { kind: 'admin', role: 'owner' };
+  private async authenticate(token: string): Promise<Verified> {
+    if (timingSafeEqual(digest(token), this.adminDigest)) return { principal: { kind: 'admin', role: 'owner' }, cache: true, expiresAt: null };
     if (token.startsWith(ADMIN_KEY_PREFIX)) {
       const key = await this.adminKeys.recognise(token);
       if (!key) throw new AuthError('UNAUTHENTICATED', 'Unknown or revoked admin key');
-      return { kind: 'admin', role: key.role, keyId: key.id, name: key.name };
+      // Not cached: an admin key's revocation does not go through the change log.
+      return { principal: { kind: 'admin', role: key.role, keyId: key.id, name: key.name }, cache: false, expiresAt: null };
     }
     if (token.startsWith(SERVICE_TOKEN_PREFIX)) {
       const service = await this.serviceTokens.recognise(token);
       if (!service) throw new AuthError('UNAUTHENTICATED', 'Unknown or revoked service token');
-      return { kind: 'service', tokenId: service.id, name: service.name };
+      return { principal: { kind: 'service', tokenId: service.id, name: service.name }, cache: true, expiresAt: null };
     }
     if (looksLikeUserToken(token)) {
       if (!this.userTokens.enabled) {
@@ -106,7 +120,7 @@ export class AuthGuard implements CanActivate {
         );
       }
       const check = this.userTokens.verify(token);
-      if (check.ok) return { kind: 'user', userId: check.userId };
+      if (check.ok) return { principal: { kind: 'user', userId: check.userId }, cache: true, expiresAt: check.expiresAt };
       // An expired token was signed by the host application: not a guess, not counted.
       throw Object.assign(new AuthError('UNAUTHENTICATED', USER_TOKEN_PROBLEMS[check.problem]), {
         expired: check.problem === 'expired',
@@ -116,6 +130,13 @@ export class AuthGuard implements CanActivate {
   }
 }
 
+/** A token's principal, and whether (and until when) `VerifiedTokenCache` may keep it. */
+interface Verified {
+  principal: Principal;
+  cache: boolean;
+  expiresAt: number | null;
+}
+
 const USER_TOKEN_PROBLEMS = {
   malformed: 'Invalid user token: not an HS256 JWT',
   'bad-signature': 'Invalid user token: the signature does not match',
@@ -123,7 +144,7 @@ const USER_TOKEN_PROBLEMS = {
   'bad-claims': 'Invalid user token: `sub` must be a user id and `exp` a number of seconds',
 } as const;
 
-export function bearerToken(request: Request): string | null {
+export function bearerToken(request: Pick<FastifyRequest, 'headers'>): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -15,6 +15,7 @@ import { ServiceTokensController } from './service-tokens.controller';
 import { ServiceTokensService } from './service-tokens.service';
 import { resolveUserTokenSecret, USER_TOKEN_SECRET } from './user-token-secret';
 import { UserTokensService } from './user-tokens.service';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 @Global()
 @Module({
@@ -45,6 +46,7 @@ import { UserTokensService } from './user-tokens.service';
     ServiceTokensService,
     AdminKeysService,
     UserTokensService,
+    VerifiedTokenCache,
     AuthRateLimiter,
     DemoLoginThrottle,
     { provide: APP_GUARD, useClass: AuthGuard },

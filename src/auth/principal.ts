@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AdminRole } from './admin-role';
 import { AuthError } from './auth.errors';
 
@@ -10,7 +10,7 @@ export type Principal =
   | { readonly kind: 'service'; readonly tokenId: number; readonly name: string }
   | { readonly kind: 'user'; readonly userId: string };
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   principal?: Principal;
 }
 

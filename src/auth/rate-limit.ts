@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { AuthError } from './auth.errors';
@@ -79,7 +79,7 @@ export class RateLimitedError extends AuthError {
 }
 
 /** The client's address as this server sees it (no proxy headers are trusted). */
-export function clientAddress(request: Request): string {
+export function clientAddress(request: FastifyRequest): string {
   return request.ip ?? request.socket.remoteAddress ?? 'unknown';
 }
 
@@ -143,7 +143,7 @@ export class DemoLoginThrottle implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (!this.config.rateLimits.enabled) return true;
-    const { retryAfterMs } = await this.store.hit(this.rule, clientAddress(context.switchToHttp().getRequest<Request>()));
+    const { retryAfterMs } = await this.store.hit(this.rule, clientAddress(context.switchToHttp().getRequest<FastifyRequest>()));
     if (retryAfterMs > 0) throw new RateLimitedError(retryAfterMs, 'demo logins from this address');
     return true;
   }

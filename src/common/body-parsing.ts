@@ -1,6 +1,5 @@
-import { UnsupportedMediaTypeException } from '@nestjs/common';
-import bodyParser from 'body-parser';
-import type { NextFunction, Request, Response } from 'express';
+import { BadRequestException, UnsupportedMediaTypeException } from '@nestjs/common';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FlowgateConfig } from '../config/configuration';
 import { ValidationFailedError } from './domain-error';
 import { scanJson, type JsonLimits, DEFAULT_JSON_LIMITS } from './json-scan';
@@ -28,69 +27,71 @@ export function routeOf(path: string, limits: BodyLimits): Route {
 }
 
 /**
- * Reads request bodies with limits checked before any work: the content type is one the
- * route takes (415), the size within the route's limit (413, counted after decompression),
- * and a JSON body passes `scanJson` (depth, sizes, duplicate and prototype keys; 400 with
- * the line) before `JSON.parse` builds it. Replaces Nest's body parsers.
+ * Reads request bodies with limits checked before any work, on Fastify:
+ * - each route's body limit is set once, when the route is registered (`onRoute`), from
+ *   `routeOf` its path template; Fastify answers a larger body 413 from its
+ *   `Content-Length` before reading, or as soon as a chunked body passes the limit;
+ * - the content type must be one the route takes (415, from a `preParsing` hook, before any
+ *   byte is read);
+ * - a JSON body passes `scanJson` (depth, sizes, duplicate and prototype keys; 400 with the
+ *   line) before `JSON.parse` builds it; manifest text (YAML) is handed on as a string.
+ * Replaces Fastify's and Nest's own parsers: one catch-all parser, so no type slips past.
+ * Call before the routes are registered (before `app.init()`).
  */
-export function bodyParsing(limits: BodyLimits, json: JsonLimits = DEFAULT_JSON_LIMITS) {
-  const readers = new Map<number, ReturnType<typeof bodyParser.text>>();
-  const reader = (limit: number) => {
-    let r = readers.get(limit);
+export function registerBodyParsing(instance: FastifyInstance, limits: BodyLimits, json: JsonLimits = DEFAULT_JSON_LIMITS): void {
+  const routes = new Map<string, Route>();
+  const route = (path: string): Route => {
+    let r = routes.get(path);
     if (!r) {
-      r = bodyParser.text({ limit, type: () => true, defaultCharset: 'utf-8' });
-      readers.set(limit, r);
+      r = routeOf(path, limits);
+      routes.set(path, r);
     }
     return r;
   };
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!WRITE_METHODS.has(req.method) || !hasContent(req)) {
-      next();
-      return;
+  instance.addHook('onRoute', (options) => {
+    options.bodyLimit ??= route(options.url ?? options.path ?? '/').limit;
+  });
+  instance.addHook('preParsing', (request, _reply, payload, done) => {
+    if (!WRITE_METHODS.has(request.method) || !hasContent(request)) return done(null, payload);
+    const accepted = route(request.routeOptions.url ?? pathOf(request.url)).types;
+    const type = mediaType(request);
+    if (accepted.includes(type) || (type.startsWith('application/') && type.endsWith('+json'))) return done(null, payload);
+    done(
+      new UnsupportedMediaTypeException(
+        `Content-Type ${type === '' ? '(none)' : `"${type}"`} is not accepted here: send ${accepted.join(' or ')}`,
+      ),
+    );
+  });
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (!WRITE_METHODS.has(request.method)) return done(null, undefined);
+    if (MANIFEST_TEXT_TYPES.includes(mediaType(request))) return done(null, text);
+    if (text.trim() === '') return done(null, undefined);
+    const problem = scanJson(text, json);
+    if (problem) return done(new ValidationFailedError([problem], 'request body'), undefined);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      return done(new BadRequestException(`Malformed request body: ${(e as Error).message}`), undefined);
     }
-    const route = routeOf(req.path, limits);
-    const type = mediaType(req);
-    if (!route.types.includes(type) && !(type.startsWith('application/') && type.endsWith('+json'))) {
-      next(
-        new UnsupportedMediaTypeException(
-          `Content-Type ${type === '' ? '(none)' : `"${type}"`} is not accepted here: send ${route.types.join(' or ')}`,
-        ),
-      );
-      return;
-    }
-    reader(route.limit)(req, res, (error?: unknown) => {
-      if (error) {
-        next(error);
-        return;
-      }
-      if (MANIFEST_TEXT_TYPES.includes(type)) {
-        next();
-        return;
-      }
-      const text = req.body as string;
-      const problem = scanJson(text, json);
-      if (problem) {
-        next(new ValidationFailedError([problem], 'request body'));
-        return;
-      }
-      try {
-        req.body = text.trim() === '' ? undefined : JSON.parse(text);
-      } catch (e) {
-        next(Object.assign(new Error((e as Error).message), { status: 400 }));
-        return;
-      }
-      next();
-    });
-  };
+    done(null, parsed);
+  });
 }
 
 /** A body is coming (an empty one is no body, whatever its type says). */
-function hasContent(req: Request): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true;
-  const length = req.headers['content-length'];
+function hasContent(request: FastifyRequest): boolean {
+  if (request.headers['transfer-encoding'] !== undefined) return true;
+  const length = request.headers['content-length'];
   return length !== undefined && length !== '0';
 }
 
-function mediaType(req: Request): string {
-  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+function mediaType(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
 }

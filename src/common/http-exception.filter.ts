@@ -6,8 +6,7 @@ import {
   Logger,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import type { Logger as PinoLogger } from 'pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthErrorCode } from '../auth/auth.errors';
 import type { ConsentErrorCode } from '../consent/consent.errors';
 import type { DataMapErrorCode } from '../data-map/data-map.errors';
@@ -78,18 +77,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception, host.switchToHttp().getRequest<Request & { log?: PinoLogger }>().log);
-    if (response.headersSent) {
-      response.end();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
+    const body = this.toBody(exception, request);
+    if (reply.sent || reply.raw.headersSent) {
+      if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
     const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (exception instanceof DomainError && typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
-    response.status(body.statusCode).json(body);
+    if (exception instanceof DomainError && typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
+    void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 
-  private toBody(exception: unknown, requestLog: PinoLogger | undefined): ErrorBody {
+  private toBody(exception: unknown, request: FastifyRequest | undefined): ErrorBody {
     if (exception instanceof DomainError) {
       const code = exception.code as ErrorCode;
       return {
@@ -102,8 +102,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const res = exception.getResponse();
-      // body-parser's 413 (mapped to an HttpException by the Express adapter) knows the limit.
-      const limit = (exception.cause as { limit?: unknown } | undefined)?.limit;
+      // Fastify's 413 (mapped to an HttpException by the adapter): the route's limit is known.
+      const limit = request?.routeOptions?.bodyLimit;
       if (status === 413 && typeof limit === 'number') {
         return { statusCode: status, code: httpCode(status), message: tooLarge(limit) };
       }
@@ -113,8 +113,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
           : String((res as { message?: unknown }).message ?? exception.message);
       return { statusCode: status, code: httpCode(status), message };
     }
-    // body-parser errors (malformed JSON, too large) carry their own 4xx status.
-    const status = (exception as { status?: unknown; type?: unknown })?.status;
+    // Errors of the HTTP layer that carry their own 4xx status.
+    const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return {
         statusCode: status,
@@ -127,7 +127,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
               : (exception as Error).message,
       };
     }
-    // With the request's id when there is a request (the access-log middleware binds it).
+    // With the request's id when there is a request (Fastify binds `request.log` to it).
+    const requestLog = request?.log;
     if (requestLog) requestLog.error({ context: 'Errors', err: exception }, 'Unhandled error');
     else this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };

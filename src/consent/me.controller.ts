@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { CurrentUserId } from '../auth/principal';
 import type { WriteResult } from '@flowgate/core';
@@ -46,7 +46,7 @@ export class MeController {
     @CurrentUserId() userId: string,
     @Param() params: FlowKeyParamDto,
     @Body() dto: SetPreferenceDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Headers('sec-gpc') gpc?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WriteResult> {
@@ -64,7 +64,7 @@ export class MeController {
   async setMany(
     @CurrentUserId() userId: string,
     @Body() dto: SetPreferencesDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Headers('sec-gpc') gpc?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WriteResult> {
@@ -90,12 +90,12 @@ export class MeController {
   async receipt(
     @CurrentUserId() userId: string,
     @Query() query: ReceiptQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Headers('sec-gpc') gpc?: string,
   ) {
     await this.gpc(userId, gpc);
     if (query.format === 'json') return this.preferences.receipt(userId);
-    res.type('application/jwt');
+    void res.type('application/jwt');
     return this.preferences.signedReceipt(userId);
   }
 
@@ -105,7 +105,7 @@ export class MeController {
 }
 
 /** Marks an answer replayed for a repeated Idempotency-Key. */
-export function replayed(res: Response, result: WriteResult): WriteResult {
-  if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+export function replayed(res: FastifyReply, result: WriteResult): WriteResult {
+  if (result.replayed) void res.header('Idempotent-Replayed', 'true');
   return result;
 }

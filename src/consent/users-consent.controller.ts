@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { actorOf, assertMayActFor, CurrentPrincipal, type Principal } from '../auth/principal';
 import { ConsentsCache } from './consent-cache.service';
@@ -49,7 +49,7 @@ export class UsersConsentController {
     @Param() params: UserIdParamDto,
     @Body() dto: RecordConsentsDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WriteResult> {
     const result = await this.consent.record(params.userId, dto.changes, {

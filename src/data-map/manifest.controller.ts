@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, Post, Query, Res } from '@nestjs/common'
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { schemaRef } from '../openapi/response-schemas';
 import { DataMapService, type ImportResult } from './data-map.service';
 import { ManifestDto } from './dto/manifest.dto';
@@ -52,11 +52,11 @@ export class ManifestController {
   async import(
     @Body() body: unknown,
     @Query() query: ImportManifestQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ImportResult> {
     const result = await this.dataMap.importManifestDocument(body, { dryRun: query.dryRun, prune: query.prune });
     // A dry run creates nothing: 200 with the diff; an import 201.
-    res.status(query.dryRun ? 200 : 201);
+    void res.status(query.dryRun ? 200 : 201);
     return result;
   }
 
@@ -69,10 +69,10 @@ export class ManifestController {
 
   @Get()
   @ApiDoc('Export the data map as a manifest', { produces: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: { $ref: '#/components/schemas/ManifestDto' } } } })
-  async export(@Query() query: ExportManifestQueryDto, @Res() res: Response): Promise<void> {
+  async export(@Query() query: ExportManifestQueryDto, @Res() res: FastifyReply): Promise<void> {
     const format = query.format ?? 'yaml';
     const manifest = await this.dataMap.exportManifest();
-    res
+    void res
       .status(200)
       .type(format === 'yaml' ? 'application/yaml' : 'application/json')
       .send(formatManifest(manifest, format));

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { DataMapService } from '../data-map/data-map.service';
 import { WriteQueue } from '../database/write-queue';
@@ -42,10 +42,10 @@ export class HealthController {
   @ApiResponse({ status: 503, description: 'Not ready yet (same body, status starting).', schema: schemaRef('Readiness') })
   @Access('public')
   @HttpCode(200)
-  ready(@Res({ passthrough: true }) res: Response) {
+  ready(@Res({ passthrough: true }) res: FastifyReply) {
     const follower = this.changeLog.status();
     const ready = follower.caughtUp && follower.live;
-    if (!ready) res.status(503);
+    if (!ready) void res.status(503);
     return {
       status: ready ? 'ready' : 'starting',
       database: this.writeQueue.kind,

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { LoggerService } from '@nestjs/common';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
 import type { AuthenticatedRequest, Principal } from '../auth/principal';
 import type { FlowgateConfig } from '../config/configuration';
+import type { RequestObserver } from './http-metrics';
 
 /** Nest's level names → pino's. */
 const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
@@ -38,7 +40,10 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   if (config.logFormat === 'pretty') {
     return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
   }
-  return options.destination ? pino(base, options.destination) : pino(base);
+  // Asynchronous writes to stdout: a line logged while a write is under way joins the next
+  // one, so under load one write carries many access lines instead of one syscall each
+  // (about a sixth of a decision's cost); pino flushes what is left when the process exits.
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }
 
 /**
@@ -59,12 +64,12 @@ export interface AccessLogLine {
   admin?: string;
 }
 
-type Req = IncomingMessage & AuthenticatedRequest & { route?: { path?: unknown }; id?: unknown };
+type Req = FastifyRequest & AuthenticatedRequest;
 
 export function accessLogLine(req: Req, res: ServerResponse, durationMs: number, logUserIds: boolean): AccessLogLine {
   const principal = req.principal;
   const line: AccessLogLine = {
-    method: req.method ?? 'GET',
+    method: req.method,
     route: routeTemplate(req),
     status: res.statusCode,
     durationMs,
@@ -77,46 +82,52 @@ export function accessLogLine(req: Req, res: ServerResponse, durationMs: number,
 }
 
 /**
- * The matched route's template, as Express knows it once it has routed the request; null
- * when only a catch-all (`{/*splat}`: the not-found handler, static files) took it.
+ * The matched route's template, as Fastify's router knows it; null when no route matched
+ * (the not-found handler) or only a wildcard took it (static files).
  */
-export function routeTemplate(req: { route?: { path?: unknown } }): string | null {
-  const path = req.route?.path;
+export function routeTemplate(req: FastifyRequest): string | null {
+  const path = req.routeOptions.url;
   return typeof path === 'string' && !path.includes('*') ? path : null;
 }
 
-/** Takes the caller's `X-Request-Id` when it is a sane one, or makes one; echoes it on the response. */
-export function requestId(req: IncomingMessage, res: ServerResponse): string {
+/** Takes the caller's `X-Request-Id` when it is a sane one, or makes one (Fastify's `genReqId`). */
+export function requestId(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The Fastify options that give each request its id and `request.log` (the root logger bound to that id). */
+export function fastifyLogging(logger: PinoLogger) {
+  return {
+    loggerInstance: logger,
+    // One line per request, ours (below), not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestId,
+    requestIdHeader: false as const,
+  };
 }
 
 /**
- * The access log and request ids (pino-http): each request gets an id (taken from a sane
- * `X-Request-Id` or made, and echoed), `request.log` (the root logger bound to that id, for
- * lines logged while handling it), and one access-log line when its response finishes or
- * its connection closes. Mounted first, so every request is counted, refused ones too.
+ * The access log: the request id echoed as `X-Request-Id`, and one access-log line when
+ * the response finishes or its connection closes (an SSE stream the client left). Lines
+ * logged while handling the request (`request.log`) carry its id only, never the request
+ * (headers, URL). Added first, so every request is counted, refused ones too.
  */
-export function accessLog(config: FlowgateConfig, logger: PinoLogger): HttpLogger {
-  const object = (req: IncomingMessage, res: ServerResponse, value: { responseTime: number }) => ({
-    access: accessLogLine(req as Req, res, value.responseTime, config.logUserIds),
-  });
-  const message = (req: IncomingMessage, res: ServerResponse) =>
-    `${req.method} ${routeTemplate(req as Req) ?? '(no route)'} ${res.statusCode}`;
-  return pinoHttp({
-    logger,
-    genReqId: requestId,
-    customAttributeKeys: { reqId: 'requestId' },
-    // Lines logged during a request carry its id only, never the request (headers, URL).
-    quietReqLogger: true,
-    quietResLogger: true,
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: message,
-    customErrorMessage: message,
-    customSuccessObject: object,
-    customErrorObject: (req, res, _error, value: { responseTime: number }) => object(req, res, value),
+export function registerAccessLog(instance: FastifyInstance, config: FlowgateConfig, observe?: RequestObserver): void {
+  instance.addHook('onRequest', (request, reply, done) => {
+    const started = performance.now();
+    const res = reply.raw;
+    // On the Node response, so every answer carries it: errors, static files, the SSE feed.
+    res.setHeader('X-Request-Id', request.id);
+    res.once('close', () => {
+      const durationMs = performance.now() - started;
+      const access = accessLogLine(request as Req, res, Math.round(durationMs * 100) / 100, config.logUserIds);
+      observe?.(access.method, access.route, access.status, durationMs);
+      const message = `${request.method} ${access.route ?? '(no route)'} ${res.statusCode}`;
+      if (res.statusCode >= 500) request.log.error({ access }, message);
+      else request.log.info({ access }, message);
+    });
+    done();
   });
 }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { ADMIN_TOKEN, type AdminTokenSource } from '../auth/admin-token';
 import { bearerToken } from '../auth/auth.guard';
@@ -34,7 +34,7 @@ export class MetricsController {
     produces: { 'text/plain': { schema: { type: 'string' } } },
     errors: [],
   })
-  async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async scrape(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     const token = bearerToken(req);
     if (!token) throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     const given = digest(token);
@@ -42,7 +42,7 @@ export class MetricsController {
       throw new AuthError('UNAUTHENTICATED', '/metrics takes the admin token or FLOWGATE_METRICS_TOKEN');
     }
     const { contentType, body } = await this.metrics.scrape();
-    res.status(200).type(contentType).setHeader('Cache-Control', 'no-store').send(body);
+    void res.status(200).type(contentType).header('Cache-Control', 'no-store').send(body);
   }
 }
 

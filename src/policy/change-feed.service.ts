@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { formatFeedEvent, HEARTBEAT_INTERVAL_MS } from '@flowgate/core';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subscription } from 'rxjs';
 import { ChangeLogService, isFeedEvent, type ChangeEvent, type LogEntry } from './change-log.service';
 import { PolicyService } from './policy.service';
@@ -15,7 +15,7 @@ export const HEARTBEAT_MS = HEARTBEAT_INTERVAL_MS;
 const RETRY_MS = 2000;
 
 interface Stream {
-  res: Response;
+  res: ServerResponse;
   subscription: Subscription;
   heartbeat: NodeJS.Timeout;
 }
@@ -45,11 +45,12 @@ export class ChangeFeedService implements OnModuleDestroy {
     metrics.gauge('flowgate_change_feed_subscribers', 'Open change-feed (server-sent events) streams', () => this.streams.size);
   }
 
-  async open(req: Request, res: Response, lastEventId: number | null): Promise<void> {
+  async open(req: IncomingMessage, res: ServerResponse, lastEventId: number | null): Promise<void> {
     if (!this.changeLog.status().live) {
       // This instance cannot see the log (database down): a guard must not take silence for
       // "no changes". It retries, and meanwhile its staleness bound runs (then fails closed).
-      res.status(503).json({ statusCode: 503, code: 'CHANGE_LOG_UNAVAILABLE', message: 'This instance cannot read the change log right now' });
+      res.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ statusCode: 503, code: 'CHANGE_LOG_UNAVAILABLE', message: 'This instance cannot read the change log right now' }));
       return;
     }
     let lastSent = -1;
@@ -79,7 +80,7 @@ export class ChangeFeedService implements OnModuleDestroy {
     this.streams.add(stream);
     req.on('close', () => this.close(stream));
 
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

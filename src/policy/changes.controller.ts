@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { ValidationFailedError } from '../common/domain-error';
 import { ChangeFeedService } from './change-feed.service';
@@ -20,8 +20,8 @@ export class ChangesController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event id.' })
   @ApiQuery({ name: 'lastEventId', required: false, description: 'The same, for clients that cannot set headers (EventSource).' })
   async stream(
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
     @Headers('last-event-id') header?: string,
     @Query('lastEventId') query?: string,
   ): Promise<void> {
@@ -30,6 +30,8 @@ export class ChangesController {
     if (raw !== undefined && !/^\d{1,15}$/.test(raw)) {
       throw new ValidationFailedError([{ path, message: 'must be a non-negative integer (an event id)' }]);
     }
-    await this.feed.open(req, res, raw === undefined ? null : Number(raw));
+    // The stream is written to the Node response directly: Fastify sends nothing itself.
+    res.hijack();
+    await this.feed.open(req.raw, res.raw, raw === undefined ? null : Number(raw));
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { PolicyService } from './policy.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
@@ -21,14 +21,13 @@ export class PolicyController {
   @ApiDoc('The compiled policy map (ETag; 304 to a matching If-None-Match)', { returns: 'CompiledPolicy' })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'The ETag of the policy held: 304 while it is current.' })
   @ApiResponse({ status: 304, description: 'The policy held is current; no body.' })
-  async get(@Res() res: Response, @Headers('if-none-match') ifNoneMatch?: string): Promise<void> {
+  async get(@Res() res: FastifyReply, @Headers('if-none-match') ifNoneMatch?: string): Promise<void> {
     const snapshot = await this.policies.refresh();
-    res.setHeader('ETag', snapshot.etag);
-    res.setHeader('Cache-Control', 'no-cache');
+    void res.header('ETag', snapshot.etag).header('Cache-Control', 'no-cache');
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === snapshot.etag)) {
-      res.status(304).end();
+      void res.status(304).send();
       return;
     }
-    res.status(200).json({ version: snapshot.version, etag: snapshot.etag, map: snapshot.map });
+    void res.status(200).send({ version: snapshot.version, etag: snapshot.etag, map: snapshot.map });
   }
 }

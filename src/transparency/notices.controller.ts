@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataMapService } from '../data-map/data-map.service';
 import { buildRopa, ropaCsv, ropaHtml } from './ropa';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
@@ -24,19 +24,19 @@ export class NoticesController {
   /** The record of processing activities (GDPR Art. 30) from the map: `format=csv|html|json` (default csv). */
   @Get('ropa')
   @ApiDoc('The record of processing (GDPR Art. 30): format=csv|html|json', { produces: { 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } })
-  async ropa(@Query('format') format: string | undefined, @Res() res: Response): Promise<void> {
+  async ropa(@Query('format') format: string | undefined, @Res() res: FastifyReply): Promise<void> {
     const f = format ?? 'csv';
     if (f !== 'csv' && f !== 'html' && f !== 'json') {
       throw new ValidationFailedError([{ path: 'format', message: 'must be one of csv, html, json' }], 'query');
     }
     const map = await this.dataMap.current();
     const ropa = buildRopa(map.manifest, map.version);
-    res.setHeader('Cache-Control', 'no-store');
+    void res.header('Cache-Control', 'no-store');
     if (f === 'csv') {
-      res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="record-of-processing.csv"');
-      res.send(ropaCsv(ropa));
-    } else if (f === 'html') res.status(200).type('text/html; charset=utf-8').send(ropaHtml(ropa));
-    else res.status(200).json(ropa);
+      void res.status(200).type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="record-of-processing.csv"');
+      void res.send(ropaCsv(ropa));
+    } else if (f === 'html') void res.status(200).type('text/html; charset=utf-8').send(ropaHtml(ropa));
+    else void res.status(200).send(ropa);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ApiDoc } from '../openapi/api-doc.decorator';
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { PAGE_CSS } from './render-page';
 import { TransparencyService, type PageFormat } from './transparency.service';
@@ -23,21 +23,21 @@ export class TransparencyController {
   /** The subprocessor list as an accessible, print-friendly HTML page. */
   @Get('subprocessors')
   @ApiDoc('The public subprocessor page (HTML)', { produces: { 'text/html': { schema: { type: 'string' } } } })
-  html(@Req() req: Request, @Res() res: Response) {
+  html(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.send('html', req, res);
   }
 
   /** The same list as JSON (the page model). */
   @Get('subprocessors.json')
   @ApiDoc('The public subprocessor list as JSON (docs/subprocessors.schema.json)', { produces: { 'application/json': { schema: { type: 'object' } } } })
-  json(@Req() req: Request, @Res() res: Response) {
+  json(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.send('json', req, res);
   }
 
   /** Change notices as an Atom feed. */
   @Get('subprocessors.atom')
   @ApiDoc('Change notices as an Atom feed', { produces: { 'application/atom+xml': { schema: { type: 'string' } } } })
-  atom(@Req() req: Request, @Res() res: Response) {
+  atom(@Req() req: FastifyRequest, @Res() res: FastifyReply) {
     return this.send('atom', req, res);
   }
 
@@ -49,14 +49,13 @@ export class TransparencyController {
     return PAGE_CSS;
   }
 
-  private async send(format: PageFormat, req: Request, res: Response): Promise<void> {
+  private async send(format: PageFormat, req: FastifyRequest, res: FastifyReply): Promise<void> {
     const { body, etag } = await this.transparency.render(format);
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'public, max-age=60');
+    void res.header('ETag', etag).header('Cache-Control', 'public, max-age=60');
     if (req.headers['if-none-match'] === etag) {
-      res.status(304).end();
+      void res.status(304).send();
       return;
     }
-    res.status(200).type(TYPES[format]).send(body);
+    void res.status(200).type(TYPES[format]).send(body);
   }
 }

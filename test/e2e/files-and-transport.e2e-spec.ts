@@ -33,7 +33,7 @@ describe('files and transport', () => {
 
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
         '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, t.app.getHttpAdapter().getInstance());
+      const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => t.app.getHttpAdapter().getInstance().routing(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {

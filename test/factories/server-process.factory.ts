@@ -11,13 +11,28 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
 }
 
+export interface ServerProcessOptions {
+  /** How long it may take to start; default 60 s. */
+  timeoutMs?: number;
+  /** False: keep only what it wrote until it started (a benchmark's server logs a line per request). */
+  keepOutput?: boolean;
+  /**
+   * Run the compiled server (`dist/src/main.js`, built by the caller) as `npm start` does.
+   * Benchmarks do: ts-node loads Node's REPL, whose `domain` module then wraps every
+   * EventEmitter of the process.
+   */
+  built?: boolean;
+}
+
 /**
  * Runs the real server (`src/main.ts`, as `npm start` runs it, compiled on the fly) in a
  * child process on a free loopback port, for tests and benchmarks that need a separate
  * process: kill -9, load from another process. `env` is its whole configuration.
  */
-export async function startServerProcess(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+export async function startServerProcess(env: Record<string, string>, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const { timeoutMs = 60_000, keepOutput = true, built = false } = options;
+  const args = built ? ['dist/src/main.js'] : ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: process.cwd(),
     env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'log', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,11 +43,15 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   });
   const base = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    let started = false;
     const onData = (chunk: Buffer) => {
+      // A benchmark's server logs a line per request: after the start, drained but not kept.
+      if (started && !keepOutput) return;
       output += chunk.toString('utf8');
       // eslint-disable-next-line no-control-regex -- strips the logger's ANSI colours
       const match = /API\s+http:\/\/localhost:(\d+)\/api\/v1/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolve(`http://127.0.0.1:${match[1]}`);
       }

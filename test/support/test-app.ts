@@ -1,9 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { FlowgateApp } from '../../src/app.factory';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory';
+import { createApp, initApp } from '../../src/app.factory';
 import { loadConfig, type FlowgateConfig } from '../../src/config/configuration';
 import { WriteQueue } from '../../src/database/write-queue';
 import { openTestDatabase, placeholders, type TestDatabaseKind } from './test-database';
@@ -12,7 +12,7 @@ import type { LoggingOptions } from '../../src/observability/logging';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: FlowgateApp;
   config: FlowgateConfig;
   /** The temp folder holding the SQLite file (on PostgreSQL: the database's name). */
   dir: string;
@@ -54,7 +54,7 @@ export async function startTestApp(
     ...env,
   });
   const app = await createApp(config, logging);
-  await app.init();
+  await initApp(app);
   const server = app.getHttpServer();
   return {
     app,
