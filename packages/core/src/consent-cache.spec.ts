@@ -18,7 +18,7 @@ const MAP: PolicyMap = {
 const idArb = fc.oneof(
   fc.string({ minLength: 1, maxLength: 40 }),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }),
-  fc.constantFrom('ada@example.com', 'zoë', '名前', 'user-1'),
+  fc.constantFrom('ada@example.com', 'zoë', '名前', 'user-1', 'emoji-😀', 'lone-\ud800'),
 );
 const choiceArb: fc.Arbitrary<ConsentChoice> = fc.record({
   granted: fc.boolean(),
@@ -42,6 +42,7 @@ function normalized(record: ConsentRecord): ConsentRecord {
 
 describe(ConsentCache.name, () => {
   it('round-trips every record it keeps, through overwrites, deletes, eviction and compaction', () => {
+    const policy = compilePolicy(MAP);
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 40 }),
@@ -56,6 +57,7 @@ describe(ConsentCache.name, () => {
               continue;
             }
             cache.set(id, record);
+            expect(cache.get(id, policy)?.gpc).toBe(record.gpc); // now in the hot tier too
             live.delete(id);
             if (live.size >= max) live.delete(live.keys().next().value as string);
             live.set(id, normalized(record));
@@ -65,10 +67,24 @@ describe(ConsentCache.name, () => {
             expect(cache.peek(id)).toEqual(want);
             expect(cache.versionOf(id)).toBe(want.version);
           }
+          // Evicted users leave the hot tier too (found by their id read back from the arena).
+          for (const [id] of ops) if (!live.has(id)) expect(cache.get(id, policy)).toBeUndefined();
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('evicts a hot user of any script, found by the id read back from the arena', () => {
+    const policy = compilePolicy(MAP);
+    for (const id of ['ada', 'zoë', '名前', 'emoji-😀']) {
+      const cache = new ConsentCache({ maxUsers: 2, hotUsers: 2 });
+      cache.set(id, { choices: [], gpc: true });
+      expect(cache.get(id, policy)?.gpc).toBe(true);
+      cache.set('b', { choices: [], gpc: false });
+      cache.set('c', { choices: [], gpc: false });
+      expect(cache.get(id, policy)).toBeUndefined();
+    }
   });
 
   it('compiles exactly what compileConsents compiles from the record', () => {

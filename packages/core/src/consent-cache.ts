@@ -74,8 +74,6 @@ export class ConsentCache {
   private readonly flowIds = new Map<string, number>();
   private readonly flowKeys: string[] = [];
   private readonly hot = new Map<string, HotEntry>();
-  private readonly encoder = new TextEncoder();
-  private readonly decoder = new TextDecoder();
 
   constructor(options: ConsentCacheOptions = {}) {
     this.maxUsers = positiveInt(options.maxUsers ?? 100_000, 'maxUsers');
@@ -169,7 +167,7 @@ export class ConsentCache {
   // ── index ───────────────────────────────────────────────────────────────────
   private find(userId: string): number {
     const ascii = isAscii(userId);
-    const bytes = ascii ? null : this.encoder.encode(userId);
+    const bytes = ascii ? null : utf8(userId);
     const h = ascii ? hashAscii(userId) : hashBytes(bytes!, bytes!.length);
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const entry = this.table[i];
@@ -300,7 +298,7 @@ export class ConsentCache {
   // ── arena ───────────────────────────────────────────────────────────────────
   /** ASCII ids are written as they are; others as UTF-8 bytes. */
   private encodeId(userId: string): string | Uint8Array {
-    const id = isAscii(userId) ? userId : this.encoder.encode(userId);
+    const id = isAscii(userId) ? userId : utf8(userId);
     if (id.length === 0 || id.length > MAX_ID_BYTES) {
       throw new RangeError(`user id must be 1 to ${MAX_ID_BYTES} bytes`);
     }
@@ -355,7 +353,7 @@ export class ConsentCache {
   private readId(slot: number): string {
     const at = this.offsets[slot];
     const length = this.arena[at] | (this.arena[at + 1] << 8);
-    return this.decoder.decode(this.arena.subarray(at + 2, at + 2 + length));
+    return fromUtf8(this.arena, at + 2, at + 2 + length);
   }
 
   private recordLength(at: number): number {
@@ -477,4 +475,41 @@ function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** UTF-8 of `s`, a lone surrogate as U+FFFD (as TextEncoder, which core cannot assume typed). */
+function utf8(s: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else c = 0xfffd;
+    }
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
+  }
+  return Uint8Array.from(out);
+}
+
+/** The string of well-formed UTF-8 `a[from..to)` (as written by `utf8`). */
+function fromUtf8(a: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; ) {
+    const b = a[i];
+    let c: number;
+    let n: number;
+    if (b < 0x80) [c, n] = [b, 1];
+    else if (b < 0xe0) [c, n] = [((b & 0x1f) << 6) | (a[i + 1] & 0x3f), 2];
+    else if (b < 0xf0) [c, n] = [((b & 0x0f) << 12) | ((a[i + 1] & 0x3f) << 6) | (a[i + 2] & 0x3f), 3];
+    else [c, n] = [((b & 0x07) << 18) | ((a[i + 1] & 0x3f) << 12) | ((a[i + 2] & 0x3f) << 6) | (a[i + 3] & 0x3f), 4];
+    i += n;
+    s += String.fromCodePoint(c);
+  }
+  return s;
 }
