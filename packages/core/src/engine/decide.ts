@@ -137,35 +137,55 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
  */
 export function allows(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
   if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request).allow;
+  return allowedFlow(policy, consents, request) !== null;
+}
+
+/**
+ * `decide`, verdict first: the same decision, but an allowed field-key request is answered
+ * from the `allows` pass (every field allowed, in order) without judging it twice; anything
+ * else is `decide`. For callers that return the decision and mostly allow (a guard's check,
+ * the decision API).
+ */
+export function decideFast(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
+  if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request);
+  const flow = allowedFlow(policy, consents, request);
+  if (flow === null) return decide(policy, consents, request);
+  const { fields } = request;
+  const allowed = fields === undefined || fields.length === 0 ? NO_FIELDS : fields.slice();
+  return { allow: true, reason: null, allowedFields: allowed, blocked: NO_BLOCKED, flowKey: flow.key, policyVersion: policy.version };
+}
+
+/** The flow of a field-key request when the request is allowed, else null; no allocation. */
+function allowedFlow(policy: Policy, consents: Consents, request: DecisionRequest): CompiledFlow | null {
   const flow = findFlow(policy, request);
-  if (flow === null) return false;
+  if (flow === null) return null;
   const at = request.at ?? Number.NEGATIVE_INFINITY;
-  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return false;
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return null;
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return false;
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return null;
   } else if (flow.mode === 'opt-in') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice <= 0) return false;
+    if (choice <= 0) return null;
     grantedAt = choice - 1;
   }
   const { fields } = request;
-  if (fields === undefined) return true;
+  if (fields === undefined) return flow;
   const { fieldIds, rules } = policy;
   const schedule = policy.effectiveFrom;
   for (let i = 0; i < fields.length; i++) {
     const fieldId = fieldIds[fields[i]];
-    if (fieldId === undefined) return false;
+    if (fieldId === undefined) return null;
     const since = rules[flow.rulesAt + fieldId];
     // UNDECLARED and EXCLUDED are negative; a sent field's since is ≥ 0.
-    if (since < 0 || since > grantedAt) return false;
+    if (since < 0 || since > grantedAt) return null;
     if (schedule !== null) {
       const from = schedule[flow.rulesAt + fieldId];
-      if (from !== 0 && from > at) return false;
+      if (from !== 0 && from > at) return null;
     }
   }
-  return true;
+  return flow;
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */

@@ -55,6 +55,7 @@ export {
 export {
   allows,
   decide,
+  decideFast,
   NO_POLICY_VERSION,
   REASON_CODES,
   unavailableDecision,
