@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import { ConsentsCache } from '../consent/consent-cache.service';
-import { decideFast, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
+import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
 import { MetricsService } from '../observability/metrics.service';
 import { PolicyService } from '../policy/policy.service';
 
@@ -17,9 +17,7 @@ export interface DecisionBatchResponse {
 
 /**
  * The decision API: the one engine, on the cached compiled policy and the user's cached
- * compiled consents; an allowed field-key request is answered from the engine's verdict
- * pass (`decideFast`: the same decision as `decide`). Without a usable policy every
- * decision fails closed.
+ * compiled consents. Without a usable policy every decision fails closed.
  */
 @Injectable()
 export class DecisionsService {
@@ -36,7 +34,7 @@ export class DecisionsService {
     const decision =
       policy === null
         ? unavailableDecision(request, version)
-        : decideFast(policy, await this.consents.consentsFor(input.userId, policy), request);
+        : decide(policy, await this.consents.consentsFor(input.userId, policy), request);
     this.metrics.decision(decision.allow, reasonOf(decision));
     return decision;
   }
@@ -59,7 +57,7 @@ export class DecisionsService {
     const at = this.clock.now().getTime();
     return {
       policyVersion: version,
-      decisions: inputs.map((i) => decideFast(policy, consents.get(i.userId)!, toRequest(i, at))),
+      decisions: inputs.map((i) => decide(policy, consents.get(i.userId)!, toRequest(i, at))),
     };
   }
 }

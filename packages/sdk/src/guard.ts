@@ -1,6 +1,5 @@
 import {
   decide,
-  decideFast,
   unavailableDecision,
   type BlockedField,
   type Consents,
@@ -122,7 +121,7 @@ class FlowgateGuard implements Guard {
     const state = this.usableState();
     if (state === null) return this.unavailable(request);
     const consents = this.options.source.cachedConsents(request.userId, state.policy);
-    return consents === undefined ? undefined : decideFast(state.policy, consents, this.toDecision(request, state.policy));
+    return consents === undefined ? undefined : decide(state.policy, consents, this.toDecision(request, state.policy));
   }
 
   /**

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { CONSENT_MODES, type ConsentMode } from '../vocabulary.js';
 import {
@@ -6,7 +5,6 @@ import {
   compileConsents,
   compilePolicy,
   decide,
-  decideFast,
   EMPTY_CONSENTS,
   type DecisionRequest,
   type PolicyMap,
@@ -114,13 +112,8 @@ const scenarioArb = mapArb.chain((map) =>
   }),
 );
 
-/** expect().toEqual, with a fast path: it is slow to run thousands of times. */
-function same(actual: unknown, expected: unknown): void {
-  if (!isDeepStrictEqual(actual, expected)) expect(actual).toEqual(expected);
-}
-
 describe(allows.name, () => {
-  it('says exactly what decide(...).allow says (and decideFast what decide says), also through consents compiled for another policy', () => {
+  it('says exactly what decide(...).allow says, also through consents compiled for another policy', () => {
     let cases = 0;
     let allowed = 0;
     fc.assert(
@@ -136,8 +129,6 @@ describe(allows.name, () => {
             expect(allows(policy, consents, request)).toBe(expected);
             expect(allows(reordered, consents, request)).toBe(decide(reordered, consents, request).allow);
             expect(allows(policy, EMPTY_CONSENTS, request)).toBe(decide(policy, EMPTY_CONSENTS, request).allow);
-            same(decideFast(policy, consents, request), decide(policy, consents, request));
-            same(decideFast(reordered, consents, request), decide(reordered, consents, request));
           }
         }
       }),
@@ -170,7 +161,7 @@ describe(compileConsents.name, () => {
       flows,
     });
     const consents = compileConsents(policy, [['sp-299.p', { granted: true, version: 1 }], ['sp-7.p', { granted: false, version: 1 }], ['gone.p', { granted: true, version: 1 }]]);
-    expect(consents.pairs).toEqual(new Int32Array([7, -2, 299, 2, -1, 2]));
+    expect(consents.pairs).toEqual([7, -2, 299, 2, -1, 2]);
     expect(consents.inPolicy).toBe(2);
     expect(consents.keys).toEqual(['sp-7.p', 'sp-299.p', 'gone.p']);
     expect(allows(policy, consents, { subprocessor: 'sp-299' })).toBe(true);

@@ -21,7 +21,7 @@ export interface Consents {
   /**
    * `[flowId, encoded choice]` per choice, flattened: first the `inPolicy` choices for flows
    * of `policy`, by ascending flow id; then the others (flow id -1), kept to be read against
-   * another policy. A typed array: compact, read-only by type.
+   * another policy. Small integers in a frozen array (a few bytes each).
    */
   readonly pairs: ArrayLike<number>;
   /** How many of `pairs` are for flows of `policy`. */
@@ -35,9 +35,6 @@ export interface Consents {
   /** Every encoded choice by flow key, to read these consents against another policy; built on each read. */
   readonly byFlowKey: readonly (readonly [string, number])[];
 }
-
-/** No choices, no GPC signal: valid with any policy. */
-export const EMPTY_CONSENTS: Consents = consentsOf(null, new Int32Array(0), 0, [], false);
 
 /** Choice versions beyond this are read as this. */
 const MAX_CHOICE_VERSION = MAX_VERSION;
@@ -62,45 +59,46 @@ export function compileConsents(
     else known.push([id, policy.flows[id].key, encoded]);
   }
   known.sort((a, b) => a[0] - b[0]);
-  const pairs = new Int32Array(2 * byFlowKey.size);
+  const pairs: number[] = [];
   const keys: string[] = [];
-  let at = 0;
   for (const [id, key, encoded] of known) {
-    pairs[at++] = id;
-    pairs[at++] = encoded;
+    pairs.push(id, encoded);
     keys.push(key);
   }
   for (const [key, encoded] of unknown) {
-    pairs[at++] = -1;
-    pairs[at++] = encoded;
+    pairs.push(-1, encoded);
     keys.push(key);
   }
   return consentsOf(policy, pairs, known.length, keys, opts.gpc === true);
 }
 
-function consentsOf(
-  policy: Policy | null,
-  pairs: Int32Array,
-  inPolicy: number,
-  keys: string[],
-  gpc: boolean,
-): Consents {
-  return Object.freeze({
-    policy,
-    pairs,
-    inPolicy,
-    keys: Object.freeze(keys),
-    gpc,
-    get byFlowId(): ArrayLike<number> {
-      const dense = new Int32Array(policy?.flows.length ?? 0);
-      for (let i = 0; i < inPolicy; i++) dense[pairs[2 * i]] = pairs[2 * i + 1];
-      return dense;
-    },
-    get byFlowKey(): readonly (readonly [string, number])[] {
-      return Object.freeze(keys.map((key, i) => Object.freeze([key, pairs[2 * i + 1]] as const)));
-    },
-  });
+function consentsOf(policy: Policy | null, pairs: number[], inPolicy: number, keys: string[], gpc: boolean): Consents {
+  return Object.freeze(new CompiledConsents(policy, Object.freeze(pairs), inPolicy, Object.freeze(keys), gpc));
 }
+
+/** A class, so that the views are on its prototype, not closures on every user's object. */
+class CompiledConsents implements Consents {
+  constructor(
+    readonly policy: Policy | null,
+    readonly pairs: readonly number[],
+    readonly inPolicy: number,
+    readonly keys: readonly string[],
+    readonly gpc: boolean,
+  ) {}
+
+  get byFlowId(): ArrayLike<number> {
+    const dense = new Int32Array(this.policy?.flows.length ?? 0);
+    for (let i = 0; i < this.inPolicy; i++) dense[this.pairs[2 * i]] = this.pairs[2 * i + 1];
+    return dense;
+  }
+
+  get byFlowKey(): readonly (readonly [string, number])[] {
+    return Object.freeze(this.keys.map((key, i) => Object.freeze([key, this.pairs[2 * i + 1]] as const)));
+  }
+}
+
+/** No choices, no GPC signal: valid with any policy. */
+export const EMPTY_CONSENTS: Consents = consentsOf(null, [], 0, [], false);
 
 /** A version that is not a non-negative integer counts as 0 (the oldest: fails towards stale). */
 export function encodeChoice({ granted, version }: ConsentChoice): number {

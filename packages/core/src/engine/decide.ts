@@ -116,6 +116,11 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   if (fields === undefined || fields.length === 0) {
     return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
   }
+  // Verdict first: when everything may go (the common answer) the allowed fields are the
+  // request's, copied once, with no per-field judging into growing arrays.
+  if (flowReason === null && fieldsGo(policy, flow, fields, grantedAt, at)) {
+    return { allow: true, reason: null, allowedFields: fields.slice(), blocked: NO_BLOCKED, flowKey: flow.key, policyVersion: policy.version };
+  }
   // Created on first use: most decisions allow every field or block every field.
   let allowedFields: string[] | undefined;
   let blocked: BlockedField[] | undefined;
@@ -140,21 +145,6 @@ export function allows(policy: Policy, consents: Consents, request: DecisionRequ
   return allowedFlow(policy, consents, request) !== null;
 }
 
-/**
- * `decide`, verdict first: the same decision, but an allowed field-key request is answered
- * from the `allows` pass (every field allowed, in order) without judging it twice; anything
- * else is `decide`. For callers that return the decision and mostly allow (a guard's check,
- * the decision API).
- */
-export function decideFast(policy: Policy, consents: Consents, request: DecisionRequest): Decision {
-  if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request);
-  const flow = allowedFlow(policy, consents, request);
-  if (flow === null) return decide(policy, consents, request);
-  const { fields } = request;
-  const allowed = fields === undefined || fields.length === 0 ? NO_FIELDS : fields.slice();
-  return { allow: true, reason: null, allowedFields: allowed, blocked: NO_BLOCKED, flowKey: flow.key, policyVersion: policy.version };
-}
-
 /** The flow of a field-key request when the request is allowed, else null; no allocation. */
 function allowedFlow(policy: Policy, consents: Consents, request: DecisionRequest): CompiledFlow | null {
   const flow = findFlow(policy, request);
@@ -171,21 +161,25 @@ function allowedFlow(policy: Policy, consents: Consents, request: DecisionReques
     grantedAt = choice - 1;
   }
   const { fields } = request;
-  if (fields === undefined) return flow;
+  return fields === undefined || fieldsGo(policy, flow, fields, grantedAt, at) ? flow : null;
+}
+
+/** Whether every field may go, the flow itself being allowed (`fieldReason` is null for each); no allocation. */
+function fieldsGo(policy: Policy, flow: CompiledFlow, fields: readonly string[], grantedAt: number, at: number): boolean {
   const { fieldIds, rules } = policy;
   const schedule = policy.effectiveFrom;
   for (let i = 0; i < fields.length; i++) {
     const fieldId = fieldIds[fields[i]];
-    if (fieldId === undefined) return null;
+    if (fieldId === undefined) return false;
     const since = rules[flow.rulesAt + fieldId];
     // UNDECLARED and EXCLUDED are negative; a sent field's since is ≥ 0.
-    if (since < 0 || since > grantedAt) return null;
+    if (since < 0 || since > grantedAt) return false;
     if (schedule !== null) {
       const from = schedule[flow.rulesAt + fieldId];
-      if (from !== 0 && from > at) return null;
+      if (from !== 0 && from > at) return false;
     }
   }
-  return flow;
+  return true;
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */

@@ -55,7 +55,6 @@ export {
 export {
   allows,
   decide,
-  decideFast,
   NO_POLICY_VERSION,
   REASON_CODES,
   unavailableDecision,
