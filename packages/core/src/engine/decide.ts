@@ -142,26 +142,26 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
  */
 export function allows(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
   if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request).allow;
-  return allowedFlow(policy, consents, request) !== null;
+  return fieldKeysAllowed(policy, consents, request);
 }
 
-/** The flow of a field-key request when the request is allowed, else null; no allocation. */
-function allowedFlow(policy: Policy, consents: Consents, request: DecisionRequest): CompiledFlow | null {
+/** `decide(...).allow` of a field-key request, read off the same rules without building anything. */
+function fieldKeysAllowed(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
   const flow = findFlow(policy, request);
-  if (flow === null) return null;
+  if (flow === null) return false;
   const at = request.at ?? Number.NEGATIVE_INFINITY;
-  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return null;
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return false;
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return null;
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return false;
   } else if (flow.mode === 'opt-in') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice <= 0) return null;
+    if (choice <= 0) return false;
     grantedAt = choice - 1;
   }
   const { fields } = request;
-  return fields === undefined || fieldsGo(policy, flow, fields, grantedAt, at) ? flow : null;
+  return fields === undefined || fieldsGo(policy, flow, fields, grantedAt, at);
 }
 
 /** Whether every field may go, the flow itself being allowed (`fieldReason` is null for each); no allocation. */
