@@ -159,7 +159,12 @@ export class ConsentsCache implements OnModuleDestroy {
   }
 
   private remember(state: UserConsentState): void {
-    this.compact.set(state.userId, { choices: choicesOf(state), gpc: state.gpc, version: state.version });
+    try {
+      this.compact.set(state.userId, { choices: choicesOf(state), gpc: state.gpc, version: state.version });
+    } catch (error) {
+      // An id the compact encoding cannot hold (empty, over 64 KB) is answered, just not cached.
+      if (!(error instanceof RangeError)) throw error;
+    }
     this.states.delete(state.userId);
     if (this.states.size >= STATE_USERS) this.states.delete(this.states.keys().next().value!);
     this.states.set(state.userId, state);
