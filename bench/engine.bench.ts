@@ -13,7 +13,10 @@ import { join } from 'node:path';
 import { newEnforcer, newModelFromString, StringAdapter, type Enforcer } from 'casbin';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import sqlite3 from 'sqlite3';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
+  allows,
   compileConsents,
   compilePolicy,
   decide,
@@ -27,6 +30,8 @@ import {
 } from '@flowgate/core';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
+import { StringIdLimitEngine, type LimitConsents } from './engines/string-id-limit';
+import { measureServerMemory, type ServerMemory } from './support/server-memory';
 import {
   DEFAULT_WORLD,
   syntheticPayloadRequests,
@@ -474,6 +479,53 @@ async function measureTheirs(
   return medianRate(rates);
 }
 
+/** The verdict-only engines, each as a loop over the same cases: one round of each, interleaved. */
+interface VerdictLoops {
+  readonly ours: (k: number) => boolean;
+  readonly limit: (k: number) => boolean;
+  readonly decide: (k: number) => boolean;
+}
+
+type VerdictRates = Record<keyof VerdictLoops, Rate>;
+
+/**
+ * Rounds in turn (ours, the limit engine, decide), medians per engine: on a
+ * shared machine a slow moment then costs every engine alike, so their ratio holds.
+ */
+function measureVerdicts(loops: VerdictLoops, cases: number, perRun: number, rounds: number): VerdictRates {
+  const mask = cases - 1;
+  if ((cases & mask) !== 0) throw new RangeError('cases: a power of two, please');
+  const once = (f: (k: number) => boolean, count: number): Rate => {
+    let allowed = 0;
+    const stop = startClock();
+    for (let i = 0; i < count; i++) if (f(i & mask)) allowed++;
+    const rate = stop(count);
+    if (allowed < 0) console.log(allowed); // keep the result observable
+    return rate;
+  };
+  const names = Object.keys(loops) as (keyof VerdictLoops)[];
+  for (const name of names) once(loops[name], perRun); // warm-up
+  const rates = Object.fromEntries(names.map((n) => [n, [] as Rate[]])) as Record<keyof VerdictLoops, Rate[]>;
+  for (let r = 0; r < rounds; r++) for (const name of names) rates[name].push(once(loops[name], perRun));
+  return Object.fromEntries(names.map((n) => [n, medianRate(rates[n])])) as VerdictRates;
+}
+
+/** Bytes of heap (JS objects and array buffers) `build` keeps, per item, after a full GC. */
+function retainedBytes<T>(build: () => T[]): { readonly perItem: number; readonly kept: T[] } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const used = (): number => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const kept = build();
+  const after = used();
+  return { perItem: (after - before) / Math.max(1, kept.length), kept };
+}
+
 /** Disagreements with our engine over the sample, printed (the first few in full). */
 async function disagreements(
   name: string,
@@ -531,6 +583,44 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     row('flowgate decide(): 20-key JSON payload', payloadRate, '', 'report', '—'),
   ];
 
+  // The verdict alone, against the hand-written string-id limit engine, rounds interleaved.
+  const limit = new StringIdLimitEngine(world.map);
+  const limitConsents: LimitConsents[] = world.users.map((u) => limit.consentsOf(u.choices));
+  const gpcs = world.users.map((u) => u.gpc);
+  const limitWrong = sample.filter(
+    (c) => limit.allows(limitConsents[c.user], gpcs[c.user], c.request) !== decide(policy, consents[c.user], c.request).allow,
+  ).length;
+  const oursOf = keyCases.map((c) => consents[c.user]);
+  const limitOf = keyCases.map((c) => limitConsents[c.user]);
+  const gpcOf = keyCases.map((c) => gpcs[c.user]);
+  const requestOf = keyCases.map((c) => c.request);
+  const verdicts = measureVerdicts(
+    {
+      ours: (k) => allows(policy, oursOf[k], requestOf[k]),
+      limit: (k) => limit.allows(limitOf[k], gpcOf[k], requestOf[k]),
+      decide: (k) => decide(policy, oursOf[k], requestOf[k]).allow,
+    },
+    keyCases.length,
+    options.quick ? 2e5 : 2e6,
+    runs,
+  );
+  const verdictRatio = verdicts.ours.cpu / verdicts.limit.cpu;
+  const ofLimit = (r: Rate): string => `${(r.cpu / verdicts.limit.cpu).toFixed(2)}× the limit`;
+  rows.push(
+    row('flowgate allows(): the verdict alone, field keys', verdicts.ours, ofLimit(verdicts.ours), `≥ 0.5× the limit: ${met(verdictRatio >= 0.5)}`, '—'),
+    row('flowgate decide(): the decision, field keys (same rounds)', verdicts.decide, ofLimit(verdicts.decide), 'report', '—'),
+    row('limit engine: hand-written verdict, string ids (bench/engines)', verdicts.limit, '1×', 'the limit', `${limitWrong} / ${fmt(sample.length)}`),
+  );
+
+  // Compiled consents of the users who chose, ours against the limit engine's.
+  const chose = world.users.filter((u) => u.choices.length > 0);
+  const compiledBytes = retainedBytes(() => chose.map((u) => compileConsents(policy, u.choices, { gpc: u.gpc }))).perItem;
+  const limitBytes = retainedBytes(() => chose.map((u) => limit.consentsOf(u.choices))).perItem;
+  const memoryUsers = options.quick ? 50_000 : 1_000_000;
+  console.log(`\nServer consent memory: deciding for ${fmt(memoryUsers)} distinct users through DecisionsService…`);
+  const server = await measureServerMemory(memoryUsers);
+  const memory: Memory = { compiledBytes, limitBytes, server, choosers: chose.length };
+
   const glue = glueFor(world);
   const sql = await sqliteEngine(world);
   const others: [name: string, target: number, engine: Engine][] = [
@@ -538,7 +628,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     [`cedar-wasm ${pkgVersion('@cedar-policy/cedar-wasm')}`, 0, cedarEngine(world, glue)],
     [`SQLite query (sqlite3 ${pkgVersion('sqlite3')})`, 60, sql],
   ];
-  let failures = 0;
+  let failures = limitWrong;
   for (const [name, target, engine] of others) {
     const wrong = await disagreements(name, engine.decideOne, ours, sample);
     const rate = await measureTheirs(engine.decideOne, keyCases, options.quick ? 100 : 600, runs);
@@ -556,11 +646,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   await sql.close();
 
   console.table(rows);
+  console.table(memoryRows(memory));
   console.table([
     { step: 'compilePolicy', ms: compileMs.toFixed(1) },
     { step: `compileConsents × ${fmt(setup.compiledConsents)} users`, ms: consentsMs.toFixed(1) },
   ]);
-  return { name: 'engine', markdown: markdownReport(rows, setup), failures };
+  return { name: 'engine', markdown: markdownReport(rows, memory, setup), failures };
 }
 
 type Column =
@@ -581,6 +672,40 @@ function row(engine: string, rate: Rate, ratio: string, target: string, wrong: s
     target,
     disagreements: wrong,
   };
+}
+
+interface Memory {
+  /** Bytes retained per compiled user with choices: ours, the limit engine's. */
+  readonly compiledBytes: number;
+  readonly limitBytes: number;
+  readonly choosers: number;
+  readonly server: ServerMemory;
+}
+
+type MemoryRow = Record<'measure' | 'value' | 'target', string>;
+
+function memoryRows({ compiledBytes, limitBytes, choosers, server }: Memory): MemoryRow[] {
+  const perUser = server.heapPerUser;
+  return [
+    { measure: `compiled consents, per user with choices (${fmt(choosers)} users)`, value: `${fmt(compiledBytes)} B`, target: 'report' },
+    { measure: 'limit engine consents, per user with choices', value: `${fmt(limitBytes)} B`, target: 'report' },
+    {
+      measure: `server consent cache, heap per cached user (${fmt(server.cachedUsers)} cached)`,
+      value: `${perUser.toFixed(1)} B`,
+      target: `≤ 100 B: ${met(perUser <= 100)}`,
+    },
+    { measure: 'of which the compact tier (typed arrays)', value: `${(server.cacheBytes / Math.max(1, server.cachedUsers)).toFixed(1)} B`, target: 'report' },
+    {
+      measure: `server RSS at the end of ${fmt(server.users)} distinct users decided (at start: ${fmt(server.rssBeforeMb)} MB)`,
+      value: `${fmt(server.rssEndMb)} MB (peak ${fmt(server.rssPeakMb)} MB; after forced GCs ${fmt(server.rssAfterMb)} MB)`,
+      target: `≤ 300 MB: ${met(server.rssEndMb <= 300)}`,
+    },
+    {
+      measure: 'decisions through DecisionsService.decideBatch (1,000 users a batch, every one a cache miss)',
+      value: `${fmt(server.users / server.seconds)}/s`,
+      target: 'report',
+    },
+  ];
 }
 
 interface Setup {
@@ -635,16 +760,22 @@ function describeWorld({ world, choosers }: Setup): string {
   );
 }
 
-function markdownReport(rows: readonly Row[], setup: Setup): string {
-  const headers = Object.keys(rows[0]) as (keyof Row)[];
-  const table = [
+function markdownTable<R extends Record<string, string>>(rows: readonly R[]): string {
+  const headers = Object.keys(rows[0]) as (keyof R & string)[];
+  return [
     `| ${headers.join(' | ')} |`,
-    `| ${headers.map((h) => (h === 'engine' ? '---' : '---:')).join(' | ')} |`,
+    `| ${headers.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
     ...rows.map((r) => `| ${headers.map((h) => r[h]).join(' | ')} |`),
   ].join('\n');
+}
+
+function markdownReport(rows: readonly Row[], memory: Memory, setup: Setup): string {
+  const { server } = memory;
   return `## Decision engine
 
-${table}
+${markdownTable(rows)}
+
+${markdownTable(memoryRows(memory))}
 
 **Data.** ${describeWorld(setup)}.
 \`compilePolicy\` took ${setup.compileMs.toFixed(1)} ms; \`compileConsents\` for the
@@ -659,6 +790,27 @@ payload row decides 20-leaf JSON bodies instead.
 **Rates.** Decisions per CPU-second (CPU time of the whole process, every thread) and per
 wall-clock second. On this shared machine the CPU figure is the one to read: time spent waiting
 for a core does not count. "ours ×" is our field-key rate over theirs, per CPU-second.
+
+**Verdict and the limit engine.** \`allows()\` answers \`decide(...).allow\` without building a
+decision (property-tested against \`decide\`); \`decide()\` itself takes the same pass first and
+answers an allowed field-key request from it (the fields copied once), so the decision API and the
+SDK's \`check\` get it too. The limit engine (\`bench/engines/string-id-limit.ts\`) is the verdict of the
+field-key rules hand-written for this job alone: two hash lookups for the flow, a scan of the user's
+few \`[flow, choice]\` integers, one hash lookup per field; no payloads, schedules or reasons. These
+three rows are measured in interleaved rounds (allows, limit, decide; medians), so their
+ratios hold on a loaded machine; "ours ×" there is the rate over the limit engine's. The limit
+engine's verdicts must equal \`decide(...).allow\` on the agreement sample.
+
+**Memory.** Compiled consents: heap and array buffers retained per user with choices, after full
+GCs. Server (\`bench/support/server-memory.ts\`): one child process writes a real SQLite file with
+the synthetic map and ${fmt(server.choosers)} users' consent rows (1–8 choices each; 5% with GPC;
+written as projection rows, which is all the decision path reads); a fresh one runs the compiled
+server (\`dist/src\`, as \`npm start\` does; \`nest build\` first when stale), with \`--expose-gc\`,
+and decides once for each of ${fmt(server.users)} distinct users through
+\`DecisionsService.decideBatch\`, 1,000 users a batch, every one a cache miss read from the file.
+Heap per cached user is (heap used + array buffers) after − before, after full GCs, over the users
+the cache holds. RSS is the process's at the end of the run without a forced GC (the target), its
+peak (sampled every 10 batches) and after two forced GCs.
 
 **Agreement.** Each other engine answered 10,000 further requests built to exercise every rule
 (half to a flow the user made a choice for; a third of the fields excluded or undeclared): the

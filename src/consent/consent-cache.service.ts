@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { In, type EntityManager } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../policy/change-log.service';
-import { compileConsents, type Consents, type Policy } from '@flowgate/core';
+import { compileConsents, ConsentCache, type ConsentChoice, type Consents, type Policy } from '@flowgate/core';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import type { Choice, ConsentSource } from '@flowgate/core';
 
@@ -26,32 +26,35 @@ export interface UserConsentState {
 }
 
 interface Waiting {
-  promise: Promise<Entry>;
-  resolve(entry: Entry): void;
+  promise: Promise<UserConsentState>;
+  resolve(state: UserConsentState): void;
   reject(error: unknown): void;
 }
 
-interface Entry {
-  state: UserConsentState;
-  compiled: Consents | null;
-}
-
-/** Users kept in memory; past this the oldest tenth is dropped. */
-const MAX_USERS = 200_000;
+/** Users whose consents are kept, compact (tens of bytes each); past this the least recently used go. */
+const MAX_USERS = 1_000_000;
+/** Of those, the most recent kept compiled for the current policy. */
+const HOT_USERS = 4_096;
+/** Users whose whole state (sources, times, event ids) is kept for pages and the API; oldest first out. */
+const STATE_USERS = 2_048;
 const CHUNK = 400;
 
 /**
- * Each user's consent state, and their consents compiled for the engine, kept in memory.
+ * Each user's consents, kept in memory in the compact encoding the SDK uses (`ConsentCache`
+ * from `@flowgate/core`: choices, GPC and state version, tens of bytes a user), with the
+ * most recent compiled for the engine; and the whole state of the few users read last,
+ * for the pages and the API that show sources and times.
  * Driven by the change log: a `consent` entry, from this process or any other, drops the
- * user unless the cached state is already that version or newer; compiled consents follow the policy they
- * were compiled against and are recompiled (without a query) for a new one. Misses are
- * read behind queued writes, so a half-written change is never cached, and concurrent
- * misses are read together.
+ * user unless the cached state is already that version or newer; compiled consents follow
+ * the policy they were compiled against and are recompiled (without a query) for a new one.
+ * Misses are read behind queued writes, so a half-written change is never cached, and
+ * concurrent misses are read together.
  */
 @Injectable()
 export class ConsentsCache implements OnModuleDestroy {
-  private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<Entry>>();
+  private readonly compact = new ConsentCache({ maxUsers: MAX_USERS, hotUsers: HOT_USERS });
+  private readonly states = new Map<string, UserConsentState>();
+  private readonly loading = new Map<string, Promise<UserConsentState>>();
   /** Misses not yet being read. */
   private readonly waiting = new Map<string, Waiting>();
   private reading: Promise<void> | null = null;
@@ -66,8 +69,8 @@ export class ConsentsCache implements OnModuleDestroy {
   ) {
     this.subscription = changeLog.live.subscribe((e) => {
       if (e.kind !== 'consent') return;
-      const cached = this.entries.get(e.userId);
-      if (cached === undefined || cached.state.version < e.version) this.invalidate(e.userId);
+      const cached = this.compact.versionOf(e.userId) ?? this.states.get(e.userId)?.version;
+      if (cached === undefined || cached < e.version) this.invalidate(e.userId);
     });
   }
 
@@ -75,41 +78,48 @@ export class ConsentsCache implements OnModuleDestroy {
     this.subscription.unsubscribe();
   }
 
+  /** Users whose consents are cached, and the bytes their compact records take. */
+  get stats(): { readonly users: number; readonly bytes: number } {
+    return { users: this.compact.size, bytes: this.compact.byteLength };
+  }
+
   async state(userId: string): Promise<UserConsentState> {
-    return (await this.entry(userId)).state;
+    const cached = this.states.get(userId);
+    if (cached !== undefined) return cached;
+    return this.load(userId);
   }
 
   /** The user's consents compiled against `policy`. */
-  async consentsFor(userId: string, policy: Policy): Promise<Consents> {
-    return compiledFor(await this.entry(userId), policy);
+  consentsFor(userId: string, policy: Policy): Consents | Promise<Consents> {
+    return this.compact.get(userId, policy) ?? this.load(userId).then((state) => compiledFor(state, policy));
   }
 
   /** Several users at once (their misses are read together). */
   async consentsForMany(userIds: readonly string[], policy: Policy): Promise<Map<string, Consents>> {
     const unique = [...new Set(userIds)];
-    const entries = await Promise.all(unique.map((id) => this.entry(id)));
-    return new Map(unique.map((id, i) => [id, compiledFor(entries[i], policy)]));
+    const consents = await Promise.all(unique.map((id) => this.consentsFor(id, policy)));
+    return new Map(unique.map((id, i) => [id, consents[i]]));
   }
 
   /** Forget a user (their consents changed). */
   invalidate(userId: string): void {
-    this.entries.delete(userId);
+    this.compact.delete(userId);
+    this.states.delete(userId);
     if (this.loading.size > 0) this.invalidatedDuringLoad.add(userId);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.compact.clear();
+    this.states.clear();
     for (const id of this.loading.keys()) this.invalidatedDuringLoad.add(id);
   }
 
-  private entry(userId: string): Promise<Entry> | Entry {
-    const cached = this.entries.get(userId);
-    if (cached !== undefined) return cached;
+  private load(userId: string): Promise<UserConsentState> {
     const pending = this.loading.get(userId);
     if (pending !== undefined) return pending;
     let resolve!: Waiting['resolve'];
     let reject!: Waiting['reject'];
-    const promise = new Promise<Entry>((res, rej) => {
+    const promise = new Promise<UserConsentState>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -133,11 +143,11 @@ export class ConsentsCache implements OnModuleDestroy {
       try {
         const states = await this.writeQueue.read((m) => readStates(m, batch.map(([id]) => id)));
         for (const [userId, w] of batch) {
-          const entry: Entry = { state: states.get(userId)!, compiled: null };
+          const state = states.get(userId)!;
           if (this.loading.get(userId) === w.promise && !this.invalidatedDuringLoad.has(userId)) {
-            this.remember(userId, entry);
+            this.remember(state);
           }
-          w.resolve(entry);
+          w.resolve(state);
         }
       } catch (error) {
         for (const [, w] of batch) w.reject(error);
@@ -148,26 +158,29 @@ export class ConsentsCache implements OnModuleDestroy {
     }
   }
 
-  private remember(userId: string, entry: Entry): void {
-    if (this.entries.size >= MAX_USERS) {
-      let drop = Math.ceil(MAX_USERS / 10);
-      for (const key of this.entries.keys()) {
-        this.entries.delete(key);
-        if (--drop === 0) break;
-      }
+  private remember(state: UserConsentState): void {
+    try {
+      this.compact.set(state.userId, { choices: choicesOf(state), gpc: state.gpc, version: state.version });
+    } catch (error) {
+      // An id the compact encoding cannot hold (empty, over 64 KB) is answered, just not cached.
+      if (!(error instanceof RangeError)) throw error;
     }
-    this.entries.set(userId, entry);
+    this.states.delete(state.userId);
+    if (this.states.size >= STATE_USERS) this.states.delete(this.states.keys().next().value!);
+    this.states.set(state.userId, state);
   }
 }
 
-function compiledFor(entry: Entry, policy: Policy): Consents {
-  if (entry.compiled?.policy === policy) return entry.compiled;
-  const choices: Array<[string, { granted: boolean; version: number }]> = [];
-  for (const [flowKey, c] of entry.state.choices) {
+function choicesOf(state: UserConsentState): [string, ConsentChoice][] {
+  const choices: [string, ConsentChoice][] = [];
+  for (const [flowKey, c] of state.choices) {
     choices.push([flowKey, { granted: c.choice === 'granted', version: c.flowVersion }]);
   }
-  entry.compiled = compileConsents(policy, choices, { gpc: entry.state.gpc });
-  return entry.compiled;
+  return choices;
+}
+
+function compiledFor(state: UserConsentState, policy: Policy): Consents {
+  return compileConsents(policy, choicesOf(state), { gpc: state.gpc });
 }
 
 /** Reads the projection of `userIds` (users without any event get version 0, no choices). */

@@ -12,3 +12,4 @@ export * from './contracts/errors.js';
 export * from './contracts/graph.js';
 export * from './contracts/policy.js';
 export * from './contracts/preferences.js';
+export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './consent-cache.js';

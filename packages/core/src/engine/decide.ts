@@ -116,6 +116,11 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   if (fields === undefined || fields.length === 0) {
     return decision(flowReason, NO_FIELDS, NO_BLOCKED, flow.key, policy.version);
   }
+  // Verdict first: when everything may go (the common answer) the allowed fields are the
+  // request's, copied once, with no per-field judging into growing arrays.
+  if (flowReason === null && fieldsGo(policy, flow, fields, grantedAt, at)) {
+    return { allow: true, reason: null, allowedFields: fields.slice(), blocked: NO_BLOCKED, flowKey: flow.key, policyVersion: policy.version };
+  }
   // Created on first use: most decisions allow every field or block every field.
   let allowedFields: string[] | undefined;
   let blocked: BlockedField[] | undefined;
@@ -127,6 +132,54 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   }
   const allowed = allowedFields ?? NO_FIELDS;
   return decision(flowReason, allowed, blocked ?? NO_BLOCKED, flow.key, policy.version);
+}
+
+/**
+ * The verdict alone: `allows(policy, consents, request) === decide(policy, consents, request).allow`,
+ * for callers that need only allow / deny (a guard's hot path, a counter). Allocates
+ * nothing for field-key requests; a request with a payload or a URL path is read by
+ * `decide` (the payload walk is where its reasons come from).
+ */
+export function allows(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
+  if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request).allow;
+  return fieldKeysAllowed(policy, consents, request);
+}
+
+/** `decide(...).allow` of a field-key request, read off the same rules without building anything. */
+function fieldKeysAllowed(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
+  const flow = findFlow(policy, request);
+  if (flow === null) return false;
+  const at = request.at ?? Number.NEGATIVE_INFINITY;
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return false;
+  let grantedAt = Number.POSITIVE_INFINITY;
+  if (flow.mode === 'opt-out') {
+    const choice = choiceFor(policy, consents, flow);
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return false;
+  } else if (flow.mode === 'opt-in') {
+    const choice = choiceFor(policy, consents, flow);
+    if (choice <= 0) return false;
+    grantedAt = choice - 1;
+  }
+  const { fields } = request;
+  return fields === undefined || fieldsGo(policy, flow, fields, grantedAt, at);
+}
+
+/** Whether every field may go, the flow itself being allowed (`fieldReason` is null for each); no allocation. */
+function fieldsGo(policy: Policy, flow: CompiledFlow, fields: readonly string[], grantedAt: number, at: number): boolean {
+  const { fieldIds, rules } = policy;
+  const schedule = policy.effectiveFrom;
+  for (let i = 0; i < fields.length; i++) {
+    const fieldId = fieldIds[fields[i]];
+    if (fieldId === undefined) return false;
+    const since = rules[flow.rulesAt + fieldId];
+    // UNDECLARED and EXCLUDED are negative; a sent field's since is ≥ 0.
+    if (since < 0 || since > grantedAt) return false;
+    if (schedule !== null) {
+      const from = schedule[flow.rulesAt + fieldId];
+      if (from !== 0 && from > at) return false;
+    }
+  }
+  return true;
 }
 
 /** The fail-closed decision when no usable policy exists: everything asked for is blocked. */

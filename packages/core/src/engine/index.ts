@@ -4,6 +4,7 @@
  *   const policy = compilePolicy(map);                          // once per data-map version
  *   const consents = compileConsents(policy, choices, { gpc }); // once per user and policy
  *   const decision = decide(policy, consents, { subprocessor, purpose, fields, payload });
+ *   const allowed = allows(policy, consents, request);         // the verdict alone, allocation-free
  *
  * Flow: (subprocessor, purpose); with no purpose, the subprocessor's only flow. None → 'no-flow'.
  * Consent:   | no choice       | granted | denied    | GPC, no choice
@@ -44,12 +45,15 @@ export {
 } from './policy.js';
 export {
   compileConsents,
+  decodeChoice,
   EMPTY_CONSENTS,
+  encodeChoice,
   type ConsentChoice,
   type ConsentChoices,
   type Consents,
 } from './consents.js';
 export {
+  allows,
   decide,
   NO_POLICY_VERSION,
   REASON_CODES,
