@@ -258,7 +258,7 @@ async function startVendorProcess(): Promise<{ url: string; child: ChildProcess 
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
+export async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
   const vendor = await startVendorProcess();
   const guard = createGuard({ source: staticSource({ map }) });
   const url = `${vendor.url}/logrocket`;
