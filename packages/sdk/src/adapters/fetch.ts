@@ -180,7 +180,8 @@ function send(snapshot: WireSnapshot, extra: Extra | null): Promise<Response> {
   const headers = snapshot.headers as [string, string][];
   const body = snapshot.body as NonNullable<RequestInit['body']> | null;
   if (extra === null) return fetch(snapshot.url, { method: snapshot.method, headers, body });
-  const init: RequestInit & { dispatcher?: unknown } = {
+  // `dispatcher` is undici's (not in every RequestInit typing).
+  const init = {
     method: snapshot.method,
     headers,
     body,
@@ -189,6 +190,6 @@ function send(snapshot: WireSnapshot, extra: Extra | null): Promise<Response> {
     credentials: extra.credentials,
     keepalive: extra.keepalive,
     dispatcher: extra.dispatcher,
-  };
+  } as RequestInit;
   return fetch(snapshot.url, init);
 }

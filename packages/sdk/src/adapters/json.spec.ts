@@ -33,7 +33,7 @@ function hasDuplicateKeyOracle(text: string): boolean {
 }
 
 /** JSON text with some object members repeated (same name, escaped or not) and random spacing. */
-const jsonText: fc.Arbitrary<string> = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
+const jsonText = fc.letrec<{ value: string; object: string; array: string }>((tie) => ({
   value: fc.oneof(
     { depthSize: 'small' },
     fc.jsonValue({ maxDepth: 0 }).map((v) => JSON.stringify(v)),
