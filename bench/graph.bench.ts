@@ -33,14 +33,14 @@ const TARGET_MS = 200;
 /** As `OVERVIEW_LINES` in client/src/graph/graph-page.ts. */
 const OVERVIEW_LINES = 5000;
 
-interface Size {
+export interface Size {
   subprocessors: number;
   fields: number;
   flows: number;
   purposes: number;
 }
-const FULL: Size = { subprocessors: 1000, fields: 300, flows: 10_000, purposes: 20 };
-const QUICK: Size = { subprocessors: 100, fields: 60, flows: 1000, purposes: 20 };
+export const FULL: Size = { subprocessors: 1000, fields: 300, flows: 10_000, purposes: 20 };
+export const QUICK: Size = { subprocessors: 100, fields: 60, flows: 1000, purposes: 20 };
 
 const fmt = (n: number, digits = 1): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -75,7 +75,7 @@ export function syntheticManifest(size: Size): Manifest {
 }
 
 /** The map as the store holds it after one import (every flow at version 1). */
-function storedOf(manifest: Manifest): StoredMap {
+export function storedOf(manifest: Manifest): StoredMap {
   const at = new Date();
   const ids = <T extends { key: string }>(items: T[]) =>
     new Map(items.map((e, i) => [e.key, i + 1]));

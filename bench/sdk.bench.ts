@@ -7,7 +7,7 @@
  * the Caplena example map; the guard under test uses `remoteSource` against it, so the
  * warm-cache and propagation numbers are the real path. Nothing here asserts a timing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -29,6 +29,7 @@ import { PROCESS_ADMIN_TOKEN, startServerProcess, type ServerProcess } from '../
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import { createRng, type Rng } from './synthetic-map';
+import { startVendorProcess } from './profile/vendor';
 
 const SECRET = 'bench-user-token-secret-0123456789abcdef';
 const ADMIN = `Bearer ${PROCESS_ADMIN_TOKEN}`;
@@ -245,19 +246,6 @@ function recordOf(changes: { flowKey: string; granted: boolean }[]): ConsentReco
 }
 
 // ── 2. guard.fetch against plain fetch ────────────────────────────────────────
-const VENDOR_SERVER = `
-const http = require('node:http');
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-`;
-
-async function startVendorProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', VENDOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-  return { url: `http://127.0.0.1:${port}`, child };
-}
-
 export async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
   const vendor = await startVendorProcess();
   const guard = createGuard({ source: staticSource({ map }) });
