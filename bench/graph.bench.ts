@@ -135,7 +135,9 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
     for (let i = 0; i < 3; i++) projectGraph(stored, query); // warm-up
     const samples: number[] = [];
     let last: GraphResponse | null = null;
-    for (let i = 0; i < runs; i++) {
+    // The target is on the whole map's p95: enough runs that it is a percentile, not the second-worst of 25.
+    const n = query === base ? runs * 4 : runs;
+    for (let i = 0; i < n; i++) {
       const [g, ms] = time(() => projectGraph(stored, query));
       samples.push(ms);
       last = g;
@@ -427,15 +429,17 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     );
 
     const whole = projection[0];
+    const verdict = whole.p95 < TARGET_MS ? 'met' : 'not met';
+    console.log(`projectGraph, whole map: p50 ${fmt(whole.median)} ms, p95 ${fmt(whole.p95)} ms (${runs * 4} runs); target p95 < ${TARGET_MS} ms: ${verdict}`);
     const markdown = [
       '## Graph projection and first render',
       '',
       `\`bench/graph.bench.ts\`, ${machineNote()}.`,
       '',
       `Synthetic map from \`bench/synthetic-map.ts\` (seed 2026): ${int(size.subprocessors)} subprocessors, ${int(size.fields)} fields, ${int(size.flows)} flows over ${size.purposes} purposes, ${int(sent)} sent (flow, field) pairs — each one an edge of the graph.`,
-      `Target: the projection under ${TARGET_MS} ms. Whole map: median **${fmt(whole.median)} ms** (p95 ${fmt(whole.p95)} ms), ${whole.median < TARGET_MS ? 'within' : 'OVER'} the target.`,
+      `Target (issue 16): \`projectGraph\` of the whole map at p95 < ${TARGET_MS} ms. Measured: p50 **${fmt(whole.median)} ms**, p95 **${fmt(whole.p95)} ms** over ${runs * 4} runs: **${verdict}**.`,
       '',
-      `### \`projectGraph\` alone (median of ${runs} runs, after warm-up)`,
+      `### \`projectGraph\` alone (median and p95 of ${runs} runs after warm-up; the whole map ${runs * 4})`,
       '',
       '| query | nodes | edges | median ms | p95 ms | JSON.stringify ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
