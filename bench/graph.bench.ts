@@ -33,14 +33,14 @@ const TARGET_MS = 200;
 /** As `OVERVIEW_LINES` in client/src/graph/graph-page.ts. */
 const OVERVIEW_LINES = 5000;
 
-interface Size {
+export interface Size {
   subprocessors: number;
   fields: number;
   flows: number;
   purposes: number;
 }
-const FULL: Size = { subprocessors: 1000, fields: 300, flows: 10_000, purposes: 20 };
-const QUICK: Size = { subprocessors: 100, fields: 60, flows: 1000, purposes: 20 };
+export const FULL: Size = { subprocessors: 1000, fields: 300, flows: 10_000, purposes: 20 };
+export const QUICK: Size = { subprocessors: 100, fields: 60, flows: 1000, purposes: 20 };
 
 const fmt = (n: number, digits = 1): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -75,7 +75,7 @@ export function syntheticManifest(size: Size): Manifest {
 }
 
 /** The map as the store holds it after one import (every flow at version 1). */
-function storedOf(manifest: Manifest): StoredMap {
+export function storedOf(manifest: Manifest): StoredMap {
   const at = new Date();
   const ids = <T extends { key: string }>(items: T[]) =>
     new Map(items.map((e, i) => [e.key, i + 1]));
@@ -113,6 +113,8 @@ interface Row {
   median: number;
   p95: number;
   json?: number;
+  /** CPU time this process spent per run (process.cpuUsage): steadier than wall time on a shared machine. */
+  cpu?: { median: number; p95: number };
 }
 
 function projectionRows(stored: StoredMap, runs: number): Row[] {
@@ -135,8 +137,14 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
     for (let i = 0; i < 3; i++) projectGraph(stored, query); // warm-up
     const samples: number[] = [];
     let last: GraphResponse | null = null;
-    for (let i = 0; i < runs; i++) {
+    // The target is on the whole map's p95: enough runs that it is a percentile, not the second-worst of 25.
+    const n = query === base ? runs * 4 : runs;
+    const cpuSamples: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const cpu0 = process.cpuUsage();
       const [g, ms] = time(() => projectGraph(stored, query));
+      const cpu = process.cpuUsage(cpu0);
+      cpuSamples.push((cpu.user + cpu.system) / 1000);
       samples.push(ms);
       last = g;
     }
@@ -149,6 +157,7 @@ function projectionRows(stored: StoredMap, runs: number): Row[] {
       median: s.median,
       p95: s.p95,
       json,
+      cpu: stats(cpuSamples),
     });
   }
 
@@ -427,15 +436,18 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     );
 
     const whole = projection[0];
+    const verdict = whole.p95 < TARGET_MS ? 'met' : 'not met';
+    const wholeCpu = whole.cpu ?? { median: Number.NaN, p95: Number.NaN };
+    console.log(`projectGraph, whole map: p50 ${fmt(whole.median)} ms, p95 ${fmt(whole.p95)} ms (${runs * 4} runs; CPU time p50 ${fmt(wholeCpu.median)} ms, p95 ${fmt(wholeCpu.p95)} ms); target p95 < ${TARGET_MS} ms: ${verdict}`);
     const markdown = [
       '## Graph projection and first render',
       '',
       `\`bench/graph.bench.ts\`, ${machineNote()}.`,
       '',
       `Synthetic map from \`bench/synthetic-map.ts\` (seed 2026): ${int(size.subprocessors)} subprocessors, ${int(size.fields)} fields, ${int(size.flows)} flows over ${size.purposes} purposes, ${int(sent)} sent (flow, field) pairs — each one an edge of the graph.`,
-      `Target: the projection under ${TARGET_MS} ms. Whole map: median **${fmt(whole.median)} ms** (p95 ${fmt(whole.p95)} ms), ${whole.median < TARGET_MS ? 'within' : 'OVER'} the target.`,
+      `Target (issue 16): \`projectGraph\` of the whole map at p95 < ${TARGET_MS} ms. Measured: p50 **${fmt(whole.median)} ms**, p95 **${fmt(whole.p95)} ms** over ${runs * 4} runs: **${verdict}**. CPU time this process got per run (\`process.cpuUsage\`, what the projection costs whatever else runs on the machine): p50 ${fmt(wholeCpu.median)} ms, p95 ${fmt(wholeCpu.p95)} ms.`,
       '',
-      `### \`projectGraph\` alone (median of ${runs} runs, after warm-up)`,
+      `### \`projectGraph\` alone (median and p95 of ${runs} runs after warm-up; the whole map ${runs * 4})`,
       '',
       '| query | nodes | edges | median ms | p95 ms | JSON.stringify ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- [--write-docs] [--quick] [name…]]`: runs the benchmarks listed below,
  * prints their tables, and with --write-docs puts each report into its own section of
- * docs/benchmarks.md. Exits non-zero when a benchmark reports failures (disagreements).
+ * docs/benchmarks.md. `npm run bench -- profile <path>` writes a CPU profile of one hot path
+ * instead (bench/profile/profile.ts). Exits non-zero when a benchmark reports failures (disagreements).
  * There are no timed assertions: numbers are reported, never asserted.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,8 +37,16 @@ const V8_FLAG = '--no-turbo-inline-js-wasm-calls';
 async function main(argv: readonly string[]): Promise<number> {
   if (!process.execArgv.includes(V8_FLAG)) {
     const register = ['-r', 'ts-node/register/transpile-only'];
-    const args = [V8_FLAG, ...process.execArgv, ...register, __filename, ...argv];
+    // Not ts-node's own bin (the parent's execArgv under `ts-node-transpile-only`): it would
+    // type-check every file the child loads, and fail on declarations only tsconfig includes.
+    const execArgv = process.execArgv.filter((a) => !/[\\/]ts-node[\\/]dist[\\/]bin/.test(a));
+    const args = [V8_FLAG, ...execArgv, ...register, __filename, ...argv];
     return spawnSync(process.execPath, args, { stdio: 'inherit' }).status ?? 1;
+  }
+  if (argv[0] === 'profile') {
+    // A CPU profile of one hot path (bench/profile/): `npm run bench -- profile <path>`.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./profile/profile') as typeof import('./profile/profile')).runProfile(argv.slice(1));
   }
   const options: BenchOptions = { quick: argv.includes('--quick') };
   const only = argv.filter((a) => !a.startsWith('--'));

@@ -7,8 +7,9 @@
  * the Caplena example map; the guard under test uses `remoteSource` against it, so the
  * warm-cache and propagation numbers are the real path. Nothing here asserts a timing.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { signUserToken } from '../src/auth/user-token';
@@ -29,6 +30,7 @@ import { PROCESS_ADMIN_TOKEN, startServerProcess, type ServerProcess } from '../
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import { createRng, type Rng } from './synthetic-map';
+import { startVendorProcess } from './profile/vendor';
 
 const SECRET = 'bench-user-token-secret-0123456789abcdef';
 const ADMIN = `Bearer ${PROCESS_ADMIN_TOKEN}`;
@@ -111,6 +113,8 @@ function checkRequest(r: Omit<CheckRequest, 'userId'>, userId: string): CheckReq
 interface CheckResult {
   rows: Row[];
   users: number;
+  /** guard.checkCached per CPU-second without a metrics hook, with a no-op one, with one counting by kind (interleaved rounds, medians). */
+  hook: { absent: number; noop: number; counting: number };
 }
 
 /** Calls per wall second and per CPU second (the VM is shared: CPU time is what this process got). */
@@ -212,6 +216,27 @@ async function benchCheck(server: ServerProcess, token: string, quick: boolean):
   const asyncRate = await asyncThroughput(guard, users, n / 4);
   rows.push({ 'guard.check': '`await guard.check`, field keys', 'per CPU-second': fmt(asyncRate.cpu), 'per wall second': fmt(asyncRate.wall), 'p50 µs': '', 'p99 µs': '', 'p99.9 µs': '' });
 
+  // The metrics hook (issue 17): absent, a no-op, and one counting by kind as a metrics
+  // library would; interleaved rounds on the same source and requests, medians.
+  const counts = new Map<string, number>();
+  const withHook = {
+    absent: guard,
+    noop: createGuard({ source, metrics: () => undefined }),
+    counting: createGuard({ source, metrics: (m) => void counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1) }),
+  };
+  const hookRates = { absent: [] as number[], noop: [] as number[], counting: [] as number[] };
+  for (let round = -1; round < 7; round++) {
+    for (const kind of ['absent', 'noop', 'counting'] as const) {
+      const rate = throughput(withHook[kind], users, FIELD_REQUESTS, n / 10);
+      if (round >= 0) hookRates[kind].push(rate.cpu);
+    }
+  }
+  const median = (values: number[]) => percentile(sortedCopy(values), 50);
+  const hook = { absent: median(hookRates.absent), noop: median(hookRates.noop), counting: median(hookRates.counting) };
+  for (const [kind, label] of [['absent', 'no metrics hook'], ['noop', 'a no-op metrics hook'], ['counting', 'a metrics hook counting by kind']] as const) {
+    rows.push({ 'guard.check': `checkCached, field keys, ${label} (interleaved rounds, median)`, 'per CPU-second': fmt(hook[kind]), 'per wall second': '', 'p50 µs': '', 'p99 µs': '', 'p99.9 µs': '' });
+  }
+
   // Past the hot tier: 100,000 users cycling through the compact LRU (a compile per call).
   const state = source.state()!;
   const many = await compactTierGuard(state, quick ? 20_000 : 100_000);
@@ -219,7 +244,7 @@ async function benchCheck(server: ServerProcess, token: string, quick: boolean):
   add(`checkCached, ${fmt(many.users.length)} users cycling (compact tier, compile per call)`, throughput(many.guard, many.users, FIELD_REQUESTS, n / 10), perCall(many.guard, many.users, FIELD_REQUESTS, samples / 4));
   rows.push({ 'guard.check': `(timer floor: back-to-back hrtime reads, p50)`, 'per CPU-second': '', 'per wall second': '', 'p50 µs': us(floor), 'p99 µs': '', 'p99.9 µs': '' });
   await guard.close();
-  return { rows, users: users.length };
+  return { rows, users: users.length, hook };
 }
 
 /** The same cache the remote source uses, filled directly (no HTTP), behind a guard. */
@@ -245,20 +270,18 @@ function recordOf(changes: { flowKey: string; granted: boolean }[]): ConsentReco
 }
 
 // ── 2. guard.fetch against plain fetch ────────────────────────────────────────
-const VENDOR_SERVER = `
-const http = require('node:http');
-const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); }); });
-server.keepAliveTimeout = 60000;
-server.listen(0, '127.0.0.1', () => console.log(server.address().port));
-`;
+/** The issue-16 targets for the guarded kinds: added round-trip p50 against plain fetch in the same (interleaved) run. */
+export const FETCH_TARGET = { share: 0.05, us: 20 } as const;
+export const WRAP_TARGET_US = 10;
+const met = (ok: boolean): string => (ok ? 'met' : 'not met');
 
-async function startVendorProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', VENDOR_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
-  return { url: `http://127.0.0.1:${port}`, child };
+export interface FetchResult {
+  rows: Row[];
+  /** Per target: the measured figure, the ratio to plain fetch, met / not met. */
+  targets: Row[];
 }
 
-async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
+export async function benchFetch(map: PolicyMap, quick: boolean): Promise<FetchResult> {
   const vendor = await startVendorProcess();
   const guard = createGuard({ source: staticSource({ map }) });
   const url = `${vendor.url}/logrocket`;
@@ -344,7 +367,24 @@ async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
     };
   };
   const us1 = (ns: number) => ns / 1000;
-  return [
+  const p50 = (k: Kind) => us1(percentile(r[k], 50));
+  const fetchAdded = p50('fetch') - p50('plain');
+  const wrapAdded = p50('wrap') - p50('plain');
+  const targets: Row[] = [
+    {
+      target: `guard.fetch (JSON string body): added round trip p50 ≤ ${FETCH_TARGET.share * 100}% and ≤ ${FETCH_TARGET.us} µs`,
+      measured: `+${fmt(fetchAdded, 2)} µs (plain fetch ${fmt(p50('plain'), 1)} µs, guarded ${fmt(p50('fetch'), 1)} µs)`,
+      'ratio (same run)': `${fmt(p50('fetch') / p50('plain'), 3)}× plain fetch`,
+      verdict: met(fetchAdded <= FETCH_TARGET.us && fetchAdded <= FETCH_TARGET.share * p50('plain')),
+    },
+    {
+      target: `guard.wrap: added round trip p50 ≤ ${WRAP_TARGET_US} µs`,
+      measured: `+${fmt(wrapAdded, 2)} µs (wrapped ${fmt(p50('wrap'), 1)} µs)`,
+      'ratio (same run)': `${fmt(p50('wrap') / p50('plain'), 3)}× plain fetch`,
+      verdict: met(wrapAdded <= WRAP_TARGET_US),
+    },
+  ];
+  const rows = [
     row('round trip p50 (µs)', (k) => us1(percentile(r[k], 50))),
     row('round trip p90 (µs)', (k) => us1(percentile(r[k], 90))),
     row('round trip p99 (µs)', (k) => us1(percentile(r[k], 99))),
@@ -360,6 +400,7 @@ async function benchFetch(map: PolicyMap, quick: boolean): Promise<Row[]> {
       'added by guard.wrap': '',
     },
   ];
+  return { rows, targets };
 }
 
 /**
@@ -535,7 +576,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const quick = options.quick;
   const server = await startServerProcess({ FLOWGATE_USER_TOKEN_SECRET: SECRET, LOG_LEVEL: 'error' });
   let check: CheckResult;
-  let fetchRows: Row[];
+  let fetchResult: FetchResult;
   let wakeUpRows: Row[];
   let propagation: Awaited<ReturnType<typeof benchPropagation>>;
   const caplena = exampleMap('caplena');
@@ -544,13 +585,24 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await api(server, 'POST', '/api/v1/manifest', ADMIN, parse(yamlText));
     const token = (await api(server, 'POST', '/api/v1/service-tokens', ADMIN, { name: 'bench' })).token as string;
     check = await benchCheck(server, token, quick);
-    fetchRows = await benchFetch(caplena, quick);
+    fetchResult = await benchFetch(caplena, quick);
     wakeUpRows = await benchWakeUp(quick);
     propagation = await benchPropagation(server, token, quick);
   } finally {
     await server.stop();
   }
   const memory = benchMemory(quick);
+
+  const hookShare = check.hook.noop / check.hook.absent;
+  const targetRows: Row[] = [
+    ...fetchResult.targets,
+    {
+      target: 'metrics hook absent: no measurable cost on guard.check (even a no-op hook within 5% of none)',
+      measured: `${fmt(check.hook.absent)}/s without a hook, ${fmt(check.hook.noop)}/s with a no-op one, ${fmt(check.hook.counting)}/s counting`,
+      'ratio (same run)': `${fmt(hookShare, 3)}× (no-op hook / none)`,
+      verdict: met(hookShare >= 0.95),
+    },
+  ];
 
   const memoryRows: Row[] = [
     {
@@ -577,7 +629,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   console.log('\nSDK: guard.check from a warm cache');
   console.table(check.rows);
   console.log('SDK: guard.fetch vs plain fetch (loopback)');
-  console.table(fetchRows);
+  console.table(fetchResult.rows);
+  console.log('SDK: targets (issue 16, 17)');
+  console.table(targetRows);
   console.log('SDK: the same work right after waiting (why the fetch rows are high here)');
   console.table(wakeUpRows);
   console.log('SDK: memory for cached consents');
@@ -586,6 +640,16 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   console.table(propagationRows);
 
   const markdown = `## Runtime guard (SDK)
+
+### Targets (issues 16 and 17), measured in this run
+
+${table(targetRows)}
+
+The fetch ratios come from the interleaved loopback rounds below (each kind's round-trip p50
+against plain \`fetch\` in the same rounds); the hook row from interleaved \`checkCached\` rounds.
+Without a hook the guard tests one \`!== null\` per decision and allocates nothing for metrics;
+a present hook costs one small object and one call per count. Load average at the start of the
+run: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores shared with other work: these move between runs).
 
 ### \`guard.check\` from a warm cache (target ≥ 2,000,000 decisions/s on one core)
 
@@ -609,7 +673,7 @@ about 1M/s (engine alone 1.5M/s). If you build check requests in a hot loop, wri
 
 ### \`guard.fetch\` against plain \`fetch\`, loopback (target: < 5% of a round trip and < 20 µs)
 
-${table(fetchRows)}
+${table(fetchResult.rows)}
 
 Three kinds of call, interleaved (plain, guarded, wrapped, plain, …) so all see the same machine
 state, each an allowed Logrocket POST of the same JSON body to a vendor server in another

@@ -102,7 +102,13 @@ export function projectGraph(
     subprocessorText(f.subprocessor) ||
     purposeText(f.purpose);
 
-  const edges: GraphEdge[] = [];
+  // The unfiltered map keeps every sent edge: the array is made at its final size once, so
+  // tens of thousands of pushes do not regrow (and re-copy) it on the way.
+  const presized = !anyFilter && !query.excluded && query.edges !== false;
+  let edgeCount = 0;
+  if (presized) for (const flow of manifest.flows) edgeCount += sentFields(flow).length;
+  const edges: GraphEdge[] = presized ? new Array<GraphEdge>(edgeCount) : [];
+  let edgeAt = 0;
   const purposeEdges: GraphEdge[] = [];
   const flows: Record<string, GraphFlow> = {};
   const shownFields = new Set<string>();
@@ -118,7 +124,8 @@ export function projectGraph(
   // `edges=false`: the same nodes, without edges or flows (a first look at a huge map).
   const drawEdges = query.edges !== false;
   for (const flow of manifest.flows) {
-    sentEdges += sentFields(flow).length;
+    const sent = sentFields(flow);
+    sentEdges += sent.length;
     if (flowFilter && !flowPasses(flow)) continue;
     const key = flowKeyOf(flow.subprocessor, flow.purpose);
     const target = `subprocessor:${flow.subprocessor}`;
@@ -126,13 +133,13 @@ export function projectGraph(
     const verdict = drawEdges ? options.judge?.(flow, key) : undefined;
     const idPrefix = `sent:${key}:`;
     let kept = 0;
-    for (const field of sentFields(flow)) {
+    for (const field of sent) {
       if (!everyField && !fieldPasses(field)) continue;
       if (needle !== null && !textPasses(flow, field)) continue;
       kept += 1;
       shownFields.add(field);
       if (!drawEdges) continue;
-      edges.push({
+      edges[edgeAt++] = {
         id: idPrefix + field,
         kind: 'sent',
         source: sourceOf.get(field) ?? `field:${field}`,
@@ -142,7 +149,7 @@ export function projectGraph(
         mode: flow.mode,
         since: since?.get(field) ?? 1,
         user: verdict?.fields.get(field),
-      });
+      };
     }
     if (query.excluded) {
       for (const field of flow.excludedFields ?? []) {
@@ -151,7 +158,7 @@ export function projectGraph(
         kept += 1;
         shownFields.add(field);
         if (!drawEdges) continue;
-        edges.push({
+        edges[edgeAt++] = {
           id: `excluded:${key}:${field}`,
           kind: 'excluded',
           source: sourceOf.get(field) ?? `field:${field}`,
@@ -160,7 +167,7 @@ export function projectGraph(
           field,
           mode: flow.mode,
           user: verdict ? EXCLUDED_STATE : undefined,
-        });
+        };
       }
     }
     const drawn =
@@ -183,6 +190,8 @@ export function projectGraph(
       });
     }
   }
+
+  if (edges.length !== edgeAt) edges.length = edgeAt;
 
   // Nodes that match the filters by themselves, with nothing set on the other side.
   if (!flowFilter) {
@@ -245,7 +254,7 @@ export function projectGraph(
     updatedAt: map.updatedAt ? map.updatedAt.toISOString() : null,
     query,
     nodes,
-    edges: purposeEdges.length > 0 ? [...edges, ...purposeEdges] : edges,
+    edges: purposeEdges.length > 0 ? edges.concat(purposeEdges) : edges,
     flows,
     totals: {
       fields: manifest.fields.length,

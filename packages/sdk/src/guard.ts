@@ -28,6 +28,7 @@ import { copyPayload } from './adapters/copy.js';
 import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
+import { count, decisionMetric, type CallOutcome, type MetricsHook, type Observable } from './metrics.js';
 
 const DEFAULT_STALENESS_MS = 30_000;
 
@@ -60,8 +61,27 @@ function resolve(options: GuardOptions): ResolvedGuardOptions {
   if (typeof onWarning !== 'function') problems.push('onWarning: must be a function');
   const clock = options.clock ?? Date.now;
   if (typeof clock !== 'function') problems.push('clock: must be a function returning epoch milliseconds');
+  const metrics = options.metrics ?? null;
+  if (metrics !== null && typeof metrics !== 'function') problems.push('metrics: must be a function');
   if (problems.length > 0) throw invalid(problems);
-  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning, clock });
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning, clock, metrics });
+}
+
+/** Source and reporter hooked up to each metrics hook once (an extended guard shares them). */
+const observed = new WeakMap<object, WeakSet<MetricsHook>>();
+
+/** Lets a source and a reporter that can (`observe`) count into the guard's metrics hook. */
+function observe(options: ResolvedGuardOptions): void {
+  const hook = options.metrics;
+  if (hook === null) return;
+  for (const part of [options.source, options.reporter] as Observable[]) {
+    if (typeof part.observe !== 'function') continue;
+    let hooks = observed.get(part);
+    if (hooks === undefined) observed.set(part, (hooks = new WeakSet()));
+    if (hooks.has(hook)) continue;
+    hooks.add(hook);
+    part.observe(hook);
+  }
 }
 
 function defaultWarning(message: string): void {
@@ -94,6 +114,7 @@ function invalid(problems: string[]): FlowgateError {
 
 class FlowgateGuard implements Guard {
   constructor(readonly options: ResolvedGuardOptions) {
+    observe(options);
     Object.freeze(this);
   }
 
@@ -121,7 +142,10 @@ class FlowgateGuard implements Guard {
     const state = this.usableState();
     if (state === null) return this.unavailable(request);
     const consents = this.options.source.cachedConsents(request.userId, state.policy);
-    return consents === undefined ? undefined : decide(state.policy, consents, this.toDecision(request, state.policy));
+    if (consents === undefined) return undefined;
+    const decision = decide(state.policy, consents, this.toDecision(request, state.policy));
+    if (this.options.metrics !== null) count(this.options.metrics, decisionMetric(decision));
+    return decision;
   }
 
   /**
@@ -148,8 +172,13 @@ class FlowgateGuard implements Guard {
       return Promise.reject(error);
     }
     return this.load(request.userId).then(({ state, consents }) =>
-      state === null || consents === null ? this.unavailable(request) : decide(state.policy, consents, this.toDecision(request, state.policy)),
+      state === null || consents === null ? this.unavailable(request) : this.counted(decide(state.policy, consents, this.toDecision(request, state.policy))),
     );
+  }
+
+  private counted(decision: Decision): Decision {
+    if (this.options.metrics !== null) count(this.options.metrics, decisionMetric(decision));
+    return decision;
   }
 
   gateCached(call: GuardedCall): GateResult | undefined {
@@ -176,7 +205,12 @@ class FlowgateGuard implements Guard {
   private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null): GateResult {
     const parts = this.decideParts(call, call.payloads, state, consents);
     const decision = this.mergeParts(call, parts);
-    if (decision.allow) return { decision, payloads: call.payloads, redacted: false };
+    const metrics = this.options.metrics;
+    if (metrics !== null) count(metrics, decisionMetric(decision));
+    if (decision.allow) {
+      if (metrics !== null) this.countCall(metrics, 'allowed', call, call.purpose ?? null);
+      return { decision, payloads: call.payloads, redacted: false };
+    }
 
     const { mode, failClosed } = this.options;
     if (decision.reason === 'no-flow' && state !== null) warnUnknownSubprocessor(this.options, call.subprocessor, state);
@@ -185,17 +219,24 @@ class FlowgateGuard implements Guard {
     const unavailable = decision.reason === 'policy-unavailable';
     if (mode === 'monitor' || (unavailable && !failClosed)) {
       this.reportBlocked('monitored', call.subprocessor, purpose, decision);
+      if (metrics !== null) this.countCall(metrics, 'monitored', call, purpose);
       return { decision, payloads: call.payloads, redacted: false };
     }
     if (mode === 'redact' && decision.reason === null && decision.allowedFields.length > 0) {
       const next = call.redact !== undefined ? call.redact(decision.blocked) : redactedCall(call, parts);
       if (next !== null && this.redactionHolds(next, state, consents)) {
         this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+        if (metrics !== null) this.countCall(metrics, 'redacted', call, purpose);
         return { decision, payloads: next.payloads, redacted: true };
       }
     }
     this.reportBlocked('blocked', call.subprocessor, purpose, decision);
+    if (metrics !== null) this.countCall(metrics, 'blocked', call, purpose);
     throw new ConsentDeniedError({ subprocessor: call.subprocessor, purpose, decision });
+  }
+
+  private countCall(metrics: MetricsHook, outcome: CallOutcome, call: GuardedCall, purpose: string | null): void {
+    count(metrics, { kind: 'call', outcome, subprocessor: call.subprocessor, purpose });
   }
 
   wrap<A extends unknown[], R>(
@@ -256,13 +297,22 @@ class FlowgateGuard implements Guard {
   private usableState(): PolicyState | null {
     const state = this.options.source.state();
     if (state === null) return null;
-    if (state.live) return state.heardAt === undefined || Date.now() - state.heardAt <= this.options.maxStalenessMs ? state : null;
+    if (state.live) {
+      if (state.heardAt === undefined || Date.now() - state.heardAt <= this.options.maxStalenessMs) return state;
+      return this.stale(state.heardAt);
+    }
     if (Date.now() - state.confirmedAt <= this.options.maxStalenessMs) return state;
+    return this.stale(state.confirmedAt);
+  }
+
+  /** No usable policy: the last known one is older than `maxStalenessMs`. */
+  private stale(since: number): null {
+    if (this.options.metrics !== null) count(this.options.metrics, { kind: 'policy-stale', ageMs: Date.now() - since });
     return null;
   }
 
   private unavailable(request: DecisionRequest): Decision {
-    return unavailableDecision(request, this.options.source.state()?.policy.version);
+    return this.counted(unavailableDecision(request, this.options.source.state()?.policy.version));
   }
 
   /** Step 1 on a cache miss: load the user's consents; null when they cannot be had (fail closed). */

@@ -1,4 +1,5 @@
 import type { BlockedField, Decision, GuardMode } from '@flowgate/core';
+import type { MetricsHook } from './metrics.js';
 import type { PolicySource } from './policy-source.js';
 import type { Reporter } from './reporter.js';
 
@@ -29,9 +30,18 @@ export interface GuardOptions {
    * notice are denied `not-yet-effective` before their effective date. Default `Date.now`.
    */
   readonly clock?: () => number;
+
+  /**
+   * Counters for your metrics system (Prometheus, OpenTelemetry, StatsD): called with each
+   * decision, each guarded call's outcome, policy refreshes and staleness, change-feed
+   * drops and reconnects (`remoteSource`), and audit records sent or dropped
+   * (`httpReporter`). Must be cheap and must not throw. Default: none, and then nothing
+   * is counted or allocated for it. See docs/sdk.md for a prom-client example.
+   */
+  readonly metrics?: MetricsHook | null;
 }
 
-export type ResolvedGuardOptions = Required<GuardOptions>;
+export type ResolvedGuardOptions = Required<Omit<GuardOptions, 'metrics'>> & { readonly metrics: MetricsHook | null };
 
 /** A question for the engine about one call. */
 export interface CheckRequest {

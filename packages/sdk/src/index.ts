@@ -40,6 +40,7 @@ export {
   type MemoryReporter,
   type Reporter,
 } from './reporter.js';
+export type { CallOutcome, GuardMetric, MetricsHook } from './metrics.js';
 export { classifyValue, looksPersonalKey } from './drift.js';
 export { runAs, withoutEgressGuard, type EgressScope } from './egress/scope.js';
 export { egressDenial } from './egress/denial.js';

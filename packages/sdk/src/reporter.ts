@@ -1,6 +1,7 @@
 import type { AuditBatch, AuditEvent, AuditRecord } from '@flowgate/core';
 import { withoutEgressGuard } from './egress/scope.js';
 import { serverBaseUrl } from './server-url.js';
+import { count, type MetricsHook } from './metrics.js';
 
 export { AUDIT_KINDS, type AuditBatch, type AuditEvent, type AuditKind, type AuditRecord } from '@flowgate/core';
 
@@ -11,6 +12,8 @@ export interface Reporter {
   flush(): Promise<void>;
   /** Flushes once more and stops timers; never rejects. */
   close(): Promise<void>;
+  /** Optional: counts records sent and dropped into a guard's metrics hook (`GuardOptions.metrics`). */
+  observe?(hook: MetricsHook): () => void;
 }
 
 export const noopReporter: Reporter = Object.freeze({
@@ -176,6 +179,11 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
   let inflight: Promise<void> | null = null;
   let failures = 0;
   let closed = false;
+  const hooks = new Set<MetricsHook>();
+  /** Records of a batch, counted by its events' own counts (one event stands for `count` records). */
+  const tally = (outcome: 'sent' | 'dropped', records: number): void => {
+    if (records > 0) for (const hook of hooks) count(hook, { kind: 'reports', outcome, count: records });
+  };
 
   const schedule = (delay: number): void => {
     if (timer !== null || closed) return;
@@ -204,6 +212,12 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
       // 4xx other than auth/rate limits will not get better by retrying: drop the batch.
       if (res.ok || (res.status >= 400 && res.status < 500 && ![401, 403, 408, 429].includes(res.status))) {
         if (!res.ok) safely(options.onError, new Error(`audit batch rejected: HTTP ${res.status}`));
+        if (hooks.size > 0) {
+          const records = batch.events.reduce((n, e) => n + e.count, 0);
+          tally(res.ok ? 'sent' : 'dropped', records);
+          // Records the full buffer could not hold: given up on, whatever the server answered.
+          tally('dropped', batch.dropped);
+        }
         return true;
       }
       throw new Error(`audit batch failed: HTTP ${res.status}`);
@@ -239,6 +253,10 @@ export function httpReporter(options: HttpReporterOptions): Reporter {
       }
     },
     flush,
+    observe(hook) {
+      hooks.add(hook);
+      return () => hooks.delete(hook);
+    },
     async close() {
       closed = true;
       if (timer !== null) clearTimeout(timer);

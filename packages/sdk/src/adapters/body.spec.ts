@@ -1,4 +1,5 @@
-import { bodyKindOf, keySegments, pairsToPayload, personalHeaders, redactPairs } from './body.js';
+import { classifyText } from '@flowgate/core';
+import { bodyKindOf, COMMON_CONTENT_TYPES, keySegments, pairsToPayload, personalHeaders, redactPairs } from './body.js';
 
 describe(keySegments.name, () => {
   it.each([
@@ -117,5 +118,11 @@ describe(personalHeaders.name, () => {
     expect({ ...personalHeaders({ toJSON: () => ({ 'X-Real-IP': '198.51.100.1' }) }) }).toEqual(expected);
     expect(personalHeaders({ 'content-type': 'application/json', 'x-request-id': 'abc' })).toBeNull();
     expect(personalHeaders(undefined)).toBeNull();
+  });
+
+  it('skips classifying only the exact common content types, none of which the classifiers call personal', () => {
+    for (const type of COMMON_CONTENT_TYPES) expect(classifyText(type)).toBeNull();
+    // Anything beyond the exact value is classified as before.
+    expect({ ...personalHeaders({ 'Content-Type': 'application/json; x=ada@example.com' }) }).toEqual({ 'content-type': 'application/json; x=ada@example.com' });
   });
 });

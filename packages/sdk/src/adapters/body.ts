@@ -142,10 +142,21 @@ export function personalHeaders(headers: unknown): Record<string, string> | null
   return found;
 }
 
+/**
+ * Content types so common that classifying them on every call is waste; none is personal
+ * data (body.spec.ts holds each to `classifyText`). Exact values only: anything else, a
+ * parameter added, is classified as before.
+ */
+export const COMMON_CONTENT_TYPES: ReadonlySet<string> = new Set([
+  'application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8', 'application/json;charset=UTF-8',
+  'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded;charset=UTF-8', 'text/plain;charset=UTF-8',
+]);
+
 function flagHeader(found: Record<string, string> | null, rawName: string, rawValue: unknown): Record<string, string> | null {
   const name = rawName.toLowerCase();
   if (rawValue === undefined || rawValue === null) return found;
   const value = String(rawValue);
+  if (name === 'content-type' && COMMON_CONTENT_TYPES.has(value)) return found;
   if ((PLUMBING_HEADERS.has(name) || !looksPersonalKey(name)) && classifyText(value) === null) return found;
   const into = found ?? (Object.create(null) as Record<string, string>);
   into[name] = value;

@@ -19,6 +19,11 @@ export function copyPayload(value: unknown): { readonly copy: unknown; readonly 
 const SKIP = Symbol('skip');
 
 function copyValue(input: unknown, key: string, ancestors: object[], unreadable: string[]): unknown {
+  // Most of a payload: strings, booleans and numbers are written as they are (primitives have
+  // no getters, no Proxy, and JSON.stringify reads no toJSON of theirs).
+  const type = typeof input;
+  if (type === 'string' || type === 'boolean') return input;
+  if (type === 'number') return Number.isFinite(input) ? input : null;
   let value = input;
   try {
     if (typeof value === 'object' && value !== null && types.isProxy(value)) return fail(unreadable, 'a Proxy');
@@ -46,7 +51,8 @@ function copyValue(input: unknown, key: string, ancestors: object[], unreadable:
   }
   if (value === null) return null;
   const object = value as object;
-  if (types.isProxy(object)) return fail(unreadable, 'a Proxy');
+  // `input` itself was checked above; what its toJSON returned was not.
+  if (object !== input && types.isProxy(object)) return fail(unreadable, 'a Proxy');
   if (object instanceof Map || object instanceof Set || object instanceof WeakMap || object instanceof WeakSet) {
     return fail(unreadable, object instanceof Map || object instanceof WeakMap ? 'a Map' : 'a Set');
   }

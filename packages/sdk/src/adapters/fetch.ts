@@ -1,5 +1,5 @@
 import { FlowgateError } from '../errors.js';
-import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types.js';
+import type { FetchGuardOptions, Guard, GuardedCall } from '../guard.types.js';
 import type { Pair } from './body.js';
 import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
@@ -42,6 +42,18 @@ export function guardedFetch(
 /** What the snapshot does not hold but `fetch` still needs (not data that is sent); `dispatcher` is undici's. */
 type Extra = Pick<RequestInit, 'signal' | 'redirect' | 'credentials' | 'keepalive'> & { readonly dispatcher?: unknown };
 
+/**
+ * The options of `from` (the caller's init, or the merged `Request`) that `fetch` still needs;
+ * null when there are none, the common call, so `send` builds its init without them.
+ */
+function extraOf(from: Extra | undefined, init: RequestInit | undefined): Extra | null {
+  if (from === undefined) return null;
+  const dispatcher = (init as { dispatcher?: unknown } | undefined)?.dispatcher;
+  const { signal, redirect, credentials, keepalive } = from;
+  if (signal === undefined && redirect === undefined && credentials === undefined && keepalive === undefined && dispatcher === undefined) return null;
+  return { signal, redirect, credentials, keepalive, dispatcher };
+}
+
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
 /**
@@ -67,13 +79,12 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
   if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-  const extra: Extra = init === undefined ? {} : { signal: init.signal, redirect: init.redirect, credentials: init.credentials, keepalive: init.keepalive, dispatcher: (init as { dispatcher?: unknown }).dispatcher };
-  return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra };
+  return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
 }
 
 type Taken =
-  | { readonly snapshot: WireSnapshot; readonly pending: null; readonly extra: Extra }
-  | { readonly snapshot: null; readonly pending: Promise<WireSnapshot>; readonly extra: Extra };
+  | { readonly snapshot: WireSnapshot; readonly pending: null; readonly extra: Extra | null }
+  | { readonly snapshot: null; readonly pending: Promise<WireSnapshot>; readonly extra: Extra | null };
 
 /**
  * Headers as `Headers` would hold them: lower-case names, values trimmed, repeats joined with
@@ -89,7 +100,8 @@ function headerPairs(init: RequestInit['headers']): Pair[] | null {
       for (const key of Object.keys(record)) {
         const name = key.toLowerCase();
         if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return null;
-        const value = String(record[key]).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+        const raw = String(record[key]);
+        const value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
         if (/[\0\r\n]/.test(value)) return null;
         const seen = byName.get(name);
         byName.set(name, seen === undefined ? value : `${seen}, ${value}`);
@@ -100,7 +112,16 @@ function headerPairs(init: RequestInit['headers']): Pair[] | null {
   } catch {
     return null;
   }
-  return [...byName].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const pairs = [...byName];
+  return pairs.length < 2 ? pairs : pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** No leading or trailing HTTP whitespace (tab, LF, CR, space): the value as `Headers` keeps it. */
+function isTrimmed(value: string): boolean {
+  if (value === '') return true;
+  const first = value.charCodeAt(0);
+  const last = value.charCodeAt(value.length - 1);
+  return first > 0x20 && last > 0x20;
 }
 
 function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
@@ -118,13 +139,7 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
   }
   const headers: Pair[] = [];
   request.headers.forEach((value, name) => headers.push([name, value]));
-  const extra: Extra = {
-    signal: request.signal,
-    redirect: request.redirect,
-    credentials: request.credentials,
-    keepalive: request.keepalive,
-    dispatcher: (init as { dispatcher?: unknown } | undefined)?.dispatcher,
-  };
+  const extra = extraOf(request, init);
   const body = init?.body;
   if (typeof body === 'string' || (body === undefined || body === null ? request.body === null : false)) {
     return { snapshot: freezeSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
@@ -142,7 +157,7 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
 }
 
 /** Decides on the snapshot (synchronously while the user is cached) and sends what may go. */
-function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra, target: WireTarget): Promise<Response> {
+function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra | null, target: WireTarget): Promise<Response> {
   const reading = readWire(snapshot, target);
   let toSend: WireSnapshot = snapshot;
   const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
@@ -152,16 +167,29 @@ function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra, target:
     toSend = redacted.snapshot;
     return redacted.reading.call;
   };
-  const cached = guard.gateCached(call);
-  if (cached !== undefined) return send(toSend, extra, cached);
-  return guard.gate(call).then((result) => send(toSend, extra, result));
+  if (guard.gateCached(call) !== undefined) return send(toSend, extra);
+  return guard.gate(call).then(() => send(toSend, extra));
 }
 
-function send(snapshot: WireSnapshot, extra: Extra, _result: GateResult): Promise<Response> {
-  return fetch(snapshot.url, {
-    ...(extra as RequestInit),
+/**
+ * The real `fetch`, given exactly the snapshot. Its init is an object literal (not a spread:
+ * undici reads every RequestInit member of it, and V8 reads spread-built objects slowly),
+ * with the caller's signal, redirect, credentials, keepalive and dispatcher only when set.
+ */
+function send(snapshot: WireSnapshot, extra: Extra | null): Promise<Response> {
+  const headers = snapshot.headers as [string, string][];
+  const body = snapshot.body as NonNullable<RequestInit['body']> | null;
+  if (extra === null) return fetch(snapshot.url, { method: snapshot.method, headers, body });
+  // `dispatcher` is undici's (not in every RequestInit typing).
+  const init = {
     method: snapshot.method,
-    headers: snapshot.headers as [string, string][],
-    body: snapshot.body as NonNullable<RequestInit['body']> | null,
-  });
+    headers,
+    body,
+    signal: extra.signal,
+    redirect: extra.redirect,
+    credentials: extra.credentials,
+    keepalive: extra.keepalive,
+    dispatcher: extra.dispatcher,
+  } as RequestInit;
+  return fetch(snapshot.url, init);
 }

@@ -4,6 +4,11 @@ export type StrictJson = { readonly ok: true; readonly value: unknown; readonly 
  * `JSON.parse`, and whether any object repeats a key: parsers disagree on which of two
  * values wins (the guard would decide on one, the vendor read the other), so such a body
  * is refused.
+ *
+ * A repeated key is the only way the text can name more object members than the parsed
+ * value holds (`JSON.parse` keeps one member per name), so the check counts both: the
+ * member names in the text (strings followed by `:`) and the own keys of the parsed
+ * objects. No set of keys is built: on the common body this is a few `indexOf` calls.
  */
 export function parseJsonStrict(text: string): StrictJson {
   let value: unknown;
@@ -12,48 +17,45 @@ export function parseJsonStrict(text: string): StrictJson {
   } catch {
     return { ok: false, duplicate: false };
   }
-  if (hasDuplicateKey(text)) return { ok: false, duplicate: true };
+  if (typeof value === 'object' && value !== null && memberNamesInText(text) !== keysInValue(value)) return { ok: false, duplicate: true };
   return { ok: true, value, duplicate: false };
 }
 
-/** One pass over valid JSON text: a stack of key sets, one per open object (null for arrays). */
-function hasDuplicateKey(text: string): boolean {
-  if (!text.includes('{')) return false;
-  const stack: (Set<string> | null)[] = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22 /* " */) {
-      let j = i + 1;
-      let escaped = false;
-      for (; j < text.length; j++) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j++;
-        } else if (d === 0x22) break;
-      }
-      const keys = stack[stack.length - 1];
-      if (expectKey && keys) {
-        const raw = text.slice(i + 1, j);
-        const key = escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
-        if (keys.has(key)) return true;
-        keys.add(key);
-        expectKey = false;
-      }
-      i = j;
-    } else if (c === 0x7b /* { */) {
-      stack.push(new Set());
-      expectKey = true;
-    } else if (c === 0x5b /* [ */) {
-      stack.push(null);
-      expectKey = false;
-    } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
-      expectKey = false;
-    } else if (c === 0x2c /* , */) {
-      expectKey = stack[stack.length - 1] != null;
-    }
+/** How many object member names valid JSON text holds: each string whose next non-space character is `:`. */
+function memberNamesInText(text: string): number {
+  let count = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    let close = text.indexOf('"', open + 1);
+    while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+    if (close === -1) return -1;
+    let i = close + 1;
+    let c = text.charCodeAt(i);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
+    if (c === 0x3a /* : */) count++;
+    open = text.indexOf('"', i);
   }
-  return false;
+  return count;
+}
+
+/** Whether the quote at `at` is escaped: an odd number of backslashes before it. */
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+  return (backslashes & 1) === 1;
+}
+
+/** Own keys of every object in a parsed JSON value (parsed values are plain objects and arrays). */
+function keysInValue(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) count += keysInValue(value[i]);
+    return count;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  count = keys.length;
+  for (let i = 0; i < keys.length; i++) count += keysInValue(record[keys[i]]);
+  return count;
 }

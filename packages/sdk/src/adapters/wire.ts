@@ -45,7 +45,8 @@ export interface WireReading {
 }
 
 export function freezeSnapshot(method: string, url: string, headers: Pair[], body: string | Uint8Array | null): WireSnapshot {
-  return Object.freeze({ method, url, headers: Object.freeze(headers.filter(([name]) => name !== 'content-length')), body });
+  const kept = headers.some(([name]) => name === 'content-length') ? headers.filter(([name]) => name !== 'content-length') : headers;
+  return Object.freeze({ method, url, headers: Object.freeze(kept), body });
 }
 
 export function headerOf(snapshot: WireSnapshot, name: string): string | null {

@@ -14,6 +14,7 @@ import { sensitivitiesOf, type PolicySource, type PolicyState } from '../policy-
 import { serverBaseUrl } from '../server-url.js';
 import { SseParser, type SseEvent } from '../sse.js';
 import { withoutEgressGuard } from '../egress/scope.js';
+import { count, type MetricsHook } from '../metrics.js';
 
 export interface RemoteSourceOptions {
   /** The Flowgate server, e.g. `https://flowgate.internal`. */
@@ -166,6 +167,19 @@ class RemotePolicySource implements RemoteSource {
   subscribe(listener: (change: SourceChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** A guard's metrics hook: policy versions loaded, feed drops, and reconnects (a connect after the first). */
+  observe(hook: MetricsHook): () => void {
+    let connectedBefore = this.connected;
+    return this.subscribe((change) => {
+      if (change.kind === 'policy') count(hook, { kind: 'policy-refresh', version: change.version });
+      else if (change.kind === 'disconnected') count(hook, { kind: 'feed-disconnect' });
+      else if (change.kind === 'connected') {
+        if (connectedBefore) count(hook, { kind: 'feed-reconnect' });
+        connectedBefore = true;
+      }
+    });
   }
 
   status() {
