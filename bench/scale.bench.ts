@@ -422,7 +422,7 @@ interface Grown {
 async function measureGrowth(cluster: PostgresCluster, world: SyntheticWorld, sizes: readonly number[], quick: boolean): Promise<Grown> {
   const flows = world.map.flows.filter((f) => f.mode !== 'required' && f.fields.length > 0).slice(0, BULK_FLOWS);
   const flowKeys = flows.map((f) => f.key);
-  const rounds = quick ? 1 : 2;
+  const rounds = quick ? 1 : 3;
   const duration = quick ? 1 : 4;
   const sides: Array<{ events: number; users: number; loadMs: number; startupMs: number; server: ServerProcess; service: Record<string, string>; drop(): Promise<void> }> = [];
   try {
