@@ -17,15 +17,30 @@ import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factor
 import { startGuardProcess, type SeenMessage } from '../test/sdk/support/guard-client';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
-import { loadServers, markdownTable, medianOf, quantile, type LoadRequest, type LoadResult } from './support/load';
-import { createRng, pick, syntheticRequests, syntheticWorld, type SyntheticWorld } from './synthetic-map';
+import {
+  loadServers,
+  markdownTable,
+  medianOf,
+  quantile,
+  type LoadRequest,
+  type LoadResult,
+} from './support/load';
+import {
+  createRng,
+  pick,
+  syntheticRequests,
+  syntheticWorld,
+  type SyntheticWorld,
+} from './synthetic-map';
 
 interface PostgresCluster {
   url: string;
   stop(): void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startCluster } = require('../test/support/postgres-cluster.cjs') as { startCluster(): Promise<PostgresCluster> };
+const { startCluster } = require('../test/support/postgres-cluster.cjs') as {
+  startCluster(): Promise<PostgresCluster>;
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const buildPackages = require('../test/support/build-packages.cjs') as () => void;
 
@@ -41,7 +56,10 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const load1 = (): number => loadavg()[0];
 const wall = (): number => performance.timeOrigin + performance.now();
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' });
+const bearer = (token: string) => ({
+  Authorization: `Bearer ${token}`,
+  'Content-Type': 'application/json',
+});
 const userToken = (userId: string): string =>
   signUserToken(USER_SECRET, { sub: userId, exp: Math.floor(Date.now() / 1000) + 6 * 3600 });
 
@@ -56,7 +74,10 @@ async function adminQuery(url: string, sql: string, params: unknown[] = []): Pro
 }
 
 /** A fresh database of `kind` in its own data folder: the env every instance of it gets. */
-async function freshDatabase(kind: Kind, cluster: PostgresCluster): Promise<{ env: Record<string, string>; url: string | null; drop(): Promise<void> }> {
+async function freshDatabase(
+  kind: Kind,
+  cluster: PostgresCluster,
+): Promise<{ env: Record<string, string>; url: string | null; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-scale-'));
   const common = {
     FLOWGATE_DATA_DIR: dir,
@@ -87,14 +108,26 @@ async function freshDatabase(kind: Kind, cluster: PostgresCluster): Promise<{ en
   };
 }
 
-async function post(server: ServerProcess, path: string, headers: Record<string, string>, body: unknown, status = 201): Promise<unknown> {
-  const res = await fetch(`${server.base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+async function post(
+  server: ServerProcess,
+  path: string,
+  headers: Record<string, string>,
+  body: unknown,
+  status = 201,
+): Promise<unknown> {
+  const res = await fetch(`${server.base}${path}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  });
   if (res.status !== status) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
 /** Starts a server and waits for `/api/health/ready`: the ms from spawn to ready. */
-async function startReady(env: Record<string, string>): Promise<{ server: ServerProcess; startupMs: number }> {
+async function startReady(
+  env: Record<string, string>,
+): Promise<{ server: ServerProcess; startupMs: number }> {
   const started = wall();
   const server = await startServerProcess(env, 600_000);
   for (;;) {
@@ -114,14 +147,20 @@ interface Deployment {
   stop(): Promise<void>;
 }
 
-async function startDeployment(kind: Kind, cluster: PostgresCluster, world: SyntheticWorld): Promise<Deployment> {
+async function startDeployment(
+  kind: Kind,
+  cluster: PostgresCluster,
+  world: SyntheticWorld,
+): Promise<Deployment> {
   const db = await freshDatabase(kind, cluster);
   // One after the other: the first migrates and creates the keys in the shared data folder.
   const a = await startServerProcess(db.env);
   const b = await startServerProcess(db.env);
   const admin = bearer(ADMIN);
   await post(a, '/api/v1/manifest', admin, manifestOfPolicyMap(world.map));
-  const { token } = (await post(a, '/api/v1/service-tokens', admin, { name: 'scale-bench' })) as { token: string };
+  const { token } = (await post(a, '/api/v1/service-tokens', admin, { name: 'scale-bench' })) as {
+    token: string;
+  };
   return {
     kind,
     a,
@@ -164,7 +203,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const deployments: Deployment[] = [];
   let failures = 0;
   try {
-    for (const kind of ['sqlite', 'postgres'] as const) deployments.push(await startDeployment(kind, cluster, world));
+    for (const kind of ['sqlite', 'postgres'] as const)
+      deployments.push(await startDeployment(kind, cluster, world));
     const decisions = (d: Deployment): LoadRequest[] =>
       syntheticRequests(world, 4096, 22).map((c) => ({
         method: 'POST',
@@ -174,7 +214,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       }));
     const pools = new Map(deployments.map((d) => [d.kind, { writes, decisions: decisions(d) }]));
     const targets = (d: Deployment, op: Op, instances: 1 | 2) =>
-      (instances === 1 ? [d.a] : [d.a, d.b]).map((s) => ({ base: s.base, requests: pools.get(d.kind)![op] }));
+      (instances === 1 ? [d.a] : [d.a, d.b]).map((s) => ({
+        base: s.base,
+        requests: pools.get(d.kind)![op],
+      }));
 
     // Warm-up: JIT on every instance, and the decision users' consents into each one's cache.
     for (const d of deployments) {
@@ -185,7 +228,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     // Interleaved: every round runs each cell once, so a change in the machine's load
     // reaches both sides of every comparison.
     const cells = new Map<string, Cell>();
-    const key = (kind: Kind, instances: number, op: Op, c: number) => `${kind}/${instances}/${op}/${c}`;
+    const key = (kind: Kind, instances: number, op: Op, c: number) =>
+      `${kind}/${instances}/${op}/${c}`;
     for (let round = 0; round < rounds; round++) {
       for (const c of CONNECTIONS) {
         for (const op of ['writes', 'decisions'] as const) {
@@ -224,7 +268,10 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
             'write p99 ms': ms(w.p99),
             'decisions/s': fmt(r.rate),
             'decision p99 ms': ms(r.p99),
-            'two ÷ one (writes, decisions)': instances === 1 ? '' : `${(w.rate / w1.rate).toFixed(2)}, ${(r.rate / r1.rate).toFixed(2)}`,
+            'two ÷ one (writes, decisions)':
+              instances === 1
+                ? ''
+                : `${(w.rate / w1.rate).toFixed(2)}, ${(r.rate / r1.rate).toFixed(2)}`,
             'non-2xx': String(w.non2xx + w.errors + r.non2xx + r.errors),
             load: Math.max(w.load, r.load).toFixed(1),
           });
@@ -261,11 +308,25 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       },
     ];
     const targetsTable = markdownTable(
-      targets_.map((t) => ({ target: t.target, measured: t.measured, result: t.met ? 'met' : '**not met**' })),
+      targets_.map((t) => ({
+        target: t.target,
+        measured: t.measured,
+        result: t.met ? 'met' : '**not met**',
+      })),
       ['target', 'measured', 'result'],
     );
     console.log(targetsTable);
-    const markdown = report({ throughput, propagation, grown, targetsTable, duration, rounds, changes, loadAtStart, world });
+    const markdown = report({
+      throughput,
+      propagation,
+      grown,
+      targetsTable,
+      duration,
+      rounds,
+      changes,
+      loadAtStart,
+      world,
+    });
     return { name: 'scale', markdown, failures };
   } finally {
     await Promise.all(deployments.map((d) => d.stop()));
@@ -274,21 +335,47 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
 }
 
 type ThroughputRow = Record<
-  'database' | 'instances' | 'connections' | 'writes/s' | 'write p99 ms' | 'decisions/s' | 'decision p99 ms' | 'two ÷ one (writes, decisions)' | 'non-2xx' | 'load',
+  | 'database'
+  | 'instances'
+  | 'connections'
+  | 'writes/s'
+  | 'write p99 ms'
+  | 'decisions/s'
+  | 'decision p99 ms'
+  | 'two ÷ one (writes, decisions)'
+  | 'non-2xx'
+  | 'load',
   string
 >;
-type PropagationRow = Record<'database' | 'changes' | 'guard p50 ms' | 'guard p99 ms' | 'API p50 ms' | 'API p99 ms' | 'load', string>;
+type PropagationRow = Record<
+  'database' | 'changes' | 'guard p50 ms' | 'guard p99 ms' | 'API p50 ms' | 'API p99 ms' | 'load',
+  string
+>;
 
 /**
  * `changes` opt-outs through B, one after another, each timed from B's acknowledgement to
  * the guard on A's feed deciding `deny` (the feed event applied, a check run) and to A's
  * decision API answering `deny` (polled every 2 ms).
  */
-async function measurePropagation(d: Deployment, world: SyntheticWorld, changes: number): Promise<PropagationRow> {
+async function measurePropagation(
+  d: Deployment,
+  world: SyntheticWorld,
+  changes: number,
+): Promise<PropagationRow> {
   const flow = world.map.flows.find((f) => f.mode === 'opt-out' && f.fields.length > 0)!;
-  const request = { subprocessor: flow.subprocessor, purpose: flow.purpose, fields: [flow.fields[0].key] };
-  const { token } = (await post(d.a, '/api/v1/service-tokens', bearer(ADMIN), { name: 'scale-guard' })) as { token: string };
-  const guard = await startGuardProcess({ FLOWGATE_URL: d.a.base, FLOWGATE_TOKEN: token, WATCH_REQUEST: JSON.stringify(request) });
+  const request = {
+    subprocessor: flow.subprocessor,
+    purpose: flow.purpose,
+    fields: [flow.fields[0].key],
+  };
+  const { token } = (await post(d.a, '/api/v1/service-tokens', bearer(ADMIN), {
+    name: 'scale-guard',
+  })) as { token: string };
+  const guard = await startGuardProcess({
+    FLOWGATE_URL: d.a.base,
+    FLOWGATE_TOKEN: token,
+    WATCH_REQUEST: JSON.stringify(request),
+  });
   try {
     await guard.ready();
     const seen = new Map<string, SeenMessage>();
@@ -301,27 +388,35 @@ async function measurePropagation(d: Deployment, world: SyntheticWorld, changes:
     const toApi: number[] = [];
     const loads: number[] = [];
     const decideOnA = async (userId: string) => {
-      const res = await fetch(`${d.a.base}/api/v1/decisions`, { method: 'POST', headers: d.service, body: JSON.stringify({ userId, ...request }) });
+      const res = await fetch(`${d.a.base}/api/v1/decisions`, {
+        method: 'POST',
+        headers: d.service,
+        body: JSON.stringify({ userId, ...request }),
+      });
       return ((await res.json()) as { allow: boolean }).allow;
     };
     for (const user of users) {
       // Both have the user cached as allowed (opt-out flow, no choice yet), as for a hot user.
-      if (!(await decideOnA(user)) || !(await guard.check({ userId: user, ...request })).allow) throw new Error(`${user} not allowed before`);
+      if (!(await decideOnA(user)) || !(await guard.check({ userId: user, ...request })).allow)
+        throw new Error(`${user} not allowed before`);
       const res = await fetch(`${d.b.base}/api/v1/me/preferences/${flow.key}`, {
         method: 'PUT',
         headers: bearer(userToken(user)),
         body: JSON.stringify({ granted: false }),
       });
-      if (res.status !== 200) throw new Error(`opt-out through B: ${res.status} ${await res.text()}`);
+      if (res.status !== 200)
+        throw new Error(`opt-out through B: ${res.status} ${await res.text()}`);
       const acknowledged = wall();
       for (;;) {
         if (!(await decideOnA(user))) break;
-        if (wall() - acknowledged > 5000) throw new Error(`A still allows ${user} 5 s after the opt-out`);
+        if (wall() - acknowledged > 5000)
+          throw new Error(`A still allows ${user} 5 s after the opt-out`);
         await new Promise((r) => setTimeout(r, 2));
       }
       toApi.push(wall() - acknowledged);
       while (!seen.has(user)) {
-        if (wall() - acknowledged > 5000) throw new Error(`the guard still allows ${user} 5 s after the opt-out`);
+        if (wall() - acknowledged > 5000)
+          throw new Error(`the guard still allows ${user} 5 s after the opt-out`);
         await new Promise((r) => setTimeout(r, 2));
       }
       toGuard.push(seen.get(user)!.decidedAt - acknowledged);
@@ -336,7 +431,9 @@ async function measurePropagation(d: Deployment, world: SyntheticWorld, changes:
       'API p99 ms': ms(quantile(toApi, 0.99)),
       load: `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`,
     };
-    console.log(`propagation ${d.kind}: guard p50/p99 ${row['guard p50 ms']}/${row['guard p99 ms']} ms, API ${row['API p50 ms']}/${row['API p99 ms']} ms`);
+    console.log(
+      `propagation ${d.kind}: guard p50/p99 ${row['guard p50 ms']}/${row['guard p99 ms']} ms, API ${row['API p50 ms']}/${row['API p99 ms']} ms`,
+    );
     return row;
   } finally {
     await guard.close();
@@ -344,7 +441,17 @@ async function measurePropagation(d: Deployment, world: SyntheticWorld, changes:
 }
 
 type GrowthRow = Record<
-  'stored events' | 'users' | 'bulk load s' | 'startup to ready ms' | 'decision p50 ms' | 'decision p99 ms' | 'decisions/s (16)' | 'write p50 ms' | 'write p99 ms' | 'writes/s (16)' | 'load',
+  | 'stored events'
+  | 'users'
+  | 'bulk load s'
+  | 'startup to ready ms'
+  | 'decision p50 ms'
+  | 'decision p99 ms'
+  | 'decisions/s (16)'
+  | 'write p50 ms'
+  | 'write p99 ms'
+  | 'writes/s (16)'
+  | 'load',
   string
 >;
 
@@ -392,11 +499,21 @@ async function bulkLoad(url: string, events: number, flowKeys: readonly string[]
        SELECT 'bulk-' || u, ${EVENTS_PER_USER}, ${hash(`((u + 1) * ${EVENTS_PER_USER})`)}, false, NULL FROM generate_series(0, $1::bigint - 1) u`,
       [users],
     );
-    await client.query(`ALTER TABLE consent_event ADD CONSTRAINT "PK_consent_event" PRIMARY KEY (id)`);
-    await client.query(`CREATE UNIQUE INDEX "UQ_consent_event_user_seq" ON consent_event ("userId", seq)`);
-    await client.query(`ALTER TABLE consent_state ADD CONSTRAINT "PK_consent_state" PRIMARY KEY ("userId", "flowKey")`);
-    await client.query(`ALTER TABLE consent_subject ADD CONSTRAINT "PK_consent_subject" PRIMARY KEY ("userId")`);
-    await client.query(`SELECT setval(pg_get_serial_sequence('consent_event', 'id'), $1::bigint)`, [events]);
+    await client.query(
+      `ALTER TABLE consent_event ADD CONSTRAINT "PK_consent_event" PRIMARY KEY (id)`,
+    );
+    await client.query(
+      `CREATE UNIQUE INDEX "UQ_consent_event_user_seq" ON consent_event ("userId", seq)`,
+    );
+    await client.query(
+      `ALTER TABLE consent_state ADD CONSTRAINT "PK_consent_state" PRIMARY KEY ("userId", "flowKey")`,
+    );
+    await client.query(
+      `ALTER TABLE consent_subject ADD CONSTRAINT "PK_consent_subject" PRIMARY KEY ("userId")`,
+    );
+    await client.query(`SELECT setval(pg_get_serial_sequence('consent_event', 'id'), $1::bigint)`, [
+      events,
+    ]);
     await client.query('ANALYZE consent_event, consent_state, consent_subject');
   } finally {
     await client.end();
@@ -419,24 +536,51 @@ interface Grown {
  * every decision reads the user's state from the table), and writes continuing the
  * loaded users' chains.
  */
-async function measureGrowth(cluster: PostgresCluster, world: SyntheticWorld, sizes: readonly number[], quick: boolean): Promise<Grown> {
-  const flows = world.map.flows.filter((f) => f.mode !== 'required' && f.fields.length > 0).slice(0, BULK_FLOWS);
+async function measureGrowth(
+  cluster: PostgresCluster,
+  world: SyntheticWorld,
+  sizes: readonly number[],
+  quick: boolean,
+): Promise<Grown> {
+  const flows = world.map.flows
+    .filter((f) => f.mode !== 'required' && f.fields.length > 0)
+    .slice(0, BULK_FLOWS);
   const flowKeys = flows.map((f) => f.key);
   const rounds = quick ? 1 : 3;
   const duration = quick ? 1 : 4;
-  const sides: Array<{ events: number; users: number; loadMs: number; startupMs: number; server: ServerProcess; service: Record<string, string>; drop(): Promise<void> }> = [];
+  const sides: Array<{
+    events: number;
+    users: number;
+    loadMs: number;
+    startupMs: number;
+    server: ServerProcess;
+    service: Record<string, string>;
+    drop(): Promise<void>;
+  }> = [];
   try {
     for (const events of sizes) {
       const db = await freshDatabase('postgres', cluster);
       const first = await startServerProcess(db.env);
       await post(first, '/api/v1/manifest', bearer(ADMIN), manifestOfPolicyMap(world.map));
-      const { token } = (await post(first, '/api/v1/service-tokens', bearer(ADMIN), { name: 'growth' })) as { token: string };
+      const { token } = (await post(first, '/api/v1/service-tokens', bearer(ADMIN), {
+        name: 'growth',
+      })) as { token: string };
       await first.stop();
       console.log(`growth: bulk-loading ${fmt(events)} consent events…`);
       const loadMs = await bulkLoad(db.url!, events, flowKeys);
-      console.log(`growth: ${fmt(events)} events loaded in ${(loadMs / 1000).toFixed(1)} s; starting the server`);
+      console.log(
+        `growth: ${fmt(events)} events loaded in ${(loadMs / 1000).toFixed(1)} s; starting the server`,
+      );
       const { server, startupMs } = await startReady(db.env);
-      sides.push({ events, users: events / EVENTS_PER_USER, loadMs, startupMs, server, service: bearer(token), drop: db.drop });
+      sides.push({
+        events,
+        users: events / EVENTS_PER_USER,
+        loadMs,
+        startupMs,
+        server,
+        service: bearer(token),
+        drop: db.drop,
+      });
     }
     // Decisions go to the lower half of the users, a distinct user per request and never one
     // asked before on that instance, so every decision misses the cache; writes go to the upper half.
@@ -460,8 +604,15 @@ async function measureGrowth(cluster: PostgresCluster, world: SyntheticWorld, si
           body: JSON.stringify({ granted: rng() < 0.5 }),
         };
       });
-    const cells = sides.map(() => ({ d1: [] as LoadResult[], d16: [] as LoadResult[], w1: [] as LoadResult[], w16: [] as LoadResult[], loads: [] as number[] }));
-    for (const side of sides) await loadServers([{ base: side.server.base, requests: writesFor(side) }], 16, quick ? 1 : 2); // JIT
+    const cells = sides.map(() => ({
+      d1: [] as LoadResult[],
+      d16: [] as LoadResult[],
+      w1: [] as LoadResult[],
+      w16: [] as LoadResult[],
+      loads: [] as number[],
+    }));
+    for (const side of sides)
+      await loadServers([{ base: side.server.base, requests: writesFor(side) }], 16, quick ? 1 : 2); // JIT
     for (let round = 0; round < rounds; round++) {
       const from = round * 2 * coldPerRun; // the same users on every size
       for (const [i, side] of sides.entries()) {

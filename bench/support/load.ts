@@ -75,9 +75,12 @@ export async function loadServers(
         ...(amount === undefined ? {} : { amount }),
         requests: [{ setupRequest: () => requests[next++ % requests.length] }],
       });
-      tracker.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-        latencies.push(responseTime);
-      });
+      tracker.on(
+        'response',
+        (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+          latencies.push(responseTime);
+        },
+      );
       return tracker;
     }),
   );
@@ -107,7 +110,10 @@ export function medianOf(results: readonly LoadResult[]): LoadResult & { all: nu
 }
 
 /** A markdown table of `rows` (all with the same keys); columns named in `left` are left-aligned. */
-export function markdownTable<Row extends Record<string, string>>(rows: readonly Row[], left: readonly string[]): string {
+export function markdownTable<Row extends Record<string, string>>(
+  rows: readonly Row[],
+  left: readonly string[],
+): string {
   const headers = Object.keys(rows[0] ?? {});
   return [
     `| ${headers.join(' | ')} |`,
