@@ -22,7 +22,9 @@ const common = {
   },
 };
 /** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
-const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema'];
+const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema', 'database-down'];
+/** The e2e specs that run on PostgreSQL only (a SQLite file has no database server to lose). */
+const POSTGRES_ONLY_SPECS = ['database-down'];
 module.exports = {
   projects: [
     {
@@ -36,6 +38,7 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...POSTGRES_ONLY_SPECS.map((name) => `/test/e2e/${name}\\.e2e-spec\\.ts$`)],
       // Child-process servers and CLIs load the built packages: built here when stale.
       globalSetup: '<rootDir>/test/support/global-setup.cjs',
     },

@@ -131,9 +131,11 @@ describe(`two instances on one ${kind === 'postgres' ? 'PostgreSQL database' : '
     const stats = (xs: number[]) => [0.5, 0.95, 0.99].map((q) => p(xs, q).toFixed(1)).join(' / ');
     const report = `decision API p50/p95/p99 ${stats(api99)} ms; guard ${stats(guard99)} ms (load ${loadavg()[0].toFixed(1)})`;
     process.stdout.write(`[multi-instance ${kind}] opt-out through B seen on A: ${report}\n`);
-    // The target is p99 < 100 ms (met in most runs even on a 2-core box shared with other
-    // jobs, see docs/deployment.md). Asserted with a margin for such a box: p95 under the
-    // target, p99 under 250 ms. Either fails at once if the follower falls back to slow polling.
+    // The target is p99 < 100 ms: met in most runs even on a 2-core box shared with other
+    // jobs, but p99 reached 81 ms at load 12 and 147 / 262 ms in two runs of thirteen
+    // (docs/deployment.md), so it is no bound to assert here; `npm run bench -- scale` reports
+    // it as met / not met. Asserted with a margin for such a box: p95 under the target, p99
+    // under 250 ms. Either fails at once if the follower falls back to slow polling (1 s).
     const bounds = { api95: p(api99, 0.95) < 100, guard95: p(guard99, 0.95) < 100, api99: p(api99, 0.99) < 250, guard99: p(guard99, 0.99) < 250 };
     expect({ report, ...bounds }).toEqual({ report, api95: true, guard95: true, api99: true, guard99: true });
   }, 120_000);

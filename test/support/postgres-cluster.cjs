@@ -2,8 +2,10 @@
  * A throwaway PostgreSQL cluster for the tests: `initdb` + `pg_ctl` from Debian's
  * `postgresql` package (/usr/lib/postgresql/<version>/bin, newest version found, or
  * FLOWGATE_PG_BIN), in a temp folder, on a free loopback port, run as the `postgres` user
- * when we are root (PostgreSQL refuses to run as root). Durability settings are off: the
- * cluster lives for one test run.
+ * when we are root (PostgreSQL refuses to run as root). Durability settings are off (the
+ * cluster lives for one test run) unless `{ durable: true }`: then commits are flushed as in
+ * production (`fsync`, `synchronous_commit`, `full_page_writes` at their defaults), for
+ * benchmarks that count acknowledged writes.
  */
 const { execFileSync } = require('node:child_process');
 const { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs');
@@ -41,7 +43,7 @@ function run(bin, args, asPostgres) {
 }
 
 /** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
-async function startCluster() {
+async function startCluster({ durable = false } = {}) {
   const bin = findBin();
   const asPostgres = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-pg-'));
@@ -57,9 +59,7 @@ async function startCluster() {
     `-p ${port}`,
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=300',
     '-c shared_buffers=64MB',
   ].join(' ');
