@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/cli-command';
-import { withApp } from '../cli/cli-command';
+import type { CliCommand } from './cli-command';
+import { withApp } from './cli-command';
 import { DataMapError } from '../data-map/data-map.errors';
 import { DataMapService } from '../data-map/data-map.service';
-import { ImpactService } from './impact.service';
-import { buildRopa, ropaCsv, ropaHtml } from './ropa';
-import { renderPageHtml, renderPageMarkdown } from './render-page';
-import { TransparencyService } from './transparency.service';
+import { ImpactService } from '../transparency/impact.service';
+import { buildRopa, ropaCsv, ropaHtml } from '../transparency/ropa';
+import { renderPageHtml, renderPageMarkdown } from '../transparency/render-page';
+import { TransparencyService } from '../transparency/transparency.service';
 
 export const publishCommand: CliCommand = {
   name: ['publish'],
