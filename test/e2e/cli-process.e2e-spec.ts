@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli';
@@ -90,6 +90,22 @@ describe('flowgate bin', () => {
     }
     // The target is < 1 s on an idle machine (about 0.5 s of CPU); a loaded 2-core box gets room.
     expect(Math.min(...runs)).toBeLessThan(4000);
+  }, 60_000);
+
+  it('validates without loading TypeORM or Nest (what keeps it fast, whatever the load)', async () => {
+    // Every command file is imported to find the command: one that imports a service at its
+    // top (rather than inside `run`) drags the application's 1,400 modules into `validate`.
+    const preload = join(dir, 'loaded-modules.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(Object.keys(require.cache))));\n`,
+    );
+    const res = await sh(`"${process.execPath}" -r "${preload}" "${ensureBuiltCli()}" validate examples/caplena.yaml`, env);
+    expect(res.code).toBe(0);
+    const loaded = JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[];
+    expect(loaded.some((path) => path.includes('/dist/src/cli/manifest.cli.js'))).toBe(true);
+    expect(loaded.filter((path) => /node_modules\/(typeorm|@nestjs\/core|@nestjs\/typeorm|sqlite3|pg)\//.test(path))).toEqual([]);
+    expect(loaded.filter((path) => /dist\/src\/(app\.module|database|consent|transparency)\//.test(path) || path.endsWith('app.module.js'))).toEqual([]);
   }, 60_000);
 
   it.each([

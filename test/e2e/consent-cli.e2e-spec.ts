@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/run-cli';
-import { consentRebuildCommand, VERIFY_PROGRESS_EVERY } from '../../src/consent/consent.cli';
+import { consentRebuildCommand, VERIFY_PROGRESS_EVERY } from '../../src/cli/consent.cli';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 import { ADMIN_TOKEN } from '../support/test-app';
