@@ -22,7 +22,8 @@ const common = {
   },
 };
 /** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
-const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema'];
+const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema',
+  'rate-limit-instances', 'change-feed-lag'];
 module.exports = {
   projects: [
     {
