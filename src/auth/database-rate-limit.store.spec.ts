@@ -118,4 +118,16 @@ describe('DatabaseRateLimitStore', () => {
     const keys = (await qa.read((m) => m.query(`SELECT "key" FROM "rate_limit" WHERE "key" LIKE 'sweep:%'`))) as { key: string }[];
     expect(keys.map((k) => k.key)).toEqual(['sweep:new']);
   });
+
+  it('starts no sweep once the module is being destroyed (the database closes next)', async () => {
+    let now = 1_950_000_000_000;
+    const store = new DatabaseRateLimitStore(a, qa, () => now);
+    await store.hit({ name: 'closing', points: 5, windowSeconds: 1 }, 'old');
+    await store.onModuleDestroy();
+    now += 120_000;
+    await store.hit({ name: 'closing', points: 5, windowSeconds: 1 }, 'new');
+    await qa.transaction(async () => undefined);
+    const keys = (await qa.read((m) => m.query(`SELECT "key" FROM "rate_limit" WHERE "key" LIKE 'closing:%' ORDER BY "key"`))) as { key: string }[];
+    expect(keys.map((k) => k.key)).toEqual(['closing:new', 'closing:old']);
+  });
 });

@@ -1,3 +1,4 @@
+import type { OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WriteQueue } from '../database/write-queue';
 import type { RateLimitRule, RateLimitStore } from './rate-limit';
@@ -23,11 +24,13 @@ const SWEEP_EVERY_MS = 60_000;
  *   read as not blocked is not read again for `unblockedCacheMs` (1 s). So a block made by
  *   another instance reaches this one within that second; counting is never cached.
  */
-export class DatabaseRateLimitStore implements RateLimitStore {
+export class DatabaseRateLimitStore implements RateLimitStore, OnModuleDestroy {
   /** Per key: blocked until (epoch ms), or not blocked as of a read until `checkedUntil`. */
   private readonly cache = new Map<string, { blockedUntil: number; checkedUntil: number }>();
   private readonly postgres: boolean;
-  private lastSweep = 0;
+  private lastSweep: number;
+  private sweeping: Promise<void> | null = null;
+  private closed = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,6 +39,13 @@ export class DatabaseRateLimitStore implements RateLimitStore {
     private readonly unblockedCacheMs = UNBLOCKED_CACHE_MS,
   ) {
     this.postgres = dataSource.options.type === 'postgres';
+    this.lastSweep = now(); // the first sweep a minute after start, not on the first failure
+  }
+
+  /** Before the database closes: no sweep starts any more, and a running one ends first. */
+  async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    await this.sweeping;
   }
 
   async hit(rule: RateLimitRule, key: string): Promise<{ retryAfterMs: number }> {
@@ -44,7 +54,9 @@ export class DatabaseRateLimitStore implements RateLimitStore {
     const { points, expiresAt } = await this.upsert(id, rule, now);
     const retryAfterMs = points > rule.points ? Math.max(1, expiresAt - now) : 0;
     this.remember(id, retryAfterMs > 0 ? expiresAt : 0, now);
-    if (now - this.lastSweep > SWEEP_EVERY_MS) void this.sweep(now);
+    if (now - this.lastSweep > SWEEP_EVERY_MS && this.sweeping === null && !this.closed) {
+      this.sweeping = this.sweep(now).finally(() => (this.sweeping = null));
+    }
     return { retryAfterMs };
   }
 
@@ -95,7 +107,9 @@ export class DatabaseRateLimitStore implements RateLimitStore {
   private async sweep(now: number): Promise<void> {
     this.lastSweep = now;
     try {
-      await this.writeQueue.concurrentTransaction((m) => m.query(this.sql('DELETE FROM "rate_limit" WHERE "expiresAt" < $1'), [now]));
+      await this.writeQueue.concurrentTransaction(async (m) => {
+        if (!this.closed) await m.query(this.sql('DELETE FROM "rate_limit" WHERE "expiresAt" < $1'), [now]);
+      });
     } catch {
       // Best effort: the next sweep tries again, and stale rows restart at 1 on their next hit.
     }
