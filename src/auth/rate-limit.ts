@@ -1,8 +1,11 @@
 import { Global, Inject, Injectable, Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { DataSource } from 'typeorm';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import { WriteQueue } from '../database/write-queue';
 import { AuthError } from './auth.errors';
+import { DatabaseRateLimitStore } from './database-rate-limit.store';
 
 /** A limit: at most `points` hits per `windowSeconds`; over it, blocked for a window. */
 export interface RateLimitRule {
@@ -13,9 +16,10 @@ export interface RateLimitRule {
 }
 
 /**
- * Where rate-limit counts live. In memory by default (rate-limiter-flexible's
- * `RateLimiterMemory`), which limits per instance; a store shared by many instances (its
- * `RateLimiterPostgres`, say) implements the same two methods and replaces the provider.
+ * Where rate-limit counts live. The server uses `DatabaseRateLimitStore` on either driver,
+ * so every instance on one database (PostgreSQL, or processes sharing a SQLite file) counts
+ * the same failures; `MemoryRateLimitStore` (rate-limiter-flexible's `RateLimiterMemory`)
+ * limits per process, for code that runs without a database.
  */
 export interface RateLimitStore {
   /** Counts one hit; `retryAfterMs` > 0 when the key is over the rule (and so blocked). */
@@ -62,7 +66,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
 @Global()
 @Module({
-  providers: [{ provide: RATE_LIMIT_STORE, useClass: MemoryRateLimitStore }],
+  providers: [
+    {
+      provide: RATE_LIMIT_STORE,
+      inject: [DataSource, WriteQueue],
+      useFactory: (dataSource: DataSource, writeQueue: WriteQueue): RateLimitStore => new DatabaseRateLimitStore(dataSource, writeQueue),
+    },
+  ],
   exports: [RATE_LIMIT_STORE],
 })
 export class RateLimitModule {}

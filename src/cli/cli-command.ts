@@ -33,6 +33,9 @@ export const EXIT = {
   internal: 3,
 } as const;
 
+/** A wrong command line: `runCli` prints the message and the command's usage, exit 2. */
+export class UsageError extends Error {}
+
 /** `--json`: one JSON document on stdout, for scripts. */
 export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));

@@ -1,6 +1,5 @@
 import { ConfigError } from '../config/configuration';
-import { UsageError } from '../data-map/manifest.cli';
-import { EXIT, type CliIo } from './cli-command';
+import { EXIT, UsageError, type CliIo } from './cli-command';
 import { COMMANDS } from './commands';
 
 /** `flowgate <command> [...]`: runs one command, returns its exit code (`EXIT`). */

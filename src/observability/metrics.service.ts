@@ -53,6 +53,16 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly changeLag = new Histogram({
+    name: 'flowgate_change_feed_lag_seconds',
+    help:
+      'Time from a change-log entry being written to its delivery to this process\'s subscribers (caches, SSE feed), ' +
+      'by origin: local (this process wrote it) or remote (another process did; read from the log by SQLite tailing or PostgreSQL LISTEN/NOTIFY)',
+    labelNames: ['origin'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'flowgate_' });
   }
@@ -76,6 +86,10 @@ export class MetricsService {
     const counts = new Map<string, number>();
     for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
     for (const [kind, n] of counts) this.guardReports.inc({ kind }, n);
+  }
+
+  changeDelivered(origin: 'local' | 'remote', seconds: number): void {
+    this.changeLag.observe({ origin }, seconds);
   }
 
   writeQueued(seconds: number): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { watch, type FSWatcher } from 'node:fs';
 import pg from 'pg';
@@ -6,6 +6,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
+import { MetricsService } from '../observability/metrics.service';
 import { ChangeLogEntry } from './change-log-entry.entity';
 
 /** A change as the feed announces it; `id` is the event id clients resume from. */
@@ -24,6 +25,8 @@ export const CHANGE_CHANNEL = 'flowgate_changes';
 const PAGE = 1000;
 /** Reconnect delay for a lost LISTEN connection. */
 const RELISTEN_MS = 1000;
+/** Appended entries whose publication is awaited here (rolled back ones are forgotten past this many). */
+const APPENDED_TIMES = 10_000;
 
 export interface FollowerStatus {
   /** The follower reads the log (and on PostgreSQL listens) without errors right now. */
@@ -68,11 +71,14 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private watcher: FSWatcher | null = null;
   /** `committed()` callers waiting for their entries to be published. */
   private waiters: Array<{ upTo: number; resolve(): void }> = [];
+  /** When this process appended an entry (epoch ms), by id, until it is published. */
+  private readonly appendedAt = new Map<number, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writeQueue: WriteQueue,
     @Inject(FLOWGATE_CONFIG) private readonly config: FlowgateConfig,
+    @Optional() private readonly metrics?: MetricsService,
   ) {}
 
   /** Starts at the end of the log (caches load fresh state at start) and follows it. */
@@ -118,6 +124,14 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   async append(m: EntityManager, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
     if (entries.length === 0) return [];
     const rows = entries.map((e) => toRow(e));
+    const appended = (ids: readonly number[]): LogEntry[] => {
+      const now = Date.now();
+      for (const id of ids) {
+        if (this.appendedAt.size >= APPENDED_TIMES) this.appendedAt.delete(this.appendedAt.keys().next().value!);
+        this.appendedAt.set(id, now);
+      }
+      return entries.map((e, i) => ({ ...e, id: ids[i] }) as LogEntry);
+    };
     if (this.writeQueue.kind === 'postgres') {
       // Held to commit: ids are taken and committed in the same order, so a follower that
       // has read id n has seen every id below it.
@@ -131,7 +145,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       );
       const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
       await m.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, String(sorted.at(-1))]);
-      return entries.map((e, i) => ({ ...e, id: sorted[i] }) as LogEntry);
+      return appended(sorted);
     }
     const last: Array<{ id: number }> = await m.query(
       `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
@@ -141,11 +155,12 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     for (let i = 0; i < rows.length; i += 300) {
       const chunk = rows.slice(i, i + 300);
       await m.query(
-        `INSERT INTO change_log (id, kind, "userId", version) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        // createdAt to the millisecond (the column's default, datetime('now'), has whole seconds).
+        `INSERT INTO change_log (id, kind, "userId", version, "createdAt") VALUES ${chunk.map(() => "(?, ?, ?, ?, strftime('%Y-%m-%d %H:%M:%f', 'now'))").join(', ')}`,
         chunk.flatMap((r, j) => [first + i + j, r.kind, r.userId, r.version]),
       );
     }
-    return entries.map((e, i) => ({ ...e, id: first + i }) as LogEntry);
+    return appended(rows.map((_, i) => first + i));
   }
 
   /** Appends in a transaction of its own (a policy version found at start, say). */
@@ -166,15 +181,29 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Committed entries after `afterId`, oldest first (one statement: a consistent read). */
-  since(afterId: number, limit = PAGE): Promise<LogEntry[]> {
+  async since(afterId: number, limit = PAGE): Promise<LogEntry[]> {
+    return (await this.sinceTimed(afterId, limit)).map((r) => r.entry);
+  }
+
+  /** `since`, with each row's `createdAt` as epoch milliseconds (for the feed-lag metric). */
+  private sinceTimed(afterId: number, limit: number): Promise<Array<{ entry: LogEntry; createdAtMs: number }>> {
     return this.writeQueue.readOnce(async (m) => {
-      const rows = await m
-        .createQueryBuilder(ChangeLogEntry, 'c')
-        .where('c.id > :afterId', { afterId })
-        .orderBy('c.id', 'ASC')
-        .limit(limit)
-        .getMany();
-      return rows.map(toEntry);
+      // Epoch ms computed by the database, so no driver parses a zone-less timestamp: on
+      // PostgreSQL `createdAt` (timestamp, DEFAULT now()) is in the session's zone.
+      const rows: Array<Omit<ChangeLogEntry, 'createdAt'> & { createdAtMs: number | string }> =
+        this.writeQueue.kind === 'postgres'
+          ? await m.query(
+              `SELECT id, kind, "userId", version,
+                      (EXTRACT(EPOCH FROM ("createdAt" AT TIME ZONE current_setting('TimeZone'))) * 1000)::float8 AS "createdAtMs"
+               FROM change_log WHERE id > $1 ORDER BY id ASC LIMIT $2`,
+              [afterId, limit],
+            )
+          : await m.query(
+              `SELECT id, kind, "userId", version, (julianday("createdAt") - 2440587.5) * 86400000.0 AS "createdAtMs"
+               FROM change_log WHERE id > ? ORDER BY id ASC LIMIT ?`,
+              [afterId, limit],
+            );
+      return rows.map((row) => ({ entry: toEntry(row), createdAtMs: Number(row.createdAtMs) }));
     });
   }
 
@@ -218,13 +247,24 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private publish(entry: LogEntry): void {
+  /**
+   * Hands `entry` to the subscribers, and records the feed lag: from when this process
+   * appended it (`local`, whichever way it is published), or else from the row's
+   * `createdAt` (`remote`: another process's commit, read from the log by SQLite tailing or
+   * on a PostgreSQL NOTIFY or poll).
+   */
+  private publish(entry: LogEntry, createdAtMs?: number): void {
     this.lastPublished = entry.id;
+    const appendedAt = this.appendedAt.get(entry.id);
+    this.appendedAt.delete(entry.id);
     try {
       this.subject.next(entry);
     } catch (error) {
       this.logger.error(`A change-log subscriber failed on entry ${entry.id}: ${String(error)}`);
     }
+    // After the subscribers ran (synchronously): the time until they had it.
+    const since = appendedAt ?? createdAtMs;
+    if (since !== undefined && Number.isFinite(since)) this.metrics?.changeDelivered(appendedAt !== undefined ? 'local' : 'remote', Math.max(0, Date.now() - since) / 1000);
   }
 
   private async pump(): Promise<void> {
@@ -232,8 +272,8 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       this.pending = false;
       try {
         for (;;) {
-          const batch = await this.since(this.lastPublished);
-          for (const entry of batch) if (entry.id > this.lastPublished) this.publish(entry);
+          const batch = await this.sinceTimed(this.lastPublished, PAGE);
+          for (const { entry, createdAtMs } of batch) if (entry.id > this.lastPublished) this.publish(entry, createdAtMs);
           if (batch.length < PAGE || this.closed) break;
         }
         this.lastReadOk = Date.now();
@@ -326,7 +366,7 @@ function toRow(e: NewLogEntry): { kind: string; userId: string | null; version: 
   }
 }
 
-function toEntry(row: ChangeLogEntry): LogEntry {
+function toEntry(row: Pick<ChangeLogEntry, 'id' | 'kind' | 'userId' | 'version'>): LogEntry {
   const id = Number(row.id);
   switch (row.kind) {
     case 'consent':

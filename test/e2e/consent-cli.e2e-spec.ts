@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { runCli } from '../../src/cli/run-cli';
-import { consentRebuildCommand, VERIFY_PROGRESS_EVERY } from '../../src/consent/consent.cli';
+import { consentRebuildCommand, VERIFY_PROGRESS_EVERY } from '../../src/cli/consent.cli';
 import { ConsentService } from '../../src/consent/consent.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 import { ADMIN_TOKEN } from '../support/test-app';
@@ -58,7 +58,7 @@ describe(consentRebuildCommand.usage, () => {
     const res = await run('consent', 'rebuild');
     expect(res).toMatchObject({ code: 0, out: expect.stringMatching(/^Rebuilt consent state from \d+ events: 8 users, \d+ current choices/) });
     expect(await snapshot()).toEqual(before);
-  });
+  }, 60_000); // 80 writes over HTTP, then the CLI boots the app: more than jest's 5 s on a loaded box
 
   it('verifies every chain, and exits 1 naming a broken one', async () => {
     expect(await run('consent', 'verify')).toMatchObject({ code: 0, out: expect.stringMatching(/^Checked 8 users against \d+ signed checkpoints: every chain is intact\.$/) });

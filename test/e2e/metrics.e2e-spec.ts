@@ -55,6 +55,7 @@ describe('GET /metrics', () => {
       ['flowgate_consent_commit_batch_requests', 'HISTOGRAM'],
       ['flowgate_guard_reports_total', 'COUNTER'],
       ['flowgate_change_feed_subscribers', 'GAUGE'],
+      ['flowgate_change_feed_lag_seconds', 'HISTOGRAM'],
       ['flowgate_db_write_queue_wait_seconds', 'HISTOGRAM'],
       ['flowgate_process_cpu_seconds_total', 'COUNTER'],
     ] as const) {

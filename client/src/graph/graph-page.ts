@@ -13,6 +13,7 @@ import { renderDetails } from './details';
 import { flowTable } from './flow-table';
 import { flowsCsv } from './flows-csv';
 import { GraphView, type LayoutName, type Overlays, type Selected } from './graph-view';
+import { historyTable, loadMapHistory } from './map-history';
 import { loadAuditOverlays, type AuditStatus } from './overlays';
 
 export interface GraphFilters {
@@ -200,6 +201,7 @@ class GraphPage {
     table: h('div', { class: 'flow-table-wrap' }),
     questions: h('div', { class: 'questions', role: 'group', 'aria-label': 'Questions' }),
     audit: h('div', { class: 'audit-status' }),
+    history: h('div', { class: 'map-history-body', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Loading the map’s history…')),
     impact: h('div', { class: 'impact', 'aria-live': 'polite' }),
     userStatus: h('div', {}),
     legendUser: h('div', {}),
@@ -393,6 +395,8 @@ class GraphPage {
       this.el.audit,
       // Folded: it must not make the sidebar (and so the canvas) taller.
       h('details', { class: 'impact-panel' }, h('summary', {}, 'Impact of a change'), this.impactForm(), this.el.impact),
+      // Who changed the map, when, and what: folded too, for the same reason.
+      h('details', { class: 'history-panel' }, h('summary', {}, 'Who changed the map'), this.el.history),
       h('h2', {}, 'Export'),
       h(
         'div',
@@ -489,6 +493,7 @@ class GraphPage {
     this.renderQuestions();
     this.syncControls();
     void this.loadAudit();
+    void this.loadHistory();
     void this.load();
     window.addEventListener('popstate', () => {
       this.filters = filtersFromUrl(window.location.search);
@@ -685,6 +690,14 @@ class GraphPage {
         ),
       ),
     );
+  }
+
+  private async loadHistory(): Promise<void> {
+    try {
+      replace(this.el.history, historyTable(await loadMapHistory(this.token)));
+    } catch (error) {
+      replace(this.el.history, h('p', { class: 'hint' }, `The map’s history could not be loaded: ${messageOf(error)}`));
+    }
   }
 
   private async loadAudit(): Promise<void> {

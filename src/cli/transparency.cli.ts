@@ -1,13 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/cli-command';
-import { withApp } from '../cli/cli-command';
+import type { CliCommand } from './cli-command';
+import { withApp } from './cli-command';
 import { DataMapError } from '../data-map/data-map.errors';
-import { DataMapService } from '../data-map/data-map.service';
-import { ImpactService } from './impact.service';
-import { buildRopa, ropaCsv, ropaHtml } from './ropa';
-import { renderPageHtml, renderPageMarkdown } from './render-page';
-import { TransparencyService } from './transparency.service';
 
 export const publishCommand: CliCommand = {
   name: ['publish'],
@@ -24,6 +19,11 @@ export const publishCommand: CliCommand = {
       return 2;
     }
     return withApp(io, async (app) => {
+      // Loaded here, not at the top: every command file is imported by `flowgate validate`.
+      const [{ TransparencyService }, { renderPageHtml, renderPageMarkdown }] = await Promise.all([
+        import('../transparency/transparency.service.js'),
+        import('../transparency/render-page.js'),
+      ]);
       const page = await app.get(TransparencyService).page();
       const text =
         format === 'md'
@@ -67,6 +67,7 @@ export const impactCommand: CliCommand = {
     }
     const text = await readFile(positionals[0], 'utf8');
     return withApp(io, async (app) => {
+      const { ImpactService } = await import('../transparency/impact.service.js');
       try {
         const report = await app.get(ImpactService).impact(text, { days, prune: values.prune });
         if (values.format === 'json') {
@@ -106,6 +107,10 @@ export const ropaCommand: CliCommand = {
       return 2;
     }
     return withApp(io, async (app) => {
+      const [{ DataMapService }, { buildRopa, ropaCsv, ropaHtml }] = await Promise.all([
+        import('../data-map/data-map.service.js'),
+        import('../transparency/ropa.js'),
+      ]);
       const map = await app.get(DataMapService).current();
       const ropa = buildRopa(map.manifest, map.version);
       const text = format === 'csv' ? ropaCsv(ropa) : format === 'html' ? ropaHtml(ropa, { standalone: true }) : `${JSON.stringify(ropa, null, 2)}\n`;

@@ -1,15 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { CliCommand, CliIo } from '../cli/cli-command';
-import { EXIT, printJson, withApp } from '../cli/cli-command';
-import { count } from '../cli/progress';
-import { DataMapError } from './data-map.errors';
-import type { ImportStep } from './data-map.service';
-import type { KindDiff, ManifestDiff } from './manifest/manifest.diff';
-import { formatManifest } from './manifest/manifest.format';
-import { parseManifestText, validateManifest } from './manifest/manifest.validation';
+import type { CliCommand, CliIo } from './cli-command';
+import { EXIT, printJson, UsageError, withApp } from './cli-command';
+import { count } from './progress';
+import { DataMapError } from '../data-map/data-map.errors';
+import type { ImportStep } from '../data-map/data-map.service';
+import type { KindDiff, ManifestDiff } from '../data-map/manifest/manifest.diff';
+import { formatManifest } from '../data-map/manifest/manifest.format';
+import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
 import type { Problem } from '../common/domain-error';
-import { completenessReport, type CompletenessReport } from './manifest/manifest.completeness';
+import { completenessReport, type CompletenessReport } from '../data-map/manifest/manifest.completeness';
 
 export const importCommand: CliCommand = {
   name: ['import'],
@@ -25,7 +25,7 @@ export const importCommand: CliCommand = {
     const text = await readFile(file, 'utf8');
     const dryRun = values['dry-run'] ?? false;
     return withApp(io, async (app) => {
-      const { DataMapService } = await import('./data-map.service.js');
+      const { DataMapService } = await import('../data-map/data-map.service.js');
       const started = Date.now();
       try {
         const result = await app.get(DataMapService).importManifestDocument(text, {
@@ -101,7 +101,7 @@ export const exportCommand: CliCommand = {
       return EXIT.usage;
     }
     return withApp(io, async (app) => {
-      const { DataMapService } = await import('./data-map.service.js');
+      const { DataMapService } = await import('../data-map/data-map.service.js');
       const manifest = await app.get(DataMapService).exportManifest();
       const flows = manifest.flows.length;
       if (flows >= LARGE_MAP) io.err(`… formatting ${count(flows)} flows as ${format}`);
@@ -171,7 +171,7 @@ export const completenessCommand: CliCommand = {
       report = completenessReport(validation.manifest);
     } else {
       report = await withApp(io, async (app) => {
-        const { DataMapService } = await import('./data-map.service.js');
+        const { DataMapService } = await import('../data-map/data-map.service.js');
         return app.get(DataMapService).completeness();
       });
     }
@@ -189,8 +189,6 @@ function single(positionals: string[], name: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${name}, got ${positionals.length}`);
   return positionals[0];
 }
-
-export class UsageError extends Error {}
 
 function reportProblems(io: CliIo, file: string, problems: Problem[]): void {
   io.err(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);

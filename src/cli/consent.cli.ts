@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/cli-command';
-import { EXIT, printJson, withApp } from '../cli/cli-command';
-import { count, startProgress } from '../cli/progress';
+import type { CliCommand } from './cli-command';
+import { EXIT, printJson, withApp } from './cli-command';
+import { count, startProgress } from './progress';
 import { isUserId } from '../auth/user-id';
 import { loadConfig } from '../config/configuration';
-import { rotateReceiptKey } from './receipt-signer';
+import { rotateReceiptKey } from '../consent/receipt-signer';
 
 export const consentRebuildCommand: CliCommand = {
   name: ['consent', 'rebuild'],
@@ -13,7 +13,7 @@ export const consentRebuildCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
     return withApp(io, async (app) => {
-      const { ConsentService } = await import('./consent.service.js');
+      const { ConsentService } = await import('../consent/consent.service.js');
       const started = Date.now();
       let progress: ReturnType<typeof startProgress> | undefined;
       const counts = await app.get(ConsentService).rebuild((done, total) => {
@@ -56,7 +56,7 @@ export const consentVerifyCommand: CliCommand = {
       return EXIT.usage;
     }
     return withApp(io, async (app) => {
-      const { ConsentService } = await import('./consent.service.js');
+      const { ConsentService } = await import('../consent/consent.service.js');
       const consent = app.get(ConsentService);
       // The checkpoints are checked once; users whose whole history is gone are still listed in them.
       const ledger = await consent.ledger();

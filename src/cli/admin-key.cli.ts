@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { CliCommand } from '../cli/cli-command';
-import { EXIT, printJson, withApp } from '../cli/cli-command';
+import type { CliCommand } from './cli-command';
+import { EXIT, printJson, withApp } from './cli-command';
 import { DomainError } from '../common/domain-error';
-import { ADMIN_ROLES, type AdminRole } from './admin-role';
+import { ADMIN_ROLES, type AdminRole } from '../auth/admin-role';
 
 export const adminKeyCreateCommand: CliCommand = {
   name: ['admin-key', 'create'],
@@ -18,7 +18,7 @@ export const adminKeyCreateCommand: CliCommand = {
       return EXIT.usage;
     }
     return withApp(io, async (app) => {
-      const { AdminKeysService } = await import('./admin-keys.service.js');
+      const { AdminKeysService } = await import('../auth/admin-keys.service.js');
       try {
         const created = await app.get(AdminKeysService).create(values.name!, values.role as AdminRole);
         if (values.json) printJson(io, created);
@@ -42,7 +42,7 @@ export const adminKeyListCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
     return withApp(io, async (app) => {
-      const { AdminKeysService } = await import('./admin-keys.service.js');
+      const { AdminKeysService } = await import('../auth/admin-keys.service.js');
       const { items } = await app.get(AdminKeysService).list();
       if (values.json) printJson(io, items);
       else {
@@ -70,7 +70,7 @@ export const adminKeyRevokeCommand: CliCommand = {
       return EXIT.usage;
     }
     return withApp(io, async (app) => {
-      const { AdminKeysService } = await import('./admin-keys.service.js');
+      const { AdminKeysService } = await import('../auth/admin-keys.service.js');
       try {
         await app.get(AdminKeysService).revoke(id);
         if (values.json) printJson(io, { id, revoked: true });
