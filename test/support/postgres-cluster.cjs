@@ -40,8 +40,11 @@ function run(bin, args, asPostgres) {
   return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).toString();
 }
 
-/** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
-async function startCluster() {
+/**
+ * Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`).
+ * `durable: true` keeps PostgreSQL's fsync and synchronous commit on (benchmarks of acknowledged writes).
+ */
+async function startCluster({ durable = false } = {}) {
   const bin = findBin();
   const asPostgres = userInfo().uid === 0;
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-pg-'));
@@ -57,9 +60,7 @@ async function startCluster() {
     `-p ${port}`,
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
+    ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
     '-c max_connections=300',
     '-c shared_buffers=64MB',
   ].join(' ');
