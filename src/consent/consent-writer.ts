@@ -1,9 +1,15 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
-import type { SqlTx, SqlValue } from '../database/sql-tx';
+import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
 import { WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
-import { ChangeLogService } from '../policy/change-log.service';
+import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
@@ -93,6 +99,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /** Notice texts known to be stored (only ever grows after a commit). */
   private readonly storedNotices = new Set<string>();
   private remembered: Memory | null = null;
+  /** Resolves once the witness file records the newest committed batch's checkpoint. */
+  private witnessed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly writeQueue: WriteQueue,
@@ -109,11 +117,14 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     while (this.draining !== null) await this.draining;
+    await this.witnessed;
   }
 
   write(request: WriteRequest): Promise<WriteOutcome> {
     if (this.closing) {
-      return Promise.reject(new ConsentError('SHUTTING_DOWN', 'The server is shutting down: try again shortly'));
+      return Promise.reject(
+        new ConsentError('SHUTTING_DOWN', 'The server is shutting down: try again shortly'),
+      );
     }
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
@@ -132,7 +143,9 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         if (batch.length === 1) {
           batch[0].error = error;
         } else {
-          this.logger.warn(`A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`);
+          this.logger.warn(
+            `A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`,
+          );
           for (const one of batch) {
             delete one.outcome;
             delete one.error;
@@ -144,10 +157,13 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           }
         }
       }
-      for (const p of batch) {
-        if (p.error !== undefined) p.reject(p.error);
-        else p.resolve(p.outcome!);
-      }
+      // Answered once the witness file records the batch's checkpoint; the next batch starts meanwhile.
+      void this.witnessed.then(() => {
+        for (const p of batch) {
+          if (p.error !== undefined) p.reject(p.error);
+          else p.resolve(p.outcome!);
+        }
+      });
     }
   }
 
@@ -173,7 +189,10 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       await lockUsers(tx, userIds);
       const memory = this.memory();
       const heads = await this.readHeads(tx, memory, userIds);
-      const keys = await readIdempotency(tx, batch.map((p) => p.request));
+      const keys = await readIdempotency(
+        tx,
+        batch.map((p) => p.request),
+      );
       await this.checkpoints.lock(tx);
       const eventIds = await this.reserveEventIds(tx, memory, batch);
       let nextId = 0;
@@ -202,7 +221,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         }
         const head = heads.get(request.userId) ?? GENESIS_HEAD;
         const own: StoredChainedEvent[] = [];
-        const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
+        const add = (
+          e: Pick<
+            StoredChainedEvent,
+            'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'
+          >,
+        ) => {
           const unhashed = {
             ...e,
             id: eventIds[nextId++],
@@ -215,9 +239,22 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           own.push({ ...unhashed, hash: hashEvent(unhashed) });
         };
         const newGpc = request.gpc && !head.gpc;
-        if (newGpc) add({ flowKey: null, choice: 'denied', source: 'gpc', flowVersion: null, noticeHash: null });
+        if (newGpc)
+          add({
+            flowKey: null,
+            choice: 'denied',
+            source: 'gpc',
+            flowVersion: null,
+            noticeHash: null,
+          });
         for (const c of request.changes) {
-          add({ flowKey: c.flowKey, choice: c.choice, source: request.source, flowVersion: c.flowVersion, noticeHash: c.notice.hash });
+          add({
+            flowKey: c.flowKey,
+            choice: c.choice,
+            source: request.source,
+            flowVersion: c.flowVersion,
+            noticeHash: c.notice.hash,
+          });
           if (!this.storedNotices.has(c.notice.hash)) newNotices.set(c.notice.hash, c.notice.text);
         }
         if (own.length === 0) {
@@ -237,7 +274,11 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           events.push(e);
           if (e.flowKey !== null) states.set(`${e.userId}\u0000${e.flowKey}`, e);
         }
-        const response: StoredResponse = { userId: request.userId, version: next.version, events: own };
+        const response: StoredResponse = {
+          userId: request.userId,
+          version: next.version,
+          events: own,
+        };
         if (request.idempotency) {
           const { key, requestHash } = request.idempotency;
           keys.set(idempotencyKey(request.userId, key), { requestHash, response });
@@ -248,46 +289,86 @@ export class ConsentWriter implements BeforeApplicationShutdown {
 
       if (memory !== null && nextId > 0) memory.nextEventId = eventIds[nextId - 1] + 1;
       sources.push(...events.map((e) => e.source));
-      await insertRows(tx, 'INSERT INTO consent_notice (hash, text) VALUES', [...newNotices], 'ON CONFLICT DO NOTHING');
-      await insertRows(
-        tx,
-        'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
-        events.map((e) => [e.id, e.userId, e.seq, e.flowKey, e.choice, e.source, e.flowVersion, e.noticeHash, e.actor, e.recordedAt, e.prevHash, e.hash]),
-      );
-      // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
-      await this.checkpoints.seal(tx, events);
-      await insertRows(
-        tx,
-        'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
-        [...states.values()].map((e) => [e.userId, e.flowKey, e.choice, e.flowVersion, e.source, e.id, e.recordedAt]),
-        `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
-           source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
-        [...touched].map((userId) => {
-          const h = heads.get(userId)!;
-          return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
-        }),
-        `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
-           gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
-        idempotency,
-      );
-      // Last: on PostgreSQL the change log's lock is held from here to commit.
-      const logged = await this.changeLog.appendTx(
-        tx,
-        changes.map(({ response }) => ({ kind: 'consent' as const, userId: response.userId, version: response.version })),
-      );
+      // From here only writes (and, when nothing is remembered, a read or two): on SQLite they
+      // go to the connection together and are waited for once, before the commit.
+      const w = pipelined(tx);
+      let logged: LogEntry[];
+      try {
+        await insertRows(
+          w,
+          'INSERT INTO consent_notice (hash, text) VALUES',
+          [...newNotices],
+          'ON CONFLICT DO NOTHING',
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
+          events.map((e) => [
+            e.id,
+            e.userId,
+            e.seq,
+            e.flowKey,
+            e.choice,
+            e.source,
+            e.flowVersion,
+            e.noticeHash,
+            e.actor,
+            e.recordedAt,
+            e.prevHash,
+            e.hash,
+          ]),
+        );
+        // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
+        await this.checkpoints.seal(w, events);
+        await insertRows(
+          w,
+          'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
+          [...states.values()].map((e) => [
+            e.userId,
+            e.flowKey,
+            e.choice,
+            e.flowVersion,
+            e.source,
+            e.id,
+            e.recordedAt,
+          ]),
+          `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
+             source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
+          [...touched].map((userId) => {
+            const h = heads.get(userId)!;
+            return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
+          }),
+          `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
+             gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
+          idempotency,
+        );
+        // Last: on PostgreSQL the change log's lock is held from here to commit.
+        logged = await this.changeLog.appendTx(
+          w,
+          changes.map(({ response }) => ({
+            kind: 'consent' as const,
+            userId: response.userId,
+            version: response.version,
+          })),
+        );
+        await w.flush();
+      } catch (error) {
+        await w.flush().catch(() => undefined);
+        throw error;
+      }
       changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };
       });
     });
-    this.checkpoints.committed();
+    this.witnessed = this.checkpoints.committed();
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
     this.metrics?.consentCommitted(batch.length, sources);
   }
@@ -300,12 +381,17 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private memory(): Memory | null {
     if (this.writeQueue.kind !== 'sqlite') return null;
     const generation = this.writeQueue.generation;
-    if (this.remembered?.generation !== generation) this.remembered = { generation, heads: new Map(), nextEventId: null };
+    if (this.remembered?.generation !== generation)
+      this.remembered = { generation, heads: new Map(), nextEventId: null };
     return this.remembered;
   }
 
   /** The users' heads: remembered ones, the others from `consent_subject`. */
-  private async readHeads(tx: SqlTx, memory: Memory | null, userIds: readonly string[]): Promise<Map<string, Head>> {
+  private async readHeads(
+    tx: SqlTx,
+    memory: Memory | null,
+    userIds: readonly string[],
+  ): Promise<Map<string, Head>> {
     const heads = new Map<string, Head>();
     const missing: string[] = [];
     for (const userId of userIds) {
@@ -315,19 +401,32 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     }
     for (let i = 0; i < missing.length; i += ROWS_PER_STATEMENT) {
       const chunk = missing.slice(i, i + ROWS_PER_STATEMENT);
-      const rows = await tx.all<{ userId: string; version: number; lastHash: string; gpc: number | boolean; gpcAt: string | null }>(
+      const rows = await tx.all<{
+        userId: string;
+        version: number;
+        lastHash: string;
+        gpc: number | boolean;
+        gpcAt: string | null;
+      }>(
         `SELECT "userId", version, "lastHash", gpc, "gpcAt" FROM consent_subject WHERE "userId" IN (${chunk.map(() => '?').join(', ')})`,
         chunk,
       );
       const found = new Set<string>();
       for (const r of rows) {
-        const head = { version: r.version, lastHash: r.lastHash, gpc: r.gpc === 1 || r.gpc === true, gpcAt: r.gpcAt };
+        const head = {
+          version: r.version,
+          lastHash: r.lastHash,
+          gpc: r.gpc === 1 || r.gpc === true,
+          gpcAt: r.gpcAt,
+        };
         heads.set(r.userId, head);
         found.add(r.userId);
         if (memory !== null) remember(memory.heads, r.userId, head);
       }
       // No head yet: the genesis, remembered too (the user's first write sets it).
-      if (memory !== null) for (const userId of chunk) if (!found.has(userId)) remember(memory.heads, userId, GENESIS_HEAD);
+      if (memory !== null)
+        for (const userId of chunk)
+          if (!found.has(userId)) remember(memory.heads, userId, GENESIS_HEAD);
     }
     return heads;
   }
@@ -337,10 +436,17 @@ export class ConsentWriter implements BeforeApplicationShutdown {
    * PostgreSQL's sequence, or (SQLite, write lock held) past the highest id ever used, as
    * remembered or read.
    */
-  private async reserveEventIds(tx: SqlTx, memory: Memory | null, batch: readonly Pending[]): Promise<number[]> {
+  private async reserveEventIds(
+    tx: SqlTx,
+    memory: Memory | null,
+    batch: readonly Pending[],
+  ): Promise<number[]> {
     const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
     if (memory === null) {
-      const rows = await tx.all<{ id: string | number }>(`SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, ?)`, [n]);
+      const rows = await tx.all<{ id: string | number }>(
+        `SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, ?)`,
+        [n],
+      );
       return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
     }
     let first = memory.nextEventId;
@@ -367,7 +473,10 @@ function idempotencyKey(userId: string, key: string): string {
 async function lockUsers(tx: SqlTx, userIds: readonly string[]): Promise<void> {
   if (tx.kind !== 'postgres' || userIds.length === 0) return;
   const sorted = [...new Set(userIds)].sort();
-  await tx.run('SELECT pg_advisory_xact_lock(hashtextextended(u, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n', [sorted]);
+  await tx.run(
+    'SELECT pg_advisory_xact_lock(hashtextextended(u, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n',
+    [sorted],
+  );
 }
 
 /** Keeps `head` as the newest of the remembered heads, dropping the oldest beyond `MAX_REMEMBERED_HEADS`. */
@@ -377,25 +486,41 @@ function remember(heads: Map<string, Head>, userId: string, head: Head): void {
   if (heads.size > MAX_REMEMBERED_HEADS) heads.delete(heads.keys().next().value as string);
 }
 
-async function readIdempotency(tx: SqlTx, requests: readonly WriteRequest[]): Promise<Map<string, { requestHash: string; response: StoredResponse }>> {
+async function readIdempotency(
+  tx: SqlTx,
+  requests: readonly WriteRequest[],
+): Promise<Map<string, { requestHash: string; response: StoredResponse }>> {
   const found = new Map<string, { requestHash: string; response: StoredResponse }>();
   const keyed = requests.filter((r) => r.idempotency !== undefined);
   for (let i = 0; i < keyed.length; i += ROWS_PER_STATEMENT) {
     const chunk = keyed.slice(i, i + ROWS_PER_STATEMENT);
-    const rows = await tx.all<{ userId: string; key: string; requestHash: string; response: string }>(
+    const rows = await tx.all<{
+      userId: string;
+      key: string;
+      requestHash: string;
+      response: string;
+    }>(
       `SELECT "userId", key, "requestHash", response FROM consent_idempotency
         WHERE ("userId", key) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
       chunk.flatMap((r) => [r.userId, r.idempotency!.key]),
     );
     for (const r of rows) {
-      found.set(idempotencyKey(r.userId, r.key), { requestHash: r.requestHash, response: JSON.parse(r.response) as StoredResponse });
+      found.set(idempotencyKey(r.userId, r.key), {
+        requestHash: r.requestHash,
+        response: JSON.parse(r.response) as StoredResponse,
+      });
     }
   }
   return found;
 }
 
 /** Multi-row INSERTs, `ROWS_PER_STATEMENT` rows at a time (on SQLite each row count is one prepared statement). */
-async function insertRows(tx: SqlTx, head: string, rows: readonly (readonly SqlValue[])[], tail = ''): Promise<void> {
+async function insertRows(
+  tx: SqlTx,
+  head: string,
+  rows: readonly (readonly SqlValue[])[],
+  tail = '',
+): Promise<void> {
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const tuple = `(${chunk[0].map(() => '?').join(', ')})`;

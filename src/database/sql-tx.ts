@@ -121,3 +121,38 @@ export class PreparedStatements {
     return Promise.all(all.map((s) => new Promise<void>((resolve) => s.finalize(() => resolve())))).then(() => undefined);
   }
 }
+
+/**
+ * SQLite: `tx` with its writes pipelined. `run` starts the statement and returns at once, so
+ * a batch's INSERTs (independent rows of different tables) go to the connection together and
+ * cost one wait instead of one each, the sqlite3 driver running them on its threads while the
+ * event loop serves requests; `all` (a read) first waits for the writes before it; `flush`
+ * waits for every write to settle and fails if any failed (the caller then rolls back: all or
+ * nothing). A caller that fails between must `flush` too before it rolls back.
+ * On PostgreSQL, where one connection runs one statement at a time, `tx` as it is.
+ */
+export function pipelined(tx: SqlTx): SqlTx & { flush(): Promise<void> } {
+  if (tx.kind !== 'sqlite') return { ...tx, flush: () => Promise.resolve() };
+  let pending: Array<Promise<void>> = [];
+  const flush = async (): Promise<void> => {
+    const started = pending;
+    pending = [];
+    // Every statement settled before anyone rolls back: none may run after the ROLLBACK.
+    const failed = (await Promise.allSettled(started)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  return {
+    kind: tx.kind,
+    all: async (sql, params) => {
+      await flush();
+      return tx.all(sql, params);
+    },
+    run: (sql, params) => {
+      const running = tx.run(sql, params);
+      running.catch(() => undefined); // awaited by `flush`; not an unhandled rejection meanwhile
+      pending.push(running);
+      return Promise.resolve();
+    },
+    flush,
+  };
+}
