@@ -194,7 +194,7 @@ async function postgresRounds(
       FLOWGATE_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
       FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
       FLOWGATE_SEED_MANIFEST: '',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'log', // startServerProcess waits for the "API http://…" line
     });
     const imported = await fetch(`${server.base}/api/v1/manifest`, {
       method: 'POST',
