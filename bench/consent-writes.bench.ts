@@ -1,27 +1,55 @@
 /**
- * Consent writes: acknowledged changes per second and latency, with SQLite in WAL mode and
+ * Consent writes: acknowledged changes per second, with SQLite in WAL mode and
  * `synchronous=FULL` (the server refuses to start otherwise), against the real server in a
- * child process, driven by autocannon over loopback with end-user tokens. After the load the
- * database is opened directly to check that every acknowledged change is stored.
+ * child process, driven by autocannon over loopback with end-user tokens, interleaved with
+ * bare scripts writing the same rows (`consent-writes-baseline.ts`) through the same sqlite3
+ * driver and through better-sqlite3; then the same on PostgreSQL against a bare `pg` script,
+ * when PostgreSQL is installed. After the load the database is opened directly to check
+ * that every acknowledged change is stored.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import sqlite3 from 'sqlite3';
-import {
-  fmt,
-  load,
-  medianLoad,
-  startBenchServer,
-  userToken,
-  type LoadRequest,
-} from './decision-api.bench';
+import { dataSourceOptions } from '../src/database/data-source-options';
+import { openDatabase } from '../src/database/database.module';
+import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
+import { BASELINE_USERS, type BaselineDriver, type Result } from './consent-writes-baseline';
+import { fmt, load, startBenchServer, userToken, USER_SECRET, type LoadRequest, type LoadResult } from './decision-api.bench';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import { createRng, DEFAULT_WORLD, pick, sample, syntheticWorld } from './synthetic-map';
 
-const RUNS = 3;
-const USERS = 5000;
+const ROUNDS = 3;
+const USERS = BASELINE_USERS;
+const CONNECTIONS = [1, 16, 64] as const;
+/** The targets (issue 16): Flowgate ≥ this share of each baseline, at 16 and 64 connections. */
+const TARGETS: Record<BaselineDriver, number> = { sqlite3: 0.6, 'better-sqlite3': 0.3, pg: 0.6 };
+const TARGET_AT = [16, 64];
 
-type Row = Record<'write' | 'connections' | 'requests/s' | 'changes/s' | 'p50 ms' | 'p99 ms' | 'non-2xx', string>;
+type System = 'flowgate' | BaselineDriver | 'flowgate-pg';
+
+interface Measured {
+  rates: number[];
+  p99: number[];
+  non2xx: number;
+}
+
+const execFileAsync = promisify(execFile);
+
+/** One baseline measurement, in a process of its own (as the server is). */
+async function baseline(driver: BaselineDriver, target: string, clients: number, seconds: number, flows: readonly string[]): Promise<Result> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'consent-writes-baseline.ts'), driver, target, String(clients), String(seconds), flows.join(',')],
+    { cwd: join(__dirname, '..'), maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Result;
+}
 
 function countEvents(file: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,15 +64,16 @@ function countEvents(file: string): Promise<number> {
   });
 }
 
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const quick = options.quick;
-  const duration = quick ? 2 : 10;
-  const runs = quick ? 1 : RUNS;
+  const duration = quick ? 2 : 5;
+  const rounds = quick ? 1 : ROUNDS;
   const world = syntheticWorld({ users: 1 });
   const flows = world.map.flows.filter((f) => f.mode !== 'required').map((f) => f.key);
   const rng = createRng(DEFAULT_WORLD.seed + 1);
   const tokens = Array.from({ length: USERS }, (_, i) => `Bearer ${userToken(`writer-${i}`)}`);
-
   // One change per request: a random user toggles a random consent-based flow.
   const single: LoadRequest[] = Array.from({ length: 20_000 }, () => ({
     method: 'PUT',
@@ -60,81 +89,220 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     body: JSON.stringify({ changes: sample(rng, flows, 5).map((flowKey) => ({ flowKey, granted: rng() < 0.5 })) }),
   }));
 
-  console.log(`\nConsent writes: ${fmt(flows.length)} consent-based flows, ${fmt(USERS)} users`);
+  console.log(`\nConsent writes: ${fmt(flows.length)} consent-based flows, ${fmt(USERS)} users, ${rounds} interleaved rounds of ${duration} s`);
+  const dir = mkdtempSync(join(tmpdir(), 'flowgate-writes-bench-'));
+  const files: Record<'sqlite3' | 'better-sqlite3', string> = { sqlite3: join(dir, 'bare-sqlite3.sqlite'), 'better-sqlite3': join(dir, 'bare-better.sqlite') };
+  for (const file of Object.values(files)) {
+    // The baselines write into Flowgate's own schema (its migrations: tables, indexes, triggers).
+    const ds = await openDatabase(dataSourceOptions({ database: 'sqlite', databasePath: file, databaseUrl: null, databasePoolSize: 1, sqliteBusyTimeoutMs: 5000 }));
+    await ds.destroy();
+  }
+  const results = new Map<string, Measured>();
+  const record = (system: System, connections: number, rate: number, r?: LoadResult) => {
+    const key = `${system}@${connections}`;
+    const m = results.get(key) ?? { rates: [], p99: [], non2xx: 0 };
+    m.rates.push(rate);
+    if (r) {
+      m.p99.push(r.p99);
+      m.non2xx += r.non2xx + r.errors;
+    }
+    results.set(key, m);
+  };
+
   const b = await startBenchServer(world);
   let acked = 0;
+  let fiveRate = 0;
+  let failures = 0;
   try {
-    const rows: Row[] = [];
-    const measure = async (write: string, requests: LoadRequest[], connections: number, perRequest: number) => {
-      const r = await medianLoad(runs, async () => {
-        const one = await load(b.server.base, requests, connections, duration);
-        acked += Math.round(one.rate * duration) * perRequest;
-        return one;
-      });
-      rows.push({
-        write,
-        connections: String(connections),
-        'requests/s': fmt(r.rate),
-        'changes/s': fmt(r.rate * perRequest),
-        'p50 ms': String(r.p50),
-        'p99 ms': String(r.p99),
-        'non-2xx': String(r.non2xx + r.errors),
-      });
-      console.log(`${write}, ${connections} connections: ${fmt(r.rate * perRequest)} changes/s (runs ${r.all.map((x) => fmt(x * perRequest)).join(', ')}), p99 ${r.p99} ms`);
-    };
     acked += Math.round((await load(b.server.base, single, 16, quick ? 1 : 3)).rate * (quick ? 1 : 3)); // warm-up
-    await measure('PUT /me/preferences/:flowKey (1 change)', single, 1, 1);
-    await measure('PUT /me/preferences/:flowKey (1 change)', single, 16, 1);
-    await measure('PUT /me/preferences/:flowKey (1 change)', single, 64, 1);
-    await measure('PUT /me/preferences/:flowKey (1 change)', single, 256, 1);
-    await measure('PUT /me/preferences (5 changes, atomic)', five, 64, 5);
-    console.table(rows);
-
+    for (let round = 0; round < rounds; round++) {
+      for (const connections of CONNECTIONS) {
+        for (const driver of ['sqlite3', 'better-sqlite3'] as const) {
+          const r = await baseline(driver, files[driver], connections, duration, flows);
+          record(driver, connections, r.changes / r.seconds);
+        }
+        const one = await load(b.server.base, single, connections, duration);
+        acked += Math.round(one.rate * duration);
+        record('flowgate', connections, one.rate, one);
+        console.log(
+          `round ${round + 1}, ${connections} connections: Flowgate ${fmt(one.rate)}, sqlite3 ${fmt(results.get(`sqlite3@${connections}`)!.rates.at(-1)!)}, ` +
+            `better-sqlite3 ${fmt(results.get(`better-sqlite3@${connections}`)!.rates.at(-1)!)} changes/s`,
+        );
+      }
+    }
+    const f = await load(b.server.base, five, 64, duration);
+    fiveRate = f.rate * 5;
+    acked += Math.round(f.rate * duration) * 5;
     await b.server.stop();
     const stored = await countEvents(join(b.dir, 'flowgate.sqlite'));
     // autocannon counts only responses that arrived in time: a few more may be stored.
-    const failures = stored >= acked ? 0 : 1;
+    if (stored < acked) failures++;
     console.log(`acknowledged ≈ ${fmt(acked)} changes; ${fmt(stored)} events stored`);
-    return { name: 'consent-writes', markdown: markdown(rows, acked, stored, duration, runs, flows.length), failures };
+
+    const postgres = quick ? null : await postgresRounds(world, single, flows, duration, rounds, record);
+    const lines = table(results, postgres !== null);
+    console.log(lines.join('\n'));
+    return {
+      name: 'consent-writes',
+      markdown: markdown(lines, { acked, stored, duration, rounds, flows: flows.length, fiveRate, postgres }),
+      failures,
+    };
   } finally {
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function markdown(rows: readonly Row[], acked: number, stored: number, duration: number, runs: number, flows: number): string {
-  const headers = Object.keys(rows[0]) as (keyof Row)[];
-  const table = [
-    `| ${headers.join(' | ')} |`,
-    `| ${headers.map((h) => (h === 'write' ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${headers.map((h) => r[h]).join(' | ')} |`),
-  ].join('\n');
+interface PostgresNote {
+  version: string;
+}
+
+/** Flowgate on PostgreSQL (one instance) and a bare `pg` script, interleaved, on one durable throwaway cluster. */
+async function postgresRounds(
+  world: ReturnType<typeof syntheticWorld>,
+  single: readonly LoadRequest[],
+  flows: readonly string[],
+  duration: number,
+  rounds: number,
+  record: (system: System, connections: number, rate: number, r?: LoadResult) => void,
+): Promise<PostgresNote | null> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startCluster } = require('../test/support/postgres-cluster.cjs') as {
+    startCluster(options: { durable: boolean }): Promise<{ url: string; stop(): void }>;
+  };
+  let cluster: { url: string; stop(): void };
+  try {
+    cluster = await startCluster({ durable: true });
+  } catch (error) {
+    console.log(`PostgreSQL part skipped: ${(error as Error).message}`);
+    return null;
+  }
+  let server: ServerProcess | undefined;
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE flowgate_bench');
+    await admin.query('CREATE DATABASE bare_bench');
+    const version = String((await admin.query('SHOW server_version')).rows[0].server_version);
+    await admin.end();
+    const url = (db: string) => cluster.url.replace(/\/postgres$/, `/${db}`);
+    const ds = await openDatabase(dataSourceOptions({ database: 'postgres', databasePath: '', databaseUrl: url('bare_bench'), databasePoolSize: 2, sqliteBusyTimeoutMs: 5000 }));
+    await ds.destroy();
+    server = await startServerProcess({
+      DATABASE_URL: url('flowgate_bench'),
+      FLOWGATE_DEMO: '0',
+      FLOWGATE_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
+      FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
+      FLOWGATE_SEED_MANIFEST: '',
+      LOG_LEVEL: 'log', // startServerProcess waits for the "API http://…" line
+    });
+    const imported = await fetch(`${server.base}/api/v1/manifest`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer bench-admin-token-0123456789abcdef', 'Content-Type': 'application/json' },
+      body: JSON.stringify(manifestOfPolicyMap(world.map)),
+    });
+    if (imported.status !== 201) throw new Error(`manifest import failed: ${imported.status}`);
+    await load(server.base, single, 16, 2); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      for (const connections of CONNECTIONS) {
+        const bare = await baseline('pg', url('bare_bench'), connections, duration, flows);
+        record('pg', connections, bare.changes / bare.seconds);
+        const one = await load(server.base, single, connections, duration);
+        record('flowgate-pg', connections, one.rate, one);
+        console.log(`PostgreSQL round ${round + 1}, ${connections} connections: Flowgate ${fmt(one.rate)}, bare pg ${fmt(bare.changes / bare.seconds)} changes/s`);
+      }
+    }
+    return { version };
+  } finally {
+    await server?.stop();
+    cluster.stop();
+  }
+}
+
+/** The markdown table: medians per system and connections, Flowgate's ratios and the targets. */
+function table(results: ReadonlyMap<string, Measured>, withPostgres: boolean): string[] {
+  const rate = (system: System, c: number) => median(results.get(`${system}@${c}`)?.rates ?? [NaN]);
+  const lines = [
+    '| database | connections | Flowgate changes/s | p99 ms | bare script, same driver | Flowgate ÷ bare | better-sqlite3 script | Flowgate ÷ better-sqlite3 |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const verdict = (ratio: number, target: number, c: number) =>
+    `${ratio.toFixed(2)}×${TARGET_AT.includes(c) ? ` (≥ ${target}: ${ratio >= target ? 'met' : '**not met**'})` : ''}`;
+  for (const c of CONNECTIONS) {
+    const fg = rate('flowgate', c);
+    const p99 = median(results.get(`flowgate@${c}`)?.p99 ?? [NaN]);
+    const s3 = rate('sqlite3', c);
+    const bs = rate('better-sqlite3', c);
+    lines.push(`| SQLite | ${c} | ${fmt(fg)} | ${p99} | ${fmt(s3)} (sqlite3) | ${verdict(fg / s3, TARGETS.sqlite3, c)} | ${fmt(bs)} | ${verdict(fg / bs, TARGETS['better-sqlite3'], c)} |`);
+  }
+  if (withPostgres) {
+    for (const c of CONNECTIONS) {
+      const fg = rate('flowgate-pg', c);
+      const p99 = median(results.get(`flowgate-pg@${c}`)?.p99 ?? [NaN]);
+      const bare = rate('pg', c);
+      lines.push(`| PostgreSQL | ${c} | ${fmt(fg)} | ${p99} | ${fmt(bare)} (pg) | ${verdict(fg / bare, TARGETS.pg, c)} | | |`);
+    }
+  }
+  return lines;
+}
+
+function markdown(
+  lines: readonly string[],
+  r: { acked: number; stored: number; duration: number; rounds: number; flows: number; fiveRate: number; postgres: PostgresNote | null },
+): string {
   return `## Consent writes (acknowledged, \`synchronous=FULL\`)
 
-${table}
+${lines.join('\n')}
+
+Five changes per request (\`PUT /api/v1/me/preferences\`, atomic), 64 connections: ${fmt(r.fiveRate)} changes/s.
 
 **What is measured.** A 2xx from a consent write means the change is committed: SQLite in WAL
 mode with \`synchronous=FULL\` (checked at boot; the server refuses to start otherwise), so the
-commit is fsynced before the answer. Each change is a hash-chained \`consent_event\`, its notice,
-the \`consent_state\` projection, the user's chain head and a \`change_log\` row for the SSE feed,
-all in one transaction. "changes/s" counts acknowledged changes; each row is the median of ${runs}
-runs of ${duration} s (p50/p99 of that run).
+commit is fsynced before the answer. Each change is a hash-chained \`consent_event\`, the
+\`consent_state\` projection, the user's chain head (\`consent_subject\`) and a \`change_log\` row
+for the SSE feed; each group-commit batch also gets one Ed25519-signed \`consent_checkpoint\`; all
+in one transaction. Each figure is the median of ${r.rounds} interleaved rounds of ${r.duration} s
+(every round runs the three systems one after the other at each connection count).
 
-**How.** The server runs as \`npm start\` does, in its own process, on a fresh SQLite file with the
-synthetic map (${flows} consent-based flows); autocannon 9 in this process sends
-\`PUT /api/v1/me/preferences/:flowKey {"granted": …}\` with end-user tokens of ${fmt(USERS)} users
-(a random user and flow per request), or five changes per \`PUT /api/v1/me/preferences\`.
+**Flowgate.** The server runs as \`npm start\` does, in its own process, on a fresh SQLite file
+with the synthetic map (${r.flows} consent-based flows); autocannon in the bench process sends
+\`PUT /api/v1/me/preferences/:flowKey {"granted": …}\` with end-user tokens of ${fmt(USERS)} users (a
+random user and flow per request). Writes that arrive while a transaction runs wait for the
+next one, which takes all of them: multi-row statements, prepared once and reused, on the
+sqlite3 connection; chain heads and next ids held by the writer while \`PRAGMA data_version\`
+says no other connection wrote.
 
-**Group commit.** Writes that arrive while a transaction runs wait for the next one, which takes
-all of them (set-based INSERTs, one commit, one fsync): throughput grows with concurrency while
-each request stays all-or-nothing and is answered only after its commit.
-
-**Check.** After the runs the server was stopped and the database opened directly:
-${fmt(stored)} events stored for ≈ ${fmt(acked)} acknowledged changes (autocannon stops counting
+**Baselines** (\`bench/consent-writes-baseline.ts\`, each run in a process of its own, as the
+server is). A bare script writes the same rows, into the same schema (Flowgate's migrations,
+triggers included), with the same pragmas, hashing and signing with the same functions, for the
+same random users and flows: *N* async clients each write one change and wait for its commit
+before the next (as one HTTP connection does), and a writer group-commits every waiting change
+into one transaction (at most 500, as Flowgate's writer), multi-row statements prepared once,
+heads and ids in memory. One through the same \`sqlite3\` driver, one through better-sqlite3
+(synchronous: the batch is taken after one \`setImmediate\`, so every ready client joins it).
+There is no HTTP, token check, validation or change feed in the baselines: Flowgate's figure
+pays for all of them (and shares the two cores with autocannon), so the ratio includes the HTTP
+platform's cost, which is measured apart in the decision-API section.
+${
+  r.postgres
+    ? `
+**PostgreSQL.** A throwaway PostgreSQL ${r.postgres.version} cluster (\`test/support/postgres-cluster.cjs\`, with
+\`fsync\` and \`synchronous_commit\` left on: a 2xx means the commit is durable), one Flowgate
+instance (\`DATABASE_URL\`, pool of 10) and a bare \`pg\` script on one connection writing the same
+rows with the same group commit (named prepared statements), interleaved the same way.
+`
+    : `
+**PostgreSQL.** Not measured in this run (PostgreSQL not installed, or \`--quick\`).
+`
+}
+**Check.** After the SQLite runs the server was stopped and its database opened directly:
+${fmt(r.stored)} events stored for ≈ ${fmt(r.acked)} acknowledged changes (autocannon stops counting
 at the end of each run, so a few more may be stored; never fewer). Survival of acknowledged
 changes across \`kill -9\` is tested in \`test/e2e/durability.e2e-spec.ts\`.
 
-**Machine.** ${machineNote()}. Shared 2-core VM (load generator and server share it), local
-disk; fsync latency and other work on the machine move these numbers between runs.
+**Machine.** ${machineNote()}. Shared 2-core VM (load generator, server and baselines share it),
+local disk; fsync latency and other work on the machine move these numbers between runs, which
+is why the systems are interleaved and compared by ratio.
 
 **Reproduce.** \`npm run bench -- consent-writes\` (\`--write-docs\` rewrites this section).
 `;

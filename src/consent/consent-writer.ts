@@ -1,9 +1,15 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, Optional } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
+import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
 import { WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
-import { ChangeLogService } from '../policy/change-log.service';
+import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
@@ -56,6 +62,20 @@ interface Head {
   gpcAt: string | null;
 }
 
+const GENESIS_HEAD: Head = { version: 0, lastHash: GENESIS_HASH, gpc: false, gpcAt: null };
+
+/** SQLite: what the writer left in the database, valid for one `WriteQueue.generation`. */
+interface Memory {
+  generation: number;
+  /** Users' chain heads, most recently written last. */
+  heads: Map<string, Head>;
+  /** The id the next event takes (null: read it). */
+  nextEventId: number | null;
+}
+
+/** Chain heads remembered (about 200 B each); older users' heads are read again when they write. */
+const MAX_REMEMBERED_HEADS = 50_000;
+
 /** Events per transaction, about: a batch is closed once it holds this many. */
 const MAX_BATCH_EVENTS = 2000;
 const MAX_BATCH_REQUESTS = 500;
@@ -78,6 +98,9 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private closing = false;
   /** Notice texts known to be stored (only ever grows after a commit). */
   private readonly storedNotices = new Set<string>();
+  private remembered: Memory | null = null;
+  /** Resolves once the witness file records the newest committed batch's checkpoint. */
+  private witnessed: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly writeQueue: WriteQueue,
@@ -94,11 +117,14 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.closing = true;
     while (this.draining !== null) await this.draining;
+    await this.witnessed;
   }
 
   write(request: WriteRequest): Promise<WriteOutcome> {
     if (this.closing) {
-      return Promise.reject(new ConsentError('SHUTTING_DOWN', 'The server is shutting down: try again shortly'));
+      return Promise.reject(
+        new ConsentError('SHUTTING_DOWN', 'The server is shutting down: try again shortly'),
+      );
     }
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
@@ -117,7 +143,9 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         if (batch.length === 1) {
           batch[0].error = error;
         } else {
-          this.logger.warn(`A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`);
+          this.logger.warn(
+            `A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`,
+          );
           for (const one of batch) {
             delete one.outcome;
             delete one.error;
@@ -129,10 +157,13 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           }
         }
       }
-      for (const p of batch) {
-        if (p.error !== undefined) p.reject(p.error);
-        else p.resolve(p.outcome!);
-      }
+      // Answered once the witness file records the batch's checkpoint; the next batch starts meanwhile.
+      void this.witnessed.then(() => {
+        for (const p of batch) {
+          if (p.error !== undefined) p.reject(p.error);
+          else p.resolve(p.outcome!);
+        }
+      });
     }
   }
 
@@ -152,15 +183,18 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     // Chain order comes from the database: on PostgreSQL these users' advisory locks are
     // held to commit (another instance writing for them waits); on SQLite the transaction
     // holds the file. Idempotency keys are read here and enforced by their primary key.
-    const sql = (text: string) => this.writeQueue.sql(text);
     const sources: string[] = [];
-    await this.writeQueue.concurrentTransaction(async (m) => {
+    await this.writeQueue.writeTx(async (tx) => {
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
-      await this.writeQueue.lockUsers(m, userIds);
-      const heads = await readHeads(m, sql, userIds);
-      const keys = await readIdempotency(m, sql, batch.map((p) => p.request));
-      await this.checkpoints.lock(m);
-      const eventIds = await reserveEventIds(m, this.writeQueue.kind, batch);
+      await lockUsers(tx, userIds);
+      const memory = this.memory();
+      const heads = await this.readHeads(tx, memory, userIds);
+      const keys = await readIdempotency(
+        tx,
+        batch.map((p) => p.request),
+      );
+      await this.checkpoints.lock(tx);
+      const eventIds = await this.reserveEventIds(tx, memory, batch);
       let nextId = 0;
       const events: StoredChainedEvent[] = [];
       const states = new Map<string, StoredChainedEvent>();
@@ -185,9 +219,14 @@ export class ConsentWriter implements BeforeApplicationShutdown {
             continue;
           }
         }
-        const head = heads.get(request.userId) ?? { version: 0, lastHash: GENESIS_HASH, gpc: false, gpcAt: null };
+        const head = heads.get(request.userId) ?? GENESIS_HEAD;
         const own: StoredChainedEvent[] = [];
-        const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
+        const add = (
+          e: Pick<
+            StoredChainedEvent,
+            'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'
+          >,
+        ) => {
           const unhashed = {
             ...e,
             id: eventIds[nextId++],
@@ -200,9 +239,22 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           own.push({ ...unhashed, hash: hashEvent(unhashed) });
         };
         const newGpc = request.gpc && !head.gpc;
-        if (newGpc) add({ flowKey: null, choice: 'denied', source: 'gpc', flowVersion: null, noticeHash: null });
+        if (newGpc)
+          add({
+            flowKey: null,
+            choice: 'denied',
+            source: 'gpc',
+            flowVersion: null,
+            noticeHash: null,
+          });
         for (const c of request.changes) {
-          add({ flowKey: c.flowKey, choice: c.choice, source: request.source, flowVersion: c.flowVersion, noticeHash: c.notice.hash });
+          add({
+            flowKey: c.flowKey,
+            choice: c.choice,
+            source: request.source,
+            flowVersion: c.flowVersion,
+            noticeHash: c.notice.hash,
+          });
           if (!this.storedNotices.has(c.notice.hash)) newNotices.set(c.notice.hash, c.notice.text);
         }
         if (own.length === 0) {
@@ -217,11 +269,16 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         };
         heads.set(request.userId, next);
         touched.add(request.userId);
+        if (memory !== null) remember(memory.heads, request.userId, next);
         for (const e of own) {
           events.push(e);
           if (e.flowKey !== null) states.set(`${e.userId}\u0000${e.flowKey}`, e);
         }
-        const response: StoredResponse = { userId: request.userId, version: next.version, events: own };
+        const response: StoredResponse = {
+          userId: request.userId,
+          version: next.version,
+          events: own,
+        };
         if (request.idempotency) {
           const { key, requestHash } = request.idempotency;
           keys.set(idempotencyKey(request.userId, key), { requestHash, response });
@@ -230,53 +287,177 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         changes.push({ pending: p, response });
       }
 
+      if (memory !== null && nextId > 0) memory.nextEventId = eventIds[nextId - 1] + 1;
       sources.push(...events.map((e) => e.source));
-      await insertRows(m, sql, 'INSERT INTO consent_notice (hash, text) VALUES', [...newNotices], 'ON CONFLICT DO NOTHING');
-      await insertRows(
-        m,
-        sql,
-        'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
-        events.map((e) => [e.id, e.userId, e.seq, e.flowKey, e.choice, e.source, e.flowVersion, e.noticeHash, e.actor, e.recordedAt, e.prevHash, e.hash]),
-      );
-      // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
-      await this.checkpoints.seal(m, events);
-      await insertRows(
-        m,
-        sql,
-        'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
-        [...states.values()].map((e) => [e.userId, e.flowKey, e.choice, e.flowVersion, e.source, e.id, e.recordedAt]),
-        `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
-           source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
-      );
-      await insertRows(
-        m,
-        sql,
-        'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
-        [...touched].map((userId) => {
-          const h = heads.get(userId)!;
-          return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
-        }),
-        `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
-           gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
-      );
-      await insertRows(
-        m,
-        sql,
-        'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
-        idempotency,
-      );
-      // Last: on PostgreSQL the change log's lock is held from here to commit.
-      const logged = await this.changeLog.append(
-        m,
-        changes.map(({ response }) => ({ kind: 'consent' as const, userId: response.userId, version: response.version })),
-      );
+      // From here only writes (and, when nothing is remembered, a read or two): on SQLite they
+      // go to the connection together and are waited for once, before the commit.
+      const w = pipelined(tx);
+      let logged: LogEntry[];
+      try {
+        await insertRows(
+          w,
+          'INSERT INTO consent_notice (hash, text) VALUES',
+          [...newNotices],
+          'ON CONFLICT DO NOTHING',
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
+          events.map((e) => [
+            e.id,
+            e.userId,
+            e.seq,
+            e.flowKey,
+            e.choice,
+            e.source,
+            e.flowVersion,
+            e.noticeHash,
+            e.actor,
+            e.recordedAt,
+            e.prevHash,
+            e.hash,
+          ]),
+        );
+        // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
+        await this.checkpoints.seal(w, events);
+        await insertRows(
+          w,
+          'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
+          [...states.values()].map((e) => [
+            e.userId,
+            e.flowKey,
+            e.choice,
+            e.flowVersion,
+            e.source,
+            e.id,
+            e.recordedAt,
+          ]),
+          `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
+             source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
+          [...touched].map((userId) => {
+            const h = heads.get(userId)!;
+            return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
+          }),
+          `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
+             gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
+        );
+        await insertRows(
+          w,
+          'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
+          idempotency,
+        );
+        // Last: on PostgreSQL the change log's lock is held from here to commit.
+        logged = await this.changeLog.appendTx(
+          w,
+          changes.map(({ response }) => ({
+            kind: 'consent' as const,
+            userId: response.userId,
+            version: response.version,
+          })),
+        );
+        await w.flush();
+      } catch (error) {
+        await w.flush().catch(() => undefined);
+        throw error;
+      }
       changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };
       });
     });
-    this.checkpoints.committed();
+    this.witnessed = this.checkpoints.committed();
     for (const hash of newNotices.keys()) this.storedNotices.add(hash);
     this.metrics?.consentCommitted(batch.length, sources);
+  }
+
+  /**
+   * SQLite: the chain heads and the next event id this process left, if nobody else wrote
+   * since (`WriteQueue.generation`); a fresh, empty memory otherwise. Null on PostgreSQL,
+   * where another instance may write between two batches: heads are read under the locks.
+   */
+  private memory(): Memory | null {
+    if (this.writeQueue.kind !== 'sqlite') return null;
+    const generation = this.writeQueue.generation;
+    if (this.remembered?.generation !== generation)
+      this.remembered = { generation, heads: new Map(), nextEventId: null };
+    return this.remembered;
+  }
+
+  /** The users' heads: remembered ones, the others from `consent_subject`. */
+  private async readHeads(
+    tx: SqlTx,
+    memory: Memory | null,
+    userIds: readonly string[],
+  ): Promise<Map<string, Head>> {
+    const heads = new Map<string, Head>();
+    const missing: string[] = [];
+    for (const userId of userIds) {
+      const head = memory?.heads.get(userId);
+      if (head !== undefined) heads.set(userId, head);
+      else missing.push(userId);
+    }
+    for (let i = 0; i < missing.length; i += ROWS_PER_STATEMENT) {
+      const chunk = missing.slice(i, i + ROWS_PER_STATEMENT);
+      const rows = await tx.all<{
+        userId: string;
+        version: number;
+        lastHash: string;
+        gpc: number | boolean;
+        gpcAt: string | null;
+      }>(
+        `SELECT "userId", version, "lastHash", gpc, "gpcAt" FROM consent_subject WHERE "userId" IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      const found = new Set<string>();
+      for (const r of rows) {
+        const head = {
+          version: r.version,
+          lastHash: r.lastHash,
+          gpc: r.gpc === 1 || r.gpc === true,
+          gpcAt: r.gpcAt,
+        };
+        heads.set(r.userId, head);
+        found.add(r.userId);
+        if (memory !== null) remember(memory.heads, r.userId, head);
+      }
+      // No head yet: the genesis, remembered too (the user's first write sets it).
+      if (memory !== null)
+        for (const userId of chunk)
+          if (!found.has(userId)) remember(memory.heads, userId, GENESIS_HEAD);
+    }
+    return heads;
+  }
+
+  /**
+   * Ids for up to every event `batch` can record, in ascending order, from the database:
+   * PostgreSQL's sequence, or (SQLite, write lock held) past the highest id ever used, as
+   * remembered or read.
+   */
+  private async reserveEventIds(
+    tx: SqlTx,
+    memory: Memory | null,
+    batch: readonly Pending[],
+  ): Promise<number[]> {
+    const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
+    if (memory === null) {
+      const rows = await tx.all<{ id: string | number }>(
+        `SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, ?)`,
+        [n],
+      );
+      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    }
+    let first = memory.nextEventId;
+    if (first === null) {
+      const last = await tx.all<{ id: number }>(
+        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'consent_event'), 0),
+                    COALESCE((SELECT MAX(id) FROM consent_event), 0)) AS id`,
+      );
+      first = Number(last[0].id) + 1;
+    }
+    return Array.from({ length: n }, (_, i) => first + i);
   }
 }
 
@@ -284,72 +465,58 @@ function idempotencyKey(userId: string, key: string): string {
   return `${userId}\u0000${key}`;
 }
 
-type Sql = (text: string) => string;
-
 /**
- * Ids for up to every event `batch` can record, in ascending order, from the database:
- * PostgreSQL's sequence, or (SQLite, write lock held) past the highest id ever used.
+ * Inside the writer's transaction: holds these users' chains until commit (PostgreSQL:
+ * advisory locks, taken in sorted order so two instances never deadlock). On SQLite the
+ * transaction already holds the whole file.
  */
-async function reserveEventIds(m: EntityManager, kind: 'sqlite' | 'postgres', batch: readonly Pending[]): Promise<number[]> {
-  const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
-  if (kind === 'postgres') {
-    const rows: Array<{ id: string | number }> = await m.query(
-      `SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, $1)`,
-      [n],
-    );
-    return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-  }
-  const last: Array<{ id: number }> = await m.query(
-    `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'consent_event'), 0),
-                COALESCE((SELECT MAX(id) FROM consent_event), 0)) AS id`,
+async function lockUsers(tx: SqlTx, userIds: readonly string[]): Promise<void> {
+  if (tx.kind !== 'postgres' || userIds.length === 0) return;
+  const sorted = [...new Set(userIds)].sort();
+  await tx.run(
+    'SELECT pg_advisory_xact_lock(hashtextextended(u, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n',
+    [sorted],
   );
-  const first = Number(last[0].id) + 1;
-  return Array.from({ length: n }, (_, i) => first + i);
 }
 
-async function readHeads(m: EntityManager, sql: Sql, userIds: readonly string[]): Promise<Map<string, Head>> {
-  const heads = new Map<string, Head>();
-  for (let i = 0; i < userIds.length; i += ROWS_PER_STATEMENT) {
-    const chunk = userIds.slice(i, i + ROWS_PER_STATEMENT);
-    const rows: Array<{ userId: string; version: number; lastHash: string; gpc: number | boolean; gpcAt: string | null }> =
-      await m.query(
-        sql(`SELECT "userId", version, "lastHash", gpc, "gpcAt" FROM consent_subject WHERE "userId" IN (${chunk.map(() => '?').join(', ')})`),
-        chunk,
-      );
-    for (const r of rows) {
-      heads.set(r.userId, { version: r.version, lastHash: r.lastHash, gpc: r.gpc === 1 || r.gpc === true, gpcAt: r.gpcAt });
-    }
-  }
-  return heads;
+/** Keeps `head` as the newest of the remembered heads, dropping the oldest beyond `MAX_REMEMBERED_HEADS`. */
+function remember(heads: Map<string, Head>, userId: string, head: Head): void {
+  heads.delete(userId);
+  heads.set(userId, head);
+  if (heads.size > MAX_REMEMBERED_HEADS) heads.delete(heads.keys().next().value as string);
 }
 
 async function readIdempotency(
-  m: EntityManager,
-  sql: Sql,
+  tx: SqlTx,
   requests: readonly WriteRequest[],
 ): Promise<Map<string, { requestHash: string; response: StoredResponse }>> {
   const found = new Map<string, { requestHash: string; response: StoredResponse }>();
   const keyed = requests.filter((r) => r.idempotency !== undefined);
   for (let i = 0; i < keyed.length; i += ROWS_PER_STATEMENT) {
     const chunk = keyed.slice(i, i + ROWS_PER_STATEMENT);
-    const rows: Array<{ userId: string; key: string; requestHash: string; response: string }> = await m.query(
-      sql(`SELECT "userId", key, "requestHash", response FROM consent_idempotency
-        WHERE ("userId", key) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`),
+    const rows = await tx.all<{
+      userId: string;
+      key: string;
+      requestHash: string;
+      response: string;
+    }>(
+      `SELECT "userId", key, "requestHash", response FROM consent_idempotency
+        WHERE ("userId", key) IN (VALUES ${chunk.map(() => '(?, ?)').join(', ')})`,
       chunk.flatMap((r) => [r.userId, r.idempotency!.key]),
     );
     for (const r of rows) {
-      found.set(idempotencyKey(r.userId, r.key), { requestHash: r.requestHash, response: JSON.parse(r.response) as StoredResponse });
+      found.set(idempotencyKey(r.userId, r.key), {
+        requestHash: r.requestHash,
+        response: JSON.parse(r.response) as StoredResponse,
+      });
     }
   }
   return found;
 }
 
-type SqlValue = string | number | boolean | null;
-
-/** Multi-row INSERTs, `ROWS_PER_STATEMENT` rows at a time. */
+/** Multi-row INSERTs, `ROWS_PER_STATEMENT` rows at a time (on SQLite each row count is one prepared statement). */
 async function insertRows(
-  m: EntityManager,
-  sql: Sql,
+  tx: SqlTx,
   head: string,
   rows: readonly (readonly SqlValue[])[],
   tail = '',
@@ -357,6 +524,6 @@ async function insertRows(
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
     const tuple = `(${chunk[0].map(() => '?').join(', ')})`;
-    await m.query(sql(`${head} ${chunk.map(() => tuple).join(', ')} ${tail}`), chunk.flat());
+    await tx.run(`${head} ${chunk.map(() => tuple).join(', ')} ${tail}`, chunk.flat());
   }
 }

@@ -227,6 +227,8 @@ export class ConsentService {
       await insertChunked(m, ConsentState, [...states.values()]);
       return { events, users: subjects.size, choices: states.size };
     });
+    // The heads were rewritten: the writer reads them again rather than trust its memory.
+    this.writeQueue.invalidate();
     this.cache.clear();
     return counts;
   }

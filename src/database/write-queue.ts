@@ -2,7 +2,9 @@ import { Injectable, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { MetricsService } from '../observability/metrics.service';
 import { DataSource, type EntityManager } from 'typeorm';
+import type sqlite3 from 'sqlite3';
 import type { DatabaseKind } from '../config/configuration';
+import { managerTx, numbered, PreparedStatements, type SqlTx } from './sql-tx';
 
 /**
  * PostgreSQL advisory lock keys (two-int form, namespace `FLOWGATE_LOCKS`). Per-user locks use
@@ -21,11 +23,23 @@ export const LOCK_KEYS = { writes: 1, changeLog: 2, migrations: 3, checkpoints: 
  * - PostgreSQL: transactions run concurrently on the pool; ordinary writes (map, tokens,
  *   audit) take one advisory lock, so they are serialised across every instance as on
  *   SQLite; consent writes order themselves per user (`concurrentTransaction`).
+ *
+ * On SQLite a process may remember what it wrote (the consent writer's chain heads and
+ * next ids, the change log's next id, the newest checkpoint) because it holds the file's
+ * write lock from `BEGIN IMMEDIATE` to commit; `generation` says whether that memory is
+ * still good. Every write transaction reads `PRAGMA data_version` first, which changes
+ * exactly when another connection (a second server, the CLI, anyone editing the file)
+ * committed since this connection last looked: then, and after any rolled back write
+ * transaction, `generation` moves on and whatever was remembered under the old one is
+ * read again from the database.
  */
 @Injectable()
 export class WriteQueue {
   readonly kind: DatabaseKind;
   private tail: Promise<unknown> = Promise.resolve();
+  private generationValue = 0;
+  private dataVersion: number | null = null;
+  private prepared: PreparedStatements | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,6 +66,30 @@ export class WriteQueue {
   concurrentTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction(work);
     return this.queued(() => this.sqliteWrite(work));
+  }
+
+  /**
+   * SQLite: what this process remembered under an older generation may be stale (see the
+   * class comment). Compare inside a write transaction, after it began. Always 0 on PostgreSQL,
+   * where nothing is remembered across transactions.
+   */
+  get generation(): number {
+    return this.generationValue;
+  }
+
+  /** Forget everything remembered of the database (after rewriting tables wholesale, say). */
+  invalidate(): void {
+    this.generationValue++;
+  }
+
+  /**
+   * The consent writer's transaction, as `concurrentTransaction`, through `SqlTx`: on
+   * SQLite straight on prepared statements of the one connection (in the queue, `BEGIN
+   * IMMEDIATE`, the generation checked first), on PostgreSQL the pool's transaction.
+   */
+  writeTx<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') return this.dataSource.transaction((m) => work(managerTx(m, 'postgres')));
+    return this.queued(() => this.sqlitePrepared(work));
   }
 
   /** A consistent read (one snapshot), never half of someone's transaction. */
@@ -95,9 +133,12 @@ export class WriteQueue {
 
   /** `?` placeholders in `text` as the driver wants them (`$1, $2, …` on PostgreSQL). */
   sql(text: string): string {
-    if (this.kind !== 'postgres') return text;
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
+    return this.kind === 'postgres' ? numbered(text) : text;
+  }
+
+  /** `m` (a transaction's manager) as an `SqlTx`. */
+  tx(m: EntityManager): SqlTx {
+    return managerTx(m, this.kind);
   }
 
   private queued<T>(run: () => Promise<T>): Promise<T> {
@@ -127,14 +168,46 @@ export class WriteQueue {
       runner.query = query;
     }
     try {
+      await this.checkDataVersion((sql) => runner.query(sql) as Promise<Array<{ data_version: number }>>);
       const result = await work(runner.manager);
       await runner.commitTransaction();
       return result;
     } catch (error) {
+      this.generationValue++;
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
     } finally {
       await runner.release();
     }
+  }
+
+  private async sqlitePrepared<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const p = this.statements();
+    await p.exec('BEGIN IMMEDIATE');
+    try {
+      await this.checkDataVersion((sql) => p.all<{ data_version: number }>(sql));
+      const result = await work(p.tx());
+      await p.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.generationValue++;
+      await p.exec('ROLLBACK').catch(() => undefined); // none active: COMMIT itself rolled back
+      throw error;
+    }
+  }
+
+  /** In a write transaction: another connection committed since we last looked → a new generation. */
+  private async checkDataVersion(all: (sql: string) => Promise<Array<{ data_version: number }>>): Promise<void> {
+    const [{ data_version: version }] = await all('PRAGMA data_version');
+    if (this.dataVersion !== null && version !== this.dataVersion) this.generationValue++;
+    this.dataVersion = version;
+  }
+
+  private statements(): PreparedStatements {
+    if (this.prepared === null) {
+      const driver = this.dataSource.driver as unknown as { databaseConnection: sqlite3.Database };
+      this.prepared = new PreparedStatements(driver.databaseConnection);
+    }
+    return this.prepared;
   }
 }

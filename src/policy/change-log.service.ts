@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Subject, type Observable } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
+import type { SqlTx } from '../database/sql-tx';
 import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { MetricsService } from '../observability/metrics.service';
 import { ChangeLogEntry } from './change-log-entry.entity';
@@ -73,6 +74,8 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private waiters: Array<{ upTo: number; resolve(): void }> = [];
   /** When this process appended an entry (epoch ms), by id, until it is published. */
   private readonly appendedAt = new Map<number, number>();
+  /** SQLite: the id the next append takes, valid while the write queue's generation is unchanged. */
+  private nextSqliteId: { id: number; generation: number } | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -121,7 +124,12 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
    * Appends `entries` inside the caller's write transaction and returns them with their
    * ids. Call `committed()` with the result once the transaction has committed.
    */
-  async append(m: EntityManager, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
+  append(m: EntityManager, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
+    return this.appendTx(this.writeQueue.tx(m), entries);
+  }
+
+  /** `append` through the writer's statements (`WriteQueue.writeTx`). */
+  async appendTx(tx: SqlTx, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
     if (entries.length === 0) return [];
     const rows = entries.map((e) => toRow(e));
     const appended = (ids: readonly number[]): LogEntry[] => {
@@ -135,31 +143,40 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     if (this.writeQueue.kind === 'postgres') {
       // Held to commit: ids are taken and committed in the same order, so a follower that
       // has read id n has seen every id below it.
-      await m.query('SELECT pg_advisory_xact_lock($1, $2)', [FLOWGATE_LOCKS, LOCK_KEYS.changeLog]);
-      const ids: Array<{ id: number }> = await m.query(
+      await tx.run('SELECT pg_advisory_xact_lock(?, ?)', [FLOWGATE_LOCKS, LOCK_KEYS.changeLog]);
+      const ids = await tx.all<{ id: number }>(
         `INSERT INTO change_log (kind, "userId", version)
-         SELECT kind, "userId", version FROM unnest($1::varchar[], $2::varchar[], $3::int[]) WITH ORDINALITY
+         SELECT kind, "userId", version FROM unnest(?::varchar[], ?::varchar[], ?::int[]) WITH ORDINALITY
            AS t(kind, "userId", version, n) ORDER BY n
          RETURNING id`,
         [rows.map((r) => r.kind), rows.map((r) => r.userId), rows.map((r) => r.version)],
       );
       const sorted = ids.map((r) => Number(r.id)).sort((a, b) => a - b);
-      await m.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, String(sorted.at(-1))]);
+      await tx.run('SELECT pg_notify(?, ?)', [CHANGE_CHANNEL, String(sorted.at(-1))]);
       return appended(sorted);
     }
-    const last: Array<{ id: number }> = await m.query(
-      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
-                  COALESCE((SELECT MAX(id) FROM change_log), 0)) AS id`,
-    );
-    const first = Number(last[0].id) + 1;
+    // SQLite, write lock held: the next id is the one this process left, unless another
+    // connection wrote since or a transaction rolled back (a new generation).
+    const generation = this.writeQueue.generation;
+    let first: number;
+    if (this.nextSqliteId?.generation === generation) {
+      first = this.nextSqliteId.id;
+    } else {
+      const last = await tx.all<{ id: number }>(
+        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'), 0),
+                    COALESCE((SELECT MAX(id) FROM change_log), 0)) AS id`,
+      );
+      first = Number(last[0].id) + 1;
+    }
     for (let i = 0; i < rows.length; i += 300) {
       const chunk = rows.slice(i, i + 300);
-      await m.query(
+      await tx.run(
         // createdAt to the millisecond (the column's default, datetime('now'), has whole seconds).
         `INSERT INTO change_log (id, kind, "userId", version, "createdAt") VALUES ${chunk.map(() => "(?, ?, ?, ?, strftime('%Y-%m-%d %H:%M:%f', 'now'))").join(', ')}`,
         chunk.flatMap((r, j) => [first + i + j, r.kind, r.userId, r.version]),
       );
     }
+    this.nextSqliteId = { id: first + rows.length, generation };
     return appended(rows.map((_, i) => first + i));
   }
 
