@@ -95,12 +95,21 @@ const SCHEMAS = {
     change: oneOfStrings('added', 'removed', 'changed'),
     properties: strings,
     users: closed({ lose: int, gain: int, reconsent: int }),
-    calls: closed({ unblocked: int, perDay: { type: 'number' } }),
+    calls: closed({
+      unblocked: int,
+      perDay: { type: 'number' },
+      reported: int,
+      changed: int,
+      newlyBlocked: int,
+      newlyAllowed: int,
+      changedPerDay: { type: 'number' },
+    }),
   }),
   ImpactReport: {
     ...closed({
       days: int,
       knownUsers: int,
+      reportedCalls: int,
       note: str,
       flows: arrayOf(ref('FlowImpact')),
       diff: ref('ManifestDiff'),
