@@ -29,6 +29,13 @@ export interface GuardOptions {
    * notice are denied `not-yet-effective` before their effective date. Default `Date.now`.
    */
   readonly clock?: () => number;
+  /**
+   * Also report every call decided (kind `call`: the field keys it carried and the user's
+   * consent category for the flow, never the user), so the impact of a map change can count
+   * the recent calls that would change outcome. Default false: only blocked calls, monitor
+   * hits and drift are reported.
+   */
+  readonly reportCalls?: boolean;
 }
 
 export type ResolvedGuardOptions = Required<GuardOptions>;
