@@ -29,29 +29,46 @@ export class ImpactService {
     const { before, next, diff, warnings } = await this.dataMap.previewImport(input, { prune: options.prune });
     const now = this.clock.now().getTime();
     const since = now - options.days * DAY_MS;
-    const [consents, blocked, calls] = await Promise.all([this.consentCounts(), this.blockedSince(since), this.callsSince(since)]);
+    const [consents, { blocked, calls }] = await Promise.all([this.consentCounts(), this.reportsSince(since)]);
     const changes = callChanges(compilePolicy(toPolicyMap(before)), compilePolicy(toPolicyMap(nextStoredMap(before, next))), calls, now);
     return { ...impactOf(before.manifest, next, diff, consents, blocked, options.days, changes), diff, warnings };
   }
 
-  /** The guards' `call` reports of the window, summed by what decides a call. */
-  async callsSince(since: number): Promise<ReportedCalls[]> {
+  /**
+   * The guards' reports of the window in one scan of the (kind, lastAt) index: blocked and
+   * monitored ones summed by what was blocked, `call` ones by what decides a call.
+   */
+  async reportsSince(since: number): Promise<{ blocked: BlockedCalls[]; calls: ReportedCalls[] }> {
     const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
     const rows = (await this.dataSource.query(
-      `SELECT "subprocessor", "purpose", "field", "reason", SUM("count") AS "n" FROM "audit_event"
-        WHERE "lastAt" >= ${param} AND "kind" = 'call'
-        GROUP BY "subprocessor", "purpose", "field", "reason"`,
+      `SELECT "kind", "subprocessor", "purpose", "field", "reason", SUM("count") AS "n" FROM "audit_event"
+        WHERE "lastAt" >= ${param} AND "kind" IN ('blocked', 'monitored', 'call')
+        GROUP BY "kind", "subprocessor", "purpose", "field", "reason"`,
       [since],
-    )) as Array<{ subprocessor: string; purpose: string | null; field: string; reason: string; n: number }>;
+    )) as Array<{ kind: string; subprocessor: string; purpose: string | null; field: string; reason: string; n: number }>;
     const categories = new Set<string>(CONSENT_CATEGORIES);
-    return rows.map((r) => ({
-      subprocessor: r.subprocessor,
-      purpose: r.purpose,
-      fields: fieldsOfCall(r.field),
-      // An unknown category (a newer guard) is read as no choice.
-      consent: (categories.has(r.reason) ? r.reason : 'none') as ConsentCategory,
-      count: Number(r.n),
-    }));
+    const blocked = new Map<string, BlockedCalls>();
+    const calls: ReportedCalls[] = [];
+    for (const r of rows) {
+      const count = Number(r.n);
+      if (r.kind === 'call') {
+        calls.push({
+          subprocessor: r.subprocessor,
+          purpose: r.purpose,
+          fields: fieldsOfCall(r.field),
+          // An unknown category (a newer guard) is read as no choice.
+          consent: (categories.has(r.reason) ? r.reason : 'none') as ConsentCategory,
+          count,
+        });
+        continue;
+      }
+      // Blocked and monitored count alike: summed per what was blocked.
+      const key = `${r.subprocessor}\u0000${r.purpose ?? ''}\u0000${r.field}\u0000${r.reason}`;
+      const entry = blocked.get(key);
+      if (entry) entry.count += count;
+      else blocked.set(key, { subprocessor: r.subprocessor, purpose: r.purpose, field: r.field, reason: r.reason, count });
+    }
+    return { blocked: [...blocked.values()], calls };
   }
 
   async consentCounts(): Promise<ConsentCounts> {
@@ -75,17 +92,6 @@ export class ImpactService {
       byFlow.set(key, entry);
     }
     return { knownUsers: Number(users.known), gpcUsers: Number(users.gpc), byFlow };
-  }
-
-  async blockedSince(since: number): Promise<BlockedCalls[]> {
-    const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
-    const rows = (await this.dataSource.query(
-      `SELECT "subprocessor", "purpose", "field", "reason", SUM("count") AS "n" FROM "audit_event"
-        WHERE "lastAt" >= ${param} AND "kind" IN ('blocked', 'monitored')
-        GROUP BY "subprocessor", "purpose", "field", "reason"`,
-      [since],
-    )) as Array<{ subprocessor: string; purpose: string | null; field: string; reason: string; n: number }>;
-    return rows.map((r) => ({ subprocessor: r.subprocessor, purpose: r.purpose, field: r.field, reason: r.reason, count: Number(r.n) }));
   }
 }
 
