@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { ValidationFailedError, type Problem } from '../common/domain-error';
 import { WriteQueue } from '../database/write-queue';
-import { REASON_CODES, type ReasonCode } from '@flowgate/core';
+import { CONSENT_CATEGORIES, REASON_CODES, type ConsentCategory, type ReasonCode } from '@flowgate/core';
 import type { AuditKind } from '@flowgate/core';
 import { AuditBatch, AuditEvent } from './audit-event.entity';
 import type { AuditSummaryQueryDto, AuditWindowQueryDto } from './dto/audit-query.dto';
@@ -46,7 +46,15 @@ export class AuditService {
     const problems: Problem[] = [];
     const rows = dto.events.map((event, i) => {
       const at = `events[${i}]`;
-      if (event.kind !== 'drift' && !REASON_CODES.includes(event.reason as ReasonCode)) {
+      if (event.kind === 'call') {
+        // One decided call: the field keys it carried, and the user's consent category (never the user).
+        if (!CONSENT_CATEGORIES.includes(event.reason as ConsentCategory)) {
+          problems.push({ path: `${at}.reason`, message: `must be one of ${CONSENT_CATEGORIES.join(', ')} for kind call` });
+        }
+        if (event.field !== '-' && !/^[a-z0-9][a-z0-9._-]*(?:,[a-z0-9][a-z0-9._-]*)*$/.test(event.field)) {
+          problems.push({ path: `${at}.field`, message: 'must be the field keys of the call, comma-separated, or - for none' });
+        }
+      } else if (event.kind !== 'drift' && !REASON_CODES.includes(event.reason as ReasonCode)) {
         problems.push({ path: `${at}.reason`, message: `must be one of ${REASON_CODES.join(', ')} for kind ${event.kind}` });
       }
       const firstAt = Date.parse(event.firstAt);

@@ -6,16 +6,21 @@ import { DataMapError } from '../data-map/data-map.errors';
 
 export const publishCommand: CliCommand = {
   name: ['publish'],
-  usage: 'publish [--format md|html|json] [--out FILE]',
+  usage: 'publish [--format md|html|json] [--lang en|de|fr] [--out FILE]',
   summary: 'write the public subprocessor page from the stored map, for a docs site (stdout unless --out)',
   async run(args, io) {
     const { values } = parseArgs({
       args,
-      options: { format: { type: 'string', default: 'md' }, out: { type: 'string' } },
+      options: { format: { type: 'string', default: 'md' }, lang: { type: 'string', default: 'en' }, out: { type: 'string' } },
     });
     const format = values.format;
     if (format !== 'md' && format !== 'html' && format !== 'json') {
       io.err(`--format must be md, html or json, got "${format}"`);
+      return 2;
+    }
+    const language = values.lang;
+    if (language !== 'en' && language !== 'de' && language !== 'fr') {
+      io.err(`--lang must be en, de or fr, got "${language}"`);
       return 2;
     }
     return withApp(io, async (app) => {
@@ -24,7 +29,7 @@ export const publishCommand: CliCommand = {
         import('../transparency/transparency.service.js'),
         import('../transparency/render-page.js'),
       ]);
-      const page = await app.get(TransparencyService).page();
+      const page = await app.get(TransparencyService).page(language);
       const text =
         format === 'md'
           ? renderPageMarkdown(page)

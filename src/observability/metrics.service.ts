@@ -41,7 +41,7 @@ export class MetricsService {
 
   private readonly guardReports = new Counter({
     name: 'flowgate_guard_reports_total',
-    help: 'Audit reports received from guards, by kind (blocked, monitored, drift), counting each report once',
+    help: 'Audit reports received from guards, by kind (blocked, monitored, drift, call), counting each report once',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });

@@ -1,4 +1,6 @@
 import type { SchemaObject } from '@nestjs/swagger';
+import subprocessorPageSchema from '../../docs/subprocessors.schema.json';
+import { jsonSchemaToOpenApi } from './json-schema-to-openapi';
 
 /**
  * The response bodies of the API, as OpenAPI 3.0 schemas, under `components.schemas`. They
@@ -48,7 +50,86 @@ const KIND_DIFF = object({
   removed: strings,
 });
 
+/** An object with exactly these properties (the transparency routes: validated strictly). */
+const closed = (properties: Record<string, SchemaObject | { $ref: string }>, optional: string[] = []): SchemaObject => ({
+  ...object(properties, optional),
+  additionalProperties: false,
+});
+
+/** The public page's JSON: the published schema itself, converted (one source of truth). */
+const PAGE = jsonSchemaToOpenApi(subprocessorPageSchema, 'PublicSubprocessorList', {
+  subprocessor: 'PublicSubprocessor',
+  purpose: 'PublicPurpose',
+  notice: 'ChangeNotice',
+});
+
+const WEBHOOK = {
+  id: int,
+  url: str,
+  active: bool,
+  createdAt: dateTime,
+};
+
 const SCHEMAS = {
+  PublicSubprocessorList: PAGE.PublicSubprocessorList,
+  PublicSubprocessor: PAGE.PublicSubprocessor,
+  PublicPurpose: PAGE.PublicPurpose,
+  ChangeNotice: PAGE.ChangeNotice,
+  Webhook: closed(WEBHOOK),
+  WebhookCreated: {
+    ...closed({ ...WEBHOOK, secret: str }),
+    description: 'The new subscription, with its signing secret: shown this once.',
+  },
+  WebhookDelivery: closed({
+    id: int,
+    noticeId: int,
+    status: oneOfStrings('pending', 'delivered', 'failed'),
+    attempts: int,
+    lastStatus: nullable(int),
+    lastError: nullable(str),
+    nextAttemptAt: nullable(dateTime),
+    deliveredAt: nullable(dateTime),
+  }),
+  FlowImpact: closed({
+    flow: str,
+    change: oneOfStrings('added', 'removed', 'changed'),
+    properties: strings,
+    users: closed({ lose: int, gain: int, reconsent: int }),
+    calls: closed({
+      unblocked: int,
+      perDay: { type: 'number' },
+      reported: int,
+      changed: int,
+      newlyBlocked: int,
+      newlyAllowed: int,
+      changedPerDay: { type: 'number' },
+    }),
+  }),
+  ImpactReport: {
+    ...closed({
+      days: int,
+      knownUsers: int,
+      reportedCalls: int,
+      note: str,
+      flows: arrayOf(ref('FlowImpact')),
+      diff: ref('ManifestDiff'),
+      warnings: arrayOf(ref('Problem')),
+    }),
+    description: 'A dry-run import: the diff, the warnings and, per changed flow, the users and recent calls whose outcome would change.',
+  },
+  RopaRow: closed({
+    purpose: str,
+    purposeKey: str,
+    description: str,
+    role: str,
+    dataSubjects: str,
+    personalData: str,
+    recipients: str,
+    thirdCountryTransfers: str,
+    legalBasis: str,
+    retention: str,
+  }),
+  Ropa: closed({ controller: str, generatedFrom: str, rows: arrayOf(ref('RopaRow')) }),
   Problem: object({ path: str, message: str }),
   ErrorBody: {
     ...object({ statusCode: int, code: str, message: str, details: arrayOf(ref('Problem')) }, ['details']),

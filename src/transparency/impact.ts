@@ -1,6 +1,7 @@
 import type { ConsentMode } from '@flowgate/core';
 import { flowKeyOf } from '@flowgate/core';
 import type { ManifestDiff } from '../data-map/manifest/manifest.diff';
+import type { CallChanges } from './call-impact';
 import { sentFields, type Manifest, type ManifestFlow } from '../data-map/manifest/manifest.types';
 
 /**
@@ -46,13 +47,24 @@ export interface FlowImpact {
     /** Blocked calls (or blocked fields of calls) in the window the new map would let through. */
     unblocked: number;
     perDay: number;
+    /** Calls of this flow the guards reported (`call` reports, from guards with `reportCalls`) in the window. */
+    reported: number;
+    /** Of those, calls whose outcome would change: each decided again by the engine under the next map. */
+    changed: number;
+    /** Calls that would send less (a field blocked, or denied whole). */
+    newlyBlocked: number;
+    /** Calls that would send more. */
+    newlyAllowed: number;
+    /** `changed` per day of the window. */
+    changedPerDay: number;
   };
 }
 
 export interface ImpactReport {
   days: number;
   knownUsers: number;
-  /** Calls the guards did not block are not reported to Flowgate, so newly blocked calls cannot be counted; users can. */
+  /** Every call reported by guards with `reportCalls` in the window (0: the `calls.changed` counts have no data). */
+  reportedCalls: number;
   note: string;
   flows: FlowImpact[];
 }
@@ -74,6 +86,7 @@ export function impactOf(
   consents: ConsentCounts,
   blocked: readonly BlockedCalls[],
   days: number,
+  calls: ReadonlyMap<string, CallChanges> = new Map(),
 ): ImpactReport {
   const keyed = (m: Manifest) => new Map(m.flows.map((f) => [flowKeyOf(f.subprocessor, f.purpose), f]));
   const old = keyed(before);
@@ -118,13 +131,23 @@ export function impactOf(
         if (wouldPass(call, b, a, sent)) unblocked += call.count;
       }
     }
-    return { flow, change, properties, users: { lose, gain, reconsent }, calls: { unblocked, perDay: days > 0 ? unblocked / days : unblocked } };
+    const decided = calls.get(flow) ?? { reported: 0, changed: 0, newlyBlocked: 0, newlyAllowed: 0 };
+    const perDay = (n: number) => (days > 0 ? n / days : n);
+    return {
+      flow,
+      change,
+      properties,
+      users: { lose, gain, reconsent },
+      calls: { unblocked, perDay: perDay(unblocked), ...decided, changedPerDay: perDay(decided.changed) },
+    };
   });
   flows.sort((x, y) => (x.flow < y.flow ? -1 : x.flow > y.flow ? 1 : 0));
   return {
     days,
     knownUsers: consents.knownUsers,
-    note: 'Guards report only the calls they block (or would block, in monitor mode): calls the new map would newly block are not counted here; users who would lose a flow are.',
+    reportedCalls: [...calls.values()].reduce((n, c) => n + c.reported, 0),
+    note:
+      '`calls.unblocked` counts blocked reports the new map would let through; `calls.changed`, `newlyBlocked` and `newlyAllowed` re-decide every call reported by guards created with `reportCalls` (none without them).',
     flows,
   };
 }

@@ -8,6 +8,9 @@ import { ImpactService } from './impact.service';
 import { NoticesService } from './notices.service';
 import { WebhooksService } from './webhooks.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
+import { schemaRef, type SchemaName } from '../openapi/response-schemas';
+
+const arrayOf = (name: SchemaName) => ({ type: 'array', items: schemaRef(name) });
 
 /** Change notices and webhook subscriptions (admin). */
 @ApiTags('transparency')
@@ -23,7 +26,7 @@ export class NoticesController {
 
   /** The record of processing activities (GDPR Art. 30) from the map: `format=csv|html|json` (default csv). */
   @Get('ropa')
-  @ApiDoc('The record of processing (GDPR Art. 30): format=csv|html|json', { produces: { 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } })
+  @ApiDoc('The record of processing (GDPR Art. 30): format=csv|html|json', { produces: { 'text/csv': { schema: { type: 'string' } }, 'text/html': { schema: { type: 'string' } }, 'application/json': { schema: schemaRef('Ropa') } } })
   async ropa(@Query('format') format: string | undefined, @Res() res: FastifyReply): Promise<void> {
     const f = format ?? 'csv';
     if (f !== 'csv' && f !== 'html' && f !== 'json') {
@@ -45,7 +48,7 @@ export class NoticesController {
    * `days` (default 7) it would let through. Writes nothing.
    */
   @Post('impact')
-  @ApiDoc('Dry-run import that reports, per changed flow, the users and recent calls whose outcome would change', { produces: { 'application/json': { schema: { type: 'object' } } }, errors: [422] })
+  @ApiDoc('Dry-run import that reports, per changed flow, the users and recent calls whose outcome would change', { returns: 'ImpactReport', errors: [422] })
   @HttpCode(200)
   impact(@Body() body: unknown, @Query('days') days?: string, @Query('prune') prune?: string) {
     const n = days === undefined ? 7 : Number(days);
@@ -58,20 +61,20 @@ export class NoticesController {
 
   /** Every change notice, newest first. */
   @Get('notices')
-  @ApiDoc('Every change notice, newest first', { produces: { 'application/json': { schema: { type: 'array' } } } })
+  @ApiDoc('Every change notice, newest first', { produces: { 'application/json': { schema: arrayOf('ChangeNotice') } } })
   list() {
     return this.notices.list();
   }
 
   @Get('notices/:id')
-  @ApiDoc('One change notice', { produces: { 'application/json': { schema: { type: 'object' } } }, errors: [404] })
+  @ApiDoc('One change notice', { returns: 'ChangeNotice', errors: [404] })
   get(@Param('id', ParseIntPipe) id: number) {
     return this.notices.get(id);
   }
 
   /** Makes a notice effective at once; `reason` is recorded and published with it. */
   @Post('notices/:id/override')
-  @ApiDoc('Make a notice effective at once, with a recorded reason', { produces: { 'application/json': { schema: { type: 'object' } } }, errors: [404, 409] })
+  @ApiDoc('Make a notice effective at once, with a recorded reason', { returns: 'ChangeNotice', errors: [404, 409] })
   @HttpCode(200)
   override(@Param('id', ParseIntPipe) id: number, @Body() body: { reason?: unknown }) {
     const reason = body?.reason;
@@ -83,13 +86,13 @@ export class NoticesController {
 
   /** Subscribes a URL to change notices; the signing secret is returned once. */
   @Post('webhooks')
-  @ApiDoc('Subscribe a URL to change notices (the signing secret is shown once)', { status: 201, produces: { 'application/json': { schema: { type: 'object' } } } })
+  @ApiDoc('Subscribe a URL to change notices (the signing secret is shown once)', { status: 201, returns: 'WebhookCreated' })
   create(@Body() body: { url?: unknown; secret?: unknown }) {
     return this.webhooks.create(body ?? {});
   }
 
   @Get('webhooks')
-  @ApiDoc('The webhook subscriptions', { produces: { 'application/json': { schema: { type: 'array' } } } })
+  @ApiDoc('The webhook subscriptions', { produces: { 'application/json': { schema: arrayOf('Webhook') } } })
   listWebhooks() {
     return this.webhooks.list();
   }
@@ -103,7 +106,7 @@ export class NoticesController {
 
   /** The delivery log: each notice sent to this subscription, attempts and outcome. */
   @Get('webhooks/:id/deliveries')
-  @ApiDoc("A subscription's delivery log", { produces: { 'application/json': { schema: { type: 'array' } } }, errors: [404] })
+  @ApiDoc("A subscription's delivery log", { produces: { 'application/json': { schema: arrayOf('WebhookDelivery') } }, errors: [404] })
   deliveries(@Param('id', ParseIntPipe) id: number) {
     return this.webhooks.deliveries(id);
   }

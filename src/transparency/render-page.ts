@@ -1,5 +1,6 @@
-import { NOT_STATED, type LegalBasis, type TransferMechanism } from '@flowgate/core';
+import { NOT_STATED } from '@flowgate/core';
 import type { PageNotice } from './notice.types';
+import { DEFAULT_PAGE_LANGUAGE, PAGE_MESSAGES, type PageLanguage, type PageMessages } from './page-messages';
 import type { PagePurpose, PageSubprocessor, SubprocessorPage } from './subprocessor-page';
 
 /**
@@ -17,24 +18,10 @@ export function escapeHtml(text: string): string {
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c]) : text;
 }
 
-const LEGAL_BASIS_TEXT: Record<LegalBasis, string> = {
-  contract: 'Contract',
-  'legitimate-interests': 'Legitimate interests',
-  consent: 'Consent',
-  'legal-obligation': 'Legal obligation',
-  'not-stated': 'not stated',
-};
-
-const TRANSFER_TEXT: Record<TransferMechanism, string> = {
-  none: 'none needed (processing stays in the EU/EEA)',
-  adequacy: 'adequacy decision',
-  dpf: 'EU-US Data Privacy Framework',
-  scc: 'standard contractual clauses',
-  bcr: 'binding corporate rules',
-  unknown: 'not stated',
-};
-
-const AUDIENCE_TEXT = { customers: 'customers', 'end-users': 'end users', 'website-visitors': 'website visitors' } as const;
+/** `?lang=xx` for the links between the page and its feeds (none for the default language). */
+export function langQuery(language: PageLanguage): string {
+  return language === DEFAULT_PAGE_LANGUAGE ? '' : `?lang=${language}`;
+}
 
 export const PAGE_CSS = `
 :root { color-scheme: light; --ink: #1b1f24; --muted: #4b5563; --line: #d0d7de; --accent: #0b57d0; }
@@ -71,44 +58,44 @@ export interface HtmlOptions {
 
 export function renderPageHtml(page: SubprocessorPage, options: HtmlOptions = {}): string {
   const org = page.organization;
+  const t = PAGE_MESSAGES[page.language];
+  const q = langQuery(page.language);
   const out: string[] = [];
   const byKey = new Map(page.subprocessors.map((s) => [s.key, s]));
   out.push(
-    '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n',
+    `<!doctype html>\n<html lang="${page.language}">\n<head>\n<meta charset="utf-8">\n`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
-    `<title>Subprocessors of ${escapeHtml(org.name)}</title>\n`,
+    `<title>${escapeHtml(t.title(org.name))}</title>\n`,
     options.standalone
       ? `<style>${PAGE_CSS}</style>\n`
       : '<link rel="stylesheet" href="/subprocessors.css">\n' +
-          '<link rel="alternate" type="application/atom+xml" href="/subprocessors.atom" title="Changes to the subprocessor list">\n' +
-          '<link rel="alternate" type="application/json" href="/subprocessors.json">\n',
+          `<link rel="alternate" type="application/atom+xml" href="/subprocessors.atom${q}" title="${escapeHtml(t.feedLinkTitle)}">\n` +
+          `<link rel="alternate" type="application/json" href="/subprocessors.json${q}">\n`,
     '</head>\n<body>\n<main>\n<header>\n',
-    `<h1>Subprocessors of ${escapeHtml(org.name)}</h1>\n`,
+    `<h1>${escapeHtml(t.title(org.name))}</h1>\n`,
     '<p class="meta">',
-    page.date ? `Last updated <time datetime="${escapeHtml(page.date)}">${escapeHtml(page.date)}</time> · ` : '',
-    `list version ${page.mapVersion}</p>\n`,
+    page.date ? `${escapeHtml(t.lastUpdated)} <time datetime="${escapeHtml(page.date)}">${escapeHtml(page.date)}</time> · ` : '',
+    `${escapeHtml(t.listVersion)} ${page.mapVersion}</p>\n`,
   );
   if (page.intro) out.push(`<p>${escapeHtml(page.intro)}</p>\n`);
   const orgFacts: Array<[string, string]> = [];
-  if (org.legalName) orgFacts.push(['Legal name', escapeHtml(org.legalName)]);
-  if (org.address) orgFacts.push(['Address', escapeHtml(org.address)]);
-  if (org.privacyPolicyUrl) orgFacts.push(['Privacy policy', link(org.privacyPolicyUrl, org.privacyPolicyUrl)]);
-  if (org.dpaUrl) orgFacts.push(['Data processing agreement', link(org.dpaUrl, org.dpaUrl)]);
-  if (org.objectionContact) orgFacts.push(['To object to a change', contact(org.objectionContact)]);
-  if (org.roles) {
-    const roles = Object.entries(org.roles).map(([a, r]) => `${r} for ${AUDIENCE_TEXT[a as keyof typeof AUDIENCE_TEXT]}`);
-    if (roles.length > 0) orgFacts.push(['Our role', escapeHtml(`${org.name} is ${roles.join('; ')}`)]);
-  }
+  if (org.legalName) orgFacts.push([escapeHtml(t.legalName), escapeHtml(org.legalName)]);
+  if (org.address) orgFacts.push([escapeHtml(t.address), escapeHtml(org.address)]);
+  if (org.privacyPolicyUrl) orgFacts.push([escapeHtml(t.privacyPolicy), link(org.privacyPolicyUrl, org.privacyPolicyUrl)]);
+  if (org.dpaUrl) orgFacts.push([escapeHtml(t.dpa), link(org.dpaUrl, org.dpaUrl)]);
+  if (org.objectionContact) orgFacts.push([escapeHtml(t.objectTo), contact(org.objectionContact)]);
+  const roles = rolesText(page, t);
+  if (roles) orgFacts.push([escapeHtml(t.ourRole), escapeHtml(roles)]);
   if (orgFacts.length > 0) out.push(definitionList(orgFacts));
   out.push('</header>\n');
 
   if (page.notices.length > 0) {
-    out.push('<section aria-labelledby="notices"><h2 id="notices">Changes to this list</h2>\n');
-    for (const n of page.notices) out.push(noticeHtml(n));
+    out.push(`<section aria-labelledby="notices"><h2 id="notices">${escapeHtml(t.noticesHeading)}</h2>\n`);
+    for (const n of page.notices) out.push(noticeHtml(n, t, page.language));
     out.push('</section>\n');
   }
   if (page.groups.length > 1) {
-    out.push('<nav aria-label="Groups of subprocessors"><ul>\n');
+    out.push(`<nav aria-label="${escapeHtml(t.groupsNav)}"><ul>\n`);
     for (const g of page.groups) {
       out.push(`<li><a href="#group-${g.key}">${escapeHtml(g.title)}</a> (${g.subprocessors.length})</li>\n`);
     }
@@ -119,31 +106,52 @@ export function renderPageHtml(page: SubprocessorPage, options: HtmlOptions = {}
       `<section aria-labelledby="group-${g.key}">\n<h2 id="group-${g.key}">${escapeHtml(g.title)}</h2>\n`,
       `<p class="muted">${escapeHtml(g.description)}</p>\n`,
     );
-    for (const key of g.subprocessors) out.push(subprocessorHtml(byKey.get(key)!, org.name));
+    for (const key of g.subprocessors) out.push(subprocessorHtml(byKey.get(key)!, org.name, t));
     out.push('</section>\n');
   }
   out.push(
-    '<footer class="feeds">\n<p>Generated from the data map that enforces these flows.',
+    `<footer class="feeds">\n<p>${escapeHtml(t.generated)}`,
     options.standalone
       ? '</p>\n'
-      : ' Follow changes: <a href="/subprocessors.atom">Atom feed</a> · <a href="/subprocessors.json">JSON</a>.</p>\n',
+      : ` ${escapeHtml(t.followChanges)} <a href="/subprocessors.atom${q}">${escapeHtml(t.atomFeed)}</a> · <a href="/subprocessors.json${q}">JSON</a>.</p>\n`,
     '</footer>\n</main>\n</body>\n</html>\n',
   );
   return out.join('');
 }
 
-function subprocessorHtml(s: PageSubprocessor, company: string): string {
-  const id = `sp-${s.key}`;
-  const facts: Array<[string, string]> = [['Processing location', escapeHtml(s.locationText)]];
-  if (s.legalEntity) facts.push(['Legal entity', escapeHtml(s.legalEntity)]);
-  if (s.address) facts.push(['Legal address', escapeHtml(s.address)]);
-  if (s.parent) facts.push(['Part of', escapeHtml(s.parent)]);
-  if (s.transferMechanism && s.region === 'third-country') {
-    facts.push(['Transfer safeguard', escapeHtml(TRANSFER_TEXT[s.transferMechanism])]);
+/** `Caplena is processor for customers; controller for end users`, or null when the map gives no role. */
+function rolesText(page: SubprocessorPage, t: PageMessages): string | null {
+  const roles = page.organization.roles;
+  if (!roles) return null;
+  const parts = Object.entries(roles).map(([a, r]) => t.roleFor(r, a as keyof PageMessages['audience']));
+  return parts.length > 0 ? t.roles(page.organization.name, parts) : null;
+}
+
+/** The fixed wording of the facts, escaped once per language (they recur for every vendor). */
+const labelCache = new Map<PageMessages, Record<string, string>>();
+function labels(t: PageMessages): Record<string, string> {
+  let out = labelCache.get(t);
+  if (out === undefined) {
+    out = {};
+    for (const [k, v] of Object.entries(t)) if (typeof v === 'string') out[k] = escapeHtml(v);
+    labelCache.set(t, out);
   }
-  facts.push(['Data shared', dataHtml(s.dataShared, company)]);
+  return out;
+}
+
+function subprocessorHtml(s: PageSubprocessor, company: string, t: PageMessages): string {
+  const id = `sp-${s.key}`;
+  const l = labels(t);
+  const facts: Array<[string, string]> = [[l.processingLocation, escapeHtml(s.locationText)]];
+  if (s.legalEntity) facts.push([l.legalEntity, escapeHtml(s.legalEntity)]);
+  if (s.address) facts.push([l.legalAddress, escapeHtml(s.address)]);
+  if (s.parent) facts.push([l.partOf, escapeHtml(s.parent)]);
+  if (s.transferMechanism && s.region === 'third-country') {
+    facts.push([l.transferSafeguard, escapeHtml(t.transfer[s.transferMechanism])]);
+  }
+  facts.push([l.dataShared, dataHtml(s.dataShared, company, t)]);
   if (s.transfers.length > 0) {
-    facts.push(['Passes data on to', s.transfers.map((t) => `<a href="#sp-${t.to}">${escapeHtml(t.name)}</a>`).join(', ')]);
+    facts.push([l.passesOn, s.transfers.map((t) => `<a href="#sp-${t.to}">${escapeHtml(t.name)}</a>`).join(', ')]);
   }
   const heading = s.url ? link(s.url, s.name) : escapeHtml(s.name);
   return [
@@ -151,16 +159,17 @@ function subprocessorHtml(s: PageSubprocessor, company: string): string {
     `<h3 id="${id}-h">${heading}</h3>\n`,
     s.description ? `<p>${escapeHtml(s.description)}</p>\n` : '',
     definitionList(facts),
-    ...s.purposes.map((p) => purposeHtml(p, company)),
+    ...s.purposes.map((p) => purposeHtml(p, company, t)),
     '</article>\n',
   ].join('');
 }
 
-function purposeHtml(p: PagePurpose, company: string): string {
-  const facts: Array<[string, string]> = [['Has access to', dataHtml(p.receives, company)]];
-  if (p.doesNotReceive.length > 0) facts.push(['Does not have access to', namesHtml(p.doesNotReceive)]);
-  facts.push(['Legal basis', escapeHtml(p.legalBasis === NOT_STATED ? `not stated by ${company}` : LEGAL_BASIS_TEXT[p.legalBasis])]);
-  if (p.audiences) facts.push(['About', escapeHtml(p.audiences.map((a) => AUDIENCE_TEXT[a]).join(', '))]);
+function purposeHtml(p: PagePurpose, company: string, t: PageMessages): string {
+  const l = labels(t);
+  const facts: Array<[string, string]> = [[l.hasAccess, dataHtml(p.receives, company, t)]];
+  if (p.doesNotReceive.length > 0) facts.push([l.noAccess, namesHtml(p.doesNotReceive)]);
+  facts.push([l.legalBasis, escapeHtml(p.legalBasis === NOT_STATED ? t.notStatedBy(company) : t.basis[p.legalBasis])]);
+  if (p.audiences) facts.push([l.about, escapeHtml(p.audiences.map((a) => t.audience[a]).join(', '))]);
   return [
     `<section class="purpose" data-flow="${escapeHtml(p.key)}">\n<h4>${escapeHtml(p.name)}</h4>\n`,
     p.description ? `<p>${escapeHtml(p.description)}</p>\n` : '',
@@ -170,13 +179,17 @@ function purposeHtml(p: PagePurpose, company: string): string {
   ].join('');
 }
 
-function noticeHtml(n: PageNotice): string {
+function noticeHtml(n: PageNotice, t: PageMessages, language: PageLanguage): string {
+  // The change sentences are stored in English when the notice is made: marked as such on another page.
+  const li = language === 'en' ? '<li>' : '<li lang="en">';
   return [
     `<article class="notice" id="notice-${n.id}">\n`,
-    `<h3>Notice of ${dateOf(n.noticeDate)}: effective ${dateOf(n.effectiveDate)}</h3>\n<ul>\n`,
-    ...n.changes.map((c) => `<li>${escapeHtml(c)}</li>\n`),
+    `<h3>${t.noticeOf(dateOf(n.noticeDate), dateOf(n.effectiveDate))}</h3>\n<ul>\n`,
+    ...n.changes.map((c) => `${li}${escapeHtml(c)}</li>\n`),
     '</ul>\n',
-    n.override ? `<p><strong>Effective at once</strong> (emergency override): ${escapeHtml(n.override.reason)}</p>\n` : '',
+    n.override
+      ? `<p><strong>${escapeHtml(t.effectiveAtOnce)}</strong> (${escapeHtml(t.emergencyOverride)}): ${escapeHtml(n.override.reason)}</p>\n`
+      : '',
     `<p>${escapeHtml(n.objection)}</p>\n</article>\n`,
   ].join('');
 }
@@ -186,9 +199,9 @@ function dateOf(iso: string): string {
   return `<time datetime="${escapeHtml(iso)}">${escapeHtml(day)}</time>`;
 }
 
-export function dataText(data: string[] | typeof NOT_STATED, company: string): string {
-  if (data === NOT_STATED) return `not stated by ${company}`;
-  return data.length === 0 ? 'None' : data.join(', ');
+export function dataText(data: string[] | typeof NOT_STATED, company: string, t: PageMessages = PAGE_MESSAGES.en): string {
+  if (data === NOT_STATED) return t.notStatedBy(company);
+  return data.length === 0 ? t.none : data.join(', ');
 }
 
 /** Field names recur across thousands of entries: each is escaped once per process. */
@@ -207,9 +220,9 @@ function namesHtml(names: readonly string[]): string {
   return out;
 }
 
-function dataHtml(data: string[] | typeof NOT_STATED, company: string): string {
-  if (data === NOT_STATED) return escapeHtml(`not stated by ${company}`);
-  return data.length === 0 ? 'None' : namesHtml(data);
+function dataHtml(data: string[] | typeof NOT_STATED, company: string, t: PageMessages): string {
+  if (data === NOT_STATED) return escapeHtml(t.notStatedBy(company));
+  return data.length === 0 ? escapeHtml(t.none) : namesHtml(data);
 }
 
 function definitionList(facts: Array<[string, string]>): string {
@@ -234,23 +247,26 @@ function md(text: string): string {
 
 export function renderPageMarkdown(page: SubprocessorPage): string {
   const org = page.organization;
+  const t = PAGE_MESSAGES[page.language];
   const byKey = new Map(page.subprocessors.map((s) => [s.key, s]));
-  const out: string[] = [`# Subprocessors of ${md(org.name)}`, ''];
-  out.push(`${page.date ? `Last updated ${page.date} · ` : ''}list version ${page.mapVersion}`, '');
+  const out: string[] = [`# ${md(t.title(org.name))}`, ''];
+  out.push(`${page.date ? `${t.lastUpdated} ${page.date} · ` : ''}${t.listVersion} ${page.mapVersion}`, '');
   if (page.intro) out.push(md(page.intro), '');
   const orgFacts: string[] = [];
-  if (org.legalName) orgFacts.push(`- **Legal name:** ${md(org.legalName)}`);
-  if (org.address) orgFacts.push(`- **Address:** ${md(org.address)}`);
-  if (org.privacyPolicyUrl) orgFacts.push(`- **Privacy policy:** <${org.privacyPolicyUrl}>`);
-  if (org.dpaUrl) orgFacts.push(`- **Data processing agreement:** <${org.dpaUrl}>`);
-  if (org.objectionContact) orgFacts.push(`- **To object to a change:** ${md(org.objectionContact)}`);
+  if (org.legalName) orgFacts.push(`- **${t.legalName}:** ${md(org.legalName)}`);
+  if (org.address) orgFacts.push(`- **${t.address}:** ${md(org.address)}`);
+  if (org.privacyPolicyUrl) orgFacts.push(`- **${t.privacyPolicy}:** <${org.privacyPolicyUrl}>`);
+  if (org.dpaUrl) orgFacts.push(`- **${t.dpa}:** <${org.dpaUrl}>`);
+  if (org.objectionContact) orgFacts.push(`- **${t.objectTo}:** ${md(org.objectionContact)}`);
+  const roles = rolesText(page, t);
+  if (roles) orgFacts.push(`- **${t.ourRole}:** ${md(roles)}`);
   if (orgFacts.length > 0) out.push(...orgFacts, '');
   if (page.notices.length > 0) {
-    out.push('## Changes to this list', '');
+    out.push(`## ${t.noticesHeading}`, '');
     for (const n of page.notices) {
-      out.push(`### Notice of ${n.noticeDate.slice(0, 10)}: effective ${n.effectiveDate.slice(0, 10)}`, '');
+      out.push(`### ${t.noticeOf(n.noticeDate.slice(0, 10), n.effectiveDate.slice(0, 10))}`, '');
       out.push(...n.changes.map((c) => `- ${md(c)}`), '');
-      if (n.override) out.push(`**Effective at once** (emergency override): ${md(n.override.reason)}`, '');
+      if (n.override) out.push(`**${t.effectiveAtOnce}** (${t.emergencyOverride}): ${md(n.override.reason)}`, '');
       out.push(md(n.objection), '');
     }
   }
@@ -260,22 +276,23 @@ export function renderPageMarkdown(page: SubprocessorPage): string {
       const s = byKey.get(key)!;
       out.push(`### ${s.url ? `[${md(s.name)}](${s.url})` : md(s.name)}`, '');
       if (s.description) out.push(md(s.description), '');
-      out.push(`- **Processing location:** ${md(s.locationText)}`);
-      if (s.legalEntity) out.push(`- **Legal entity:** ${md(s.legalEntity)}`);
-      if (s.address) out.push(`- **Legal address:** ${md(s.address)}`);
-      if (s.parent) out.push(`- **Part of:** ${md(s.parent)}`);
+      out.push(`- **${t.processingLocation}:** ${md(s.locationText)}`);
+      if (s.legalEntity) out.push(`- **${t.legalEntity}:** ${md(s.legalEntity)}`);
+      if (s.address) out.push(`- **${t.legalAddress}:** ${md(s.address)}`);
+      if (s.parent) out.push(`- **${t.partOf}:** ${md(s.parent)}`);
       if (s.transferMechanism && s.region === 'third-country') {
-        out.push(`- **Transfer safeguard:** ${TRANSFER_TEXT[s.transferMechanism]}`);
+        out.push(`- **${t.transferSafeguard}:** ${t.transfer[s.transferMechanism]}`);
       }
-      out.push(`- **Data shared:** ${md(dataText(s.dataShared, org.name))}`);
-      if (s.transfers.length > 0) out.push(`- **Passes data on to:** ${s.transfers.map((t) => md(t.name)).join(', ')}`);
+      out.push(`- **${t.dataShared}:** ${md(dataText(s.dataShared, org.name, t))}`);
+      if (s.transfers.length > 0) out.push(`- **${t.passesOn}:** ${s.transfers.map((x) => md(x.name)).join(', ')}`);
       out.push('');
       for (const p of s.purposes) {
         out.push(`#### ${md(p.name)}`, '');
         if (p.description) out.push(md(p.description), '');
-        out.push(`- **Has access to:** ${md(dataText(p.receives, org.name))}`);
-        if (p.doesNotReceive.length > 0) out.push(`- **Does not have access to:** ${md(p.doesNotReceive.join(', '))}`);
-        out.push(`- **Legal basis:** ${p.legalBasis === NOT_STATED ? `not stated by ${md(org.name)}` : LEGAL_BASIS_TEXT[p.legalBasis]}`);
+        out.push(`- **${t.hasAccess}:** ${md(dataText(p.receives, org.name, t))}`);
+        if (p.doesNotReceive.length > 0) out.push(`- **${t.noAccess}:** ${md(p.doesNotReceive.join(', '))}`);
+        out.push(`- **${t.legalBasis}:** ${p.legalBasis === NOT_STATED ? md(t.notStatedBy(org.name)) : t.basis[p.legalBasis]}`);
+        if (p.audiences) out.push(`- **${t.about}:** ${p.audiences.map((a) => t.audience[a]).join(', ')}`);
         if (p.note) out.push(`- *${md(p.note)}*`);
         out.push('');
       }

@@ -18,6 +18,7 @@ import {
   type PageGrouping,
 } from '../data-map/manifest/manifest.types';
 import type { PageNotice } from './notice.types';
+import { DEFAULT_PAGE_LANGUAGE, PAGE_MESSAGES, type PageLanguage, type PageMessages } from './page-messages';
 
 /**
  * The public subprocessor page as data: what `/subprocessors.json` serves and what the
@@ -25,6 +26,8 @@ import type { PageNotice } from './notice.types';
  * the published list is the enforced one.
  */
 export interface SubprocessorPage {
+  /** The language of the page's wording (`en`, `de`, `fr`); what the map states is as stated. */
+  language: PageLanguage;
   /** The map version the page was generated from. */
   mapVersion: number;
   organization: {
@@ -95,42 +98,8 @@ export interface PagePurpose {
   note: string | null;
 }
 
-export const GROUP_TEXT: Record<PageGrouping, Record<string, { title: string; description: string }>> = {
-  region: {
-    eea: {
-      title: 'Subprocessors operating within the EU/EEA',
-      description: 'These subprocessors process personal data only inside the European Union or the European Economic Area.',
-    },
-    'third-country': {
-      title: 'Subprocessors operating outside the EU/EEA',
-      description: 'These subprocessors process personal data outside the EU/EEA, or their location is not stated.',
-    },
-  },
-  role: {
-    'core-infrastructure': {
-      title: 'Core infrastructure subprocessors',
-      description: 'Used for hosting customer data and providing or supporting the core infrastructure of the service.',
-    },
-    other: { title: 'Other subprocessors', description: 'Used to perform other service functions.' },
-  },
-  access: {
-    'with-access': {
-      title: 'Services with (partial) access to personal data',
-      description: 'These services receive some personal data, listed for each.',
-    },
-    'without-access': {
-      title: 'Services without access to personal data',
-      description: 'These services receive no data that identifies you by itself.',
-    },
-  },
-  'data-shared': {
-    shared: { title: 'Subprocessors we share personal data with', description: 'The data shared is listed for each.' },
-    none: {
-      title: 'Subprocessors we share no personal data with',
-      description: 'Data shared: none. They may run infrastructure our data passes through, without access to it.',
-    },
-  },
-};
+/** The group titles and descriptions of each grouping, in English (see `page-messages.ts` for the others). */
+export const GROUP_TEXT = PAGE_MESSAGES.en.groups;
 
 const GROUP_ORDER: Record<PageGrouping, string[]> = {
   region: ['eea', 'third-country'],
@@ -139,15 +108,25 @@ const GROUP_ORDER: Record<PageGrouping, string[]> = {
   'data-shared': ['shared', 'none'],
 };
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+const regionNames = new Map<PageLanguage, Intl.DisplayNames>();
 const countryName = new Map<string, string>();
 
-/** `NL` → `Netherlands`; `EU`, `EEA` and region values as they are (`worldwide`, `asia-pacific` → `asia pacific`). */
-export function locationName(code: string): string {
-  let name = countryName.get(code);
+/**
+ * `NL` → `Netherlands` (`Niederlande`, `Pays-Bas`); `EU`, `EEA` and region values in the
+ * page's words (`worldwide`, `asia-pacific` → `asia pacific`, `weltweit`, …).
+ */
+export function locationName(code: string, language: PageLanguage = DEFAULT_PAGE_LANGUAGE): string {
+  const cacheKey = `${language}:${code}`;
+  let name = countryName.get(cacheKey);
   if (name === undefined) {
-    name = code === 'EU' || code === 'EEA' ? code : /^[A-Z]{2}$/.test(code) ? (regionNames.of(code) ?? code) : code.replace(/-/g, ' ');
-    countryName.set(code, name);
+    const words = PAGE_MESSAGES[language].location as Record<string, string | undefined>;
+    if (words[code] !== undefined) name = words[code];
+    else if (/^[A-Z]{2}$/.test(code)) {
+      let names = regionNames.get(language);
+      if (names === undefined) regionNames.set(language, (names = new Intl.DisplayNames([language], { type: 'region' })));
+      name = names.of(code) ?? code;
+    } else name = code.replace(/-/g, ' ');
+    countryName.set(cacheKey, name);
   }
   return name;
 }
@@ -156,10 +135,17 @@ export interface PageInput {
   mapVersion: number;
   updatedAt: Date | null;
   notices?: PageNotice[];
+  /** The language of the page's wording; English by default. */
+  language?: PageLanguage;
 }
 
 export function buildSubprocessorPage(manifest: Manifest, input: PageInput): SubprocessorPage {
   const org = organizationOf(manifest) ?? { name: 'This service' };
+  const language = input.language ?? DEFAULT_PAGE_LANGUAGE;
+  const t = PAGE_MESSAGES[language];
+  /** A text of the map that may carry translations: the page's language, else the default text. */
+  const localized = (text: string | undefined, translations: Record<string, string> | undefined) =>
+    (language === DEFAULT_PAGE_LANGUAGE ? undefined : translations?.[language]) ?? text;
   const fields = new Map<string, ManifestField>(manifest.fields.map((f) => [f.key, f]));
   const purposes = new Map(manifest.purposes.map((p) => [p.key, p]));
   const names = new Map(manifest.subprocessors.map((s) => [s.key, s.name]));
@@ -198,14 +184,20 @@ export function buildSubprocessorPage(manifest: Manifest, input: PageInput): Sub
       return {
         key: flowKeyOf(f.subprocessor, f.purpose),
         name: purpose?.name ?? f.purpose,
-        ...(f.description || purpose?.description ? { description: f.description ?? purpose?.description } : {}),
+        ...(f.description || purpose?.description
+          ? {
+              description: f.description
+                ? localized(f.description, f.descriptions)
+                : localized(purpose?.description, purpose?.descriptions),
+            }
+          : {}),
         mode: f.mode,
         legalBasis: f.legalBasis,
         ...(f.activation ? { activation: f.activation, feature: f.feature } : {}),
         ...(f.audiences ? { audiences: f.audiences } : {}),
         receives,
         doesNotReceive: (f.excludedFields ?? []).map(fieldName),
-        note: noteOf(s.name, f.mode, f.activation === 'feature' ? f.feature : undefined),
+        note: noteOf(t, s.name, f.mode, f.activation === 'feature' ? f.feature : undefined),
       };
     });
     const locations = s.locations;
@@ -220,8 +212,8 @@ export function buildSubprocessorPage(manifest: Manifest, input: PageInput): Sub
       locations,
       locationText:
         locations === NOT_STATED || locations.length === 0
-          ? `not stated by ${org.name}`
-          : locations.map(locationName).join(', '),
+          ? t.notStatedBy(org.name)
+          : locations.map((code) => locationName(code, language)).join(', '),
       region: regionOf(locations),
       ...(s.transferMechanism ? { transferMechanism: s.transferMechanism } : {}),
       ...(s.description ? { description: s.description } : {}),
@@ -253,10 +245,15 @@ export function buildSubprocessorPage(manifest: Manifest, input: PageInput): Sub
   for (const s of subprocessors) members.get(groupOf(s))!.push(s.key);
   const groups = GROUP_ORDER[grouping]
     .filter((key) => members.get(key)!.length > 0)
-    .map((key) => ({ key, ...GROUP_TEXT[grouping][key], subprocessors: members.get(key)! }));
+    .map((key) => ({ key, ...t.groups[grouping][key], subprocessors: members.get(key)! }));
 
   const { name, legalName, address, privacyPolicyUrl, dpaUrl, objectionContact, roles } = org;
+  const contact = org.objectionContact ?? org.name;
+  const notices = (input.notices ?? []).map((n) =>
+    language === DEFAULT_PAGE_LANGUAGE ? n : { ...n, objection: t.objection(contact, n.effectiveDate.slice(0, 10)) },
+  );
   return {
+    language,
     mapVersion: input.mapVersion,
     organization: strip({ name, legalName, address, privacyPolicyUrl, dpaUrl, objectionContact, roles }),
     date: org.page?.date ?? (input.updatedAt ? input.updatedAt.toISOString().slice(0, 10) : null),
@@ -264,15 +261,15 @@ export function buildSubprocessorPage(manifest: Manifest, input: PageInput): Sub
     grouping,
     groups,
     subprocessors,
-    notices: input.notices ?? [],
+    notices,
   };
 }
 
 /** What a user reads about their choice, in the terms of the published lists. */
-function noteOf(vendor: string, mode: ConsentMode, feature: string | undefined): string | null {
-  if (feature) return `Only while you use ${feature}: on when you turn ${feature} on, off when you turn it off.`;
-  if (mode === 'opt-out') return `Opt-out: you can opt out of ${vendor} in your privacy settings.`;
-  if (mode === 'opt-in') return `Opt-in: ${vendor} receives this only after you opt in, in your privacy settings.`;
+function noteOf(t: PageMessages, vendor: string, mode: ConsentMode, feature: string | undefined): string | null {
+  if (feature) return t.noteFeature(feature);
+  if (mode === 'opt-out') return t.noteOptOut(vendor);
+  if (mode === 'opt-in') return t.noteOptIn(vendor);
   return null;
 }
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { DataMapService } from '../data-map/data-map.service';
 import type { PageNotice } from './notice.types';
+import { DEFAULT_PAGE_LANGUAGE, type PageLanguage } from './page-messages';
 import { renderAtom } from './render-atom';
 import { renderPageHtml, renderPageMarkdown } from './render-page';
 import { buildSubprocessorPage, type SubprocessorPage } from './subprocessor-page';
@@ -29,7 +30,8 @@ export const NOTICE_FEED = Symbol('NOTICE_FEED');
  */
 @Injectable()
 export class TransparencyService {
-  private cache: { key: string; page: SubprocessorPage; rendered: Map<PageFormat, RenderedPage> } | null = null;
+  /** Per map (and notices) version: the page model and its renderings, per language. */
+  private cache: { key: string; pages: Map<PageLanguage, CachedPage> } | null = null;
 
   constructor(
     private readonly dataMap: DataMapService,
@@ -37,12 +39,12 @@ export class TransparencyService {
     @Inject(NOTICE_FEED) private readonly notices: NoticeFeed,
   ) {}
 
-  async page(): Promise<SubprocessorPage> {
-    return (await this.current()).page;
+  async page(language: PageLanguage = DEFAULT_PAGE_LANGUAGE): Promise<SubprocessorPage> {
+    return (await this.current(language)).page;
   }
 
-  async render(format: PageFormat): Promise<RenderedPage> {
-    const entry = await this.current();
+  async render(format: PageFormat, language: PageLanguage = DEFAULT_PAGE_LANGUAGE): Promise<RenderedPage> {
+    const entry = await this.current(language);
     let rendered = entry.rendered.get(format);
     if (rendered === undefined) {
       const body = renderFormat(entry.page, format, this.config.publicUrl, this.updatedAt);
@@ -54,20 +56,37 @@ export class TransparencyService {
 
   private updatedAt = new Date(0);
 
-  private async current() {
+  private async current(language: PageLanguage): Promise<CachedPage> {
     const map = await this.dataMap.current();
     const key = `${map.version}.${await this.notices.version()}`;
     if (this.cache?.key !== key) {
       this.updatedAt = map.updatedAt ?? new Date(0);
+      this.cache = { key, pages: new Map() };
+      this.notices_ = this.notices.list();
+    }
+    const cache = this.cache;
+    let entry = cache.pages.get(language);
+    if (entry === undefined) {
       const page = buildSubprocessorPage(map.manifest, {
         mapVersion: map.version,
         updatedAt: map.updatedAt,
-        notices: await this.notices.list(),
+        notices: await this.notices_,
+        language,
       });
-      this.cache = { key, page, rendered: new Map() };
+      entry = { key: `${cache.key}.${language}`, page, rendered: new Map() };
+      cache.pages.set(language, entry);
     }
-    return this.cache;
+    return entry;
   }
+
+  /** The notices of the cached version, read once for all languages. */
+  private notices_: Promise<PageNotice[]> = Promise.resolve([]);
+}
+
+interface CachedPage {
+  key: string;
+  page: SubprocessorPage;
+  rendered: Map<PageFormat, RenderedPage>;
 }
 
 export function renderFormat(page: SubprocessorPage, format: PageFormat, baseUrl: string | null, updated: Date): string {

@@ -32,15 +32,34 @@ describe('Public subprocessor page (/subprocessors)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('has no serious accessibility violation, with one h1 and a landmark per group', async () => {
-    await page.goto(`${app.url}/subprocessors`);
-    await page.getByRole('heading', { level: 1, name: 'Subprocessors of Caplena' }).waitFor();
+  const LANGUAGES = [
+    {
+      lang: 'en',
+      h1: 'Subprocessors of Caplena',
+      h2: ['Changes to this list', 'Services with (partial) access to personal data', 'Services without access to personal data'],
+      print: 'Has access to',
+    },
+    {
+      lang: 'de',
+      h1: 'Unterauftragsverarbeiter von Caplena',
+      h2: ['Änderungen dieser Liste', 'Dienste mit (teilweisem) Zugriff auf personenbezogene Daten', 'Dienste ohne Zugriff auf personenbezogene Daten'],
+      print: 'Hat Zugriff auf',
+    },
+    {
+      lang: 'fr',
+      h1: 'Sous-traitants ultérieurs de Caplena',
+      h2: ['Modifications de cette liste', 'Services ayant un accès (partiel) aux données personnelles', 'Services sans accès aux données personnelles'],
+      print: 'A accès à',
+    },
+  ];
+
+  it.each(LANGUAGES)('$lang: no serious accessibility violation, one h1 and a landmark per group', async ({ lang, h1, h2 }) => {
+    // English from the browser's language, the others by ?lang=.
+    await page.goto(`${app.url}/subprocessors${lang === 'en' ? '' : `?lang=${lang}`}`);
+    await page.getByRole('heading', { level: 1, name: h1 }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe(lang);
     expect(serious(await axeViolations(page))).toEqual([]);
-    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([
-      'Changes to this list',
-      'Services with (partial) access to personal data',
-      'Services without access to personal data',
-    ]);
+    expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual(h2);
     expect(await page.locator('article.subprocessor').count()).toBe(14);
     expect(await page.locator('article.notice').textContent()).toContain('Vendor New is added as a subprocessor.');
     // The stylesheet loads under the strict Content-Security-Policy.
@@ -48,12 +67,24 @@ describe('Public subprocessor page (/subprocessors)', () => {
     expect(border).toBe('solid');
   });
 
-  it('prints without the navigation, spelling out where links go', async () => {
-    await page.goto(`${app.url}/subprocessors`);
+  it('follows the browser language (Accept-Language) without ?lang=', async () => {
+    const german = await browser.newPage({ locale: 'de-DE' });
+    try {
+      await german.goto(`${app.url}/subprocessors`);
+      expect(await german.locator('html').getAttribute('lang')).toBe('de');
+      await german.getByRole('heading', { level: 1, name: 'Unterauftragsverarbeiter von Caplena' }).waitFor();
+    } finally {
+      await german.close();
+    }
+  });
+
+  it.each(LANGUAGES)('$lang: prints without the navigation, spelling out where links go', async ({ lang, print }) => {
+    await page.goto(`${app.url}/subprocessors?lang=${lang}`);
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('nav').evaluate((el) => getComputedStyle(el).display)).toBe('none');
     const after = await page.locator('#sp-deepl h3 a').evaluate((el) => getComputedStyle(el, '::after').content);
     expect(after).toContain('https://www.deepl.com');
+    expect(await page.locator('#sp-deepl dt').allTextContents()).toContain(print);
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
   });

@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { flowKeyOf } from '@flowgate/core';
 import { normalizeManifest } from '../../src/data-map/manifest/manifest.diff';
 import { sentFields, type Manifest } from '../../src/data-map/manifest/manifest.types';
-import { compileConsents, compilePolicy, decide, type PolicyMap } from '@flowgate/core';
+import { callFieldsOf, compileConsents, compilePolicy, decide, type PolicyMap } from '@flowgate/core';
+import { PolicyService } from '../../src/policy/policy.service';
 import { createRng, pick } from '../../bench/synthetic-map';
 import { auditEvent } from '../factories/audit-event.factory';
 import { aConsentManifest, startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
@@ -140,5 +141,121 @@ describe('Impact of a change (e2e)', () => {
     expect(bad.body.details).toEqual([{ path: 'days', message: 'must be an integer from 1 to 365' }]);
     const invalid = await t.http().post('/api/v1/impact').set('Authorization', t.admin).send({ version: 2 }).expect(400);
     expect(invalid.body.code).toBe('INVALID_MANIFEST');
+  });
+});
+
+/**
+ * Calls that would change outcome, from the guards' `call` reports (consent category, not
+ * user): on a seeded database, equal to a direct count that decides every simulated call
+ * with that user's own stored consents under the real policies before and after the import.
+ */
+describe('Impact of a change on recent calls (e2e)', () => {
+  let t: ConsentTestApp;
+  const now = Date.now();
+  type Call = { userId: string; subprocessor: string; purpose: string; fields: string[] };
+  const calls: Call[] = [];
+  beforeAll(async () => {
+    t = await startConsentApp();
+    const rng = createRng(1515);
+    const users = Array.from({ length: 30 }, (_, i) => `caller-${i}@example.com`);
+    for (const userId of users) {
+      const changes = (['vendor-b.product-analytics', 'vendor-c.support', 'vendor-d.marketing', 'vendor-d.product-analytics'] as const)
+        .map((flowKey) => ({ flowKey, choice: pick(rng, ['none', 'granted', 'denied'] as const) }))
+        .filter((c) => c.choice !== 'none')
+        .map((c) => ({ flowKey: c.flowKey, granted: c.choice === 'granted' }));
+      if (changes.length > 0) await t.http().put(`/api/v1/users/${userId}/preferences`).set('Authorization', t.admin).send({ changes }).expect(200);
+      if (rng() < 0.3) await t.http().get('/api/v1/me/preferences').set('Authorization', t.user(userId)).set('Sec-GPC', '1').expect(200);
+    }
+    // 600 calls: a user, one of the map's flows, some of its fields and sometimes one it does not send.
+    const map = aConsentManifest();
+    const extra = ['user.health', 'user.name', 'user.phone'];
+    for (let i = 0; i < 600; i++) {
+      const flow = pick(rng, map.flows);
+      const fields = sentFields(flow).filter(() => rng() < 0.7);
+      if (rng() < 0.3) fields.push(pick(rng, extra));
+      calls.push({ userId: pick(rng, users), subprocessor: flow.subprocessor, purpose: flow.purpose, fields: [...new Set(fields)] });
+    }
+    // What a guard with `reportCalls` sends: each call's consent category, counted by identity.
+    const db = t.app.get(DataSource);
+    const subjects = new Map(((await db.query('SELECT "userId", "gpc" FROM "consent_subject"')) as Array<{ userId: string; gpc: number }>).map((s) => [s.userId, Boolean(s.gpc)]));
+    const states = (await db.query('SELECT "userId", "flowKey", "choice" FROM "consent_state"')) as Array<{ userId: string; flowKey: string; choice: string }>;
+    const choice = new Map(states.map((s) => [`${s.userId} ${s.flowKey}`, s.choice]));
+    const counted = new Map<string, ReturnType<typeof auditEvent>>();
+    const at = new Date(now - DAY).toISOString();
+    for (const c of calls) {
+      const stored = choice.get(`${c.userId} ${flowKeyOf(c.subprocessor, c.purpose)}`);
+      const reason = stored ?? (subjects.get(c.userId) ? 'gpc' : 'none');
+      const field = callFieldsOf(c.fields);
+      const key = `${c.subprocessor} ${c.purpose} ${field} ${reason}`;
+      const event = counted.get(key) ?? auditEvent({ kind: 'call', subprocessor: c.subprocessor, purpose: c.purpose, field, reason, count: 0, firstAt: at, lastAt: at });
+      event.count = (event.count as number) + 1;
+      counted.set(key, event);
+    }
+    const sent = await t.http().post('/api/v1/audit/events').set('Authorization', t.service).send({ service: 'app', events: [...counted.values()] });
+    expect([sent.status, sent.status === 202 ? null : sent.body]).toEqual([202, null]);
+  }, 60_000);
+  afterAll(() => t.close());
+
+  it('counts per flow the calls that would send less or more, equal to a direct count', async () => {
+    const res = await t.http().post('/api/v1/impact?days=7&prune=true').set('Authorization', t.admin).send(nextMap()).expect(200);
+    type Calls = { reported: number; changed: number; newlyBlocked: number; newlyAllowed: number };
+    const reported = Object.fromEntries(
+      (res.body.flows as Array<{ flow: string; calls: Calls }>).map(({ flow, calls: c }) => [
+        flow,
+        { reported: c.reported, changed: c.changed, newlyBlocked: c.newlyBlocked, newlyAllowed: c.newlyAllowed },
+      ]),
+    );
+    expect(res.body.reportedCalls).toBe(calls.length);
+
+    // The direct count: import for real, then decide every call with the user's own consents under both policies.
+    const policies = t.app.get(PolicyService);
+    const before = (await policies.current()).policy!;
+    await t.http().post('/api/v1/manifest?prune=true').set('Authorization', t.admin).send(nextMap()).expect(201);
+    const after = (await policies.current()).policy!;
+    expect(after.version).toBeGreaterThan(before.version);
+    const db = t.app.get(DataSource);
+    const subjects = new Map(((await db.query('SELECT "userId", "gpc" FROM "consent_subject"')) as Array<{ userId: string; gpc: number }>).map((s) => [s.userId, Boolean(s.gpc)]));
+    const states = (await db.query('SELECT "userId", "flowKey", "choice", "flowVersion" FROM "consent_state"')) as Array<{ userId: string; flowKey: string; choice: string; flowVersion: number }>;
+    const direct = new Map<string, Calls>();
+    for (const c of calls) {
+      const choices = states.filter((s) => s.userId === c.userId).map((s) => [s.flowKey, { granted: s.choice === 'granted', version: s.flowVersion }] as const);
+      const outcome = (policy: typeof before) =>
+        decide(policy, compileConsents(policy, choices, { gpc: subjects.get(c.userId) ?? false }), { subprocessor: c.subprocessor, purpose: c.purpose, fields: c.fields, at: now });
+      const was = outcome(before);
+      const will = outcome(after);
+      const flow = will.flowKey ?? was.flowKey!;
+      const entry = direct.get(flow) ?? { reported: 0, changed: 0, newlyBlocked: 0, newlyAllowed: 0 };
+      entry.reported += 1;
+      const lost = was.allowedFields.some((f) => !will.allowedFields.includes(f)) || (was.allow && !will.allow);
+      const gained = will.allowedFields.some((f) => !was.allowedFields.includes(f)) || (!was.allow && will.allow);
+      if (lost || gained) entry.changed += 1;
+      if (lost) entry.newlyBlocked += 1;
+      if (gained) entry.newlyAllowed += 1;
+      direct.set(flow, entry);
+    }
+    // Flows of the report are the changed ones; the direct count of each equals it.
+    for (const [flow, counts] of Object.entries(reported)) {
+      expect({ flow, ...counts }).toEqual({ flow, ...(direct.get(flow) ?? { reported: 0, changed: 0, newlyBlocked: 0, newlyAllowed: 0 }) });
+    }
+    // Unchanged flows keep every outcome, and the seeded calls make every kind of change count.
+    for (const [flow, counts] of direct) if (!(flow in reported)) expect({ flow, changed: counts.changed }).toEqual({ flow, changed: 0 });
+    expect(reported['vendor-d.marketing'].newlyBlocked).toBeGreaterThan(0);
+    expect(reported['vendor-c.support'].newlyAllowed).toBeGreaterThan(0);
+    expect(reported['vendor-a.email-delivery'].newlyAllowed).toBeGreaterThan(0);
+    // Opt-in and widened: a call carrying the new field stays blocked (stale-consent for those who granted).
+    expect(reported['vendor-d.product-analytics']).toMatchObject({ reported: expect.any(Number), changed: 0 });
+    expect(reported['vendor-d.product-analytics'].reported).toBeGreaterThan(0);
+  });
+
+  it('refuses a call report that is not a consent category and field keys, naming the field', async () => {
+    const at = new Date(now - DAY).toISOString();
+    const bad = await t.http().post('/api/v1/audit/events').set('Authorization', t.service).send({
+      service: 'app',
+      events: [
+        auditEvent({ kind: 'call', field: 'user.name', reason: 'opted-out', firstAt: at, lastAt: at }),
+        auditEvent({ kind: 'call', field: 'user.name, <b>', reason: 'granted', firstAt: at, lastAt: at }),
+      ],
+    }).expect(400);
+    expect(bad.body.details.map((d: { path: string }) => d.path)).toEqual(['events[0].reason', 'events[1].field']);
   });
 });

@@ -36,9 +36,13 @@ const ADA = 'ada@example.com';
 const CASES: Case[] = [
   { op: 'GET /api/health', path: '/api/health', as: 'none', status: 200 },
   { op: 'GET /api/health/ready', path: '/api/health/ready', as: 'none', status: 200 },
-  // The transparency routes (issue 15): documented with their media types; bodies as loose objects for now.
+  // The transparency routes (issue 15): the JSON bodies validated strictly (additionalProperties: false), the
+  // public list against docs/subprocessors.schema.json itself, converted.
   { op: 'GET /subprocessors', path: '/subprocessors', as: 'none', status: 200 },
+  { op: 'GET /subprocessors', path: '/subprocessors?lang=de', as: 'none', status: 200 },
+  { op: 'GET /subprocessors', path: '/subprocessors?lang=x%3Cy', as: 'none', status: 400 },
   { op: 'GET /subprocessors.json', path: '/subprocessors.json', as: 'none', status: 200 },
+  { op: 'GET /subprocessors.json', path: '/subprocessors.json?lang=es', as: 'none', status: 400 },
   { op: 'GET /subprocessors.atom', path: '/subprocessors.atom', as: 'none', status: 200 },
   { op: 'GET /subprocessors.css', path: '/subprocessors.css', as: 'none', status: 200 },
   { op: 'GET /api/v1/manifest/completeness', path: '/api/v1/manifest/completeness', as: 'admin', status: 200 },
@@ -86,6 +90,8 @@ const CASES: Case[] = [
   { op: 'PATCH /api/v1/purposes/{key}', path: '/api/v1/purposes/billing', as: 'admin', status: 200, body: { description: 'Invoices' } },
   { op: 'GET /api/v1/subprocessors', path: '/api/v1/subprocessors?region=third-country', as: 'admin', status: 200 },
   { op: 'GET /api/v1/subprocessors/{key}', path: '/api/v1/subprocessors/vendor-b', as: 'admin', status: 200 },
+  // A subscription that gets the notice of the next change (webhook 2).
+  { op: 'POST /api/v1/webhooks', path: '/api/v1/webhooks', as: 'admin', status: 201, body: { url: 'http://127.0.0.1:9/hook-2' } },
   {
     op: 'POST /api/v1/subprocessors',
     path: '/api/v1/subprocessors',
@@ -111,6 +117,14 @@ const CASES: Case[] = [
     body: { subprocessor: 'vendor-e', purpose: 'support', mode: 'opt-in', legalBasis: 'contract', fields: ['user.phone'] },
   },
   { op: 'PATCH /api/v1/flows/{key}', path: '/api/v1/flows/vendor-e.billing', as: 'admin', status: 200, body: { fields: ['user.phone', 'user.name'] } },
+  // Adding vendor-e made notices: listed, one by one, overridden, delivered to webhook 2, on the page in French.
+  { op: 'GET /api/v1/notices', path: '/api/v1/notices', as: 'admin', status: 200 },
+  { op: 'GET /api/v1/notices/{id}', path: '/api/v1/notices/1', as: 'admin', status: 200 },
+  { op: 'POST /api/v1/notices/{id}/override', path: '/api/v1/notices/1/override', as: 'admin', status: 200, body: { reason: 'needed at once for the audit' } },
+  { op: 'POST /api/v1/notices/{id}/override', path: '/api/v1/notices/1/override', as: 'admin', status: 409, body: { reason: 'needed at once for the audit' } },
+  { op: 'GET /api/v1/webhooks/{id}/deliveries', path: '/api/v1/webhooks/2/deliveries', as: 'admin', status: 200 },
+  { op: 'GET /subprocessors.json', path: '/subprocessors.json?lang=fr', as: 'none', status: 200 },
+  { op: 'GET /subprocessors.atom', path: '/subprocessors.atom?lang=fr', as: 'none', status: 200 },
   { op: 'DELETE /api/v1/flows/{key}', path: '/api/v1/flows/vendor-e.billing', as: 'admin', status: 204 },
   { op: 'DELETE /api/v1/subprocessors/{key}', path: '/api/v1/subprocessors/vendor-e', as: 'admin', status: 204 },
   { op: 'DELETE /api/v1/purposes/{key}', path: '/api/v1/purposes/billing', as: 'admin', status: 204 },
@@ -180,7 +194,8 @@ describe('the OpenAPI document', () => {
   const validators = new Map<string, ValidateFunction>();
 
   beforeAll(async () => {
-    t = await startConsentApp();
+    // A notice window, so the notice of adding vendor-e can be overridden.
+    t = await startConsentApp(undefined, { FLOWGATE_NOTICE_WINDOW_DAYS: '30' });
     doc = (await t.http().get('/api/docs-json').expect(200)).body as Document;
     ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
     ajv.addSchema({ $id: 'openapi.json', components: doc.components });

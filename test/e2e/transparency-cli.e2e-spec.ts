@@ -43,6 +43,20 @@ describe('flowgate CLI: transparency commands', () => {
     expect((await run('publish', '--format', 'pdf')).code).toBe(2);
   });
 
+  it('publishes the page in German and French (--lang), refusing another language', async () => {
+    const de = await run('publish', '--format', 'md', '--lang', 'de');
+    expect(de.code).toBe(0);
+    expect(de.out).toContain('# Unterauftragsverarbeiter von Numberz');
+    expect(de.out).toContain('- **Geteilte Daten:** Keine');
+    const out = join(dir, 'page.fr.html');
+    expect((await run('publish', '--format', 'html', '--lang', 'fr', '--out', out)).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<!doctype html>\n<html lang="fr">/);
+    const json = JSON.parse((await run('publish', '--format', 'json', '--lang', 'fr')).out) as { language: string };
+    expect(json.language).toBe('fr');
+    const es = await run('publish', '--lang', 'es');
+    expect([es.code, es.err]).toEqual([2, '--lang must be en, de or fr, got "es"']);
+  });
+
   it('reports the impact of a change without writing it', async () => {
     const changed = readFileSync('examples/numberz.yaml', 'utf8').replace(/(subprocessor: sendgrid\n\s+purpose: email-delivery\n\s+mode: )required/, '$1opt-in').replace(/(subprocessor: sendgrid[\s\S]*?legalBasis: )not-stated/, '$1consent');
     const file = join(dir, 'changed.yaml');

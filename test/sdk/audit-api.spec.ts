@@ -82,7 +82,7 @@ describe('audit API', () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ['an unknown kind', { service: 'checkout', events: [event({ kind: 'seen' })] }, 'events[0].kind: must be one of blocked, monitored, drift'],
+    ['an unknown kind', { service: 'checkout', events: [event({ kind: 'seen' })] }, 'events[0].kind: must be one of blocked, monitored, drift, call'],
     ['a reason that is no reason code', { service: 'checkout', events: [event(), event({ reason: 'because' })] }, 'events[1].reason: must be one of undeclared'],
     ['lastAt before firstAt', { service: 'checkout', events: [event({ lastAt: '2026-01-01T09:00:00.000Z' })] }, 'events[0].lastAt: must not be before firstAt'],
     ['a time in the future', { service: 'checkout', events: [event({ lastAt: '2999-01-01T00:00:00.000Z' })] }, 'events[0].lastAt: must not be in the future'],
@@ -119,7 +119,7 @@ describe('audit API', () => {
     ['?from=2026-01-02T00:00:00.000Z&to=2026-01-01T00:00:00.000Z', 'from: must be before to'],
     ['?from=2020-01-01T00:00:00.000Z&to=2026-01-01T00:00:00.000Z', 'from: the window may span at most 366 days'],
     ['?to=soon', 'to: must be an ISO-8601 date-time'],
-    ['?kind=everything', 'kind: must be one of blocked, monitored, drift'],
+    ['?kind=everything', 'kind: must be one of blocked, monitored, drift, call'],
     ['?limit=0', 'limit: must not be less than 1'],
   ])('rejects the summary query %s with 400', async (query, message) => {
     const res = await server.http().get(`/api/v1/audit/summary${query}`).set('Authorization', server.admin).expect(400);

@@ -1,6 +1,8 @@
 import {
+  callFieldsOf,
   decide,
   unavailableDecision,
+  type ConsentCategory,
   type BlockedField,
   type Consents,
   type Decision,
@@ -63,8 +65,10 @@ function resolve(options: GuardOptions): ResolvedGuardOptions {
   if (typeof clock !== 'function') problems.push('clock: must be a function returning epoch milliseconds');
   const metrics = options.metrics ?? null;
   if (metrics !== null && typeof metrics !== 'function') problems.push('metrics: must be a function');
+  const reportCalls = options.reportCalls ?? false;
+  if (typeof reportCalls !== 'boolean') problems.push('reportCalls: must be a boolean');
   if (problems.length > 0) throw invalid(problems);
-  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning, clock, metrics });
+  return Object.freeze({ source, mode, failClosed, maxStalenessMs, reporter, onWarning, clock, metrics, reportCalls });
 }
 
 /** Source and reporter hooked up to each metrics hook once (an extended guard shares them). */
@@ -207,6 +211,7 @@ class FlowgateGuard implements Guard {
     const decision = this.mergeParts(call, parts);
     const metrics = this.options.metrics;
     if (metrics !== null) count(metrics, decisionMetric(decision));
+    if (this.options.reportCalls && state !== null && consents !== null) this.reportCall(call, state.policy, consents, decision);
     if (decision.allow) {
       if (metrics !== null) this.countCall(metrics, 'allowed', call, call.purpose ?? null);
       return { decision, payloads: call.payloads, redacted: false };
@@ -374,6 +379,22 @@ class FlowgateGuard implements Guard {
     return decision.allow && decision.allowedFields.length > 0;
   }
 
+  /** Kind `call`: what decides this call again under another map, without the user. */
+  private reportCall(call: GuardedCall, policy: Policy, consents: Consents, decision: Decision): void {
+    try {
+      const fields: string[] = [];
+      for (const f of decision.allowedFields) if (CALL_FIELD.test(f)) fields.push(f);
+      for (const b of decision.blocked) if (CALL_FIELD.test(b.field)) fields.push(b.field);
+      const field = callFieldsOf(fields);
+      if (field.length > MAX_CALL_FIELD) return; // too many to name: not reported
+      const purpose = purposeOf(call.subprocessor, call.purpose, decision);
+      const reason = consentCategory(policy, consents, decision.flowKey, consents.gpc || call.gpc === true);
+      this.options.reporter.report({ kind: 'call', subprocessor: call.subprocessor, purpose, field, reason, mode: this.options.mode, policyVersion: decision.policyVersion });
+    } catch {
+      // Reporting never fails the caller's call.
+    }
+  }
+
   private reportBlocked(kind: AuditKind, subprocessor: string, purpose: string | null, decision: Decision): void {
     const { reporter, mode } = this.options;
     const base = { kind, subprocessor, purpose, mode, policyVersion: decision.policyVersion };
@@ -492,4 +513,20 @@ function requireUser(userId: unknown): string {
     throw new FlowgateError('NO_USER_CONTEXT', 'A guarded call needs the id of the user it is about (userId)');
   }
   return userId;
+}
+
+/** A field key as a `call` report names it (payload paths of undeclared data are left out). */
+const CALL_FIELD = /^[a-z0-9][a-z0-9._-]*$/;
+/** The longest `field` the audit endpoint takes. */
+const MAX_CALL_FIELD = 300;
+
+/** The user's stored choice for the flow, as a category: the only part of the user a `call` report says. */
+function consentCategory(policy: Policy, consents: Consents, flowKey: string | null, gpc: boolean): ConsentCategory {
+  let encoded = 0;
+  if (flowKey !== null) {
+    const id = policy.flowIds.get(flowKey);
+    if (consents.policy === policy && id !== undefined) encoded = consents.byFlowId[id];
+    else for (const [key, value] of consents.byFlowKey) if (key === flowKey) encoded = value;
+  }
+  return encoded > 0 ? 'granted' : encoded < 0 ? 'denied' : gpc ? 'gpc' : 'none';
 }

@@ -39,6 +39,13 @@ export interface GuardOptions {
    * is counted or allocated for it. See docs/sdk.md for a prom-client example.
    */
   readonly metrics?: MetricsHook | null;
+  /**
+   * Also report every call decided (kind `call`: the field keys it carried and the user's
+   * consent category for the flow, never the user), so the impact of a map change can count
+   * the recent calls that would change outcome. Default false: only blocked calls, monitor
+   * hits and drift are reported.
+   */
+  readonly reportCalls?: boolean;
 }
 
 export type ResolvedGuardOptions = Required<Omit<GuardOptions, 'metrics'>> & { readonly metrics: MetricsHook | null };

@@ -5,9 +5,31 @@ import type { GuardMode } from '../vocabulary.js';
  * stores. Never carries payload values or user ids.
  */
 
-/** What a guard reports: calls it stopped, calls monitor mode let through, undeclared personal data. */
-export const AUDIT_KINDS = ['blocked', 'monitored', 'drift'] as const;
+/**
+ * What a guard reports: calls it stopped, calls monitor mode let through, undeclared personal
+ * data, and (when the guard is created with `reportCalls`) every call it decided, allowed or
+ * not, so the impact of a map change can re-decide recent calls under the new map.
+ */
+export const AUDIT_KINDS = ['blocked', 'monitored', 'drift', 'call'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/**
+ * For a `call` record, the user's stored choice for the flow when the guard decided: what
+ * the engine needs to decide the same call again under another map. A category, never the
+ * user: `gpc` is no choice with a Global Privacy Control signal.
+ */
+export const CONSENT_CATEGORIES = ['granted', 'denied', 'none', 'gpc'] as const;
+export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
+
+/** A `call` record's `field`: the field keys the call carried, sorted, joined by commas (`-` for none). */
+export function callFieldsOf(fields: readonly string[]): string {
+  return fields.length === 0 ? '-' : [...fields].sort().join(',');
+}
+
+/** The field keys of a `call` record's `field`. */
+export function fieldsOfCall(field: string): string[] {
+  return field === '-' || field === '' ? [] : field.split(',');
+}
 
 /** One thing a guard saw. Never carries payload values or user ids. */
 export interface AuditRecord {
@@ -15,9 +37,15 @@ export interface AuditRecord {
   readonly subprocessor: string;
   /** The purpose asked for, the flow's own when none was, or null when unknown. */
   readonly purpose: string | null;
-  /** A field key, the payload path of data no field declares, or `*` for the call as a whole. */
+  /**
+   * A field key, the payload path of data no field declares, or `*` for the call as a whole;
+   * for `call`, every field key the call carried (`callFieldsOf`).
+   */
   readonly field: string;
-  /** A decision reason code; for drift, the detector that matched (`email-value`, `key-name`, …). */
+  /**
+   * A decision reason code; for drift, the detector that matched (`email-value`, `key-name`,
+   * …); for `call`, the user's `ConsentCategory` for the flow.
+   */
   readonly reason: string;
   readonly mode: GuardMode;
   readonly policyVersion: number;
