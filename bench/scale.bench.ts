@@ -132,7 +132,7 @@ async function startReady(
   env: Record<string, string>,
 ): Promise<{ server: ServerProcess; startupMs: number }> {
   const started = wall();
-  const server = await startServerProcess(env, 600_000);
+  const server = await startServerProcess(env, { timeoutMs: 600_000 });
   for (;;) {
     const res = await fetch(`${server.base}/api/health/ready`).catch(() => null);
     if (res?.status === 200) return { server, startupMs: wall() - started };
