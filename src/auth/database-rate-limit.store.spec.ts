@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,21 @@ describe('DatabaseRateLimitStore', () => {
     expect(await two.blockedFor(rule, 'k')).toBe(28_900);
     now += 28_900;
     expect(await two.blockedFor(rule, 'k')).toBe(0);
+  });
+
+  it('makes one query for a burst of checks of one key', async () => {
+    const store = new DatabaseRateLimitStore(a, qa);
+    const reads = jest.spyOn(qa, 'readOnce');
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, () => store.blockedFor({ name: 'burst', points: 20, windowSeconds: 60 }, 'ip:10.0.0.9')));
+      expect(answers).toEqual(Array(40).fill(0));
+      expect(reads).toHaveBeenCalledTimes(1);
+      // Answered "not blocked" a moment ago: no query for the next second.
+      await store.blockedFor({ name: 'burst', points: 20, windowSeconds: 60 }, 'ip:10.0.0.9');
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('deletes counters whose window is over', async () => {

@@ -27,6 +27,8 @@ const SWEEP_EVERY_MS = 60_000;
 export class DatabaseRateLimitStore implements RateLimitStore, OnModuleDestroy {
   /** Per key: blocked until (epoch ms), or not blocked as of a read until `checkedUntil`. */
   private readonly cache = new Map<string, { blockedUntil: number; checkedUntil: number }>();
+  /** Reads in flight, by key: concurrent checks of one key share one query. */
+  private readonly reading = new Map<string, Promise<number>>();
   private readonly postgres: boolean;
   private lastSweep: number;
   private sweeping: Promise<void> | null = null;
@@ -52,8 +54,11 @@ export class DatabaseRateLimitStore implements RateLimitStore, OnModuleDestroy {
     const id = `${rule.name}:${key}`;
     const now = this.now();
     const { points, expiresAt } = await this.upsert(id, rule, now);
-    const retryAfterMs = points > rule.points ? Math.max(1, expiresAt - now) : 0;
-    this.remember(id, retryAfterMs > 0 ? expiresAt : 0, now);
+    // From when the counter was read, not from before the write queue: another hit that
+    // went first may have set the block from its own, later, clock reading.
+    const answered = Math.max(now, this.now());
+    const retryAfterMs = points > rule.points ? Math.max(1, expiresAt - answered) : 0;
+    this.remember(id, retryAfterMs > 0 ? expiresAt : 0, answered);
     if (now - this.lastSweep > SWEEP_EVERY_MS && this.sweeping === null && !this.closed) {
       this.sweeping = this.sweep(now).finally(() => (this.sweeping = null));
     }
@@ -68,13 +73,26 @@ export class DatabaseRateLimitStore implements RateLimitStore, OnModuleDestroy {
       if (known.blockedUntil > now) return known.blockedUntil - now;
       if (known.checkedUntil > now) return 0;
     }
-    const rows = await this.writeQueue.readOnce((m) =>
+    // A burst of requests from one address (on SQLite each read waits in the write queue,
+    // between group commits) makes one query, not one each.
+    let reading = this.reading.get(id);
+    if (reading === undefined) {
+      reading = this.readBlockedUntil(id, rule).finally(() => this.reading.delete(id));
+      this.reading.set(id, reading);
+    }
+    const blockedUntil = await reading;
+    return blockedUntil > now ? blockedUntil - now : 0;
+  }
+
+  /** The key's block end from the database (0: not blocked), remembered. */
+  private async readBlockedUntil(id: string, rule: RateLimitRule): Promise<number> {
+    const rows = (await this.writeQueue.readOnce((m) =>
       m.query(this.sql('SELECT "points", "expiresAt" FROM "rate_limit" WHERE "key" = $1'), [id]),
-    ) as { points: number | string; expiresAt: number | string }[];
+    )) as { points: number | string; expiresAt: number | string }[];
     const row = rows[0];
     const blockedUntil = row !== undefined && Number(row.points) > rule.points ? Number(row.expiresAt) : 0;
-    this.remember(id, blockedUntil, now);
-    return blockedUntil > now ? blockedUntil - now : 0;
+    this.remember(id, blockedUntil, this.now());
+    return blockedUntil;
   }
 
   /** Counts one hit on `id`; the counter as it is after it. */

@@ -34,9 +34,12 @@ describe('flowgate bin', () => {
   let dir: string;
   let env: Record<string, string>;
   let flowgate: string;
+  /** The compiled bin, built (when stale) once here: a build inside a timed test would time the build. */
+  let cli: string;
 
   beforeAll(async () => {
-    flowgate = `"${process.execPath}" "${ensureBuiltCli()}"`;
+    cli = ensureBuiltCli();
+    flowgate = `"${process.execPath}" "${cli}"`;
     dir = mkdtempSync(join(tmpdir(), 'flowgate-bin-'));
     env = {
       DATABASE_PATH: join(dir, 'flowgate.sqlite'),
@@ -87,7 +90,7 @@ describe('flowgate bin', () => {
       `process.on('exit', () => { const c = process.cpuUsage(); require('node:fs').writeFileSync(${JSON.stringify(report)}, ` +
         `JSON.stringify({ cpuMs: (c.user + c.system) / 1000, modules: Object.keys(require.cache) })); });\n`,
     );
-    const res = await sh(`"${process.execPath}" -r "${preload}" "${ensureBuiltCli()}" validate examples/caplena.yaml`, env);
+    const res = await sh(`"${process.execPath}" -r "${preload}" "${cli}" validate examples/caplena.yaml`, env);
     return { ...res, ...(JSON.parse(readFileSync(report, 'utf8')) as { cpuMs: number; modules: string[] }) };
   }
 

@@ -1,8 +1,12 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { runCli } from '../../src/cli/run-cli';
+
+// Each command boots the application on the file (1-2 s idle; past jest's 5 s on a loaded box).
+jest.setTimeout(30_000);
 
 describe('flowgate CLI', () => {
   let dir: string;

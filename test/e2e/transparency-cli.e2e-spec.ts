@@ -1,7 +1,11 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli';
+
+// Each command boots the application on the file (1-2 s idle; past jest's 5 s on a loaded box).
+jest.setTimeout(30_000);
 
 /** The privacy team's commands: completeness, publish, impact, ropa, on a real SQLite file. */
 describe('flowgate CLI: transparency commands', () => {
