@@ -320,7 +320,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   // As `npm start` runs it: compiled, not through ts-node (see ServerProcessOptions.built).
   console.log('building the server (tsc -p tsconfig.build.json)…');
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  const b = await startBenchServer(world, { keepOutput: false, built: true });
+  // Its log (a line per request) to a file, as in production: not into this process, the load generator.
+  const logFile = join(tmpdir(), `flowgate-bench-${process.pid}.log`);
+  const b = await startBenchServer(world, { logFile, built: true });
   let bare: BareServer | null = null;
   try {
     const loaded = await loadChoices(b, world);
@@ -407,6 +409,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   } finally {
     await bare?.stop();
     await b.stop();
+    rmSync(logFile, { force: true });
   }
 }
 
@@ -465,7 +468,7 @@ a single HTTP decision costs the Nest/Fastify pipeline (routing, security header
 line and metrics, the auth guard with its verified-token cache, \`scanJson\` and JSON parsing, the
 input check, writing) plus loopback TCP, so requests/s is bounded by the server's one core, and the
 batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
-log on (one JSON line per request to a pipe), as in production. The SDK decides in process and only
+log on (one JSON line per request, stdout to a file), as in production. The SDK decides in process and only
 fetches the policy and consents.
 
 **Machine.** ${machineNote()}. Shared 2-core VM: the load generator and the server compete for

@@ -9,7 +9,8 @@ describe('HTTP platform (Fastify)', () => {
   beforeAll(async () => {
     t = await startTestApp({ CONSENT_BODY_LIMIT_BYTES: '2048' });
     await t.app.listen(0, '127.0.0.1');
-  });
+    // Booting the app takes seconds on a loaded 2-core box.
+  }, 30_000);
   afterAll(() => t.close());
 
   it('inflates a gzip request body, and counts the route limit after inflating it', async () => {

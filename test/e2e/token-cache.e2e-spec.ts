@@ -9,7 +9,8 @@ describe('verified-token cache', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({ FLOWGATE_USER_TOKEN_SECRET: SECRET, AUTH_FAILURE_LIMIT: '3' });
-  });
+    // Booting the app takes seconds on a loaded 2-core box.
+  }, 30_000);
   afterAll(() => t.close());
 
   it('refuses a service token at once after its revocation, though it was cached', async () => {
