@@ -19,6 +19,7 @@ import { startServerProcess, type ServerProcess, type ServerProcessOptions } fro
 import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
 import { loadavg, tmpdir } from 'node:os';
 import type { BenchOptions, BenchReport } from './run';
+import { loadServers, medianOf, type LoadRequest, type LoadResult } from './support/load';
 import { machineNote } from './run';
 import {
   DEFAULT_WORLD,
@@ -30,26 +31,7 @@ import {
   type SyntheticWorld,
 } from './synthetic-map';
 
-/** The part of autocannon 9 used here (it ships no type declarations). */
-export interface LoadRequest {
-  method: 'GET' | 'POST' | 'PUT';
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-interface AutocannonResult {
-  '2xx': number;
-  non2xx: number;
-  errors: number;
-  duration: number;
-  latency: { p50: number; p99: number };
-}
-interface DynamicRequest {
-  setupRequest(request: LoadRequest): LoadRequest;
-}
-type Autocannon = (options: { url: string; connections: number; duration: number; requests: DynamicRequest[] }) => Promise<AutocannonResult>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as Autocannon;
+export type { LoadRequest, LoadResult } from './support/load';
 
 const ADMIN = 'bench-admin-token-0123456789abcdef';
 export const USER_SECRET = 'bench-user-token-secret-0123456789abcdef';
@@ -115,50 +97,16 @@ export async function pool<T>(items: readonly T[], limit: number, work: (item: T
   );
 }
 
-export interface LoadResult {
-  /** 2xx responses per second. */
-  rate: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-
-/**
- * One autocannon run of `durationS` seconds; every request (on any connection) takes the
- * next of `pool`, so connections spread over it. (Given the array itself, autocannon would
- * pre-build all of it once per connection.)
- */
-export async function load(
-  base: string,
-  pool: readonly LoadRequest[],
-  connections: number,
-  durationS: number,
-): Promise<LoadResult> {
-  let next = 0;
-  const requests: DynamicRequest[] = [{ setupRequest: () => pool[next++ % pool.length] }];
-  const result = await autocannon({ url: base, connections, duration: durationS, requests });
-  return {
-    rate: result['2xx'] / (result.duration || durationS),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
+/** One run of `durationS` seconds against one server; every request takes the next of `pool`. */
+export function load(base: string, pool: readonly LoadRequest[], connections: number, durationS: number): Promise<LoadResult> {
+  return loadServers([{ base, requests: pool }], connections, durationS);
 }
 
 /** The median run by rate, of `runs` runs (p99 of that same run). */
 export async function medianLoad(runs: number, once: () => Promise<LoadResult>): Promise<LoadResult & { all: number[] }> {
   const results: LoadResult[] = [];
   for (let i = 0; i < runs; i++) results.push(await once());
-  const sorted = [...results].sort((a, b) => a.rate - b.rate);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  return {
-    ...median,
-    non2xx: results.reduce((s, r) => s + r.non2xx, 0),
-    errors: results.reduce((s, r) => s + r.errors, 0),
-    all: results.map((r) => r.rate),
-  };
+  return medianOf(results);
 }
 
 /** Records every choosing user's choices through the API (source `import`), 32 at a time. */
