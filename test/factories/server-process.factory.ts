@@ -7,7 +7,11 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Resolves with the exit signal or code once the process is gone. */
   exited: Promise<NodeJS.Signals | number | null>;
-  /** Everything the server wrote, for failure messages. */
+  /**
+   * What the server wrote, for failure messages: all of it until it started, then the last
+   * `OUTPUT_TAIL` characters (a loaded server writes a log line per request; keeping all of
+   * it, and searching it on every chunk, made the reader the bottleneck of every benchmark).
+   */
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<NodeJS.Signals | number | null>;
 }
@@ -28,6 +32,9 @@ export interface ServerProcessOptions {
   built?: boolean;
 }
 
+/** How much of a started server's output is kept for failure messages. */
+export const OUTPUT_TAIL = 256 * 1024;
+
 /**
  * Runs the real server (`src/main.ts`, as `npm start` runs it, compiled on the fly) in a
  * child process on a free loopback port, for tests and benchmarks that need a separate
@@ -44,6 +51,7 @@ export async function startServerProcess(env: Record<string, string>, options: S
   });
   if (logFd !== null) closeSync(logFd);
   let output = '';
+  let started = false;
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
     child.on('exit', (code, signal) => resolve(signal ?? code));
   });
@@ -56,6 +64,7 @@ export async function startServerProcess(env: Record<string, string>, options: S
       // eslint-disable-next-line no-control-regex -- strips the logger's ANSI colours
       const match = /API\s+http:\/\/localhost:(\d+)\/api\/v1/.exec(output.replace(/\x1b\[[0-9;]*m/g, ''));
       if (match) {
+        started = true;
         clearTimeout(timer);
         clearInterval(poll);
         resolve(`http://127.0.0.1:${match[1]}`);
@@ -63,11 +72,12 @@ export async function startServerProcess(env: Record<string, string>, options: S
     };
     const onData = (chunk: Buffer) => {
       output += chunk.toString('utf8');
-      check();
+      if (!started) check();
+      else if (output.length > 2 * OUTPUT_TAIL) output = output.slice(-OUTPUT_TAIL);
     };
     // With a log file, what it wrote until it started is read from the file.
     const poll = setInterval(() => {
-      if (logFile === undefined) return;
+      if (logFile === undefined || started) return;
       output = readFileSync(logFile, 'utf8');
       check();
     }, 100);
