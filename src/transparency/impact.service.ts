@@ -9,7 +9,8 @@ import { sentFields } from '../data-map/manifest/manifest.types';
 import type { StoredFlow, StoredMap } from '../data-map/data-map.store';
 import { toPolicyMap } from '../policy/policy-map';
 import { callChanges, type ReportedCalls } from './call-impact';
-import { impactOf, type BlockedCalls, type ConsentCounts, type ImpactReport } from './impact';
+import type { ImpactReport } from '@flowgate/core';
+import { impactOf, type BlockedCalls, type ConsentCounts } from './impact';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

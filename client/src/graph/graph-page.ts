@@ -3,7 +3,7 @@
  * GET /api/v1/graph (and of this page's URL, so a view can be shared); the server
  * projects, this page draws.
  */
-import type { ConsentMode, Region, Sensitivity } from '@flowgate/core';
+import type { ConsentMode, ImpactReport, Region, Sensitivity } from '@flowgate/core';
 import type { GraphCatalog, GraphResponse } from '@flowgate/core';
 import { ApiError, apiBlob, apiJson, queryString, tokens } from '../api';
 import { announce, download, formatDate, h, replace, uid } from '../dom';
@@ -763,12 +763,7 @@ class GraphPage {
     try {
       const text = await file.text();
       const json = /\.json$/i.test(file.name);
-      const report = await apiJson<{
-        days: number;
-        knownUsers: number;
-        note: string;
-        flows: Array<{ flow: string; change: string; users: { lose: number; gain: number; reconsent: number }; calls: { unblocked: number; perDay: number } }>;
-      }>(`/api/v1/impact${queryString({ days, prune: true })}`, {
+      const report = await apiJson<ImpactReport>(`/api/v1/impact${queryString({ days, prune: true })}`, {
         token: this.token,
         method: 'POST',
         text: { type: json ? 'application/json' : 'application/yaml', value: text },
@@ -783,6 +778,9 @@ class GraphPage {
           h('td', {}, String(f.users.gain)),
           h('td', {}, String(f.users.reconsent)),
           h('td', {}, `${f.calls.unblocked} (${f.calls.perDay.toFixed(1)}/day)`),
+          h('td', {}, String(f.calls.reported)),
+          h('td', {}, String(f.calls.newlyBlocked)),
+          h('td', {}, String(f.calls.newlyAllowed)),
         ),
       );
       replace(
@@ -796,10 +794,17 @@ class GraphPage {
               h(
                 'thead',
                 {},
-                h('tr', {}, ...['Flow', 'Change', 'Users lose it', 'Users gain it', 'Must consent again', 'Blocked calls it lets through'].map((t) => h('th', { scope: 'col' }, t))),
+                h('tr', {}, ...['Flow', 'Change', 'Users lose it', 'Users gain it', 'Must consent again', 'Blocked calls it lets through', 'Calls reported', 'Would send less', 'Would send more'].map((t) => h('th', { scope: 'col' }, t))),
               ),
               h('tbody', {}, ...rows),
             ),
+        h(
+          'p',
+          { class: 'hint' },
+          report.reportedCalls === 0
+            ? 'No guard reported its calls in this window (guards created with reportCalls do), so the call columns after the blocked ones are 0.'
+            : `${report.reportedCalls} calls reported by guards in this window, each decided again under the new map.`,
+        ),
         h('p', { class: 'hint' }, report.note),
       );
       announce(`Impact of ${file.name}: ${report.flows.length} flows would change.`);

@@ -10,6 +10,7 @@ export * from './contracts/change-feed.js';
 export * from './contracts/consent.js';
 export * from './contracts/errors.js';
 export * from './contracts/graph.js';
+export * from './contracts/impact.js';
 export * from './contracts/policy.js';
 export * from './contracts/preferences.js';
 export { ConsentCache, type ConsentCacheOptions, type ConsentRecord } from './consent-cache.js';
