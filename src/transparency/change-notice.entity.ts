@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { NoticeFact } from './notice.types';
 
 /** What a notice schedules: a new flow as a whole, or new fields of a widened flow. */
 export interface ScheduledChange {
@@ -27,9 +28,13 @@ export class ChangeNotice {
   @Column({ type: 'simple-json' })
   kinds: string[];
 
-  /** One sentence per change. */
+  /** One sentence per change, in English. */
   @Column({ type: 'simple-json' })
   changes: string[];
+
+  /** The changes as facts, from which each page language writes its sentences; null on notices stored before. */
+  @Column({ type: 'simple-json', nullable: true })
+  facts: NoticeFact[] | null;
 
   @Column({ type: 'simple-json' })
   scheduled: ScheduledChange[];

@@ -2,9 +2,14 @@ import { flowKeyOf } from '@flowgate/core';
 import type { ManifestDiff } from '../data-map/manifest/manifest.diff';
 import { listedLocations, organizationOf, sentFields, type Manifest } from '../data-map/manifest/manifest.types';
 import type { ScheduledChange } from './change-notice.entity';
+import { PAGE_MESSAGES } from './page-messages';
+import type { NoticeFact } from './notice.types';
 
 export interface NoticeDraft {
   kinds: string[];
+  /** What changed, in the map's names: each page language writes its own sentence from it. */
+  facts: NoticeFact[];
+  /** The English sentences (what the admin API and the webhooks carry). */
   changes: string[];
   scheduled: ScheduledChange[];
 }
@@ -20,9 +25,10 @@ export function draftNotice(before: Manifest, after: Manifest, diff: ManifestDif
   const vendorName = new Map([...before.subprocessors, ...after.subprocessors].map((s) => [s.key, s.name]));
   const fieldName = new Map(after.fields.map((f) => [f.key, f.name]));
   const purposeName = new Map(after.purposes.map((p) => [p.key, p.name]));
-  const names = (keys: string[]) => (keys.length === 0 ? 'no personal data' : keys.map((k) => fieldName.get(k) ?? k).join(', '));
+  const names = (keys: string[]) => keys.map((k) => fieldName.get(k) ?? k);
+  const vendor = (key: string) => vendorName.get(key) ?? key;
   const kinds = new Set<string>();
-  const changes: string[] = [];
+  const facts: NoticeFact[] = [];
   const scheduled: ScheduledChange[] = [];
 
   const added = new Set(diff.subprocessors.added);
@@ -30,8 +36,11 @@ export function draftNotice(before: Manifest, after: Manifest, diff: ManifestDif
   for (const key of diff.subprocessors.added) {
     const replacing = removed.length > 0;
     kinds.add(replacing ? 'replaced-subprocessor' : 'added-subprocessor');
-    const old = removed.map((k) => vendorName.get(k) ?? k).join(', ');
-    changes.push(replacing ? `${vendorName.get(key)} replaces ${old} as a subprocessor.` : `${vendorName.get(key)} is added as a subprocessor.`);
+    facts.push(
+      replacing
+        ? { kind: 'subprocessor-replaced', vendor: vendor(key), replaces: removed.map(vendor) }
+        : { kind: 'subprocessor-added', vendor: vendor(key) },
+    );
   }
   const afterFlows = new Map(after.flows.map((f) => [flowKeyOf(f.subprocessor, f.purpose), f]));
   const beforeFlows = new Map(before.flows.map((f) => [flowKeyOf(f.subprocessor, f.purpose), f]));
@@ -40,7 +49,7 @@ export function draftNotice(before: Manifest, after: Manifest, diff: ManifestDif
     const fields = sentFields(flow);
     const purpose = purposeName.get(flow.purpose) ?? flow.purpose;
     if (!added.has(flow.subprocessor)) kinds.add('added-field');
-    changes.push(`${vendorName.get(flow.subprocessor)} receives ${names(fields)} for ${purpose}.`);
+    facts.push({ kind: 'flow-added', vendor: vendor(flow.subprocessor), purpose, fields: names(fields) });
     scheduled.push({ flowKey: key, newFlow: true, fields });
   }
   for (const { key, properties } of diff.flows.changed) {
@@ -50,19 +59,18 @@ export function draftNotice(before: Manifest, after: Manifest, diff: ManifestDif
     const fields = sentFields(flow).filter((f) => !was.has(f));
     if (fields.length === 0) continue;
     kinds.add('added-field');
-    changes.push(`${vendorName.get(flow.subprocessor)} now also receives ${names(fields)} for ${purposeName.get(flow.purpose) ?? flow.purpose}.`);
+    facts.push({ kind: 'fields-added', vendor: vendor(flow.subprocessor), purpose: purposeName.get(flow.purpose) ?? flow.purpose, fields: names(fields) });
     scheduled.push({ flowKey: key, newFlow: false, fields });
   }
   const beforeSubs = new Map(before.subprocessors.map((s) => [s.key, s]));
   for (const { key, properties } of diff.subprocessors.changed) {
     if (!properties.includes('locations')) continue;
     const now = after.subprocessors.find((s) => s.key === key)!;
-    const place = (locations: string[]) => (locations.length > 0 ? locations.join(', ') : 'a location not stated');
     kinds.add('changed-location');
-    changes.push(`${now.name} now processes data in ${place(listedLocations(now))} (before: ${place(listedLocations(beforeSubs.get(key)!))}).`);
+    facts.push({ kind: 'location-changed', vendor: now.name, locations: listedLocations(now), before: listedLocations(beforeSubs.get(key)!) });
   }
-  if (changes.length === 0) return null;
-  return { kinds: [...kinds], changes, scheduled };
+  if (facts.length === 0) return null;
+  return { kinds: [...kinds], facts, changes: facts.map((f) => PAGE_MESSAGES.en.change(f)), scheduled };
 }
 
 /** How to object before the effective date, in the organisation's terms. */

@@ -8,7 +8,7 @@ import { Field } from '../data-map/field.entity';
 import { Flow, FlowField } from '../data-map/flow.entity';
 import { ChangeNotice } from './change-notice.entity';
 import { draftNotice, objectionText } from './notice.rules';
-import type { PageNotice } from './notice.types';
+import type { PageNotice, PublishedNotice } from './notice.types';
 import type { NoticeFeed } from './transparency.service';
 import { TransparencyError } from './transparency.errors';
 import { WebhooksService } from './webhooks.service';
@@ -46,6 +46,7 @@ export class NoticesService implements OnModuleInit, NoticeFeed {
       mapVersion: version,
       kinds: draft.kinds,
       changes: draft.changes,
+      facts: draft.facts,
       scheduled: draft.scheduled,
       noticeAt,
       effectiveAt,
@@ -100,13 +101,18 @@ export class NoticesService implements OnModuleInit, NoticeFeed {
     return `${row[0].n}.${row[0].last ?? 0}.${row[0].overridden ?? 0}`;
   }
 
-  /** Every notice, newest first. */
-  async list(): Promise<PageNotice[]> {
+  /** Every notice, newest first, with the facts the public page writes its sentences from. */
+  async published(): Promise<PublishedNotice[]> {
     const [rows, map] = await Promise.all([
       this.dataSource.manager.find(ChangeNotice, { order: { id: 'DESC' } }),
       this.dataMap.current(),
     ]);
-    return rows.map((n) => toPageNotice(n, objectionText(map.manifest, n.effectiveAt)));
+    return rows.map((n) => ({ ...toPageNotice(n, objectionText(map.manifest, n.effectiveAt)), facts: n.facts }));
+  }
+
+  /** Every notice, newest first. */
+  async list(): Promise<PageNotice[]> {
+    return (await this.published()).map(({ facts: _facts, ...notice }) => notice);
   }
 
   async get(id: number): Promise<PageNotice> {

@@ -4,7 +4,7 @@ import { LANGUAGES as CLIENT_LANGUAGES } from '../../client/src/preferences/mess
 import { aManifest } from '../../test/factories/manifest.factory';
 import { normalizeManifest } from '../data-map/manifest/manifest.diff';
 import { parseManifestText, validateManifest } from '../data-map/manifest/manifest.validation';
-import type { PageNotice } from './notice.types';
+import type { NoticeFact, PageNotice } from './notice.types';
 import { choosePageLanguage, PAGE_LANGUAGES, PAGE_MESSAGES, type PageLanguage, type PageMessages } from './page-messages';
 import { renderAtom } from './render-atom';
 import { renderPageHtml, renderPageMarkdown } from './render-page';
@@ -87,6 +87,7 @@ const SAMPLE_ARGS: Record<string, unknown[]> = {
   roles: ['Caplena', ['a', 'b']],
   roleFor: ['processor', 'customers'],
   feedMore: [2],
+  change: [{ kind: 'fields-added', vendor: 'Vendor A', purpose: 'Support', fields: ['Phone number'] }],
 };
 
 describe('PAGE_MESSAGES', () => {
@@ -171,5 +172,77 @@ describe('the subprocessor page in each language', () => {
     expect(described('en')).toBe('Sends email');
     expect(described('de')).toBe('Versendet E-Mails');
     expect(described('fr')).toBe('Sends email');
+  });
+});
+
+describe('change notices in each language', () => {
+  const FACTS: NoticeFact[] = [
+    { kind: 'subprocessor-added', vendor: 'Vendor New' },
+    { kind: 'subprocessor-replaced', vendor: 'Vendor New', replaces: ['Vendor Old', 'Vendor Older'] },
+    { kind: 'flow-added', vendor: 'Vendor New', purpose: 'Translation', fields: ['Uploaded text', 'Email address'] },
+    { kind: 'flow-added', vendor: 'Vendor New', purpose: 'Status page', fields: [] },
+    { kind: 'fields-added', vendor: 'Vendor A', purpose: 'Support', fields: ['Phone number'] },
+    { kind: 'location-changed', vendor: 'Vendor C', locations: ['US'], before: ['IE', 'FR'] },
+    { kind: 'location-changed', vendor: 'Vendor D', locations: [], before: ['DE'] },
+  ];
+  const stored = { ...NOTICE, changes: FACTS.map((f) => PAGE_MESSAGES.en.change(f)), facts: FACTS };
+  const pageWith = (language: PageLanguage, notice: PageNotice & { facts?: NoticeFact[] | null }) =>
+    buildSubprocessorPage(caplena(), { mapVersion: 3, updatedAt: new Date('2026-11-01T00:00:00Z'), notices: [notice], language });
+
+  it('writes the English sentences the notices were always published with', () => {
+    expect(stored.changes).toEqual([
+      'Vendor New is added as a subprocessor.',
+      'Vendor New replaces Vendor Old, Vendor Older as a subprocessor.',
+      'Vendor New receives Uploaded text, Email address for Translation.',
+      'Vendor New receives no personal data for Status page.',
+      'Vendor A now also receives Phone number for Support.',
+      'Vendor C now processes data in US (before: IE, FR).',
+      'Vendor D now processes data in a location not stated (before: DE).',
+    ]);
+  });
+
+  it.each(['de', 'fr'] as const)('%s: a notice with facts is written in the page language, not marked English', (language) => {
+    const page = pageWith(language, stored);
+    expect(page.notices[0].changes).toEqual(FACTS.map((f) => PAGE_MESSAGES[language].change(f)));
+    expect(page.notices[0]).not.toHaveProperty('changesLanguage');
+    expect(page.notices[0]).not.toHaveProperty('facts');
+    const html = renderPageHtml(page);
+    expect(html).not.toContain('lang="en"');
+    for (const sentence of stored.changes) expect(html).not.toContain(sentence);
+    expect(html).toContain(`<li>${PAGE_MESSAGES[language].change(FACTS[0])}</li>`);
+    expect(renderAtom(page, { updated: new Date('2026-11-01T00:00:00Z'), baseUrl: 'https://privacy.example.com' })).toContain(
+      PAGE_MESSAGES[language].change(FACTS[0]),
+    );
+  });
+
+  it.each(['de', 'fr'] as const)('%s: a notice stored before facts keeps its English sentences, marked lang="en"', (language) => {
+    const page = pageWith(language, { ...stored, facts: null });
+    expect(page.notices[0]).toMatchObject({ changes: stored.changes, changesLanguage: 'en' });
+    expect(renderPageHtml(page)).toContain('<li lang="en">Vendor New is added as a subprocessor.</li>');
+  });
+
+  it('English pages show the stored sentences, without a language mark', () => {
+    const page = pageWith('en', stored);
+    expect(page.notices[0].changes).toEqual(stored.changes);
+    expect(page.notices[0]).not.toHaveProperty('changesLanguage');
+    expect(page.notices[0]).not.toHaveProperty('facts');
+  });
+
+  it('every language names every vendor, field and purpose of a fact as stated', () => {
+    const name = fc.string({ minLength: 1, maxLength: 12 }).filter((x) => x.trim() === x && x.length > 0);
+    const fact: fc.Arbitrary<NoticeFact> = fc.oneof(
+      fc.record({ kind: fc.constant('subprocessor-added' as const), vendor: name }),
+      fc.record({ kind: fc.constant('subprocessor-replaced' as const), vendor: name, replaces: fc.array(name, { minLength: 1, maxLength: 3 }) }),
+      fc.record({ kind: fc.constantFrom('flow-added' as const, 'fields-added' as const), vendor: name, purpose: name, fields: fc.array(name, { maxLength: 4 }) }),
+      fc.record({ kind: fc.constant('location-changed' as const), vendor: name, locations: fc.array(fc.constantFrom('US', 'DE', 'EU'), { maxLength: 3 }), before: fc.array(fc.constantFrom('IE', 'FR'), { maxLength: 2 }) }),
+    );
+    fc.assert(
+      fc.property(fact, fc.constantFrom(...PAGE_LANGUAGES), (f, language) => {
+        const sentence = PAGE_MESSAGES[language].change(f);
+        const names = [f.vendor, ...('replaces' in f ? f.replaces : []), ...('fields' in f ? [...f.fields, f.purpose] : []), ...('locations' in f ? [...f.locations, ...f.before] : [])];
+        for (const n of names) expect(sentence).toContain(n);
+        expect(sentence).toMatch(/\.$/);
+      }),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import Negotiator from 'negotiator';
 import type { Audience, DataRole, LegalBasis, RegionLocation, TransferMechanism } from '@flowgate/core';
 import type { PageGrouping } from '../data-map/manifest/manifest.types';
+import type { NoticeFact } from './notice.types';
 
 /**
  * The fixed wording of the public subprocessor page (HTML, Markdown, the words in its JSON
@@ -63,6 +64,13 @@ export interface PageMessages {
   feedEffective(day: string): string;
   feedFallbackTitle: string;
   feedMore(n: number): string;
+  /** The sentence of one change of a notice (names as the map states them). */
+  change(fact: NoticeFact): string;
+}
+
+/** `a, b and c` in a language's words for `and`. */
+function listOf(items: readonly string[], and: string): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1]}`;
 }
 
 const en: PageMessages = {
@@ -164,6 +172,22 @@ const en: PageMessages = {
   feedEffective: (day) => `Effective ${day}.`,
   feedFallbackTitle: 'Change to the subprocessor list',
   feedMore: (n) => `(+${n} more)`,
+  change: (f) => {
+    const names = (fields: string[]) => (fields.length === 0 ? 'no personal data' : fields.join(', '));
+    const place = (locations: string[]) => (locations.length > 0 ? locations.join(', ') : 'a location not stated');
+    switch (f.kind) {
+      case 'subprocessor-added':
+        return `${f.vendor} is added as a subprocessor.`;
+      case 'subprocessor-replaced':
+        return `${f.vendor} replaces ${f.replaces.join(', ')} as a subprocessor.`;
+      case 'flow-added':
+        return `${f.vendor} receives ${names(f.fields)} for ${f.purpose}.`;
+      case 'fields-added':
+        return `${f.vendor} now also receives ${names(f.fields)} for ${f.purpose}.`;
+      case 'location-changed':
+        return `${f.vendor} now processes data in ${place(f.locations)} (before: ${place(f.before)}).`;
+    }
+  },
 };
 
 const de: PageMessages = {
@@ -277,6 +301,22 @@ const de: PageMessages = {
   feedEffective: (day) => `Wirksam ab ${day}.`,
   feedFallbackTitle: 'Änderung der Liste der Unterauftragsverarbeiter',
   feedMore: (n) => `(+${n} weitere)`,
+  change: (f) => {
+    const names = (fields: string[]) => (fields.length === 0 ? 'keine personenbezogenen Daten' : listOf(fields, 'und'));
+    const place = (locations: string[]) => (locations.length > 0 ? locations.join(', ') : 'nicht angegeben');
+    switch (f.kind) {
+      case 'subprocessor-added':
+        return `${f.vendor} kommt als Unterauftragsverarbeiter hinzu.`;
+      case 'subprocessor-replaced':
+        return `${f.vendor} ersetzt ${listOf(f.replaces, 'und')} als Unterauftragsverarbeiter.`;
+      case 'flow-added':
+        return `${f.vendor} erhält ${names(f.fields)} für ${f.purpose}.`;
+      case 'fields-added':
+        return `${f.vendor} erhält zusätzlich ${names(f.fields)} für ${f.purpose}.`;
+      case 'location-changed':
+        return `Verarbeitungsort von ${f.vendor} jetzt: ${place(f.locations)} (vorher: ${place(f.before)}).`;
+    }
+  },
 };
 
 const fr: PageMessages = {
@@ -390,6 +430,22 @@ const fr: PageMessages = {
   feedEffective: (day) => `En vigueur le ${day}.`,
   feedFallbackTitle: 'Modification de la liste des sous-traitants ultérieurs',
   feedMore: (n) => `(+${n} de plus)`,
+  change: (f) => {
+    const names = (fields: string[]) => (fields.length === 0 ? 'aucune donnée personnelle' : listOf(fields, 'et'));
+    const place = (locations: string[]) => (locations.length > 0 ? locations.join(', ') : 'non indiqué');
+    switch (f.kind) {
+      case 'subprocessor-added':
+        return `${f.vendor} est ajouté comme sous-traitant ultérieur.`;
+      case 'subprocessor-replaced':
+        return `${f.vendor} remplace ${listOf(f.replaces, 'et')} comme sous-traitant ultérieur.`;
+      case 'flow-added':
+        return `${f.vendor} reçoit ${names(f.fields)} pour ${f.purpose}.`;
+      case 'fields-added':
+        return `${f.vendor} reçoit désormais aussi ${names(f.fields)} pour ${f.purpose}.`;
+      case 'location-changed':
+        return `Lieu de traitement de ${f.vendor} désormais : ${place(f.locations)} (auparavant : ${place(f.before)}).`;
+    }
+  },
 };
 
 export const PAGE_MESSAGES: Record<PageLanguage, PageMessages> = { en, de, fr };

@@ -180,8 +180,8 @@ function purposeHtml(p: PagePurpose, company: string, t: PageMessages): string {
 }
 
 function noticeHtml(n: PageNotice, t: PageMessages, language: PageLanguage): string {
-  // The change sentences are stored in English when the notice is made: marked as such on another page.
-  const li = language === 'en' ? '<li>' : '<li lang="en">';
+  // Sentences of notices stored before their facts are English: marked as such on another page.
+  const li = n.changesLanguage !== undefined && n.changesLanguage !== language ? `<li lang="${n.changesLanguage}">` : '<li>';
   return [
     `<article class="notice" id="notice-${n.id}">\n`,
     `<h3>${t.noticeOf(dateOf(n.noticeDate), dateOf(n.effectiveDate))}</h3>\n<ul>\n`,

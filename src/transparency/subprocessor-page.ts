@@ -17,7 +17,7 @@ import {
   type ManifestField,
   type PageGrouping,
 } from '../data-map/manifest/manifest.types';
-import type { PageNotice } from './notice.types';
+import type { PageNotice, PublishedNotice } from './notice.types';
 import { DEFAULT_PAGE_LANGUAGE, PAGE_MESSAGES, type PageLanguage, type PageMessages } from './page-messages';
 
 /**
@@ -134,7 +134,8 @@ export function locationName(code: string, language: PageLanguage = DEFAULT_PAGE
 export interface PageInput {
   mapVersion: number;
   updatedAt: Date | null;
-  notices?: PageNotice[];
+  /** Stored notices; `facts` (when stored) give their sentences in the page's language. */
+  notices?: Array<PageNotice & Partial<Pick<PublishedNotice, 'facts'>>>;
   /** The language of the page's wording; English by default. */
   language?: PageLanguage;
 }
@@ -249,9 +250,12 @@ export function buildSubprocessorPage(manifest: Manifest, input: PageInput): Sub
 
   const { name, legalName, address, privacyPolicyUrl, dpaUrl, objectionContact, roles } = org;
   const contact = org.objectionContact ?? org.name;
-  const notices = (input.notices ?? []).map((n) =>
-    language === DEFAULT_PAGE_LANGUAGE ? n : { ...n, objection: t.objection(contact, n.effectiveDate.slice(0, 10)) },
-  );
+  const notices = (input.notices ?? []).map(({ facts, ...n }): PageNotice => {
+    if (language === DEFAULT_PAGE_LANGUAGE) return n;
+    const objection = t.objection(contact, n.effectiveDate.slice(0, 10));
+    // Notices stored before their facts keep the English sentences they were published with.
+    return facts ? { ...n, changes: facts.map((f) => t.change(f)), objection } : { ...n, changesLanguage: 'en', objection };
+  });
   return {
     language,
     mapVersion: input.mapVersion,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { DataMapService } from '../data-map/data-map.service';
-import type { PageNotice } from './notice.types';
+import type { PublishedNotice } from './notice.types';
 import { DEFAULT_PAGE_LANGUAGE, type PageLanguage } from './page-messages';
 import { renderAtom } from './render-atom';
 import { renderPageHtml, renderPageMarkdown } from './render-page';
@@ -19,7 +19,7 @@ export interface RenderedPage {
 export interface NoticeFeed {
   /** A value that changes whenever the notices do (cache key). */
   version(): Promise<string>;
-  list(): Promise<PageNotice[]>;
+  published(): Promise<PublishedNotice[]>;
 }
 
 export const NOTICE_FEED = Symbol('NOTICE_FEED');
@@ -62,7 +62,7 @@ export class TransparencyService {
     if (this.cache?.key !== key) {
       this.updatedAt = map.updatedAt ?? new Date(0);
       this.cache = { key, pages: new Map() };
-      this.notices_ = this.notices.list();
+      this.notices_ = this.notices.published();
     }
     const cache = this.cache;
     let entry = cache.pages.get(language);
@@ -80,7 +80,7 @@ export class TransparencyService {
   }
 
   /** The notices of the cached version, read once for all languages. */
-  private notices_: Promise<PageNotice[]> = Promise.resolve([]);
+  private notices_: Promise<PublishedNotice[]> = Promise.resolve([]);
 }
 
 interface CachedPage {

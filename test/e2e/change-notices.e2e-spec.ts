@@ -117,6 +117,26 @@ describe('Change notices (e2e)', () => {
     expect(checkAtom('<feed><id>x</id>').problems[0]).toMatch(/not well-formed/);
   });
 
+  it('writes the notice in the language of the page, the JSON and the feed', async () => {
+    const de = await server.http().get('/subprocessors?lang=de').expect(200);
+    expect(de.text).toContain('<li>Vendor E kommt als Unterauftragsverarbeiter hinzu.</li>');
+    expect(de.text).toContain('<li>Vendor A erhält zusätzlich Phone number für Email delivery.</li>');
+    expect(de.text).toContain('Verarbeitungsort von Vendor C jetzt: US (vorher: IE, FR).');
+    expect(de.text).not.toContain('is added as a subprocessor');
+    expect(de.text).not.toContain('lang="en"');
+    const fr = await server.http().get('/subprocessors.json?lang=fr').expect(200);
+    const [notice] = (fr.body as { notices: Array<Record<string, unknown>> }).notices;
+    expect(notice.changes).toEqual(expect.arrayContaining(['Vendor E est ajouté comme sous-traitant ultérieur.']));
+    expect(notice).not.toHaveProperty('facts');
+    expect(notice).not.toHaveProperty('changesLanguage');
+    const atom = await server.http().get('/subprocessors.atom?lang=fr').expect(200);
+    expect(atom.text).toContain('Vendor E est ajouté comme sous-traitant ultérieur.');
+    // The admin API and the webhooks keep the English sentences.
+    const { body } = await server.http().get('/api/v1/notices').set('Authorization', server.admin).expect(200);
+    expect((body as Array<{ changes: string[] }>)[0].changes).toContain('Vendor E is added as a subprocessor.');
+    expect((body as Array<Record<string, unknown>>)[0]).not.toHaveProperty('facts');
+  });
+
   it('denies the new flow and the new field with not-yet-effective; what was in effect still goes', async () => {
     const decide = (body: object) => server.http().post('/api/v1/decisions').set('Authorization', server.service).send({ userId: 'ada@example.com', ...body }).expect(200);
     expect((await decide({ subprocessor: 'vendor-e', fields: ['user.contact.email'] })).body).toMatchObject({ allow: false, reason: 'not-yet-effective' });

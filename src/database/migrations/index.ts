@@ -11,6 +11,7 @@ import { SubprocessorEndpoints1796118088970 } from './1796118088970-Subprocessor
 import { ManifestV21796116363108 } from './1796116363108-ManifestV2';
 import { ChangeNotices1796118215892 } from './1796118215892-ChangeNotices';
 import { RateLimit1797000000001 } from './1797000000001-RateLimit';
+import { NoticeFacts1798400000001 } from './1798400000001-NoticeFacts';
 
 /** Every SQLite migration, in order (PostgreSQL's are in `./postgres`). Listed explicitly so the app, the CLI and tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,4 @@ export const migrations: MixedList<Function> = [InitialSchema1795312535028, Cons
   AuditEvents1795313822808, AuditEventBatchIndex1795322799923, DescriptionTranslations1795330000000,
   ConsentCheckpoints1795400000000, AdminKeysAndActors1795400000001, ManifestV21796116363108, JobLease1796116400484,
   SubprocessorEndpoints1796118088970, ChangeNotices1796118215892,
-  RateLimit1797000000001];
+  RateLimit1797000000001, NoticeFacts1798400000001];
