@@ -681,8 +681,10 @@ process, keep-alive, one request in flight, ${fmt(quick ? 300 : 5000)} each afte
 
 - **plain fetch**: \`fetch(url, { method, headers, body: JSON.stringify(payload) })\`.
 - **guard.fetch**: the same call through \`guard.fetch(url, init, { userId, subprocessor, purpose })\`;
-  the guard parses the JSON string it is given, decides, and hands the caller's own \`init\` to
-  \`fetch\`.
+  the guard takes one snapshot of the request (method, URL, headers, body), parses the JSON
+  string, decides, and hands \`fetch\` exactly that snapshot. An allowed call is decided by the
+  engine's verdict alone (\`allows()\`, which builds no decision), and a URL string is parsed
+  once and remembered.
 - **guard.wrap**: \`guard.wrap(target, (userId, payload) => fetch(…JSON.stringify(payload)…), { userId, payloadArg: 1 })\`:
   the guard decides on the caller's object, so nothing is parsed. This is the form to use
   when the code has the object anyway (docs/sdk.md).
@@ -710,6 +712,8 @@ halt-polling off, \`haltpoll.guest_halt_poll_ns=0\`), so that every page of code
 afresh costs a miss. A guarded call parses and decides in exactly that window, and the extra
 code it touches also evicts some of what undici uses next, which is why the round trip grows by
 more than the guard's own work. Plain \`fetch\`'s own \`JSON.stringify\` pays the same tax.
+The tax grows with the machine's load (other processes run on the core while this one waits):
+compare the load average above with the wake-up rows of earlier runs before comparing µs.
 
 ### Memory for ${fmt(memory.users)} cached users' consents (target ≤ 64 MB)
 

@@ -15,6 +15,7 @@ import {
   type MemoryReporter,
   type PolicyMap,
 } from '@flowgate/sdk';
+import { flowgateAxios } from '@flowgate/sdk/axios';
 import { egressMiddleware, installEgressGuard, type EgressGuardOptions } from '@flowgate/egress';
 import { buildVendorMap, matrixConsents, USERS } from './factories/vendor-map.factory';
 import { startRecordingVendor, type RecordingVendor } from './support/recording-http-vendor';
@@ -56,9 +57,10 @@ beforeEach(() => {
 function withEgress(
   mode: GuardMode,
   options: EgressGuardOptions = {},
-): { reporter: MemoryReporter; log: string[] } {
+): { reporter: MemoryReporter; log: string[]; decisions: () => number } {
   const reporter = memoryReporter();
   const log: string[] = [];
+  let decided = 0;
   let uninstall: () => void;
   beforeAll(() => {
     const guard = createGuard({
@@ -66,11 +68,14 @@ function withEgress(
       mode,
       reporter,
       onWarning: () => undefined,
+      metrics: (m) => {
+        if (m.kind === 'decision') decided++;
+      },
     });
     uninstall = installEgressGuard(guard, { log: (line) => log.push(line), ...options });
   });
   afterAll(() => uninstall());
-  return { reporter, log };
+  return { reporter, log, decisions: () => decided };
 }
 
 /** Writes `body` in `chunks` pieces through a bare http.request; resolves with the status or rejects with the request's error. */
@@ -138,7 +143,7 @@ const outcome = (p: Promise<unknown>): Promise<unknown> =>
   );
 
 describe('egress guard, enforce, through generic clients', () => {
-  const { reporter } = withEgress('enforce');
+  const { reporter, decisions } = withEgress('enforce');
 
   it.each(CLIENTS)(
     "$name: an opted-out user's request arrives 0 times and fails like a refused connection",
@@ -269,6 +274,37 @@ describe('egress guard, enforce, through generic clients', () => {
     await runAs(USERS.denied, () => send(PERSON));
     expect(optOut.received.map((r) => r.url)).toEqual(['/v1/a', '/v1/b', '/v1/c']);
     expect(reporter.events().length).toBe(before);
+  });
+
+  it('steps aside for the axios interceptor: a call through both is decided once, by it, and still refused when denied', async () => {
+    let decided = 0;
+    const guard = createGuard({
+      source: staticSource({ map, consents: matrixConsents() }),
+      reporter: memoryReporter(),
+      metrics: (m) => {
+        if (m.kind === 'decision') decided++;
+      },
+    });
+    const client = axios.create({ baseURL: optOut.url });
+    client.interceptors.request.use(flowgateAxios(guard));
+    const egressBefore = decisions();
+    // The interceptor decides for grace (granted) although the scope says edsger (denied).
+    await runAs(USERS.denied, () =>
+      client.post('/v1/x', PERSON, { flowgate: { userId: USERS.granted, subprocessor: 'vendor-b' } }),
+    );
+    expect(optOut.received.map((r) => r.url)).toEqual(['/v1/x']);
+    // Denied by the interceptor (edsger opted out), whatever the scope says: refused, not sent.
+    const error = await runAs(USERS.granted, () =>
+      client.post('/v1/y', PERSON, { flowgate: { userId: USERS.denied, subprocessor: 'vendor-b' } }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConsentDeniedError);
+    expect(optOut.received.map((r) => r.url)).toEqual(['/v1/x']);
+    expect(decided).toBe(2);
+    expect(decisions()).toBe(egressBefore);
+    // The same client without the interceptor is the egress guard's to decide.
+    const bare = await runAs(USERS.denied, () => axios.post(`${optOut.url}/v1/z`, PERSON)).catch((e: unknown) => e);
+    expect(egressDenial(bare)).not.toBeNull();
+    expect(decisions()).toBe(egressBefore + 1);
   });
 });
 

@@ -30,6 +30,24 @@ describe('guard.fetch reads query strings and bodies', () => {
     expect(vendor.count()).toBe(0);
   });
 
+  it('decides every URL string by its own text, sent once or many times, past the parsed-URL memo', async () => {
+    // Credentials in the URL: never sent, the first time or again.
+    const withCredentials = vendor.url.replace('http://', 'http://ada:secret@');
+    for (let i = 0; i < 2; i++) {
+      const error = await enforce.fetch(`${withCredentials}/vendor-a`, undefined, toA).catch((e: unknown) => e);
+      expect(isFlowgateError(error) && error.code).toBe('UNREADABLE_REQUEST');
+    }
+    // More distinct URLs than the memo holds, each denied on its own query string...
+    for (let i = 0; i < 600; i++) {
+      expect(await denial(enforce.fetch(`${vendor.url}/vendor-c/track?n=${i}&email=u${i}%40example.com`, undefined, toC))).toContain('user.contact.email:not-opted-in');
+    }
+    // ...and the same string again: sent while it carries nothing personal, refused when it does.
+    for (let i = 0; i < 3; i++) await enforce.fetch(`${vendor.url}/vendor-a/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"ada@example.com"}' }, toA);
+    expect(await denial(enforce.fetch(`${vendor.url}/vendor-c/track?email=u0%40example.com`, undefined, toC))).toEqual(['user.contact.email:not-opted-in']);
+    expect(vendor.count()).toBe(3);
+    expect(vendor.received.map((r) => r.path)).toEqual(['/vendor-a/send', '/vendor-a/send', '/vendor-a/send']);
+  });
+
   it('redacts the query string, keeping the other parameters as sent', async () => {
     await redact.fetch(`${vendor.url}/vendor-a/send?email=ada%40example.com&card=4242&customer[name]=Ada`, undefined, toA);
     expect(pairs(vendor.received[0].query)).toEqual([

@@ -246,3 +246,32 @@ describe(createGuard.name, () => {
     ]);
   });
 });
+
+describe('an allowed call', () => {
+  it('carries the decision the full path builds, built once when read, with no report', async () => {
+    const reporter = memoryReporter();
+    const guard = createGuard({ source: staticSource({ map: MAP }), reporter });
+    const call = { userId: 'ada', subprocessor: 'vendor-a', payloads: [{ email: 'ada@example.com', to: [{ email: 'bob@example.com' }] }], urlPath: '/v1/send' };
+    const result = guard.gateCached(call)!;
+    expect(result.redacted).toBe(false);
+    expect(result.payloads).toBe(call.payloads);
+    // What the full path decides for the same call (a monitored guard takes it for every call).
+    const full = { allow: true, reason: null, allowedFields: ['user.contact.email'], blocked: [], flowKey: 'vendor-a.email-delivery', policyVersion: 4 };
+    expect(result.decision).toEqual(full);
+    expect(result.decision).toBe(result.decision);
+    expect((await guard.gate(call)).decision).toEqual(full);
+    expect(reporter.events()).toEqual([]);
+    // One field more and it is the full path's refusal, with the same decision shape.
+    const error = await guard.gate({ ...call, payloads: [{ email: 'ada@example.com', card: '4242' }] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConsentDeniedError);
+    expect((error as ConsentDeniedError).decision.blocked.map((b) => b.field)).toEqual(['user.payment.card']);
+  });
+
+  it('is decided on the full path when it is reported (reportCalls) or carries an unreadable part', () => {
+    const reporter = memoryReporter();
+    const guard = createGuard({ source: staticSource({ map: MAP }), reporter, reportCalls: true });
+    guard.gateCached({ userId: 'ada', subprocessor: 'vendor-a', payloads: [{ email: 'ada@example.com' }] });
+    expect(reporter.events().map((e) => [e.kind, e.field])).toEqual([['call', 'user.contact.email']]);
+    expect(() => guard.gateCached({ userId: 'ada', subprocessor: 'vendor-a', payloads: [{ email: 'ada@example.com' }], unreadable: ['(payload: a Proxy)'] })).toThrow(ConsentDeniedError);
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  allows,
   callFieldsOf,
   decide,
   unavailableDecision,
@@ -207,7 +208,17 @@ class FlowgateGuard implements Guard {
 
   /** Steps 2 and 3: apply the mode to the decision, and report. Throws `ConsentDeniedError`. */
   private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null): GateResult {
-    const parts = this.decideParts(call, call.payloads, state, consents);
+    // The clock only matters (and is read) when something in the policy is scheduled.
+    const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
+    if (state !== null && consents !== null && this.passes(call, state.policy, consents, at)) {
+      const metrics = this.options.metrics;
+      if (metrics !== null) {
+        count(metrics, ALLOWED_METRIC);
+        this.countCall(metrics, 'allowed', call, call.purpose ?? null);
+      }
+      return new AllowedGate(this, call, state, consents, at);
+    }
+    const parts = this.decideParts(call, call.payloads, state, consents, at);
     const decision = this.mergeParts(call, parts);
     const metrics = this.options.metrics;
     if (metrics !== null) count(metrics, decisionMetric(decision));
@@ -238,6 +249,39 @@ class FlowgateGuard implements Guard {
     this.reportBlocked('blocked', call.subprocessor, purpose, decision);
     if (metrics !== null) this.countCall(metrics, 'blocked', call, purpose);
     throw new ConsentDeniedError({ subprocessor: call.subprocessor, purpose, decision });
+  }
+
+  /**
+   * The verdict alone, for the common call: every part allowed (the engine's `allows`, which
+   * builds no decision) and nothing the merge would add (unreadable or opaque parts), with no
+   * `call` report to write. Then there is nothing to redact or report, and the decision is
+   * built only if the caller reads it. Anything else: false, and the full path decides.
+   */
+  private passes(call: GuardedCall, policy: Policy, consents: Consents, at: number | undefined): boolean {
+    if (this.options.reportCalls) return false;
+    if (call.unreadable !== undefined && call.unreadable.length > 0) return false;
+    const opaque = call.opaque;
+    if (opaque !== undefined && opaque.length > 0 && (call.fields === undefined || call.fields.length === 0)) return false;
+    const payloads = call.payloads;
+    const parts = payloads.length === 0 ? 1 : payloads.length;
+    for (let i = 0; i < parts; i++) {
+      const request: DecisionRequest = {
+        subprocessor: call.subprocessor,
+        purpose: call.purpose,
+        gpc: call.gpc,
+        fields: i === 0 ? call.fields : undefined,
+        payload: payloads.length === 0 ? undefined : payloads[i],
+        at,
+        urlPath: i === 0 ? call.urlPath : undefined,
+      };
+      if (!allows(policy, consents, request)) return false;
+    }
+    return true;
+  }
+
+  /** The decision `act` would have built for an allowed call (`AllowedGate` builds it when read). */
+  decisionOf(call: GuardedCall, state: PolicyState, consents: Consents, at: number | undefined): Decision {
+    return this.mergeParts(call, this.decideParts(call, call.payloads, state, consents, at));
   }
 
   private countCall(metrics: MetricsHook, outcome: CallOutcome, call: GuardedCall, purpose: string | null): void {
@@ -338,12 +382,12 @@ class FlowgateGuard implements Guard {
     payloads: readonly unknown[],
     state: PolicyState | null,
     consents: Consents | null,
+    // The clock only matters (and is read) when something in the policy is scheduled.
+    at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock(),
   ): Decision[] {
     const count = payloads.length === 0 ? 1 : payloads.length;
     const version = state === null || consents === null ? this.options.source.state()?.policy.version : undefined;
     const parts: Decision[] = [];
-    // The clock only matters (and is read) when something in the policy is scheduled.
-    const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
     for (let i = 0; i < count; i++) {
       const request: DecisionRequest = {
         subprocessor: call.subprocessor,
@@ -431,6 +475,36 @@ class FlowgateGuard implements Guard {
     } catch {
       // Drift detection is advisory; it never fails the caller's call.
     }
+  }
+}
+
+const ALLOWED_METRIC = Object.freeze({ kind: 'decision', allow: true, reason: null } as const);
+
+/**
+ * An allowed call's result: what `act` returns for it, with the decision built only when it
+ * is read (`fetch` and `wrap` never read it; `allow` is true, nothing is blocked).
+ */
+class AllowedGate implements GateResult {
+  readonly payloads: readonly unknown[];
+  readonly redacted = false;
+  #decision: Decision | undefined;
+  readonly #guard: FlowgateGuard;
+  readonly #call: GuardedCall;
+  readonly #state: PolicyState;
+  readonly #consents: Consents;
+  readonly #at: number | undefined;
+
+  constructor(guard: FlowgateGuard, call: GuardedCall, state: PolicyState, consents: Consents, at: number | undefined) {
+    this.payloads = call.payloads;
+    this.#guard = guard;
+    this.#call = call;
+    this.#state = state;
+    this.#consents = consents;
+    this.#at = at;
+  }
+
+  get decision(): Decision {
+    return (this.#decision ??= this.#guard.decisionOf(this.#call, this.#state, this.#consents, this.#at));
   }
 }
 

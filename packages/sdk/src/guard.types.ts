@@ -98,7 +98,10 @@ export interface GuardedCall extends VendorTarget {
 }
 
 export interface GateResult {
-  /** The decision on the call as a whole (all parts). */
+  /**
+   * The decision on the call as a whole (all parts). For an allowed call it is built when
+   * first read (a getter: an object spread or `JSON.stringify` of the result leaves it out).
+   */
   readonly decision: Decision;
   /** What to send, part by part: the caller's own values, or redacted copies. */
   readonly payloads: readonly unknown[];

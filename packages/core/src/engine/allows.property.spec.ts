@@ -141,6 +141,107 @@ describe(allows.name, () => {
   });
 });
 
+/**
+ * Payloads as deep as the walk goes: nested objects and arrays under declared paths,
+ * `[*]` and `.**` paths, values a field may or may not carry, values JSON leaves out,
+ * `__proto__` keys, nesting past the depth limit and cycles, and URL paths with and
+ * without templates. One flow, allowed for the user, so the verdict is the walk's.
+ */
+const PAYLOAD_FIELDS = [
+  { key: 'user.contact.email', paths: ['email', 'user.email', 'users[*].email', 'url:/u/{}'], sensitivity: 'personal' as const },
+  { key: 'usage.page', paths: ['page', 'users[*].page', 'ctx.page'], sensitivity: 'personal' as const },
+  { key: 'device.info', paths: ['device.**'], sensitivity: 'personal' as const },
+  { key: 'note.text', paths: ['note', '__proto__'], sensitivity: 'personal' as const },
+];
+
+function payloadMapArb(withTemplates: boolean): fc.Arbitrary<PolicyMap> {
+  return fc.record({ sent: fc.subarray(PAYLOAD_FIELDS.map((f) => f.key), { minLength: 2 }), excluded: fc.boolean() }).map(
+    ({ sent, excluded }): PolicyMap => ({
+      version: 1,
+      fields: PAYLOAD_FIELDS.map((f) => ({ ...f, paths: withTemplates ? f.paths : f.paths.filter((p) => !p.startsWith('url:')) })),
+      subprocessors: [{ key: 'sp' }],
+      purposes: [{ key: 'p' }],
+      flows: [
+        {
+          key: 'sp.p',
+          subprocessor: 'sp',
+          purpose: 'p',
+          mode: 'required',
+          legalBasis: 'contract',
+          version: 1,
+          fields: sent.map((key) => ({ key, since: 0 })),
+          excludedFields: excluded ? PAYLOAD_FIELDS.map((f) => f.key).filter((k) => !sent.includes(k)).slice(0, 1) : [],
+        },
+      ],
+    }),
+  );
+}
+
+const leafArb = fc.constantFrom<unknown>('x', 'ada@example.com', '+44 20 7946 0958', 42, true, null, undefined, () => 1, new Date(0), '4242 4242 4242 4242');
+const keyArb = fc.constantFrom('email', 'page', 'user', 'users', 'ctx', 'device', 'note', '__proto__', 'zz', 'os', 'a.b');
+const payloadArb: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { arbitrary: leafArb, weight: 3 },
+    { arbitrary: fc.array(tie('value'), { maxLength: 3 }), weight: 1 },
+    {
+      arbitrary: fc.array(fc.tuple(keyArb, tie('value')), { maxLength: 4 }).map((entries) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        return o;
+      }),
+      weight: 2,
+    },
+  ),
+})).value;
+
+/** Some payloads made hostile: a cycle, or nesting past the walk's depth limit under a key. */
+const hostileArb = fc.oneof(
+  { arbitrary: payloadArb, weight: 6 },
+  {
+    arbitrary: fc.tuple(keyArb, payloadArb).map(([key, inner]) => {
+      const o: Record<string, unknown> = { page: inner };
+      o[key === '__proto__' ? 'zz' : key] = o;
+      return o;
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.tuple(fc.constantFrom('device', 'zz', 'users'), fc.integer({ min: 30, max: 36 }), leafArb).map(([key, depth, leaf]) => {
+      let v: unknown = leaf;
+      for (let i = 0; i < depth; i++) v = { os: v };
+      return { [key]: v };
+    }),
+    weight: 1,
+  },
+);
+
+describe(`${allows.name} on payloads`, () => {
+  it('says exactly what decide(...).allow says for nested, hostile payloads and URL paths', () => {
+    let allowed = 0;
+    let cases = 0;
+    fc.assert(
+      fc.property(
+        fc.boolean().chain((templates) => payloadMapArb(templates)),
+        fc.array(fc.record({ payload: fc.option(hostileArb, { nil: undefined }), urlPath: fc.option(fc.constantFrom('/u/ada@example.com', '/u/x', '/ada@example.com/t', '/x/y'), { nil: undefined }) }), { minLength: 10, maxLength: 10 }),
+        (map, requests) => {
+          const policy = compilePolicy(map);
+          for (const r of requests) {
+            const request: DecisionRequest = { subprocessor: 'sp', purpose: 'p', payload: r.payload, urlPath: r.urlPath };
+            const expected = decide(policy, EMPTY_CONSENTS, request).allow;
+            cases++;
+            if (expected) allowed++;
+            expect(allows(policy, EMPTY_CONSENTS, request)).toBe(expected);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(allowed).toBeGreaterThan(cases / 20);
+    expect(allowed).toBeLessThan(cases - cases / 20);
+  });
+});
+
 describe(compileConsents.name, () => {
   it('is sparse: its size follows the choices, not the policy', () => {
     const flows = Array.from({ length: 300 }, (_, i): PolicyMapFlow => ({

@@ -60,7 +60,9 @@ export function classifyText(value: unknown): ValueKind | null {
       if (hit !== null) return hit;
     }
   }
-  if (!BASE64_RUN.test(value)) return null;
+  // A token is decoded only if it holds an upper-case letter, a digit, `+` or `/`: without
+  // one anywhere (a plain word, `chart.opened`), no token is, so nothing is split or matched.
+  if (!hasBase64Marker(value) || !BASE64_RUN.test(value)) return null;
   for (const token of value.split(TOKEN_SEPARATORS)) {
     if (token.length < 8 || !BASE64.test(token) || !/[A-Z0-9+/]/.test(token)) continue;
     const decoded = decodeBase64(token);
@@ -70,6 +72,15 @@ export function classifyText(value: unknown): ValueKind | null {
     }
   }
   return null;
+}
+
+/** Whether `s` holds a character of `/[A-Z0-9+/]/`, without a regular expression. */
+function hasBase64Marker(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 47 && c <= 57) || c === 43) return true;
+  }
+  return false;
 }
 
 /** Every kind has an `@` (email) or at least four digits (IP, IBAN, card, phone). */

@@ -1,9 +1,10 @@
 import { choiceFor, type Consents } from './consents.js';
 import type { ValueKind } from './classify.js';
-import { readPayload, readUrlPath, type PayloadContents } from './payload.js';
+import { anySegmentClassified, isContainer, isJsonValue, misfiled, readPayload, readUrlPath, type PayloadContents } from './payload.js';
 import {
   EXCLUDED,
   lookup,
+  MAX_PAYLOAD_DEPTH,
   UNDECLARED,
   type CompiledFlow,
   type PathNode,
@@ -137,16 +138,11 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
 /**
  * The verdict alone: `allows(policy, consents, request) === decide(policy, consents, request).allow`,
  * for callers that need only allow / deny (a guard's hot path, a counter). Allocates
- * nothing for field-key requests; a request with a payload or a URL path is read by
- * `decide` (the payload walk is where its reasons come from).
+ * nothing for field-key requests; a payload is walked alongside the path trie like
+ * `decide` walks it, stopping at the first thing that blocks, with no field map, path
+ * strings or result built (only the walk's list of open containers, for cycles).
  */
 export function allows(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
-  if (request.payload !== undefined || request.urlPath !== undefined) return decide(policy, consents, request).allow;
-  return fieldKeysAllowed(policy, consents, request);
-}
-
-/** `decide(...).allow` of a field-key request, read off the same rules without building anything. */
-function fieldKeysAllowed(policy: Policy, consents: Consents, request: DecisionRequest): boolean {
   const flow = findFlow(policy, request);
   if (flow === null) return false;
   const at = request.at ?? Number.NEGATIVE_INFINITY;
@@ -160,8 +156,84 @@ function fieldKeysAllowed(policy: Policy, consents: Consents, request: DecisionR
     if (choice <= 0) return false;
     grantedAt = choice - 1;
   }
-  const { fields } = request;
-  return fields === undefined || fieldsGo(policy, flow, fields, grantedAt, at);
+  const { fields, payload, urlPath } = request;
+  if (fields !== undefined && !fieldsGo(policy, flow, fields, grantedAt, at)) return false;
+  if (urlPath !== undefined && !urlPathGoes(policy, flow, urlPath, grantedAt, at)) return false;
+  if (payload === undefined) return true;
+  return payloadGoes(payload, policy.paths, NO_FIELDS, NO_FIELDS, 0, [], { policy, flow, grantedAt, at });
+}
+
+/** What the verdict walk judges by: the flow is allowed, so a field goes iff `fieldGoes`. */
+interface Verdict {
+  readonly policy: Policy;
+  readonly flow: CompiledFlow;
+  readonly grantedAt: number;
+  readonly at: number;
+}
+
+/** `fieldReason(...) === null` of a field key when the flow itself is allowed. */
+function fieldGoes(policy: Policy, flow: CompiledFlow, field: string, grantedAt: number, at: number): boolean {
+  const fieldId = policy.fieldIds[field];
+  if (fieldId === undefined) return false;
+  const since = policy.rules[flow.rulesAt + fieldId];
+  if (since < 0 || since > grantedAt) return false;
+  const schedule = policy.effectiveFrom;
+  if (schedule !== null) {
+    const from = schedule[flow.rulesAt + fieldId];
+    if (from !== 0 && from > at) return false;
+  }
+  return true;
+}
+
+/**
+ * `readPayload`'s walk (payload.ts) as a verdict: false at the first field that may not go,
+ * the first leaf no field covers, or the first value of a kind its fields may not carry.
+ */
+function payloadGoes(
+  value: unknown,
+  node: PathNode | null,
+  covering: readonly string[],
+  below: readonly string[],
+  depth: number,
+  ancestors: object[],
+  v: Verdict,
+): boolean {
+  if (!isJsonValue(value)) return true;
+  if (node !== null && node.fields.length > 0) {
+    covering = node.fields;
+    for (let i = 0; i < covering.length; i++) if (!fieldGoes(v.policy, v.flow, covering[i], v.grantedAt, v.at)) return false;
+    if (node.subtree.length > 0) below = node.subtree;
+  } else if (covering.length === 0) covering = below;
+  if (typeof value !== 'object' || value === null || !isContainer(value)) {
+    return covering.length !== 0 && !misfiled(value, covering, v.policy.kinds);
+  }
+  if (depth >= MAX_PAYLOAD_DEPTH || ancestors.includes(value)) return below.length !== 0;
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    const child = node?.each ?? null;
+    for (let i = 0; i < value.length; i++) {
+      if (!payloadGoes((value as readonly unknown[])[i], child, covering, below, depth + 1, ancestors, v)) return false;
+    }
+  } else {
+    const record = value as Readonly<Record<string, unknown>>;
+    const names = Object.keys(record);
+    for (let i = 0; i < names.length; i++) {
+      const child = node === null ? null : (node.props[names[i]] ?? null);
+      if (!payloadGoes(record[names[i]], child, below, below, depth + 1, ancestors, v)) return false;
+    }
+  }
+  ancestors.pop();
+  return true;
+}
+
+/** `readUrlPath` as a verdict: without templates, only a segment the classifiers recognise blocks. */
+function urlPathGoes(policy: Policy, flow: CompiledFlow, urlPath: string, grantedAt: number, at: number): boolean {
+  if (policy.urlTemplates.length === 0) return !anySegmentClassified(urlPath);
+  const found: PayloadContents = { fields: new Map(), undeclared: null, misfiled: null };
+  readUrlPath(policy.urlTemplates, policy.kinds, urlPath, found);
+  if (found.undeclared !== null || found.misfiled !== null) return false;
+  for (const field of found.fields.keys()) if (!fieldGoes(policy, flow, field, grantedAt, at)) return false;
+  return true;
 }
 
 /** Whether every field may go, the flow itself being allowed (`fieldReason` is null for each); no allocation. */

@@ -76,7 +76,7 @@ function visit(
   ancestors.pop();
 }
 
-function misfiled(value: unknown, covering: readonly string[], kinds: Kinds): boolean {
+export function misfiled(value: unknown, covering: readonly string[], kinds: Kinds): boolean {
   const kind = classifyText(typeof value === 'string' || typeof value === 'number' ? value : null);
   if (kind === null) return false;
   for (const key of covering) if (kinds[key]?.includes(kind)) return false;
@@ -106,6 +106,20 @@ export function readUrlPath(templates: readonly UrlTemplate[], kinds: Kinds, url
   });
 }
 
+/** Whether `readUrlPath` without templates finds anything: a segment the classifiers recognise. */
+export function anySegmentClassified(urlPath: string): boolean {
+  // The segments of `urlPath.split('/').slice(1)`, without building the array.
+  let start = urlPath.indexOf('/');
+  if (start === -1) return false;
+  while (start !== -1) {
+    const end = urlPath.indexOf('/', start + 1);
+    const segment = urlPath.slice(start + 1, end === -1 ? urlPath.length : end);
+    if (classifyText(decodeSegment(segment)) !== null) return true;
+    start = end;
+  }
+  return false;
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -125,13 +139,13 @@ function addPath(fields: Map<string, string[]>, key: string, path: string): void
 }
 
 /** What JSON.stringify writes (it drops undefined, functions and symbols). */
-function isJsonValue(value: unknown): boolean {
+export function isJsonValue(value: unknown): boolean {
   const type = typeof value;
   return type !== 'undefined' && type !== 'function' && type !== 'symbol';
 }
 
 /** Plain objects and arrays are walked; self-serializing objects (Date, Buffer) are a value. */
-function isContainer(value: object): boolean {
+export function isContainer(value: object): boolean {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === Array.prototype || proto === null) return true;
   return typeof (value as { toJSON?: unknown }).toJSON !== 'function';

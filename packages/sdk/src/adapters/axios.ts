@@ -1,6 +1,7 @@
 import axios, { AxiosHeaders, type AxiosAdapter, type AxiosRequestConfig, type InternalAxiosRequestConfig } from 'axios';
 import { FlowgateError } from '../errors.js';
 import type { Guard, GuardedCall } from '../guard.types.js';
+import { withoutEgressGuard } from '../egress/scope.js';
 import type { Pair } from './body.js';
 import { freezeSnapshot, headerOf, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
@@ -80,7 +81,9 @@ export function flowgateAxiosAdapter(
     };
     // Throws ConsentDeniedError when denied; otherwise `toSend` is what may go.
     if (guard.gateCached(call) === undefined) await guard.gate(call);
-    return inner(configFor(config, toSend));
+    // Decided here: the egress guard (if installed) lets the request pass, as for guard.fetch.
+    const decided = configFor(config, toSend);
+    return withoutEgressGuard(() => inner(decided));
   };
   Object.defineProperty(guarded, GUARDED, { value: true });
   return guarded;

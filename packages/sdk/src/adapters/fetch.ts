@@ -69,17 +69,40 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const upper = (init?.method ?? 'GET').toUpperCase();
   const method = METHODS.has(upper) ? upper : (init?.method ?? 'GET');
   if (typeof body === 'string' && (method === 'GET' || method === 'HEAD')) return null;
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    return null;
-  }
-  if (url.username !== '' || url.password !== '') return null;
+  const href = typeof input === 'string' ? hrefOf(input) : plainHref(input);
+  if (href === null) return null;
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
   if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-  return { snapshot: freezeSnapshot(method, url.href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
+  return { snapshot: freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
+}
+
+/**
+ * The parsed `href` of a URL string, remembered per string: parsing a URL is a pure function
+ * of the string, and a service calls the same few vendor URLs again and again. Bounded (the
+ * map starts over when full), so URLs built per user cannot grow it.
+ */
+const hrefs = new Map<string, string | null>();
+const MAX_HREFS = 512;
+
+function hrefOf(input: string): string | null {
+  let href = hrefs.get(input);
+  if (href !== undefined) return href;
+  let url: URL | null = null;
+  try {
+    url = new URL(input);
+  } catch {
+    url = null;
+  }
+  href = url === null ? null : plainHref(url);
+  if (hrefs.size >= MAX_HREFS) hrefs.clear();
+  hrefs.set(input, href);
+  return href;
+}
+
+/** A URL's `href`; null (the `Request` path) when it carries credentials. */
+function plainHref(url: URL): string | null {
+  return url.username !== '' || url.password !== '' ? null : url.href;
 }
 
 type Taken =
