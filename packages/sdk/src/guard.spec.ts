@@ -259,6 +259,8 @@ describe('an allowed call', () => {
     const full = { allow: true, reason: null, allowedFields: ['user.contact.email'], blocked: [], flowKey: 'vendor-a.email-delivery', policyVersion: 4 };
     expect(result.decision).toEqual(full);
     expect(result.decision).toBe(result.decision);
+    // Serialised like a result of the full path: with its decision.
+    expect(JSON.parse(JSON.stringify(result))).toEqual({ decision: full, payloads: call.payloads, redacted: false });
     expect((await guard.gate(call)).decision).toEqual(full);
     expect(reporter.events()).toEqual([]);
     // One field more and it is the full path's refusal, with the same decision shape.

@@ -506,6 +506,11 @@ class AllowedGate implements GateResult {
   get decision(): Decision {
     return (this.#decision ??= this.#guard.decisionOf(this.#call, this.#state, this.#consents, this.#at));
   }
+
+  /** Serialised like any other result: with its decision. */
+  toJSON(): { decision: Decision; payloads: readonly unknown[]; redacted: boolean } {
+    return { decision: this.decision, payloads: this.payloads, redacted: this.redacted };
+  }
 }
 
 /**

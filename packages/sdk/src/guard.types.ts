@@ -100,7 +100,8 @@ export interface GuardedCall extends VendorTarget {
 export interface GateResult {
   /**
    * The decision on the call as a whole (all parts). For an allowed call it is built when
-   * first read (a getter: an object spread or `JSON.stringify` of the result leaves it out).
+   * first read (a getter: `JSON.stringify` of the result includes it, an object spread does
+   * not; read it, or copy it by name).
    */
   readonly decision: Decision;
   /** What to send, part by part: the caller's own values, or redacted copies. */
