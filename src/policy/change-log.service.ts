@@ -243,7 +243,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private async readLsn(): Promise<void> {
     const covers = this.publishedCount;
     const rows: Array<{ lsn: string }> = await this.dataSource.query('SELECT pg_current_wal_insert_lsn()::text AS lsn');
-    this.raiseLsn(parseLsn(rows[0].lsn), covers);
+    this.raiseLsn(insertLsn(rows[0].lsn), covers);
   }
 
   private raiseLsn(lsn: bigint, covers: number): void {
@@ -355,9 +355,9 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
           // Before the subscribers hear of them: the position covers these entries and every
           // one published before this read began (while pumping nothing is published directly).
           const lsn = batch[0]?.lsn;
-          if (lsn != null) this.raiseLsn(parseLsn(lsn), 0);
+          if (lsn != null) this.raiseLsn(insertLsn(lsn), 0);
           for (const { entry, createdAtMs } of batch) if (entry.id > this.lastPublished) this.publish(entry, createdAtMs);
-          if (lsn != null) this.raiseLsn(parseLsn(lsn), this.publishedCount);
+          if (lsn != null) this.raiseLsn(insertLsn(lsn), this.publishedCount);
           if (batch.length < PAGE || this.closed) break;
         }
         this.lastReadOk = Date.now();
@@ -467,6 +467,21 @@ export function parseLsn(text: string): bigint {
   const match = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(text);
   if (match === null) throw new Error(`Not a WAL position: "${text}"`);
   return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+}
+
+const WAL_PAGE = 8192n;
+const SHORT_PAGE_HEADER = 24n;
+
+/**
+ * `pg_current_wal_insert_lsn()` as a position a replica's `pg_last_wal_replay_lsn()` (the end
+ * of the last record replayed) can reach: right after a WAL page's header nothing is on the
+ * page yet, and the last record ended at the page boundary, where replay stops. (After a
+ * segment's longer first header it stays conservative: the replica looks behind until more
+ * WAL comes, and reads go to the primary meanwhile.)
+ */
+function insertLsn(text: string): bigint {
+  const lsn = parseLsn(text);
+  return lsn % WAL_PAGE === SHORT_PAGE_HEADER ? lsn - SHORT_PAGE_HEADER : lsn;
 }
 
 /** The entries the public change feed (SSE) carries. */
