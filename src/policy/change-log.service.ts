@@ -479,7 +479,7 @@ const SHORT_PAGE_HEADER = 24n;
  * segment's longer first header it stays conservative: the replica looks behind until more
  * WAL comes, and reads go to the primary meanwhile.)
  */
-function insertLsn(text: string): bigint {
+export function insertLsn(text: string): bigint {
   const lsn = parseLsn(text);
   return lsn % WAL_PAGE === SHORT_PAGE_HEADER ? lsn - SHORT_PAGE_HEADER : lsn;
 }
