@@ -75,7 +75,6 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       FLOWGATE_SEED_MANIFEST: '',
       FLOWGATE_DATA_DIR: dir,
       AUDIT_RETENTION_DAYS: '0',
-      LOG_LEVEL: 'warn',
     };
     const onPrimary = await startServerProcess(env);
     servers.push(onPrimary);
@@ -137,9 +136,10 @@ Load average ${loadAtStart.toFixed(1)} at start, ${loadAtEnd.toFixed(1)} at the 
 
 ${markdownTable(rows, ['decisions for uncached users'])}
 
-Fills of the instance with the replica during the measured runs: ${fmt(fills.replica)} from the
-replica, ${fmt(fills.lagging)} from the primary because it lagged, ${fmt(fills.down)} because it did not answer.
-On this machine the standby, the primary, both instances and autocannon share two cores: a
+Fill reads of the instance with the replica during the measured runs (each one read for every
+user missing at that moment): ${fmt(fills.replica)} from the replica, ${fmt(fills.lagging)} from the primary because it
+lagged, ${fmt(fills.down)} because it did not answer. The runs vary by more than the two sides differ
+on a shared machine; what holds is that nothing fell back and no answer failed. On this machine the standby, the primary, both instances and autocannon share two cores: a
 replica here takes cores from the primary rather than adding any, so this says what a fill
 through the replica path costs, not the capacity a replica on its own machine adds.
 `;
