@@ -11,7 +11,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** Every benchmark `npm run bench` runs, by file; adding one is adding a line. */
-const BENCHES = ['./engine.bench', './decision-api.bench', './sdk.bench', './snapshot.bench', './egress.bench', './consent-writes.bench', './graph.bench', './transparency.bench', './impact.bench', './embed.bench', './packages.bench', './scale.bench', './hostile-input.bench'];
+const BENCHES = ['./engine.bench', './decision-api.bench', './sdk.bench', './snapshot.bench', './egress.bench', './consent-writes.bench', './graph.bench', './transparency.bench', './impact.bench', './embed.bench', './packages.bench', './scale.bench', './replica.bench', './hostile-input.bench'];
 
 export interface BenchOptions {
   /** Smaller sizes and fewer runs: a smoke test of the bench itself. */

@@ -101,6 +101,30 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });
 
+  it('reads DATABASE_REPLICA_URL as comma-separated PostgreSQL replicas of DATABASE_URL', () => {
+    const primary = { DATABASE_URL: 'postgres://flowgate:secret@db.example:5432/flowgate' };
+    expect(loadConfig(primary).databaseReplicaUrls).toEqual([]);
+    expect(
+      loadConfig({ ...primary, DATABASE_REPLICA_URL: ' postgres://r1.example/flowgate , postgresql://u:p@r2.example:6432/flowgate' })
+        .databaseReplicaUrls,
+    ).toEqual(['postgres://r1.example/flowgate', 'postgresql://u:p@r2.example:6432/flowgate']);
+  });
+
+  it('refuses DATABASE_REPLICA_URL on SQLite, and a malformed or repeated item, never quoting a password', () => {
+    expect(() => loadConfig({ DATABASE_REPLICA_URL: 'postgres://r1.example/flowgate' })).toThrow(
+      /DATABASE_REPLICA_URL: read replicas need PostgreSQL/,
+    );
+    const primary = { DATABASE_URL: 'postgres://flowgate:secret@db.example:5432/flowgate' };
+    for (const [value, message] of [
+      ['postgres://r1.example/f,,postgres://r2.example/f', /DATABASE_REPLICA_URL: item 2 must be a postgres:\/\//],
+      ['mysql://hunter2@r1.example/f', /DATABASE_REPLICA_URL: item 1 must be a postgres:\/\//],
+      ['postgres://r1.example/f,postgres://r1.example/f', /DATABASE_REPLICA_URL: the same replica is listed twice/],
+    ] as const) {
+      expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URL: value })).toThrow(message);
+      expect(() => loadConfig({ ...primary, DATABASE_REPLICA_URL: value })).not.toThrow(/hunter2/);
+    }
+  });
+
   it('requires an admin token outside demo mode', () => {
     expect(() => loadConfig({ FLOWGATE_DEMO: 'false' })).toThrow(/FLOWGATE_ADMIN_TOKEN: required when FLOWGATE_DEMO is off/);
   });

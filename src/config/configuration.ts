@@ -22,6 +22,11 @@ export interface FlowgateConfig {
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
   /**
+   * Streaming replicas of the PostgreSQL primary (`DATABASE_REPLICA_URL`, comma-separated)
+   * that consent-cache fills may read from once they have replayed far enough; [] for none.
+   */
+  databaseReplicaUrls: string[];
+  /**
    * How often the change-log follower reads new entries: on SQLite the only way another
    * process's changes are seen; on PostgreSQL a fallback to LISTEN/NOTIFY.
    */
@@ -90,6 +95,23 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
 
+/** `DATABASE_REPLICA_URL`: postgres:// URLs, comma-separated, PostgreSQL only. Problems never quote a URL (it may hold a password). */
+function replicaUrls(raw: string | undefined, database: DatabaseKind, problems: string[]): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  if (database !== 'postgres') {
+    problems.push('DATABASE_REPLICA_URL: read replicas need PostgreSQL: set DATABASE_URL to the primary (SQLite has no replicas)');
+    return [];
+  }
+  const urls = raw.split(',').map((u) => u.trim());
+  urls.forEach((url, i) => {
+    if (!/^postgres(?:ql)?:\/\/[^\s]+$/.test(url)) {
+      problems.push(`DATABASE_REPLICA_URL: item ${i + 1} must be a postgres:// or postgresql:// URL (comma-separated, none empty)`);
+    }
+  });
+  if (new Set(urls).size !== urls.length) problems.push('DATABASE_REPLICA_URL: the same replica is listed twice');
+  return urls;
+}
+
 /** Parses and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(
   env: Env = process.env,
@@ -124,6 +146,7 @@ export function loadConfig(
     problems.push('DATABASE_URL: must be a postgres:// or postgresql:// URL (unset for SQLite)');
   }
   const database: DatabaseKind = databaseUrl === null ? 'sqlite' : 'postgres';
+  const databaseReplicaUrls = replicaUrls(env.DATABASE_REPLICA_URL, database, problems);
   const adminToken = env.FLOWGATE_ADMIN_TOKEN || null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('FLOWGATE_ADMIN_TOKEN: must be at least 16 characters');
@@ -171,6 +194,7 @@ export function loadConfig(
     databasePath,
     databaseUrl,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseReplicaUrls,
     changePollMs: int('CHANGE_POLL_MS', database === 'sqlite' ? 25 : 1000, 5, 60000),
     dataDir: path(env.FLOWGATE_DATA_DIR || resolve(databasePath, '..')),
     seedManifest:

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { In, type EntityManager } from 'typeorm';
-import { WriteQueue } from '../database/write-queue';
+import { ReplicaReads } from '../database/replica-reads';
 import { ChangeLogService } from '../policy/change-log.service';
 import { compileConsents, ConsentCache, type ConsentChoice, type Consents, type Policy } from '@flowgate/core';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
@@ -48,7 +48,8 @@ const CHUNK = 400;
  * user unless the cached state is already that version or newer; compiled consents follow
  * the policy they were compiled against and are recompiled (without a query) for a new one.
  * Misses are read behind queued writes, so a half-written change is never cached, and
- * concurrent misses are read together.
+ * concurrent misses are read together: from a read replica when one has replayed every
+ * change this process has applied (`ReplicaReads`), else from the primary.
  */
 @Injectable()
 export class ConsentsCache implements OnModuleDestroy {
@@ -64,7 +65,7 @@ export class ConsentsCache implements OnModuleDestroy {
   private readonly subscription: Subscription;
 
   constructor(
-    private readonly writeQueue: WriteQueue,
+    private readonly reads: ReplicaReads,
     changeLog: ChangeLogService,
   ) {
     this.subscription = changeLog.live.subscribe((e) => {
@@ -141,7 +142,7 @@ export class ConsentsCache implements OnModuleDestroy {
       const batch = [...this.waiting];
       this.waiting.clear();
       try {
-        const states = await this.writeQueue.read((m) => readStates(m, batch.map(([id]) => id)));
+        const states = await this.reads.read((m) => readStates(m, batch.map(([id]) => id)));
         for (const [userId, w] of batch) {
           const state = states.get(userId)!;
           if (this.loading.get(userId) === w.promise && !this.invalidatedDuringLoad.has(userId)) {

@@ -7,6 +7,7 @@ import { ChangeLogService } from '../policy/change-log.service';
 import { dataSourceOptions } from './data-source-options';
 import { JobLeases } from './job-leases';
 import { applySqlitePragmas } from './pragmas';
+import { ReplicaReads } from './replica-reads';
 import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from './write-queue';
 
 /**
@@ -25,8 +26,8 @@ import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from './write-queue';
       dataSourceFactory: async (options) => openDatabase(options!),
     }),
   ],
-  providers: [WriteQueue, ChangeLogService, JobLeases],
-  exports: [WriteQueue, ChangeLogService, JobLeases],
+  providers: [WriteQueue, ChangeLogService, JobLeases, ReplicaReads],
+  exports: [WriteQueue, ChangeLogService, JobLeases, ReplicaReads],
 })
 export class DatabaseModule {}
 

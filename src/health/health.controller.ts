@@ -3,6 +3,7 @@ import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { DataMapService } from '../data-map/data-map.service';
+import { ReplicaReads } from '../database/replica-reads';
 import { WriteQueue } from '../database/write-queue';
 import { ChangeLogService } from '../policy/change-log.service';
 import { ApiDoc } from '../openapi/api-doc.decorator';
@@ -13,6 +14,8 @@ import { schemaRef } from '../openapi/response-schemas';
  * this instance follows the change log). `GET /api/health/ready`: 503 until the schema is
  * migrated (done before the app starts) and the change-log follower has caught up and is
  * live, so a load balancer sends nothing to an instance that would answer from stale caches.
+ * Read replicas (`DATABASE_REPLICA_URL`) are listed with their lag; one down makes the
+ * instance `degraded` (its reads go to the primary), never not ready.
  */
 @ApiTags('health')
 @Controller('api/health')
@@ -21,6 +24,7 @@ export class HealthController {
     private readonly dataMap: DataMapService,
     private readonly changeLog: ChangeLogService,
     private readonly writeQueue: WriteQueue,
+    private readonly replicas: ReplicaReads,
   ) {}
 
   @Get()
@@ -29,11 +33,13 @@ export class HealthController {
   async health() {
     const map = await this.dataMap.current();
     const follower = this.changeLog.status();
+    const replicas = await this.replicas.status();
     return {
-      status: 'ok',
+      status: replicas.some((r) => r.state !== 'ok') ? 'degraded' : 'ok',
       dataMapVersion: map.version,
       database: this.writeQueue.kind,
       changeLog: { live: follower.live, lastId: follower.lastId, listening: follower.listening },
+      replicas,
     };
   }
 

@@ -63,6 +63,15 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly replicaReads = new Counter({
+    name: 'flowgate_replica_reads_total',
+    help:
+      'Reads that may use a PostgreSQL read replica (consent-cache fills), by outcome: replica (answered by a caught-up replica), ' +
+      'lagging (primary: no replica had replayed the newest change this instance applied), down (primary: no replica answered)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'flowgate_' });
   }
@@ -90,6 +99,10 @@ export class MetricsService {
 
   changeDelivered(origin: 'local' | 'remote', seconds: number): void {
     this.changeLag.observe({ origin }, seconds);
+  }
+
+  replicaRead(outcome: 'replica' | 'lagging' | 'down'): void {
+    this.replicaReads.inc({ outcome });
   }
 
   writeQueued(seconds: number): void {

@@ -136,11 +136,23 @@ const SCHEMAS = {
     description: 'Every error: `details`, when present, names each problem by its path in the input.',
   },
   Health: object({
-    status: oneOfStrings('ok'),
+    // degraded: a read replica is down (reads go to the primary); still serving.
+    status: oneOfStrings('ok', 'degraded'),
     dataMapVersion: int,
     database: oneOfStrings('sqlite', 'postgres'),
     // listening: PostgreSQL's LISTEN connection is up; null on SQLite, which tails the log.
     changeLog: object({ live: bool, lastId: int, listening: nullable(bool) }),
+    // DATABASE_REPLICA_URL's replicas, asked afresh; [] without any.
+    replicas: arrayOf(
+      object({
+        name: str,
+        state: oneOfStrings('ok', 'down'),
+        replayLsn: nullable(str),
+        lagBytes: nullable(int),
+        replayDelayMs: nullable(int),
+        error: nullable(str),
+      }),
+    ),
   }),
   Readiness: object({
     status: oneOfStrings('ready', 'starting'),

@@ -76,17 +76,31 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private readonly appendedAt = new Map<number, number>();
   /** SQLite: the id the next append takes, valid while the write queue's generation is unchanged. */
   private nextSqliteId: { id: number; generation: number } | null = null;
+  /**
+   * PostgreSQL with read replicas: a WAL position at or past the commit of every entry
+   * published here up to `lsnCovers` (a count of published entries), see `replicaLsn`.
+   */
+  private readonly trackLsn: boolean;
+  private lsn = 0n;
+  private publishedCount = 0;
+  private lsnCovers = 0;
+  private lsnRead: Promise<void> | null = null;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly writeQueue: WriteQueue,
     @Inject(FLOWGATE_CONFIG) private readonly config: FlowgateConfig,
     @Optional() private readonly metrics?: MetricsService,
-  ) {}
+  ) {
+    this.trackLsn = this.writeQueue.kind === 'postgres' && (config.databaseReplicaUrls?.length ?? 0) > 0;
+  }
 
   /** Starts at the end of the log (caches load fresh state at start) and follows it. */
   async onModuleInit(): Promise<void> {
     this.lastPublished = await this.latestId();
+    // Read after the latest id: past the commit of everything before start, which this
+    // process's caches never saw as entries, so no replica behind it may fill them.
+    if (this.trackLsn) await this.readLsn();
     this.caughtUp = true;
     this.lastReadOk = Date.now();
     if (this.writeQueue.kind === 'postgres') await this.listen();
@@ -197,21 +211,68 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     await this.committed(appended);
   }
 
+  /**
+   * The WAL position a read replica must have replayed (`pg_last_wal_replay_lsn()` at or
+   * past it) before a cache may be filled from it: past the commit of every entry this
+   * process has published so far, its own and other processes'. Entries read from the log
+   * come with `pg_current_wal_insert_lsn()` evaluated in the reading statement, after its
+   * snapshot saw them committed (a commit's WAL record is inserted before the transaction
+   * becomes visible), so it is at or past their commits. Entries this process published
+   * straight after its own commit (`committed()`) have none: the first read that needs
+   * them asks the primary for `pg_current_wal_insert_lsn()` (after those commits, so past
+   * them), one query for every caller waiting. Not `pg_current_wal_insert_lsn()` inside
+   * the appending transaction: that is before the commit record, and a replica replayed to
+   * there would still show the old rows.
+   */
+  async replicaLsn(): Promise<bigint> {
+    const target = this.publishedCount;
+    while (this.lsnCovers < target) {
+      this.lsnRead ??= this.readLsn().finally(() => {
+        this.lsnRead = null;
+      });
+      await this.lsnRead;
+    }
+    return this.lsn;
+  }
+
+  /** The newest WAL position `replicaLsn` knows, without asking (health's lag). */
+  knownLsn(): bigint {
+    return this.lsn;
+  }
+
+  private async readLsn(): Promise<void> {
+    const covers = this.publishedCount;
+    const rows: Array<{ lsn: string }> = await this.dataSource.query('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    this.raiseLsn(insertLsn(rows[0].lsn), covers);
+  }
+
+  private raiseLsn(lsn: bigint, covers: number): void {
+    if (lsn > this.lsn) this.lsn = lsn;
+    if (covers > this.lsnCovers) this.lsnCovers = covers;
+  }
+
   /** Committed entries after `afterId`, oldest first (one statement: a consistent read). */
   async since(afterId: number, limit = PAGE): Promise<LogEntry[]> {
     return (await this.sinceTimed(afterId, limit)).map((r) => r.entry);
   }
 
-  /** `since`, with each row's `createdAt` as epoch milliseconds (for the feed-lag metric). */
-  private sinceTimed(afterId: number, limit: number): Promise<Array<{ entry: LogEntry; createdAtMs: number }>> {
+  /**
+   * `since`, with each row's `createdAt` as epoch milliseconds (for the feed-lag metric)
+   * and, with replicas, the primary's WAL insert position read in the same statement.
+   */
+  private sinceTimed(
+    afterId: number,
+    limit: number,
+  ): Promise<Array<{ entry: LogEntry; createdAtMs: number; lsn: string | null }>> {
     return this.writeQueue.readOnce(async (m) => {
       // Epoch ms computed by the database, so no driver parses a zone-less timestamp: on
       // PostgreSQL `createdAt` (timestamp, DEFAULT now()) is in the session's zone.
-      const rows: Array<Omit<ChangeLogEntry, 'createdAt'> & { createdAtMs: number | string }> =
+      const rows: Array<Omit<ChangeLogEntry, 'createdAt'> & { createdAtMs: number | string; lsn?: string }> =
         this.writeQueue.kind === 'postgres'
           ? await m.query(
               `SELECT id, kind, "userId", version,
                       (EXTRACT(EPOCH FROM ("createdAt" AT TIME ZONE current_setting('TimeZone'))) * 1000)::float8 AS "createdAtMs"
+                      ${this.trackLsn ? ', pg_current_wal_insert_lsn()::text AS lsn' : ''}
                FROM change_log WHERE id > $1 ORDER BY id ASC LIMIT $2`,
               [afterId, limit],
             )
@@ -220,7 +281,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
                FROM change_log WHERE id > ? ORDER BY id ASC LIMIT ?`,
               [afterId, limit],
             );
-      return rows.map((row) => ({ entry: toEntry(row), createdAtMs: Number(row.createdAtMs) }));
+      return rows.map((row) => ({ entry: toEntry(row), createdAtMs: Number(row.createdAtMs), lsn: row.lsn ?? null }));
     });
   }
 
@@ -272,6 +333,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
    */
   private publish(entry: LogEntry, createdAtMs?: number): void {
     this.lastPublished = entry.id;
+    this.publishedCount++;
     const appendedAt = this.appendedAt.get(entry.id);
     this.appendedAt.delete(entry.id);
     try {
@@ -290,7 +352,12 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       try {
         for (;;) {
           const batch = await this.sinceTimed(this.lastPublished, PAGE);
+          // Before the subscribers hear of them: the position covers these entries and every
+          // one published before this read began (while pumping nothing is published directly).
+          const lsn = batch[0]?.lsn;
+          if (lsn != null) this.raiseLsn(insertLsn(lsn), 0);
           for (const { entry, createdAtMs } of batch) if (entry.id > this.lastPublished) this.publish(entry, createdAtMs);
+          if (lsn != null) this.raiseLsn(insertLsn(lsn), this.publishedCount);
           if (batch.length < PAGE || this.closed) break;
         }
         this.lastReadOk = Date.now();
@@ -393,6 +460,28 @@ function toEntry(row: Pick<ChangeLogEntry, 'id' | 'kind' | 'userId' | 'version'>
     default:
       return { id, kind: 'policy', version: row.version };
   }
+}
+
+/** A PostgreSQL `pg_lsn` in its text form (`16/B374D848`) as a number. */
+export function parseLsn(text: string): bigint {
+  const match = /^([0-9A-F]{1,8})\/([0-9A-F]{1,8})$/i.exec(text);
+  if (match === null) throw new Error(`Not a WAL position: "${text}"`);
+  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
+}
+
+const WAL_PAGE = 8192n;
+const SHORT_PAGE_HEADER = 24n;
+
+/**
+ * `pg_current_wal_insert_lsn()` as a position a replica's `pg_last_wal_replay_lsn()` (the end
+ * of the last record replayed) can reach: right after a WAL page's header nothing is on the
+ * page yet, and the last record ended at the page boundary, where replay stops. (After a
+ * segment's longer first header it stays conservative: the replica looks behind until more
+ * WAL comes, and reads go to the primary meanwhile.)
+ */
+export function insertLsn(text: string): bigint {
+  const lsn = parseLsn(text);
+  return lsn % WAL_PAGE === SHORT_PAGE_HEADER ? lsn - SHORT_PAGE_HEADER : lsn;
 }
 
 /** The entries the public change feed (SSE) carries. */

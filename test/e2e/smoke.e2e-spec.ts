@@ -15,6 +15,7 @@ describe('Flowgate app', () => {
       dataMapVersion: 0,
       database: 'sqlite',
       changeLog: { live: true, lastId: expect.any(Number), listening: null },
+      replicas: [],
     });
   });
 

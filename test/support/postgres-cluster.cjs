@@ -42,20 +42,19 @@ function run(bin, args, asPostgres) {
   return execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 }).toString();
 }
 
-/** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
-async function startCluster({ durable = false } = {}) {
-  const bin = findBin();
-  const asPostgres = userInfo().uid === 0;
+/** The folder a cluster lives in, owned by `postgres` when we are root. */
+function clusterDir(asPostgres) {
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-pg-'));
-  const data = join(dir, 'data');
   if (asPostgres) {
-    const ids = execFileSync('id', ['-u', 'postgres']).toString().trim();
+    const uid = execFileSync('id', ['-u', 'postgres']).toString().trim();
     const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
-    chownSync(dir, Number(ids), Number(gid));
+    chownSync(dir, Number(uid), Number(gid));
   }
-  const port = await freePort();
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'flowgate', '--auth=trust', '--no-locale', '-E', 'UTF8', '--no-sync'], asPostgres);
-  const options = [
+  return dir;
+}
+
+function serverOptions(port, dir, durable) {
+  return [
     `-p ${port}`,
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',
@@ -63,6 +62,17 @@ async function startCluster({ durable = false } = {}) {
     '-c max_connections=300',
     '-c shared_buffers=64MB',
   ].join(' ');
+}
+
+/** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
+async function startCluster({ durable = false } = {}) {
+  const bin = findBin();
+  const asPostgres = userInfo().uid === 0;
+  const dir = clusterDir(asPostgres);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'flowgate', '--auth=trust', '--no-locale', '-E', 'UTF8', '--no-sync'], asPostgres);
+  const options = serverOptions(port, dir, durable);
   run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'], asPostgres);
   const url = `postgres://flowgate@127.0.0.1:${port}/postgres`;
   return {
@@ -79,4 +89,47 @@ async function startCluster({ durable = false } = {}) {
   };
 }
 
-module.exports = { startCluster };
+/**
+ * Starts a streaming standby of `primary` (a cluster from `startCluster`, or any `{ url, bin }`
+ * whose server allows replication connections from 127.0.0.1, as initdb's trust setup does):
+ * `pg_basebackup -R` (WAL streamed during the copy, `standby.signal` and
+ * `primary_conninfo` written) into a folder of its own, started on its own port as a hot
+ * standby. Resolves with `{ url, dir, stop(), start(), remove() }`: `url` is its `postgres`
+ * database; `stop()` halts the server and keeps its files (`start()` again), `remove()`
+ * halts it and deletes them.
+ */
+async function startStandby(primary, { durable = false } = {}) {
+  const bin = primary.bin ?? findBin();
+  const asPostgres = userInfo().uid === 0;
+  const dir = clusterDir(asPostgres);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  run(join(bin, 'pg_basebackup'), ['-D', data, '-d', primary.url, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], asPostgres);
+  const options = `${serverOptions(port, dir, durable)} -c hot_standby=on`;
+  let running = false;
+  const start = () => {
+    run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'], asPostgres);
+    running = true;
+  };
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], asPostgres);
+  };
+  start();
+  return {
+    url: `postgres://flowgate@127.0.0.1:${port}/postgres`,
+    dir,
+    start,
+    stop,
+    remove() {
+      try {
+        stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+module.exports = { startCluster, startStandby };
