@@ -11,6 +11,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { registerBodyParsing } from './common/body-parsing';
 import { registerActorContext } from './auth/actor-context';
+import { registerDirectDecisionRoute } from './decisions/decision-route';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -49,6 +50,8 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
   if (config.allowedOrigins.length > 0) registerEmbedCors(instance, config.allowedOrigins);
   registerActorContext(instance);
   registerBodyParsing(instance, config.bodyLimits);
+  // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors).
+  registerDirectDecisionRoute(instance, app);
   await registerCompression(app, instance);
   await registerClient(app, instance);
   app.useGlobalPipes(createValidationPipe());

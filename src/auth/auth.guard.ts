@@ -35,6 +35,8 @@ const KIND_NAMES: Record<Principal['kind'], string> = {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly adminDigest: Buffer;
+  /** `accessOf` per route handler. */
+  private readonly access = new WeakMap<RouteHandler, RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -49,13 +51,35 @@ export class AuthGuard implements CanActivate {
     this.adminDigest = digest(admin.token);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const allowed = this.reflector.getAllAndOverride<Caller[] | undefined>(ACCESS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? ['admin'];
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    return this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.accessOf(context.getHandler(), context.getClass()));
+  }
+
+  /**
+   * Who may call a route handler, from its `@Access` and `@AdminRoleRequired` metadata
+   * (method over class), read once per handler. Also for a route served without Nest's
+   * pipeline (src/decisions/decision-route.ts), so both read the same decorators.
+   */
+  accessOf(handler: RouteHandler, controller: ReturnType<ExecutionContext['getClass']>): RouteAccess {
+    let access = this.access.get(handler);
+    if (access === undefined) {
+      access = {
+        allowed: this.reflector.getAllAndOverride<Caller[] | undefined>(ACCESS_KEY, [handler, controller]) ?? ['admin'],
+        adminRole: this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_KEY, [handler, controller]),
+      };
+      this.access.set(handler, access);
+    }
+    return access;
+  }
+
+  /**
+   * Authenticates the request's bearer token and checks it against `access`: leaves the
+   * caller on `request.principal` (and as the actor of the request's records), or throws
+   * the 401, 403 or 429 `AuthError`.
+   */
+  async authorize(request: AuthenticatedRequest, access: RouteAccess): Promise<true> {
+    const { allowed } = access;
     if (allowed.includes('public')) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request);
     if (!token) {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
@@ -85,9 +109,7 @@ export class AuthGuard implements CanActivate {
       throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
     }
     if (principal.kind === 'admin') {
-      const needed =
-        this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_KEY, [context.getHandler(), context.getClass()]) ??
-        (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+      const needed = access.adminRole ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
       if (ADMIN_ROLES.indexOf(principal.role) < ADMIN_ROLES.indexOf(needed)) {
         throw new AuthError(
           'FORBIDDEN',
@@ -128,6 +150,15 @@ export class AuthGuard implements CanActivate {
     }
     throw new AuthError('UNAUTHENTICATED', 'Invalid token');
   }
+}
+
+/** A controller method, as Nest's execution context gives it. */
+type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+
+/** Who may call a route: the kinds of caller, and the admin role it needs (by method when unset). */
+export interface RouteAccess {
+  readonly allowed: readonly Caller[];
+  readonly adminRole: AdminRole | undefined;
 }
 
 /** A token's principal, and whether (and until when) `VerifiedTokenCache` may keep it. */
