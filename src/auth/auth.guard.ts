@@ -51,7 +51,7 @@ export class AuthGuard implements CanActivate {
     this.adminDigest = digest(admin.token);
   }
 
-  canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     return this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.accessOf(context.getHandler(), context.getClass()));
   }
 
@@ -75,33 +75,45 @@ export class AuthGuard implements CanActivate {
   /**
    * Authenticates the request's bearer token and checks it against `access`: leaves the
    * caller on `request.principal` (and as the actor of the request's records), or throws
-   * the 401, 403 or 429 `AuthError`.
+   * the 401, 403 or 429 `AuthError`. Synchronous (no promise) when the rate-limit check
+   * and the verified-token cache both answer at once, as they do for a token seen before.
    */
-  async authorize(request: AuthenticatedRequest, access: RouteAccess): Promise<true> {
-    const { allowed } = access;
-    if (allowed.includes('public')) return true;
+  authorize(request: AuthenticatedRequest, access: RouteAccess): true | Promise<true> {
+    if (access.allowed.includes('public')) return true;
     const token = bearerToken(request);
     if (!token) {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     }
     const keys = this.limiter.keys(clientAddress(request), token);
-    await this.limiter.assertAllowed(keys);
-    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
-    let principal = this.verified.get(token, nowSeconds);
-    if (principal === null) {
-      const generation = this.verified.generation;
-      let verified: Verified;
-      try {
-        verified = await this.authenticate(token);
-      } catch (error) {
-        if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
-          await this.limiter.failed(keys);
-        }
-        throw error;
+    const checking = this.limiter.assertAllowed(keys);
+    if (checking !== undefined) return checking.then(() => this.identify(request, access, token, keys));
+    return this.identify(request, access, token, keys);
+  }
+
+  /** The token's principal from the verified-token cache, or verified now; then admitted or refused. */
+  private identify(request: AuthenticatedRequest, access: RouteAccess, token: string, keys: readonly string[]): true | Promise<true> {
+    const principal = this.verified.get(token, Math.floor(this.clock.now().getTime() / 1000));
+    if (principal !== null) return this.admit(request, access, principal);
+    return this.verify(token, keys).then((verified) => this.admit(request, access, verified));
+  }
+
+  private async verify(token: string, keys: readonly string[]): Promise<Principal> {
+    const generation = this.verified.generation;
+    let verified: Verified;
+    try {
+      verified = await this.authenticate(token);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
+        await this.limiter.failed(keys);
       }
-      principal = verified.principal;
-      if (verified.cache) this.verified.set(token, principal, generation, verified.expiresAt);
+      throw error;
     }
+    if (verified.cache) this.verified.set(token, verified.principal, generation, verified.expiresAt);
+    return verified.principal;
+  }
+
+  private admit(request: AuthenticatedRequest, access: RouteAccess, principal: Principal): true {
+    const { allowed } = access;
     request.principal = principal; // also for a refusal: the access log names the caller's kind
     setActor(actorOf(principal));
     if (!allowed.includes(principal.kind)) {

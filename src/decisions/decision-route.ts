@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { INestApplication } from '@nestjs/common';
+import type { Decision } from '@flowgate/core';
 import { WITHOUT_ACTOR_CONTEXT } from '../auth/actor-context';
 import { AuthGuard } from '../auth/auth.guard';
 import type { AuthenticatedRequest } from '../auth/principal';
@@ -35,10 +36,18 @@ export function registerDirectDecisionRoute(instance: FastifyInstance, app: INes
     const controller = app.get(DecisionsController);
     const access = guard.accessOf(DecisionsController.prototype.decide, DecisionsController);
     route.config = { ...(route.config as object | undefined), [WITHOUT_ACTOR_CONTEXT]: true } as RouteOptions['config'];
-    route.handler = async function directDecision(request: FastifyRequest, reply: FastifyReply) {
-      await guard.authorize(request as AuthenticatedRequest, access);
-      const decision = await controller.decide(request.body);
-      return reply.code(200).send(decision);
+    // Synchronous while the guard and the decision answer from their caches (no promise at
+    // all); a thrown error or a rejected promise reaches Fastify's error handler either way.
+    const answer = (request: FastifyRequest, reply: FastifyReply): Promise<Decision> | undefined => {
+      const decision = controller.decide(request.body);
+      if (decision instanceof Promise) return decision;
+      void reply.code(200).send(decision);
+      return undefined;
+    };
+    route.handler = function directDecision(request: FastifyRequest, reply: FastifyReply) {
+      const authorized = guard.authorize(request as AuthenticatedRequest, access);
+      if (authorized !== true) return authorized.then(() => controller.decide(request.body));
+      return answer(request, reply);
     };
   });
 }
