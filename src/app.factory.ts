@@ -25,8 +25,16 @@ export type FlowgateApp = NestFastifyApplication;
 /** Responses at least this large are compressed for clients that accept it. */
 export const COMPRESSION_THRESHOLD = 1024;
 
+export interface AppOptions extends LoggingOptions {
+  /**
+   * `POST /api/v1/decisions` without Nest's per-request pipeline (src/decisions/decision-route.ts);
+   * default on. Off only in the test that proves both answer alike.
+   */
+  directDecisionRoute?: boolean;
+}
+
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
-export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<FlowgateApp> {
+export async function createApp(config: FlowgateConfig, logging: AppOptions = {}): Promise<FlowgateApp> {
   const logger = createRootLogger(config, logging);
   const adapter = new FastifyAdapter({
     ...fastifyLogging(logger),
@@ -51,7 +59,7 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
   registerActorContext(instance);
   registerBodyParsing(instance, config.bodyLimits);
   // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors).
-  registerDirectDecisionRoute(instance, app);
+  if (logging.directDecisionRoute !== false) registerDirectDecisionRoute(instance, app);
   await registerCompression(app, instance);
   await registerClient(app, instance);
   app.useGlobalPipes(createValidationPipe());
