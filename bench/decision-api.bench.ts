@@ -412,10 +412,13 @@ process, compiled from what \`GET /api/v1/policy\` and \`GET /api/v1/users/:user
 serve: ${failures} differed.
 
 **Where the time goes.** The engine decides in well under a microsecond (see the engine section);
-a single HTTP decision costs the Nest/Fastify pipeline (routing, security headers, the access log
-line and metrics, the auth guard with its verified-token cache, \`scanJson\` and JSON parsing, the
-input check, writing) plus loopback TCP, so requests/s is bounded by the server's one core, and the
-batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
+a single HTTP decision costs Fastify (routing, hooks, writing), security headers, the access log
+line and metrics, the auth guard with its verified-token cache and rate-limit check, \`scanJson\` and
+JSON parsing, the input check, plus loopback TCP (the socket write is the largest single item in
+the profile, \`npm run bench -- profile decision-api\`, for the bare server too). The route runs
+without Nest's per-request pipeline (src/decisions/decision-route.ts: the same guard, controller
+method and error filter), and a cached decision creates no promise. requests/s is bounded by the
+server's one core, and the batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
 log on (one JSON line per request, stdout to a file), as in production. The SDK decides in process and only
 fetches the policy and consents.
 
