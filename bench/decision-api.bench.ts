@@ -241,6 +241,7 @@ async function interleaved(
   connections: readonly number[],
   runs: number,
   duration: number,
+  rounds: Map<number, number[]>,
 ): Promise<Map<number, { flowgate: Measured & { all: number[] }; bare: Measured & { all: number[] } }>> {
   const results = new Map<number, { flowgate: Measured[]; bare: Measured[] }>(connections.map((c) => [c, { flowgate: [], bare: [] }]));
   for (let round = 0; round < runs; round++) {
@@ -260,6 +261,7 @@ async function interleaved(
       console.log(`round ${round + 1}, ${c} connections: bare ${note(slot.bare[round])}, Flowgate ${note(slot.flowgate[round])}; machine ${slot.flowgate[round].machineCores.toFixed(2)} cores busy`);
     }
   }
+  for (const [c, r] of results) rounds.set(c, r.flowgate.map((f, i) => f.rate / r.bare[i].rate));
   const median = async (xs: Measured[]) => (await medianLoad(xs.length, async () => xs.shift()!)) as Measured & { all: number[] };
   const out = new Map<number, { flowgate: Measured & { all: number[] }; bare: Measured & { all: number[] } }>();
   for (const [c, r] of results) out.set(c, { flowgate: await median(r.flowgate), bare: await median(r.bare) });
@@ -314,7 +316,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await load(bare.base, single, 16, quick ? 1 : 5);
     await load(b.server.base, payload, 16, quick ? 1 : 2);
 
-    const limits = await interleaved(b, bare, single, [1, 16, 64], runs, duration);
+    // Flowgate ÷ bare within each round, beside the ratio of the medians.
+    const rounds = new Map<number, number[]>();
+    const limits = await interleaved(b, bare, single, [1, 16, 64], runs, duration, rounds);
+    const roundRatios = [16, 64].map((c) => `${c} connections ${rounds.get(c)!.map((r) => r.toFixed(2)).join(', ')}`).join('; ');
+    console.log(`round by round, Flowgate ÷ bare: ${roundRatios}`);
     const targets: TargetRow[] = [];
     for (const c of [1, 16, 64]) {
       const { flowgate, bare: limit } = limits.get(c)!;
@@ -381,7 +387,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     console.table(rows);
     return {
       name: 'decision-api',
-      markdown: markdown(rows, targets, load1, world, loaded, failures, sample.length, duration, runs),
+      markdown: markdown(rows, targets, load1, world, loaded, failures, sample.length, duration, runs, roundRatios),
       failures: failures + bareWrong,
     };
   } finally {
@@ -401,6 +407,7 @@ function markdown(
   sampled: number,
   duration: number,
   runs: number,
+  roundRatios: string,
 ): string {
   const headers = Object.keys(rows[0]) as (keyof Row)[];
   const table = [
@@ -421,6 +428,9 @@ and the same reply (bench/support/bare-decision-server.ts, in its own process li
 ${runs} interleaved rounds of ${duration} s per connection count (medians; load average during the run ${load}):
 
 ${targetTable}
+
+Round by round (Flowgate ÷ bare in the same round): ${roundRatios}. The ratio above is of the
+medians of each side.
 
 "server CPU per request" is the server process's CPU time (from /proc) during that median run over
 the requests it answered: on a loaded machine requests/s moves with what else runs, CPU per request
