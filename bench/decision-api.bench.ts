@@ -21,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import type { BenchOptions, BenchReport } from './run';
 import { loadServers, medianOf, type LoadRequest, type LoadResult } from './support/load';
 import { machineNote } from './run';
+import { startCpuCount } from './support/cpu';
 import {
   DEFAULT_WORLD,
   syntheticPayloadRequests,
@@ -166,6 +167,7 @@ async function disagreements(b: BenchServer, world: SyntheticWorld, cases: reado
 /** The bare node:http server (bench/support/bare-decision-server.ts) in its own process. */
 interface BareServer {
   base: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -202,6 +204,7 @@ async function startBareServer(b: BenchServer, userIds: readonly string[], dir: 
   });
   return {
     base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -238,24 +241,42 @@ async function interleaved(
   connections: readonly number[],
   runs: number,
   duration: number,
-): Promise<Map<number, { flowgate: LoadResult & { all: number[] }; bare: LoadResult & { all: number[] } }>> {
-  const results = new Map<number, { flowgate: LoadResult[]; bare: LoadResult[] }>(connections.map((c) => [c, { flowgate: [], bare: [] }]));
+  rounds: Map<number, number[]>,
+): Promise<Map<number, { flowgate: Measured & { all: number[] }; bare: Measured & { all: number[] } }>> {
+  const results = new Map<number, { flowgate: Measured[]; bare: Measured[] }>(connections.map((c) => [c, { flowgate: [], bare: [] }]));
   for (let round = 0; round < runs; round++) {
     for (const c of connections) {
       const slot = results.get(c)!;
       const order = round % 2 === 0 ? (['bare', 'flowgate'] as const) : (['flowgate', 'bare'] as const);
-      for (const who of order) slot[who].push(await load(who === 'bare' ? bare.base : b.server.base, requests, c, duration));
-      console.log(
-        `round ${round + 1}, ${c} connections: bare ${fmt(slot.bare[round].rate)} req/s (p99 ${slot.bare[round].p99} ms), ` +
-          `Flowgate ${fmt(slot.flowgate[round].rate)} req/s (p99 ${slot.flowgate[round].p99} ms)`,
-      );
+      for (const who of order) {
+        // Cores of the server under load and of this process (autocannon), to say per request
+        // what the server spent and whether the load generator was the limit.
+        const cpu = startCpuCount({ server: () => [who === 'bare' ? bare.pid : b.server.child.pid!], autocannon: () => [process.pid] });
+        const result = await load(who === 'bare' ? bare.base : b.server.base, requests, c, duration);
+        const used = cpu.stop();
+        slot[who].push({ ...result, serverCores: used.groups.server, loaderCores: used.groups.autocannon, machineCores: used.machine });
+      }
+      const note = (r: Measured) =>
+        `${fmt(r.rate)} req/s (p99 ${r.p99} ms, server ${usPerRequest(r)} µs/request, autocannon ${r.loaderCores.toFixed(2)} cores)`;
+      console.log(`round ${round + 1}, ${c} connections: bare ${note(slot.bare[round])}, Flowgate ${note(slot.flowgate[round])}; machine ${slot.flowgate[round].machineCores.toFixed(2)} cores busy`);
     }
   }
-  const median = async (xs: LoadResult[]) => medianLoad(xs.length, async () => xs.shift()!);
-  const out = new Map<number, { flowgate: LoadResult & { all: number[] }; bare: LoadResult & { all: number[] } }>();
+  for (const [c, r] of results) rounds.set(c, r.flowgate.map((f, i) => f.rate / r.bare[i].rate));
+  const median = async (xs: Measured[]) => (await medianLoad(xs.length, async () => xs.shift()!)) as Measured & { all: number[] };
+  const out = new Map<number, { flowgate: Measured & { all: number[] }; bare: Measured & { all: number[] } }>();
   for (const [c, r] of results) out.set(c, { flowgate: await median(r.flowgate), bare: await median(r.bare) });
   return out;
 }
+
+/** A load run with the cores the server, this process (autocannon) and the machine used meanwhile. */
+interface Measured extends LoadResult {
+  serverCores: number;
+  loaderCores: number;
+  machineCores: number;
+}
+
+/** The server's CPU time per answered request, in µs. */
+const usPerRequest = (r: Measured): string => (r.rate > 0 ? fmt((r.serverCores * 1e6) / r.rate) : '–');
 
 type Row = Record<'request' | 'connections' | 'requests/s' | 'decisions/s' | 'p50 ms' | 'p99 ms' | 'non-2xx', string>;
 
@@ -295,7 +316,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await load(bare.base, single, 16, quick ? 1 : 5);
     await load(b.server.base, payload, 16, quick ? 1 : 2);
 
-    const limits = await interleaved(b, bare, single, [1, 16, 64], runs, duration);
+    // Flowgate ÷ bare within each round, beside the ratio of the medians.
+    const rounds = new Map<number, number[]>();
+    const limits = await interleaved(b, bare, single, [1, 16, 64], runs, duration, rounds);
+    const roundRatios = [16, 64].map((c) => `${c} connections ${rounds.get(c)!.map((r) => r.toFixed(2)).join(', ')}`).join('; ');
+    console.log(`round by round, Flowgate ÷ bare: ${roundRatios}`);
     const targets: TargetRow[] = [];
     for (const c of [1, 16, 64]) {
       const { flowgate, bare: limit } = limits.get(c)!;
@@ -317,6 +342,17 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       ratio: `${p99Ratio.toFixed(2)}×`,
       met: p99Ratio <= 2,
     });
+    for (const c of [16, 64]) {
+      const { flowgate, bare: limit } = limits.get(c)!;
+      const ratio = (flowgate.serverCores / flowgate.rate) / (limit.serverCores / limit.rate);
+      targets.push({
+        target: `server CPU per request at ${c} connections, µs (reported, no target; autocannon used ${flowgate.loaderCores.toFixed(2)} / ${limit.loaderCores.toFixed(2)} cores)`,
+        flowgate: usPerRequest(flowgate),
+        bare: usPerRequest(limit),
+        ratio: Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '–',
+        met: true,
+      });
+    }
     for (const t of targets) console.log(`${t.target}: Flowgate ${t.flowgate}, bare ${t.bare}, ${t.ratio}: ${t.target.includes('no target') ? 'reported' : t.met ? 'met' : 'NOT MET'}`);
     const load1 = loadavg().map((l) => l.toFixed(2)).join(' / ');
 
@@ -351,7 +387,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     console.table(rows);
     return {
       name: 'decision-api',
-      markdown: markdown(rows, targets, load1, world, loaded, failures, sample.length, duration, runs),
+      markdown: markdown(rows, targets, load1, world, loaded, failures, sample.length, duration, runs, roundRatios),
       failures: failures + bareWrong,
     };
   } finally {
@@ -371,6 +407,7 @@ function markdown(
   sampled: number,
   duration: number,
   runs: number,
+  roundRatios: string,
 ): string {
   const headers = Object.keys(rows[0]) as (keyof Row)[];
   const table = [
@@ -392,6 +429,14 @@ ${runs} interleaved rounds of ${duration} s per connection count (medians; load 
 
 ${targetTable}
 
+Round by round (Flowgate ÷ bare in the same round): ${roundRatios}. The ratio above is of the
+medians of each side.
+
+"server CPU per request" is the server process's CPU time (from /proc) during that median run over
+the requests it answered: on a loaded machine requests/s moves with what else runs, CPU per request
+much less. autocannon's cores (this process, Flowgate's run / the bare server's) say whether the
+load generator was the limit.
+
 ${table}
 
 **Setup.** The server runs as \`npm start\` does, in its own process (one core of two), on a fresh
@@ -412,10 +457,13 @@ process, compiled from what \`GET /api/v1/policy\` and \`GET /api/v1/users/:user
 serve: ${failures} differed.
 
 **Where the time goes.** The engine decides in well under a microsecond (see the engine section);
-a single HTTP decision costs the Nest/Fastify pipeline (routing, security headers, the access log
-line and metrics, the auth guard with its verified-token cache, \`scanJson\` and JSON parsing, the
-input check, writing) plus loopback TCP, so requests/s is bounded by the server's one core, and the
-batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
+a single HTTP decision costs Fastify (routing, hooks, writing), security headers, the access log
+line and metrics, the auth guard with its verified-token cache and rate-limit check, \`scanJson\` and
+JSON parsing, the input check, plus loopback TCP (the socket write is the largest single item in
+the profile, \`npm run bench -- profile decision-api\`, for the bare server too). The route runs
+without Nest's per-request pipeline (src/decisions/decision-route.ts: the same guard, controller
+method and error filter), and a cached decision creates no promise. requests/s is bounded by the
+server's one core, and the batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
 log on (one JSON line per request, stdout to a file), as in production. The SDK decides in process and only
 fetches the policy and consents.
 

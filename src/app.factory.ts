@@ -11,6 +11,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { registerBodyParsing } from './common/body-parsing';
 import { registerActorContext } from './auth/actor-context';
+import { registerDirectDecisionRoute } from './decisions/decision-route';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -24,8 +25,16 @@ export type FlowgateApp = NestFastifyApplication;
 /** Responses at least this large are compressed for clients that accept it. */
 export const COMPRESSION_THRESHOLD = 1024;
 
+export interface AppOptions extends LoggingOptions {
+  /**
+   * `POST /api/v1/decisions` without Nest's per-request pipeline (src/decisions/decision-route.ts);
+   * default on. Off only in the test that proves both answer alike.
+   */
+  directDecisionRoute?: boolean;
+}
+
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
-export async function createApp(config: FlowgateConfig, logging: LoggingOptions = {}): Promise<FlowgateApp> {
+export async function createApp(config: FlowgateConfig, logging: AppOptions = {}): Promise<FlowgateApp> {
   const logger = createRootLogger(config, logging);
   const adapter = new FastifyAdapter({
     ...fastifyLogging(logger),
@@ -49,6 +58,8 @@ export async function createApp(config: FlowgateConfig, logging: LoggingOptions 
   if (config.allowedOrigins.length > 0) registerEmbedCors(instance, config.allowedOrigins);
   registerActorContext(instance);
   registerBodyParsing(instance, config.bodyLimits);
+  // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors).
+  if (logging.directDecisionRoute !== false) registerDirectDecisionRoute(instance, app);
   await registerCompression(app, instance);
   await registerClient(app, instance);
   app.useGlobalPipes(createValidationPipe());

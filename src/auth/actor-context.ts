@@ -15,8 +15,17 @@ const storage = new AsyncLocalStorage<{ actor: string }>();
  * would lose the context across the asynchronous body read).
  */
 export function registerActorContext(instance: FastifyInstance): void {
-  instance.addHook('preHandler', (_request, _reply, done) => storage.run({ actor: 'anonymous' }, done));
+  instance.addHook('preHandler', (request, _reply, done) => {
+    if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[WITHOUT_ACTOR_CONTEXT] === true) return done();
+    storage.run({ actor: 'anonymous' }, done);
+  });
 }
+
+/**
+ * A route config key: `true` on a route that records nothing (the decision route), so its
+ * requests run without an actor context (AsyncLocalStorage costs each request that enters it).
+ */
+export const WITHOUT_ACTOR_CONTEXT = 'flowgateWithoutActorContext';
 
 /** Names the actor of the current request (the guard calls this once it knows the caller). */
 export function setActor(actor: string): void {

@@ -35,6 +35,8 @@ const KIND_NAMES: Record<Principal['kind'], string> = {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly adminDigest: Buffer;
+  /** `accessOf` per route handler. */
+  private readonly access = new WeakMap<RouteHandler, RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -49,35 +51,69 @@ export class AuthGuard implements CanActivate {
     this.adminDigest = digest(admin.token);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const allowed = this.reflector.getAllAndOverride<Caller[] | undefined>(ACCESS_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? ['admin'];
-    if (allowed.includes('public')) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.authorize(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.accessOf(context.getHandler(), context.getClass()));
+  }
+
+  /**
+   * Who may call a route handler, from its `@Access` and `@AdminRoleRequired` metadata
+   * (method over class), read once per handler. Also for a route served without Nest's
+   * pipeline (src/decisions/decision-route.ts), so both read the same decorators.
+   */
+  accessOf(handler: RouteHandler, controller: ReturnType<ExecutionContext['getClass']>): RouteAccess {
+    let access = this.access.get(handler);
+    if (access === undefined) {
+      access = {
+        allowed: this.reflector.getAllAndOverride<Caller[] | undefined>(ACCESS_KEY, [handler, controller]) ?? ['admin'],
+        adminRole: this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_KEY, [handler, controller]),
+      };
+      this.access.set(handler, access);
+    }
+    return access;
+  }
+
+  /**
+   * Authenticates the request's bearer token and checks it against `access`: leaves the
+   * caller on `request.principal` (and as the actor of the request's records), or throws
+   * the 401, 403 or 429 `AuthError`. Synchronous (no promise) when the rate-limit check
+   * and the verified-token cache both answer at once, as they do for a token seen before.
+   */
+  authorize(request: AuthenticatedRequest, access: RouteAccess): true | Promise<true> {
+    if (access.allowed.includes('public')) return true;
     const token = bearerToken(request);
     if (!token) {
       throw new AuthError('UNAUTHENTICATED', 'Missing bearer token (Authorization: Bearer <token>)');
     }
     const keys = this.limiter.keys(clientAddress(request), token);
-    await this.limiter.assertAllowed(keys);
-    const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
-    let principal = this.verified.get(token, nowSeconds);
-    if (principal === null) {
-      const generation = this.verified.generation;
-      let verified: Verified;
-      try {
-        verified = await this.authenticate(token);
-      } catch (error) {
-        if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
-          await this.limiter.failed(keys);
-        }
-        throw error;
+    const checking = this.limiter.assertAllowed(keys);
+    if (checking !== undefined) return checking.then(() => this.identify(request, access, token, keys));
+    return this.identify(request, access, token, keys);
+  }
+
+  /** The token's principal from the verified-token cache, or verified now; then admitted or refused. */
+  private identify(request: AuthenticatedRequest, access: RouteAccess, token: string, keys: readonly string[]): true | Promise<true> {
+    const principal = this.verified.get(token, Math.floor(this.clock.now().getTime() / 1000));
+    if (principal !== null) return this.admit(request, access, principal);
+    return this.verify(token, keys).then((verified) => this.admit(request, access, verified));
+  }
+
+  private async verify(token: string, keys: readonly string[]): Promise<Principal> {
+    const generation = this.verified.generation;
+    let verified: Verified;
+    try {
+      verified = await this.authenticate(token);
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'UNAUTHENTICATED' && !(error as { expired?: boolean }).expired) {
+        await this.limiter.failed(keys);
       }
-      principal = verified.principal;
-      if (verified.cache) this.verified.set(token, principal, generation, verified.expiresAt);
+      throw error;
     }
+    if (verified.cache) this.verified.set(token, verified.principal, generation, verified.expiresAt);
+    return verified.principal;
+  }
+
+  private admit(request: AuthenticatedRequest, access: RouteAccess, principal: Principal): true {
+    const { allowed } = access;
     request.principal = principal; // also for a refusal: the access log names the caller's kind
     setActor(actorOf(principal));
     if (!allowed.includes(principal.kind)) {
@@ -85,9 +121,7 @@ export class AuthGuard implements CanActivate {
       throw new AuthError('FORBIDDEN', `This route is for ${wanted}, not ${KIND_NAMES[principal.kind]}`);
     }
     if (principal.kind === 'admin') {
-      const needed =
-        this.reflector.getAllAndOverride<AdminRole | undefined>(ADMIN_ROLE_KEY, [context.getHandler(), context.getClass()]) ??
-        (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+      const needed = access.adminRole ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
       if (ADMIN_ROLES.indexOf(principal.role) < ADMIN_ROLES.indexOf(needed)) {
         throw new AuthError(
           'FORBIDDEN',
@@ -128,6 +162,15 @@ export class AuthGuard implements CanActivate {
     }
     throw new AuthError('UNAUTHENTICATED', 'Invalid token');
   }
+}
+
+/** A controller method, as Nest's execution context gives it. */
+type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+
+/** Who may call a route: the kinds of caller, and the admin role it needs (by method when unset). */
+export interface RouteAccess {
+  readonly allowed: readonly Caller[];
+  readonly adminRole: AdminRole | undefined;
 }
 
 /** A token's principal, and whether (and until when) `VerifiedTokenCache` may keep it. */

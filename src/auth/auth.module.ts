@@ -49,8 +49,10 @@ import { VerifiedTokenCache } from './verified-token-cache';
     VerifiedTokenCache,
     AuthRateLimiter,
     DemoLoginThrottle,
-    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthGuard,
+    // The one guard of every Nest route; also used by the decision route, which runs without Nest's pipeline.
+    { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, AdminKeysService, UserTokensService],
+  exports: [AuthGuard, ADMIN_TOKEN, USER_TOKEN_SECRET, CLOCK, ServiceTokensService, AdminKeysService, UserTokensService],
 })
 export class AuthModule {}

@@ -65,14 +65,24 @@ export class DatabaseRateLimitStore implements RateLimitStore, OnModuleDestroy {
     return { retryAfterMs };
   }
 
+  /**
+   * `blockedFor` when this instance's cache can answer it without the database (a block it
+   * knows, or a key read as not blocked less than `unblockedCacheMs` ago); null otherwise.
+   * Synchronous, so a request's check costs no promise on the usual path.
+   */
+  cachedBlockedFor(rule: RateLimitRule, key: string): number | null {
+    const known = this.cache.get(`${rule.name}:${key}`);
+    if (known === undefined) return null;
+    const now = this.now();
+    if (known.blockedUntil > now) return known.blockedUntil - now;
+    return known.checkedUntil > now ? 0 : null;
+  }
+
   async blockedFor(rule: RateLimitRule, key: string): Promise<number> {
+    const cached = this.cachedBlockedFor(rule, key);
+    if (cached !== null) return cached;
     const id = `${rule.name}:${key}`;
     const now = this.now();
-    const known = this.cache.get(id);
-    if (known !== undefined) {
-      if (known.blockedUntil > now) return known.blockedUntil - now;
-      if (known.checkedUntil > now) return 0;
-    }
     // A burst of requests from one address (on SQLite each read waits in the write queue,
     // between group commits) makes one query, not one each.
     let reading = this.reading.get(id);

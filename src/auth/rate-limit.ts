@@ -26,6 +26,8 @@ export interface RateLimitStore {
   hit(rule: RateLimitRule, key: string): Promise<{ retryAfterMs: number }>;
   /** Whether the key is blocked now, without counting a hit: ms until it is not, or 0. */
   blockedFor(rule: RateLimitRule, key: string): Promise<number>;
+  /** What `blockedFor` would answer, when the store knows it without waiting; null when it must look. */
+  cachedBlockedFor?(rule: RateLimitRule, key: string): number | null;
 }
 
 export const RATE_LIMIT_STORE = Symbol('RATE_LIMIT_STORE');
@@ -120,11 +122,22 @@ export class AuthRateLimiter {
     return keys;
   }
 
-  /** Throws 429 when any key is blocked. */
-  async assertAllowed(keys: readonly string[]): Promise<void> {
+  /**
+   * Throws 429 when any key is blocked. Synchronous (no promise) while the store answers
+   * from its cache, which is every request but about one a second per key.
+   */
+  assertAllowed(keys: readonly string[]): void | Promise<void> {
     if (!this.config.rateLimits.enabled) return;
-    for (const key of keys) {
-      const ms = await this.store.blockedFor(this.rule, key);
+    for (let i = 0; i < keys.length; i++) {
+      const ms = this.store.cachedBlockedFor?.(this.rule, keys[i]) ?? null;
+      if (ms === null) return this.assertAllowedFrom(keys, i);
+      if (ms > 0) throw new RateLimitedError(ms, 'failed authentication attempts');
+    }
+  }
+
+  private async assertAllowedFrom(keys: readonly string[], from: number): Promise<void> {
+    for (let i = from; i < keys.length; i++) {
+      const ms = await this.store.blockedFor(this.rule, keys[i]);
       if (ms > 0) throw new RateLimitedError(ms, 'failed authentication attempts');
     }
   }

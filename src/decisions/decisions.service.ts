@@ -3,7 +3,7 @@ import { CLOCK, type Clock } from '../auth/clock';
 import { ConsentsCache } from '../consent/consent-cache.service';
 import { decide, unavailableDecision, type Decision, type DecisionRequest } from '@flowgate/core';
 import { MetricsService } from '../observability/metrics.service';
-import { PolicyService } from '../policy/policy.service';
+import { PolicyService, type PolicySnapshot } from '../policy/policy.service';
 
 export interface DecisionInput extends DecisionRequest {
   readonly userId: string;
@@ -28,13 +28,25 @@ export class DecisionsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async decide(input: DecisionInput): Promise<Decision> {
-    const { policy, version } = await this.policies.current();
+  /**
+   * One decision. Synchronous (no promise) when the policy and the user's consents are both
+   * cached, as they are for nearly every call: the decision API's hot path.
+   */
+  decide(input: DecisionInput): Decision | Promise<Decision> {
+    const snapshot = this.policies.cached();
+    if (snapshot === null) return this.policies.current().then((s) => this.decideOn(s, input));
+    return this.decideOn(snapshot, input);
+  }
+
+  private decideOn({ policy, version }: PolicySnapshot, input: DecisionInput): Decision | Promise<Decision> {
     const request = toRequest(input, this.clock.now().getTime());
-    const decision =
-      policy === null
-        ? unavailableDecision(request, version)
-        : decide(policy, await this.consents.consentsFor(input.userId, policy), request);
+    if (policy === null) return this.counted(unavailableDecision(request, version));
+    const consents = this.consents.consentsFor(input.userId, policy);
+    if (consents instanceof Promise) return consents.then((c) => this.counted(decide(policy, c, request)));
+    return this.counted(decide(policy, consents, request));
+  }
+
+  private counted(decision: Decision): Decision {
     this.metrics.decision(decision.allow, reasonOf(decision));
     return decision;
   }

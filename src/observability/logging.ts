@@ -33,7 +33,7 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   const base: pino.LoggerOptions = {
     level: PINO_LEVELS[config.logLevel],
     base: { service: 'flowgate' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     // Belt and braces: nothing logs headers, but if anything ever does, tokens stay out.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.token', 'token'], censor: '[redacted]' },
   };
@@ -44,6 +44,21 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   // one, so under load one write carries many access lines instead of one syscall each
   // (about a sixth of a decision's cost); pino flushes what is left when the process exits.
   return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * pino's `isoTime` (`,"time":"2026-12-01T15:00:00.000Z"`), formatted once per millisecond:
+ * under load many lines share one, and `toISOString` was a sixth of a line's cost.
+ */
+let lastTimeMs = Number.NaN;
+let lastTime = '';
+export function isoTime(): string {
+  const now = Date.now();
+  if (now !== lastTimeMs) {
+    lastTimeMs = now;
+    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return lastTime;
 }
 
 /**

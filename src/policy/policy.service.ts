@@ -73,9 +73,12 @@ export class PolicyService implements OnModuleInit, OnApplicationBootstrap, OnMo
 
   /** The cached policy, with no query; after the log announced a new version, that one. */
   async current(): Promise<PolicySnapshot> {
-    const snapshot = this.snapshot;
-    if (snapshot === null || this.wanted !== this.loaded) return this.refresh();
-    return snapshot;
+    return this.cached() ?? this.refresh();
+  }
+
+  /** What `current()` answers without waiting, when it can (the cached policy is the announced one); else null. */
+  cached(): PolicySnapshot | null {
+    return this.snapshot !== null && this.wanted === this.loaded ? this.snapshot : null;
   }
 
   /**

@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { createApp, initApp } from '../../src/app.factory';
+import { createApp, initApp, type AppOptions } from '../../src/app.factory';
 import { loadConfig, type FlowgateConfig } from '../../src/config/configuration';
 import { WriteQueue } from '../../src/database/write-queue';
 import { openTestDatabase, placeholders, type TestDatabaseKind } from './test-database';
-import type { LoggingOptions } from '../../src/observability/logging';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -38,7 +37,7 @@ export interface TestApp {
 export async function startTestApp(
   env: Record<string, string> = {},
   dir?: string,
-  logging: LoggingOptions = {},
+  logging: AppOptions = {},
 ): Promise<TestApp> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'flowgate-test-'));
   const database = await openTestDatabase(folder);
