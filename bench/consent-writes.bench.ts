@@ -139,7 +139,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     if (stored < acked) failures++;
     console.log(`acknowledged ≈ ${fmt(acked)} changes; ${fmt(stored)} events stored`);
 
-    const postgres = quick ? null : await postgresRounds(world, single, flows, duration, rounds, record);
+    const postgres = await postgresRounds(world, single, flows, duration, rounds, record);
     const lines = table(results, postgres !== null);
     console.log(lines.join('\n'));
     return {
@@ -292,7 +292,7 @@ instance (\`DATABASE_URL\`, pool of 10) and a bare \`pg\` script on one connecti
 rows with the same group commit (named prepared statements), interleaved the same way.
 `
     : `
-**PostgreSQL.** Not measured in this run (PostgreSQL not installed, or \`--quick\`).
+**PostgreSQL.** Not measured in this run (PostgreSQL not installed).
 `
 }
 **Check.** After the SQLite runs the server was stopped and its database opened directly:
