@@ -285,30 +285,26 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   }
 
   /**
-   * PostgreSQL: the batch in four round trips. `flowgate_consent_begin` takes the users'
-   * advisory locks (sorted, so two instances never deadlock) and the checkpoint lock, held to
-   * commit (another instance writing for these users, or any consent batch, waits), and reads
-   * their heads, the idempotency records asked for, event ids from the sequence and the newest
-   * checkpoint; the events are hashed onto those heads and the batch signed here; then
-   * `flowgate_consent_commit` inserts everything and appends the change log (its lock held
-   * to commit, then NOTIFY). Idempotency keys are enforced by their primary key.
+   * PostgreSQL: the batch in two round trips (`WriteQueue.postgresTwoStep`). With BEGIN,
+   * `flowgate_consent_begin` takes the users' advisory locks (sorted, so two instances never
+   * deadlock) and the checkpoint lock, held to commit (another instance writing for these
+   * users, or any consent batch, waits), and reads their heads, the idempotency records asked
+   * for, event ids from the sequence and the newest checkpoint; the events are hashed onto
+   * those heads and the batch signed here; then `flowgate_consent_commit`, with COMMIT,
+   * inserts everything and appends the change log (its lock held to commit, then NOTIFY).
+   * Idempotency keys are enforced by their primary key.
    */
   private async commitPostgres(batch: Pending[]): Promise<void> {
     let built: Built | undefined;
-    await this.writeQueue.writeTx(async (tx) => {
+    await this.writeQueue.postgresTwoStep(async (session) => {
+      const json = (value: unknown) => `${session.literal(JSON.stringify(value))}::json`;
+      const texts = (values: readonly string[]) => `ARRAY(SELECT json_array_elements_text(${json(values)}))`;
       const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
       const keyed = batch.filter((p) => p.request.idempotency !== undefined).map((p) => p.request);
       const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
-      const [{ begun }] = await tx.all<{ begun: Begun }>(
-        'SELECT flowgate_consent_begin(?::text[], ?::text[], ?::text[], ?, ?, ?) AS begun',
-        [
-          userIds,
-          keyed.map((r) => r.userId),
-          keyed.map((r) => r.idempotency!.key),
-          n,
-          FLOWGATE_LOCKS,
-          LOCK_KEYS.checkpoints,
-        ],
+      const [{ begun }] = await session.open<{ begun: Begun }>(
+        `SELECT flowgate_consent_begin(${texts(userIds)}, ${texts(keyed.map((r) => r.userId))}, ` +
+          `${texts(keyed.map((r) => r.idempotency!.key))}, ${n}, ${FLOWGATE_LOCKS}, ${LOCK_KEYS.checkpoints}) AS begun`,
       );
       const heads = new Map<string, Head>();
       for (const h of begun.heads ?? []) heads.set(h.userId, { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
@@ -318,32 +314,30 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       const eventIds = begun.ids.map(Number).sort((a, b) => a - b);
       const b = this.build(batch, heads, keys, eventIds, null);
       built = b;
-      if (b.events.length === 0 && b.log.length === 0) return;
+      if (b.events.length === 0 && b.log.length === 0) return; // nothing to write: rolled back
       // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
       const checkpoint = this.checkpoints.sealNext(begun.checkpoint, b.events);
       const log = this.changeLog.postgresAppend(b.log);
-      const [{ ids }] = await tx.all<{ ids: number[] }>('SELECT flowgate_consent_commit(?::json, ?, ?, ?) AS ids', [
-        JSON.stringify({
-          notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
-          events: b.events,
-          checkpoints: checkpoint === null ? [] : [checkpoint],
-          states: b.states.map((e) => ({
-            userId: e.userId,
-            flowKey: e.flowKey,
-            choice: e.choice,
-            flowVersion: e.flowVersion,
-            source: e.source,
-            eventId: e.id,
-            recordedAt: e.recordedAt,
-          })),
-          subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
-          idempotency: b.idempotency,
-          log: log.rows,
-        }),
-        log.lock[0],
-        log.lock[1],
-        log.channel,
-      ]);
+      const payload = {
+        notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
+        events: b.events,
+        checkpoints: checkpoint === null ? [] : [checkpoint],
+        states: b.states.map((e) => ({
+          userId: e.userId,
+          flowKey: e.flowKey,
+          choice: e.choice,
+          flowVersion: e.flowVersion,
+          source: e.source,
+          eventId: e.id,
+          recordedAt: e.recordedAt,
+        })),
+        subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
+        idempotency: b.idempotency,
+        log: log.rows,
+      };
+      const [{ ids }] = await session.close<{ ids: number[] }>(
+        `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
+      );
       const logged = this.changeLog.appended(b.log, ids.map(Number));
       b.changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };
