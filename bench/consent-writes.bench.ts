@@ -289,7 +289,10 @@ ${
 **PostgreSQL.** A throwaway PostgreSQL ${r.postgres.version} cluster (\`test/support/postgres-cluster.cjs\`, with
 \`fsync\` and \`synchronous_commit\` left on: a 2xx means the commit is durable), one Flowgate
 instance (\`DATABASE_URL\`, pool of 10) and a bare \`pg\` script on one connection writing the same
-rows with the same group commit (named prepared statements), interleaved the same way.
+rows with the same group commit (named prepared statements), interleaved the same way. Flowgate's batch on
+PostgreSQL is two round trips: \`BEGIN\` with \`flowgate_consent_begin\` (locks; heads, idempotency
+records, event ids, newest checkpoint), then \`flowgate_consent_commit\` (every row, the change log,
+NOTIFY) with \`COMMIT\` (migration 1798100000001); the bare script sends one statement at a time.
 `
     : `
 **PostgreSQL.** Not measured in this run (PostgreSQL not installed).

@@ -3,9 +3,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * PostgreSQL only (SQLite has no stored functions, and its writer runs on prepared statements
  * of the one in-process connection, where a statement costs no round trip): the consent
- * writer's two steps of a group-commit batch as functions, so a batch is four round trips
- * (BEGIN, `flowgate_consent_begin`, `flowgate_consent_commit`, COMMIT) instead of one per
- * lock, read and INSERT (about fourteen). Between the two the writer hashes the events onto
+ * writer's two steps of a group-commit batch as functions, so a batch is two round trips
+ * (`BEGIN; SELECT flowgate_consent_begin(…)`, then `SELECT flowgate_consent_commit(…); COMMIT`,
+ * `WriteQueue.postgresTwoStep`) instead of one per lock, read and INSERT (about fourteen).
+ * Between the two the writer hashes the events onto
  * the heads it was given and signs the batch's checkpoint; the locks taken by the first are
  * held to commit.
  *
