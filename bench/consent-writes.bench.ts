@@ -139,7 +139,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     if (stored < acked) failures++;
     console.log(`acknowledged ≈ ${fmt(acked)} changes; ${fmt(stored)} events stored`);
 
-    const postgres = quick ? null : await postgresRounds(world, single, flows, duration, rounds, record);
+    const postgres = await postgresRounds(world, single, flows, duration, rounds, record);
     const lines = table(results, postgres !== null);
     console.log(lines.join('\n'));
     return {
@@ -289,10 +289,13 @@ ${
 **PostgreSQL.** A throwaway PostgreSQL ${r.postgres.version} cluster (\`test/support/postgres-cluster.cjs\`, with
 \`fsync\` and \`synchronous_commit\` left on: a 2xx means the commit is durable), one Flowgate
 instance (\`DATABASE_URL\`, pool of 10) and a bare \`pg\` script on one connection writing the same
-rows with the same group commit (named prepared statements), interleaved the same way.
+rows with the same group commit (named prepared statements), interleaved the same way. Flowgate's batch on
+PostgreSQL is two round trips: \`BEGIN\` with \`flowgate_consent_begin\` (locks; heads, idempotency
+records, event ids, newest checkpoint), then \`flowgate_consent_commit\` (every row, the change log,
+NOTIFY) with \`COMMIT\` (migration 1798100000001); the bare script sends one statement at a time.
 `
     : `
-**PostgreSQL.** Not measured in this run (PostgreSQL not installed, or \`--quick\`).
+**PostgreSQL.** Not measured in this run (PostgreSQL not installed).
 `
 }
 **Check.** After the SQLite runs the server was stopped and its database opened directly:

@@ -185,6 +185,10 @@ interface Cell {
 
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const quick = options.quick;
+  // `--writes-only`: just the consent-write cells (both databases, one and two instances), for a
+  // short check of the write path; nothing else is measured and the report says so.
+  const writesOnly = process.argv.includes('--writes-only');
+  const ops: readonly Op[] = writesOnly ? ['writes'] : ['writes', 'decisions'];
   const duration = quick ? 1 : 4;
   const rounds = quick ? 1 : 3;
   const changes = quick ? 100 : 500;
@@ -230,7 +234,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     // Warm-up: JIT on every instance, and the decision users' consents into each one's cache.
     for (const d of deployments) {
       await loadServers(targets(d, 'writes', 2), 16, quick ? 1 : 3);
-      await loadServers(targets(d, 'decisions', 2), 16, quick ? 1 : 3);
+      if (!writesOnly) await loadServers(targets(d, 'decisions', 2), 16, quick ? 1 : 3);
     }
 
     // Interleaved: every round runs each cell once, so a change in the machine's load
@@ -240,7 +244,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       `${kind}/${instances}/${op}/${c}`;
     for (let round = 0; round < rounds; round++) {
       for (const c of CONNECTIONS) {
-        for (const op of ['writes', 'decisions'] as const) {
+        for (const op of ops) {
           for (const d of deployments) {
             for (const instances of [1, 2] as const) {
               const k = key(d.kind, instances, op, c);
@@ -261,6 +265,8 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       }
       console.log(`round ${round + 1} of ${rounds} done (load ${load1().toFixed(2)})`);
     }
+
+    if (writesOnly) return writeCellsReport(cells, key, duration, rounds);
 
     const throughput: ThroughputRow[] = [];
     const get = (kind: Kind, instances: number, op: Op, c: number) => {
@@ -367,6 +373,47 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await Promise.all(deployments.map((d) => d.stop()));
     cluster.stop();
   }
+}
+
+/** `--writes-only`: the write cells alone, with the PostgreSQL ≥ SQLite target at 16 connections. */
+function writeCellsReport(
+  cells: ReadonlyMap<string, Cell>,
+  key: (kind: Kind, instances: number, op: Op, c: number) => string,
+  duration: number,
+  rounds: number,
+): BenchReport {
+  const rows: Array<Record<string, string>> = [];
+  let failures = 0;
+  const rate = (kind: Kind, instances: number, c: number) => medianOf(cells.get(key(kind, instances, 'writes', c))!.runs).rate;
+  for (const kind of ['sqlite', 'postgres'] as const)
+    for (const instances of [1, 2] as const)
+      for (const c of CONNECTIONS) {
+        const cell = cells.get(key(kind, instances, 'writes', c))!;
+        const w = medianOf(cell.runs);
+        failures += w.errors + w.non2xx > 0 ? 1 : 0;
+        rows.push({
+          database: KIND_NAME[kind],
+          instances: String(instances),
+          connections: String(c),
+          'writes/s': fmt(w.rate),
+          'write p99 ms': ms(w.p99),
+          'non-2xx': String(w.non2xx + w.errors),
+          'cores: servers, autocannon, PG / machine': cores(averageCpu(cell.cpu), kind),
+          load: Math.max(...cell.loads).toFixed(1),
+        });
+      }
+  console.table(rows);
+  const pg16 = rate('postgres', 1, 16);
+  const sqlite16 = rate('sqlite', 1, 16);
+  const verdict = `PostgreSQL writes at 16 connections ≥ SQLite (one instance each): ${fmt(pg16)} vs ${fmt(sqlite16)} writes/s, ${pg16 >= sqlite16 ? 'met' : '**not met**'}`;
+  console.log(verdict);
+  const markdown = `## Scale: consent-write cells only (\`--writes-only\`)
+
+${markdownTable(rows, Object.keys(rows[0]))}
+
+${verdict}. Median of ${rounds} interleaved rounds of ${duration} s. The rest of the scale bench was not run.
+`;
+  return { name: 'scale', markdown, failures };
 }
 
 type ThroughputRow = Record<

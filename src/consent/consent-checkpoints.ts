@@ -6,7 +6,7 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
 import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import type { SqlTx } from '../database/sql-tx';
-import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
+import { WriteQueue } from '../database/write-queue';
 import {
   checkLedger,
   checkpointDigest,
@@ -69,16 +69,7 @@ export class ConsentCheckpoints {
     this.witnessFile = join(config.dataDir, WITNESS_FILE);
   }
 
-  /**
-   * In the writer's transaction, before it takes event ids: one log-wide chain, so on
-   * PostgreSQL instances write one batch after another from here to commit (and the ids of
-   * one batch all come after the last batch's). On SQLite the write transaction holds the file.
-   */
-  async lock(tx: SqlTx): Promise<void> {
-    if (tx.kind === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(?, ?)', [FLOWGATE_LOCKS, LOCK_KEYS.checkpoints]);
-  }
-
-  /** In the writer's transaction, after `lock`: signs the batch's events (id order) as the next checkpoint. */
+  /** SQLite, in the writer's transaction (which holds the file): signs the batch's events (id order) as the next checkpoint. */
   async seal(tx: SqlTx, events: readonly StoredChainedEvent[]): Promise<void> {
     if (events.length === 0) return;
     let previous: CheckpointHead | null;
@@ -103,7 +94,7 @@ export class ConsentCheckpoints {
         }
       }
     }
-    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
+    const row = this.sealAfter(previous, events, generation);
     await tx.run('INSERT INTO consent_checkpoint (id, "firstEventId", "lastEventId", payload, signature, kid) VALUES (?, ?, ?, ?, ?, ?)', [
       row.id,
       row.firstEventId,
@@ -112,7 +103,23 @@ export class ConsentCheckpoints {
       row.signature,
       row.kid,
     ]);
+  }
+
+  /**
+   * PostgreSQL, in the writer's transaction after `lock` (taken by `flowgate_consent_begin`,
+   * which also read `newest`, the newest checkpoint): the batch's checkpoint, for the writer
+   * to insert with the batch. Null when there are no events.
+   */
+  sealNext(newest: CheckpointRow | null, events: readonly StoredChainedEvent[]): CheckpointRow | null {
+    if (events.length === 0) return null;
+    const previous = newest === null ? null : this.lastSealed?.seq === Number(newest.id) ? this.lastSealed : headOf(newest);
+    return this.sealAfter(previous, events, this.writeQueue.generation);
+  }
+
+  private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {
+    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
     this.pending = { head: headOf(row), generation };
+    return row;
   }
 
   /**

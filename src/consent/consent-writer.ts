@@ -7,9 +7,10 @@ import {
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
-import { WriteQueue } from '../database/write-queue';
+import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
-import { ChangeLogService, type LogEntry } from '../policy/change-log.service';
+import { ChangeLogService, type LogEntry, type NewLogEntry } from '../policy/change-log.service';
+import type { CheckpointRow } from './checkpoint';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
@@ -60,6 +61,36 @@ interface Head {
   lastHash: string;
   gpc: boolean;
   gpcAt: string | null;
+}
+
+/** One batch's rows, as `build` makes them. */
+interface Built {
+  events: StoredChainedEvent[];
+  /** Each (user, flow)'s newest event of the batch. */
+  states: StoredChainedEvent[];
+  subjects: Array<readonly [string, Head]>;
+  idempotency: IdempotencyRow[];
+  /** Notice texts the batch uses that are not known to be stored, by hash. */
+  newNotices: Map<string, string>;
+  changes: Array<{ pending: Pending; response: StoredResponse }>;
+  /** One change-log entry per written request, in `changes` order. */
+  log: NewLogEntry[];
+}
+
+interface IdempotencyRow {
+  userId: string;
+  key: string;
+  requestHash: string;
+  response: string;
+  createdAt: string;
+}
+
+/** What `flowgate_consent_begin` returns (PostgreSQL). */
+interface Begun {
+  heads: Array<{ userId: string; version: number; lastHash: string; gpc: boolean; gpcAt: string | null }> | null;
+  keys: Array<{ userId: string; key: string; requestHash: string; response: string }> | null;
+  ids: Array<number | string>;
+  checkpoint: CheckpointRow | null;
 }
 
 const GENESIS_HEAD: Head = { version: 0, lastHash: GENESIS_HASH, gpc: false, gpcAt: null };
@@ -179,131 +210,32 @@ export class ConsentWriter implements BeforeApplicationShutdown {
 
   /** Writes `batch` in one transaction, setting each request's outcome or (checks only) error. */
   private async commit(batch: Pending[]): Promise<void> {
-    const newNotices = new Map<string, string>();
-    // Chain order comes from the database: on PostgreSQL these users' advisory locks are
-    // held to commit (another instance writing for them waits); on SQLite the transaction
-    // holds the file. Idempotency keys are read here and enforced by their primary key.
-    const sources: string[] = [];
+    if (this.writeQueue.kind === 'postgres') return this.commitPostgres(batch);
+    // SQLite: the transaction holds the file. Idempotency keys are read here and enforced by
+    // their primary key.
+    let built: Built | undefined;
     await this.writeQueue.writeTx(async (tx) => {
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
-      await lockUsers(tx, userIds);
       const memory = this.memory();
       const heads = await this.readHeads(tx, memory, userIds);
       const keys = await readIdempotency(
         tx,
         batch.map((p) => p.request),
       );
-      await this.checkpoints.lock(tx);
       const eventIds = await this.reserveEventIds(tx, memory, batch);
-      let nextId = 0;
-      const events: StoredChainedEvent[] = [];
-      const states = new Map<string, StoredChainedEvent>();
-      const touched = new Set<string>();
-      const changes: Array<{ pending: Pending; response: StoredResponse }> = [];
-      const idempotency: Array<[string, string, string, string, string]> = [];
-
-      for (const p of batch) {
-        const { request } = p;
-        const now = this.clock.now().toISOString();
-        if (request.idempotency) {
-          const earlier = keys.get(idempotencyKey(request.userId, request.idempotency.key));
-          if (earlier) {
-            if (earlier.requestHash !== request.idempotency.requestHash) {
-              p.error = new ConsentError(
-                'IDEMPOTENCY_KEY_REUSED',
-                `Idempotency-Key "${request.idempotency.key}" was already used for a different request`,
-              );
-            } else {
-              p.outcome = { kind: 'replayed', response: earlier.response };
-            }
-            continue;
-          }
-        }
-        const head = heads.get(request.userId) ?? GENESIS_HEAD;
-        const own: StoredChainedEvent[] = [];
-        const add = (
-          e: Pick<
-            StoredChainedEvent,
-            'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'
-          >,
-        ) => {
-          const unhashed = {
-            ...e,
-            id: eventIds[nextId++],
-            userId: request.userId,
-            seq: head.version + own.length + 1,
-            actor: request.actor,
-            recordedAt: now,
-            prevHash: own.at(-1)?.hash ?? head.lastHash,
-          };
-          own.push({ ...unhashed, hash: hashEvent(unhashed) });
-        };
-        const newGpc = request.gpc && !head.gpc;
-        if (newGpc)
-          add({
-            flowKey: null,
-            choice: 'denied',
-            source: 'gpc',
-            flowVersion: null,
-            noticeHash: null,
-          });
-        for (const c of request.changes) {
-          add({
-            flowKey: c.flowKey,
-            choice: c.choice,
-            source: request.source,
-            flowVersion: c.flowVersion,
-            noticeHash: c.notice.hash,
-          });
-          if (!this.storedNotices.has(c.notice.hash)) newNotices.set(c.notice.hash, c.notice.text);
-        }
-        if (own.length === 0) {
-          p.outcome = { kind: 'unchanged', version: head.version };
-          continue;
-        }
-        const next: Head = {
-          version: head.version + own.length,
-          lastHash: own.at(-1)!.hash,
-          gpc: head.gpc || newGpc,
-          gpcAt: head.gpcAt ?? (newGpc ? now : null),
-        };
-        heads.set(request.userId, next);
-        touched.add(request.userId);
-        if (memory !== null) remember(memory.heads, request.userId, next);
-        for (const e of own) {
-          events.push(e);
-          if (e.flowKey !== null) states.set(`${e.userId}\u0000${e.flowKey}`, e);
-        }
-        const response: StoredResponse = {
-          userId: request.userId,
-          version: next.version,
-          events: own,
-        };
-        if (request.idempotency) {
-          const { key, requestHash } = request.idempotency;
-          keys.set(idempotencyKey(request.userId, key), { requestHash, response });
-          idempotency.push([request.userId, key, requestHash, JSON.stringify(response), now]);
-        }
-        changes.push({ pending: p, response });
-      }
-
-      if (memory !== null && nextId > 0) memory.nextEventId = eventIds[nextId - 1] + 1;
-      sources.push(...events.map((e) => e.source));
-      // From here only writes (and, when nothing is remembered, a read or two): on SQLite they
-      // go to the connection together and are waited for once, before the commit.
+      const b = this.build(batch, heads, keys, eventIds, memory);
+      built = b;
+      if (b.events.length > 0) memory.nextEventId = b.events.at(-1)!.id + 1;
+      // From here only writes (and, when nothing is remembered, a read or two): they go to
+      // the connection together and are waited for once, before the commit.
       const w = pipelined(tx);
       let logged: LogEntry[];
       try {
-        await insertRows(
-          w,
-          'INSERT INTO consent_notice (hash, text) VALUES',
-          [...newNotices],
-          'ON CONFLICT DO NOTHING',
-        );
+        await insertRows(w, 'INSERT INTO consent_notice (hash, text) VALUES', [...b.newNotices], 'ON CONFLICT DO NOTHING');
         await insertRows(
           w,
           'INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash) VALUES',
-          events.map((e) => [
+          b.events.map((e) => [
             e.id,
             e.userId,
             e.seq,
@@ -319,67 +251,227 @@ export class ConsentWriter implements BeforeApplicationShutdown {
           ]),
         );
         // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
-        await this.checkpoints.seal(w, events);
+        await this.checkpoints.seal(w, b.events);
         await insertRows(
           w,
           'INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt") VALUES',
-          [...states.values()].map((e) => [
-            e.userId,
-            e.flowKey,
-            e.choice,
-            e.flowVersion,
-            e.source,
-            e.id,
-            e.recordedAt,
-          ]),
+          b.states.map((e) => [e.userId, e.flowKey, e.choice, e.flowVersion, e.source, e.id, e.recordedAt]),
           `ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
              source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt"`,
         );
         await insertRows(
           w,
           'INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt") VALUES',
-          [...touched].map((userId) => {
-            const h = heads.get(userId)!;
-            return [userId, h.version, h.lastHash, h.gpc, h.gpcAt];
-          }),
+          b.subjects.map(([userId, h]) => [userId, h.version, h.lastHash, h.gpc, h.gpcAt]),
           `ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
              gpc = excluded.gpc, "gpcAt" = excluded."gpcAt"`,
         );
         await insertRows(
           w,
           'INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt") VALUES',
-          idempotency,
+          b.idempotency.map((r) => [r.userId, r.key, r.requestHash, r.response, r.createdAt]),
         );
-        // Last: on PostgreSQL the change log's lock is held from here to commit.
-        logged = await this.changeLog.appendTx(
-          w,
-          changes.map(({ response }) => ({
-            kind: 'consent' as const,
-            userId: response.userId,
-            version: response.version,
-          })),
-        );
+        logged = await this.changeLog.appendTx(w, b.log);
         await w.flush();
       } catch (error) {
         await w.flush().catch(() => undefined);
         throw error;
       }
-      changes.forEach(({ pending, response }, i) => {
+      b.changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };
       });
     });
+    this.committed(built!, batch.length);
+  }
+
+  /**
+   * PostgreSQL: the batch in two round trips (`WriteQueue.postgresTwoStep`). With BEGIN,
+   * `flowgate_consent_begin` takes the users' advisory locks (sorted, so two instances never
+   * deadlock) and the checkpoint lock, held to commit (another instance writing for these
+   * users, or any consent batch, waits), and reads their heads, the idempotency records asked
+   * for, event ids from the sequence and the newest checkpoint; the events are hashed onto
+   * those heads and the batch signed here; then `flowgate_consent_commit`, with COMMIT,
+   * inserts everything and appends the change log (its lock held to commit, then NOTIFY).
+   * Idempotency keys are enforced by their primary key.
+   */
+  private async commitPostgres(batch: Pending[]): Promise<void> {
+    let built: Built | undefined;
+    await this.writeQueue.postgresTwoStep(async (session) => {
+      const json = (value: unknown) => `${session.literal(JSON.stringify(value))}::json`;
+      const texts = (values: readonly string[]) => `ARRAY(SELECT json_array_elements_text(${json(values)}))`;
+      const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
+      const keyed = batch.filter((p) => p.request.idempotency !== undefined).map((p) => p.request);
+      const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
+      const [{ begun }] = await session.open<{ begun: Begun }>(
+        `SELECT flowgate_consent_begin(${texts(userIds)}, ${texts(keyed.map((r) => r.userId))}, ` +
+          `${texts(keyed.map((r) => r.idempotency!.key))}, ${n}, ${FLOWGATE_LOCKS}, ${LOCK_KEYS.checkpoints}) AS begun`,
+      );
+      const heads = new Map<string, Head>();
+      for (const h of begun.heads ?? []) heads.set(h.userId, { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
+      const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
+      for (const k of begun.keys ?? [])
+        keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });
+      const eventIds = begun.ids.map(Number).sort((a, b) => a - b);
+      const b = this.build(batch, heads, keys, eventIds, null);
+      built = b;
+      if (b.events.length === 0 && b.log.length === 0) return; // nothing to write: rolled back
+      // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
+      const checkpoint = this.checkpoints.sealNext(begun.checkpoint, b.events);
+      const log = this.changeLog.postgresAppend(b.log);
+      const payload = {
+        notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
+        events: b.events,
+        checkpoints: checkpoint === null ? [] : [checkpoint],
+        states: b.states.map((e) => ({
+          userId: e.userId,
+          flowKey: e.flowKey,
+          choice: e.choice,
+          flowVersion: e.flowVersion,
+          source: e.source,
+          eventId: e.id,
+          recordedAt: e.recordedAt,
+        })),
+        subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
+        idempotency: b.idempotency,
+        log: log.rows,
+      };
+      const [{ ids }] = await session.close<{ ids: number[] }>(
+        `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
+      );
+      const logged = this.changeLog.appended(b.log, ids.map(Number));
+      b.changes.forEach(({ pending, response }, i) => {
+        pending.outcome = { kind: 'written', response, changeId: logged[i].id };
+      });
+    });
+    this.committed(built!, batch.length);
+  }
+
+  /** After a batch's commit: the witness follows its checkpoint; its notices are known stored. */
+  private committed(built: Built, requests: number): void {
     this.witnessed = this.checkpoints.committed();
-    for (const hash of newNotices.keys()) this.storedNotices.add(hash);
-    this.metrics?.consentCommitted(batch.length, sources);
+    for (const hash of built.newNotices.keys()) this.storedNotices.add(hash);
+    this.metrics?.consentCommitted(
+      requests,
+      built.events.map((e) => e.source),
+    );
+  }
+
+  /**
+   * The batch's rows, hashed onto `heads` (which it advances, as the remembered ones in
+   * `memory`), with ids from `eventIds`; each request's outcome or error is set here,
+   * except `written`, which needs the change log's id.
+   */
+  private build(
+    batch: readonly Pending[],
+    heads: Map<string, Head>,
+    keys: Map<string, { requestHash: string; response: StoredResponse }>,
+    eventIds: readonly number[],
+    memory: Memory | null,
+  ): Built {
+    let nextId = 0;
+    const events: StoredChainedEvent[] = [];
+    const states = new Map<string, StoredChainedEvent>();
+    const touched = new Set<string>();
+    const changes: Array<{ pending: Pending; response: StoredResponse }> = [];
+    const idempotency: IdempotencyRow[] = [];
+    const newNotices = new Map<string, string>();
+
+    for (const p of batch) {
+      const { request } = p;
+      const now = this.clock.now().toISOString();
+      if (request.idempotency) {
+        const earlier = keys.get(idempotencyKey(request.userId, request.idempotency.key));
+        if (earlier) {
+          if (earlier.requestHash !== request.idempotency.requestHash) {
+            p.error = new ConsentError(
+              'IDEMPOTENCY_KEY_REUSED',
+              `Idempotency-Key "${request.idempotency.key}" was already used for a different request`,
+            );
+          } else {
+            p.outcome = { kind: 'replayed', response: earlier.response };
+          }
+          continue;
+        }
+      }
+      const head = heads.get(request.userId) ?? GENESIS_HEAD;
+      const own: StoredChainedEvent[] = [];
+      const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
+        const unhashed = {
+          ...e,
+          id: eventIds[nextId++],
+          userId: request.userId,
+          seq: head.version + own.length + 1,
+          actor: request.actor,
+          recordedAt: now,
+          prevHash: own.at(-1)?.hash ?? head.lastHash,
+        };
+        own.push({ ...unhashed, hash: hashEvent(unhashed) });
+      };
+      const newGpc = request.gpc && !head.gpc;
+      if (newGpc)
+        add({
+          flowKey: null,
+          choice: 'denied',
+          source: 'gpc',
+          flowVersion: null,
+          noticeHash: null,
+        });
+      for (const c of request.changes) {
+        add({
+          flowKey: c.flowKey,
+          choice: c.choice,
+          source: request.source,
+          flowVersion: c.flowVersion,
+          noticeHash: c.notice.hash,
+        });
+        if (!this.storedNotices.has(c.notice.hash)) newNotices.set(c.notice.hash, c.notice.text);
+      }
+      if (own.length === 0) {
+        p.outcome = { kind: 'unchanged', version: head.version };
+        continue;
+      }
+      const next: Head = {
+        version: head.version + own.length,
+        lastHash: own.at(-1)!.hash,
+        gpc: head.gpc || newGpc,
+        gpcAt: head.gpcAt ?? (newGpc ? now : null),
+      };
+      heads.set(request.userId, next);
+      touched.add(request.userId);
+      if (memory !== null) remember(memory.heads, request.userId, next);
+      for (const e of own) {
+        events.push(e);
+        if (e.flowKey !== null) states.set(`${e.userId}\u0000${e.flowKey}`, e);
+      }
+      const response: StoredResponse = {
+        userId: request.userId,
+        version: next.version,
+        events: own,
+      };
+      if (request.idempotency) {
+        const { key, requestHash } = request.idempotency;
+        keys.set(idempotencyKey(request.userId, key), { requestHash, response });
+        idempotency.push({ userId: request.userId, key, requestHash, response: JSON.stringify(response), createdAt: now });
+      }
+      changes.push({ pending: p, response });
+    }
+    return {
+      events,
+      states: [...states.values()],
+      subjects: [...touched].map((userId) => [userId, heads.get(userId)!] as const),
+      idempotency,
+      newNotices,
+      changes,
+      log: changes.map(({ response }) => ({ kind: 'consent' as const, userId: response.userId, version: response.version })),
+    };
   }
 
   /**
    * SQLite: the chain heads and the next event id this process left, if nobody else wrote
-   * since (`WriteQueue.generation`); a fresh, empty memory otherwise. Null on PostgreSQL,
-   * where another instance may write between two batches: heads are read under the locks.
+   * since (`WriteQueue.generation`); a fresh, empty memory otherwise. (PostgreSQL remembers
+   * nothing: another instance may write between two batches; heads are read under the locks.)
    */
-  private memory(): Memory | null {
-    if (this.writeQueue.kind !== 'sqlite') return null;
+  private memory(): Memory {
     const generation = this.writeQueue.generation;
     if (this.remembered?.generation !== generation)
       this.remembered = { generation, heads: new Map(), nextEventId: null };
@@ -389,13 +481,13 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /** The users' heads: remembered ones, the others from `consent_subject`. */
   private async readHeads(
     tx: SqlTx,
-    memory: Memory | null,
+    memory: Memory,
     userIds: readonly string[],
   ): Promise<Map<string, Head>> {
     const heads = new Map<string, Head>();
     const missing: string[] = [];
     for (const userId of userIds) {
-      const head = memory?.heads.get(userId);
+      const head = memory.heads.get(userId);
       if (head !== undefined) heads.set(userId, head);
       else missing.push(userId);
     }
@@ -421,34 +513,24 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         };
         heads.set(r.userId, head);
         found.add(r.userId);
-        if (memory !== null) remember(memory.heads, r.userId, head);
+        remember(memory.heads, r.userId, head);
       }
       // No head yet: the genesis, remembered too (the user's first write sets it).
-      if (memory !== null)
-        for (const userId of chunk)
-          if (!found.has(userId)) remember(memory.heads, userId, GENESIS_HEAD);
+      for (const userId of chunk) if (!found.has(userId)) remember(memory.heads, userId, GENESIS_HEAD);
     }
     return heads;
   }
 
   /**
-   * Ids for up to every event `batch` can record, in ascending order, from the database:
-   * PostgreSQL's sequence, or (SQLite, write lock held) past the highest id ever used, as
-   * remembered or read.
+   * SQLite, write lock held: ids for up to every event `batch` can record, in ascending
+   * order, past the highest id ever used, as remembered or read.
    */
   private async reserveEventIds(
     tx: SqlTx,
-    memory: Memory | null,
+    memory: Memory,
     batch: readonly Pending[],
   ): Promise<number[]> {
     const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
-    if (memory === null) {
-      const rows = await tx.all<{ id: string | number }>(
-        `SELECT nextval(pg_get_serial_sequence('consent_event', 'id')) AS id FROM generate_series(1, ?)`,
-        [n],
-      );
-      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-    }
     let first = memory.nextEventId;
     if (first === null) {
       const last = await tx.all<{ id: number }>(
@@ -463,20 +545,6 @@ export class ConsentWriter implements BeforeApplicationShutdown {
 
 function idempotencyKey(userId: string, key: string): string {
   return `${userId}\u0000${key}`;
-}
-
-/**
- * Inside the writer's transaction: holds these users' chains until commit (PostgreSQL:
- * advisory locks, taken in sorted order so two instances never deadlock). On SQLite the
- * transaction already holds the whole file.
- */
-async function lockUsers(tx: SqlTx, userIds: readonly string[]): Promise<void> {
-  if (tx.kind !== 'postgres' || userIds.length === 0) return;
-  const sorted = [...new Set(userIds)].sort();
-  await tx.run(
-    'SELECT pg_advisory_xact_lock(hashtextextended(u, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n',
-    [sorted],
-  );
 }
 
 /** Keeps `head` as the newest of the remembered heads, dropping the oldest beyond `MAX_REMEMBERED_HEADS`. */

@@ -6,6 +6,23 @@ import type sqlite3 from 'sqlite3';
 import type { DatabaseKind } from '../config/configuration';
 import { managerTx, numbered, PreparedStatements, type SqlTx } from './sql-tx';
 
+/** The steps of `WriteQueue.postgresTwoStep`. */
+export interface TwoStepSession {
+  /** `value` as a quoted SQL string literal. */
+  literal(value: string): string;
+  open<R>(sql: string): Promise<R[]>;
+  close<R>(sql: string): Promise<R[]>;
+}
+
+interface PgResult {
+  rows: unknown[];
+}
+
+interface PgClient {
+  query(sql: string): Promise<PgResult | PgResult[]>;
+  escapeLiteral(value: string): string;
+}
+
 /**
  * PostgreSQL advisory lock keys (two-int form, namespace `FLOWGATE_LOCKS`). Per-user locks use
  * the one-bigint form, a separate key space. Order: writes or users first, then the change log.
@@ -90,6 +107,56 @@ export class WriteQueue {
   writeTx<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction((m) => work(managerTx(m, 'postgres')));
     return this.queued(() => this.sqlitePrepared(work));
+  }
+
+  /**
+   * PostgreSQL: a write transaction in as few round trips as its two steps need, on a client
+   * of the pool. `work` calls `open(sql)` once, which sends `BEGIN` and `sql` together and
+   * returns `sql`'s rows, then (if there is anything to write) `close(sql)`, which sends `sql`
+   * and `COMMIT` together: a batch of the consent writer is two round trips instead of four.
+   * Both go as simple queries (no parameters: several statements per query), so every value
+   * in them goes through `literal`. If `work` fails, or returns without `close`, it is rolled back.
+   */
+  async postgresTwoStep<T>(work: (session: TwoStepSession) => Promise<T>): Promise<T> {
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[PgClient, (error?: unknown) => void]>;
+    };
+    const [client, release] = await driver.obtainMasterConnection();
+    const step: { state: 'new' | 'open' | 'closed' } = { state: 'new' };
+    const results = async (sql: string) => {
+      const r = (await client.query(sql)) as PgResult | PgResult[];
+      return Array.isArray(r) ? r : [r];
+    };
+    let failed: unknown;
+    try {
+      return await work({
+        literal: (value) => client.escapeLiteral(value),
+        open: async <R>(sql: string) => {
+          if (step.state !== 'new') throw new Error('postgresTwoStep: open() once, first');
+          step.state = 'open';
+          return (await results(`BEGIN; ${sql}`)).at(-1)!.rows as R[];
+        },
+        close: async <R>(sql: string) => {
+          if (step.state !== 'open') throw new Error('postgresTwoStep: close() once, after open()');
+          step.state = 'closed';
+          return (await results(`${sql}; COMMIT`))[0].rows as R[];
+        },
+      });
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      if (step.state === 'open' || (step.state === 'closed' && failed !== undefined)) {
+        // A failed statement left the transaction aborted (a failed COMMIT has rolled back already).
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollback) {
+          failed ??= rollback;
+        }
+      }
+      // A client whose connection failed is dropped from the pool rather than reused.
+      release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
+    }
   }
 
   /** A consistent read (one snapshot), never half of someone's transaction. */

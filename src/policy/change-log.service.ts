@@ -146,14 +146,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   async appendTx(tx: SqlTx, entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
     if (entries.length === 0) return [];
     const rows = entries.map((e) => toRow(e));
-    const appended = (ids: readonly number[]): LogEntry[] => {
-      const now = Date.now();
-      for (const id of ids) {
-        if (this.appendedAt.size >= APPENDED_TIMES) this.appendedAt.delete(this.appendedAt.keys().next().value!);
-        this.appendedAt.set(id, now);
-      }
-      return entries.map((e, i) => ({ ...e, id: ids[i] }) as LogEntry);
-    };
+    const appended = (ids: readonly number[]) => this.appended(entries, ids);
     if (this.writeQueue.kind === 'postgres') {
       // Held to commit: ids are taken and committed in the same order, so a follower that
       // has read id n has seen every id below it.
@@ -192,6 +185,29 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     }
     this.nextSqliteId = { id: first + rows.length, generation };
     return appended(rows.map((_, i) => first + i));
+  }
+
+  /**
+   * PostgreSQL, the consent writer's one-statement batch (`flowgate_consent_commit`, which
+   * appends as `appendTx` does: under the change log's lock, in order, then `pg_notify`):
+   * the rows to append, and the lock and channel the function takes.
+   */
+  postgresAppend(entries: readonly NewLogEntry[]): {
+    rows: Array<{ kind: string; userId: string | null; version: number }>;
+    lock: [number, number];
+    channel: string;
+  } {
+    return { rows: entries.map((e) => toRow(e)), lock: [FLOWGATE_LOCKS, LOCK_KEYS.changeLog], channel: CHANGE_CHANNEL };
+  }
+
+  /** The entries appended with these ids (ascending, in `entries` order), as `appendTx` returns them. */
+  appended(entries: readonly NewLogEntry[], ids: readonly number[]): LogEntry[] {
+    const now = Date.now();
+    for (const id of ids) {
+      if (this.appendedAt.size >= APPENDED_TIMES) this.appendedAt.delete(this.appendedAt.keys().next().value!);
+      this.appendedAt.set(id, now);
+    }
+    return entries.map((e, i) => ({ ...e, id: ids[i] }) as LogEntry);
   }
 
   /** Appends in a transaction of its own (a policy version found at start, say). */

@@ -192,6 +192,19 @@ describe(ConsentService.name, () => {
       expect(other.body.replayed).toBe(false);
     });
 
+    it("stores a key with quotes, backslashes and SQL in it as it was sent, and replays it", async () => {
+      // On PostgreSQL the writer sends values inside its statements' text (escaped literals).
+      const key = `it's\\');DROP/**/TABLE/**/consent_event;--"\\n$$`;
+      const send = () => put('u-idem6', 'vendor-d.marketing', { granted: true }).set('Idempotency-Key', key);
+      await send().expect(200);
+      const again = await send().expect(200);
+      expect(again.body.replayed).toBe(true);
+      const rows = await db.query<{ key: string }>(`SELECT key FROM consent_idempotency WHERE "userId" = 'u-idem6'`);
+      expect(rows.map((r) => r.key)).toEqual([key]);
+      const [count] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'u-idem6'`);
+      expect(Number(count.n)).toBe(1);
+    });
+
     it('answers 400 naming the header for a key with spaces', async () => {
       const res = await put('u-idem5', 'vendor-d.marketing', { granted: true }).set('Idempotency-Key', 'a b').expect(400);
       expect(res.body.details[0].path).toBe('Idempotency-Key');
