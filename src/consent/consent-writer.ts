@@ -335,10 +335,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         idempotency: b.idempotency,
         log: log.rows,
       };
-      const [{ ids }] = await session.close<{ ids: number[] }>(
-        `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
-      );
-      const logged = this.changeLog.appended(b.log, ids.map(Number));
+      const logged = await this.changeLog.appending(async () => {
+        const [{ ids }] = await session.close<{ ids: number[] }>(
+          `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
+        );
+        return this.changeLog.appended(b.log, ids.map(Number));
+      });
       b.changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };
       });

@@ -74,6 +74,8 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private waiters: Array<{ upTo: number; resolve(): void }> = [];
   /** When this process appended an entry (epoch ms), by id, until it is published. */
   private readonly appendedAt = new Map<number, number>();
+  /** Commits of this process whose appended ids it does not know yet (`appending`). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** SQLite: the id the next append takes, valid while the write queue's generation is unchanged. */
   private nextSqliteId: { id: number; generation: number } | null = null;
   /**
@@ -198,6 +200,27 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     channel: string;
   } {
     return { rows: entries.map((e) => toRow(e)), lock: [FLOWGATE_LOCKS, LOCK_KEYS.changeLog], channel: CHANGE_CHANNEL };
+  }
+
+  /**
+   * Runs `commit`, which commits a transaction that appended entries and then hands their
+   * ids to `appended` (PostgreSQL's one-statement consent batch learns its ids only from the
+   * answer). The commit's NOTIFY can reach the follower before that answer does: the follower
+   * waits for commits in flight before it reads the log, so their entries are published as
+   * this process's own (`local` feed lag), not as another writer's.
+   */
+  async appending<T>(commit: () => Promise<T>): Promise<T> {
+    const run = commit();
+    const tracked = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(tracked);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(tracked);
+    }
   }
 
   /** The entries appended with these ids (ascending, in `entries` order), as `appendTx` returns them. */
@@ -367,6 +390,8 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       this.pending = false;
       try {
         for (;;) {
+          // A snapshot: commits begun later do not hold the read back.
+          if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
           const batch = await this.sinceTimed(this.lastPublished, PAGE);
           // Before the subscribers hear of them: the position covers these entries and every
           // one published before this read began (while pumping nothing is published directly).
