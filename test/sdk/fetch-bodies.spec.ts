@@ -48,6 +48,12 @@ describe('guard.fetch reads query strings and bodies', () => {
     expect(vendor.received.map((r) => r.path)).toEqual(['/vendor-a/send', '/vendor-a/send', '/vendor-a/send']);
   });
 
+  it('refuses a header value fetch cannot send (not a ByteString) before deciding, as the Request path does', async () => {
+    const error = await enforce.fetch(`${vendor.url}/vendor-a`, { method: 'POST', headers: { 'x-note': '\u0130' }, body: '{}' }, toA).catch((e: unknown) => e);
+    expect(isFlowgateError(error) && error.code).toBe('UNREADABLE_REQUEST');
+    expect(vendor.count()).toBe(0);
+  });
+
   it('redacts the query string, keeping the other parameters as sent', async () => {
     await redact.fetch(`${vendor.url}/vendor-a/send?email=ada%40example.com&card=4242&customer[name]=Ada`, undefined, toA);
     expect(pairs(vendor.received[0].query)).toEqual([

@@ -121,6 +121,8 @@ export function anySegmentClassified(urlPath: string): boolean {
 }
 
 function decodeSegment(segment: string): string {
+  // Without a `%` there is nothing to decode (and no try/catch to run).
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

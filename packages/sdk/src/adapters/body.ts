@@ -131,7 +131,12 @@ const PLUMBING_HEADERS = new Set([
 export function personalHeaders(headers: unknown): Record<string, string> | null {
   if (typeof headers !== 'object' || headers === null) return null;
   let found: Record<string, string> | null = null;
-  if (headers instanceof Headers || Array.isArray(headers)) {
+  if (Array.isArray(headers)) {
+    const pairs = headers as readonly (readonly [string, unknown])[];
+    for (let i = 0; i < pairs.length; i++) found = flagHeader(found, pairs[i][0], pairs[i][1]);
+    return found;
+  }
+  if (headers instanceof Headers) {
     for (const [name, value] of headers as Iterable<[string, unknown]>) found = flagHeader(found, name, value);
     return found;
   }

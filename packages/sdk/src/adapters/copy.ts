@@ -25,17 +25,31 @@ function copyValue(input: unknown, key: string, ancestors: object[], unreadable:
   if (type === 'string' || type === 'boolean') return input;
   if (type === 'number') return Number.isFinite(input) ? input : null;
   let value = input;
+  // The common payload: a plain object or array. Once a Proxy is ruled out, reading the
+  // prototype runs no code; no byte view, buffer, Map or Set has such a prototype, so their
+  // checks are skipped (but `isView`: a view's prototype can be replaced).
+  let plain = false;
   try {
-    if (typeof value === 'object' && value !== null && types.isProxy(value)) return fail(unreadable, 'a Proxy');
-    if (value instanceof Uint8Array || ArrayBuffer.isView(value)) return copyBytes(value);
-    if (value instanceof ArrayBuffer) return value.slice(0);
+    if (typeof value === 'object' && value !== null) {
+      if (types.isProxy(value)) return fail(unreadable, 'a Proxy');
+      const proto = Object.getPrototypeOf(value) as unknown;
+      plain = (proto === Object.prototype || proto === Array.prototype || proto === null) && !ArrayBuffer.isView(value);
+    }
+    if (!plain) {
+      if (value instanceof Uint8Array || ArrayBuffer.isView(value)) return copyBytes(value);
+      if (value instanceof ArrayBuffer) return value.slice(0);
+    }
     if ((typeof value === 'object' && value !== null) || typeof value === 'bigint') {
       const toJSON = (value as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') value = (toJSON as (k: string) => unknown).call(value, key);
+      if (typeof toJSON === 'function') {
+        value = (toJSON as (k: string) => unknown).call(value, key);
+        plain = false;
+      }
     }
   } catch {
     return fail(unreadable, 'a toJSON that throws');
   }
+  if (plain) return copyContainer(value as object, ancestors, unreadable);
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -56,9 +70,15 @@ function copyValue(input: unknown, key: string, ancestors: object[], unreadable:
   if (object instanceof Map || object instanceof Set || object instanceof WeakMap || object instanceof WeakSet) {
     return fail(unreadable, object instanceof Map || object instanceof WeakMap ? 'a Map' : 'a Set');
   }
+  return copyContainer(object, ancestors, unreadable);
+}
+
+/** An object or array (not a Proxy, toJSON applied) copied member by member. */
+function copyContainer(object: object, ancestors: object[], unreadable: string[]): unknown {
   if (ancestors.includes(object) || ancestors.length >= MAX_DEPTH) return fail(unreadable, 'a cycle or a nesting too deep');
-  if (Object.getOwnPropertySymbols(object).some((s) => Object.prototype.propertyIsEnumerable.call(object, s))) {
-    return fail(unreadable, 'symbol keys');
+  const symbols = Object.getOwnPropertySymbols(object);
+  for (let i = 0; i < symbols.length; i++) {
+    if (Object.prototype.propertyIsEnumerable.call(object, symbols[i])) return fail(unreadable, 'symbol keys');
   }
   ancestors.push(object);
   try {

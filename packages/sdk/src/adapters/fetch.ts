@@ -73,7 +73,7 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   if (href === null) return null;
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
-  if (typeof body === 'string' && !pairs.some(([name]) => name === 'content-type')) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
+  if (typeof body === 'string' && !hasContentType(pairs)) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
   return { snapshot: freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
 }
 
@@ -112,31 +112,64 @@ type Taken =
 /**
  * Headers as `Headers` would hold them: lower-case names, values trimmed, repeats joined with
  * `, `, sorted. A plain record is read directly (building `Headers` costs more than the rest
- * of the guard); any other form goes through `Headers`. Null when it cannot be read.
+ * of the guard); any other form goes through `Headers`. Null when it cannot be read (then the
+ * `Request` path decides). Exported for its property test.
  */
-function headerPairs(init: RequestInit['headers']): Pair[] | null {
-  const byName = new Map<string, string>();
+export function headerPairs(init: RequestInit['headers']): [string, string][] | null {
+  const pairs: [string, string][] = [];
   try {
-    if (init === undefined || init === null) return [];
+    if (init === undefined || init === null) return pairs;
     if (typeof init === 'object' && Object.getPrototypeOf(init) === Object.prototype && Object.getOwnPropertySymbols(init).length === 0) {
+      // Indexed loops and character tests, no Map or regular expression: on the hot path,
+      // run on a cold CPU right after an I/O wait, each builtin touched costs.
       const record = init as Record<string, unknown>;
-      for (const key of Object.keys(record)) {
-        const name = key.toLowerCase();
-        if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name)) return null;
-        const raw = String(record[key]);
+      const keys = Object.keys(record);
+      for (let k = 0; k < keys.length; k++) {
+        const name = keys[k].toLowerCase();
+        if (!isToken(name)) return null;
+        const raw = String(record[keys[k]]);
         const value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-        if (/[\0\r\n]/.test(value)) return null;
-        const seen = byName.get(name);
-        byName.set(name, seen === undefined ? value : `${seen}, ${value}`);
+        if (!isByteValue(value)) return null;
+        let seen = -1;
+        for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === name) seen = i;
+        if (seen === -1) pairs.push([name, value]);
+        else pairs[seen][1] = `${pairs[seen][1]}, ${value}`;
       }
     } else {
+      const byName = new Map<string, string>();
       new Headers(init).forEach((value, name) => byName.set(name, value));
+      pairs.push(...byName);
     }
   } catch {
     return null;
   }
-  const pairs = [...byName];
   return pairs.length < 2 ? pairs : pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A value `Headers` takes: a ByteString (no code unit above 0xFF) without NUL, CR or LF. */
+function isByteValue(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0 || c === 10 || c === 13 || c > 0xff) return false;
+  }
+  return true;
+}
+
+/** `/^[!#$%&'*+.^_`|~0-9a-z-]+$/` (an HTTP token, lower case), without a regular expression. */
+function isToken(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45) continue;
+    if (TOKEN_SYMBOLS.indexOf(name[i]) === -1) return false;
+  }
+  return true;
+}
+const TOKEN_SYMBOLS = "!#$%&'*+.^_`|~";
+
+function hasContentType(pairs: readonly Pair[]): boolean {
+  for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === 'content-type') return true;
+  return false;
 }
 
 /** No leading or trailing HTTP whitespace (tab, LF, CR, space): the value as `Headers` keeps it. */

@@ -45,12 +45,16 @@ export interface WireReading {
 }
 
 export function freezeSnapshot(method: string, url: string, headers: Pair[], body: string | Uint8Array | null): WireSnapshot {
-  const kept = headers.some(([name]) => name === 'content-length') ? headers.filter(([name]) => name !== 'content-length') : headers;
+  let hasLength = false;
+  for (let i = 0; i < headers.length; i++) if (headers[i][0] === 'content-length') hasLength = true;
+  const kept = hasLength ? headers.filter(([name]) => name !== 'content-length') : headers;
   return Object.freeze({ method, url, headers: Object.freeze(kept), body });
 }
 
+/** Indexed loops here and below, not `for…of` with destructuring: on the hot path, run on a cold CPU, the iterator protocol costs. */
 export function headerOf(snapshot: WireSnapshot, name: string): string | null {
-  for (const [n, v] of snapshot.headers) if (n === name) return v;
+  const headers = snapshot.headers;
+  for (let i = 0; i < headers.length; i++) if (headers[i][0] === name) return headers[i][1];
   return null;
 }
 
@@ -61,11 +65,12 @@ export function headerOf(snapshot: WireSnapshot, name: string): string | null {
  * opaque unless the call says what it carries.
  */
 export function readWire(snapshot: WireSnapshot, target: WireTarget): WireReading {
-  const queryAt = snapshot.url.indexOf('?');
-  const hashAt = snapshot.url.indexOf('#');
-  const end = hashAt === -1 ? snapshot.url.length : hashAt;
-  const queryPairs: Pair[] = queryAt === -1 || queryAt > end ? [] : [...new URLSearchParams(snapshot.url.slice(queryAt + 1, end))];
-  const urlPath = pathOf(snapshot.url);
+  const url = snapshot.url;
+  const queryAt = url.indexOf('?');
+  const hashAt = url.indexOf('#');
+  const end = hashAt === -1 ? url.length : hashAt;
+  const queryPairs: Pair[] = queryAt === -1 || queryAt > end ? NO_PAIRS : [...new URLSearchParams(url.slice(queryAt + 1, end))];
+  const urlPath = pathOf(url, queryAt, hashAt);
   const contentType = headerOf(snapshot, 'content-type');
   const unreadable: string[] = [];
   const body = readBody(snapshot.body, contentType, unreadable);
@@ -81,7 +86,7 @@ export function readWire(snapshot: WireSnapshot, target: WireTarget): WireReadin
     at.body = payloads.push(pairsToPayload(pairs)) - 1;
   }
   if (flaggedHeaders !== null) at.headers = payloads.push({ headers: flaggedHeaders }) - 1;
-  let opaque: string[] = [];
+  let opaque: readonly string[] = NO_NAMES;
   if (body.kind === 'opaque') opaque = ['body'];
   else if (body.kind === 'multipart') opaque = body.parts.filter((p) => p.value === null).map((p) => `body:${p.name}`);
 
@@ -100,16 +105,23 @@ export function readWire(snapshot: WireSnapshot, target: WireTarget): WireReadin
   return { call, queryPairs, body, flaggedHeaders, at };
 }
 
-/** The pathname of an absolute URL as it is sent (not decoded). */
-function pathOf(url: string): string {
+/** Shared empty lists of a reading (never written to). */
+const NO_PAIRS: Pair[] = Object.freeze([]) as unknown as Pair[];
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/**
+ * The pathname of an absolute URL as it is sent (not decoded); `queryAt` and `hashAt` are
+ * the first `?` and `#` of the whole URL (-1 when none).
+ */
+function pathOf(url: string, queryAt: number, hashAt: number): string {
   const scheme = url.indexOf('://');
   const start = url.indexOf('/', scheme === -1 ? 0 : scheme + 3);
   if (start === -1) return '/';
   let end = url.length;
-  for (const c of ['?', '#']) {
-    const i = url.indexOf(c, start);
-    if (i !== -1 && i < end) end = i;
-  }
+  const query = queryAt !== -1 && queryAt < start ? url.indexOf('?', start) : queryAt;
+  const hash = hashAt !== -1 && hashAt < start ? url.indexOf('#', start) : hashAt;
+  if (query !== -1 && query < end) end = query;
+  if (hash !== -1 && hash < end) end = hash;
   return url.slice(start, end);
 }
 
