@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../auth/access.decorator';
 import { CurrentUserId } from '../auth/principal';
-import type { WriteResult } from '@flowgate/core';
+import { KEY_PATTERN, type WriteResult } from '@flowgate/core';
 import { ConsentService } from './consent.service';
-import { FlowKeyParamDto, HistoryQueryDto, ReceiptQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
+import { HistoryQueryDto, ReceiptQueryDto, SetPreferenceDto, SetPreferencesDto } from './dto/preferences.dto';
 import { PreferencesService } from './preferences.service';
+import { parsePreferenceRequest } from './preference-request.parse';
 import { ApiDoc } from '../openapi/api-doc.decorator';
 
 const GPC = { name: 'Sec-GPC', required: false, description: '`1`: Global Privacy Control; recorded once for the user.' };
@@ -39,20 +40,26 @@ export class MeController {
     return this.preferences.view(userId);
   }
 
+  // The flow key and body are checked by hand (`parsePreferenceRequest`: the rules and
+  // messages of the DTOs, which document them): the validation pipe cost more than the rest
+  // of this route's own code on the consent write path.
   @Put('preferences/:flowKey')
   @ApiDoc('Turn one flow on or off', { returns: 'ConsentWriteResult', errors: [404, 409, 422, 503] })
   @ApiHeader(IDEMPOTENCY)
+  @ApiParam({ name: 'flowKey', schema: { type: 'string', maxLength: 201, pattern: KEY_PATTERN.source, example: 'vendor-b.product-analytics' } })
+  @ApiBody({ type: SetPreferenceDto })
   async setOne(
     @CurrentUserId() userId: string,
-    @Param() params: FlowKeyParamDto,
-    @Body() dto: SetPreferenceDto,
+    @Param('flowKey') flowKey: unknown,
+    @Body() body: unknown,
     @Res({ passthrough: true }) res: FastifyReply,
     @Headers('sec-gpc') gpc?: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<WriteResult> {
+    const request = parsePreferenceRequest(flowKey, body);
     const result = await this.consent.record(
       userId,
-      [{ flowKey: params.flowKey, granted: dto.granted, flowVersion: dto.flowVersion }],
+      [{ flowKey: request.flowKey, granted: request.granted, flowVersion: request.flowVersion }],
       { source: 'preference-centre', actor: `user:${userId}`, idempotencyKey, gpc: gpc === '1' },
     );
     return replayed(res, result);

@@ -20,7 +20,7 @@ import { oneOf } from '../../data-map/dto/messages';
 import { KEY_PATTERN } from '@flowgate/core';
 import { API_SOURCES, MAX_CHANGES_PER_REQUEST, type ApiSource } from '../consent.vocabulary';
 
-const FLOW_KEY_MESSAGE = 'must be a flow key, <subprocessor>.<purpose> (e.g. vendor-a.email-delivery)';
+export const FLOW_KEY_MESSAGE = 'must be a flow key, <subprocessor>.<purpose> (e.g. vendor-a.email-delivery)';
 
 export class SetPreferenceDto {
   @ApiProperty({ description: 'true: allow this flow; false: do not.' })
