@@ -17,6 +17,11 @@ const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
   debug: 'debug',
 };
 
+/** Log lines to stdout are written once this many bytes have gathered… */
+const LOG_BLOCK_BYTES = 4096;
+/** …or this many milliseconds have passed since the last write. */
+const LOG_FLUSH_MS = 100;
+
 /** A request id we accept from `X-Request-Id`: short, and nothing that could forge a log line. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -40,10 +45,11 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   if (config.logFormat === 'pretty') {
     return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
   }
-  // Asynchronous writes to stdout: a line logged while a write is under way joins the next
-  // one, so under load one write carries many access lines instead of one syscall each
-  // (about a sixth of a decision's cost); pino flushes what is left when the process exits.
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  // Asynchronous writes to stdout, in blocks: lines wait until 4 KB have gathered or
+  // 100 ms have passed, so under load one write carries a dozen access lines instead of
+  // one (threadpool) write per event-loop turn (~5 µs of a decision's ~50); an idle server's
+  // lines still appear within that time. pino flushes what is left when the process exits.
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BLOCK_BYTES, periodicFlush: LOG_FLUSH_MS }));
 }
 
 /**
