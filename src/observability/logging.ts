@@ -145,11 +145,33 @@ export function registerAccessLog(instance: FastifyInstance, config: FlowgateCon
       const access = accessLogLine(request as Req, res, Math.round(durationMs * 100) / 100, config.logUserIds);
       observe?.(access.method, access.route, access.status, durationMs);
       const message = `${request.method} ${access.route ?? '(no route)'} ${res.statusCode}`;
-      if (res.statusCode >= 500) request.log.error({ access }, message);
-      else request.log.info({ access }, message);
+      writeAccessLine(request.log as PinoLogger, res.statusCode >= 500 ? 'error' : 'info', access, message);
     });
     done();
   });
+}
+
+const LEVEL_VALUES = { info: 30, error: 50 } as const;
+
+/**
+ * The access-log line, as `logger[level]({ access }, message)` would write it, built as one
+ * string and handed to the logger's stream: the same `{"level","time",bindings…,"access",
+ * "msg"}` line (the request's logger carries the request id in its bindings), without pino's
+ * per-line work (its generic serialiser, and redaction, which clones the object to look for
+ * `token` keys an access line never has: ~3 µs of a decision). A stream that wants pino's
+ * per-line metadata (multistream) gets the line from pino itself.
+ */
+export function writeAccessLine(logger: PinoLogger, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as DestinationStream & Record<symbol, unknown>;
+  if (stream[pino.symbols.needsMetadataGsym]) {
+    logger[level]({ access }, message);
+    return;
+  }
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const time = (internals[pino.symbols.timeSym] as () => string)();
+  const bindings = internals[pino.symbols.chindingsSym] as string;
+  stream.write(`{"level":${LEVEL_VALUES[level]}${time}${bindings},"access":${JSON.stringify(access)},"msg":${JSON.stringify(message)}}\n`);
 }
 
 /**
