@@ -165,6 +165,10 @@ export function helmetHeaders(options: Parameters<typeof helmet>[0]): HeaderSet 
  * origins: its `frame-ancestors` lists them and it sends no `X-Frame-Options` (which cannot
  * name origins). Every other page still refuses to be framed.
  *
+ * API answers (`/api/*` but the OpenAPI page) carry only the headers that matter for a
+ * response a browser reads rather than navigates to: the same CSP, `X-Content-Type-Options`,
+ * `X-Frame-Options` and `Cross-Origin-Resource-Policy`.
+ *
  * Each kind of response's headers are computed once at boot (`helmetHeaders`) and set on
  * the Node response, so every answer carries them: errors, static files, the SSE feed.
  */
@@ -192,6 +196,22 @@ function registerSecurityHeaders(instance: FastifyInstance, allowedOrigins: read
         })
       : strict;
   const docs = helmetHeaders({ contentSecurityPolicy: false, strictTransportSecurity: false });
+  // API answers (JSON, CSV, SSE, the record of processing as HTML) keep the headers that
+  // guard a response read by a browser: the same CSP, nosniff, X-Frame-Options and
+  // Cross-Origin-Resource-Policy. The rest of helmet's set governs pages a user navigates
+  // (opener, referrer, DNS prefetch, agent cluster, IE/Flash-era headers); writing those
+  // seven on every answer cost ~1.5 µs of a decision for nothing.
+  const api = helmetHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: directives(["'none'"]) },
+    strictTransportSecurity: false,
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    referrerPolicy: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
   // HSTS only on a response that came over TLS: on plain HTTP the header means nothing
   // to browsers, and on localhost it would pin every other local app to HTTPS.
   const hsts = helmetHeaders({
@@ -210,7 +230,7 @@ function registerSecurityHeaders(instance: FastifyInstance, allowedOrigins: read
   });
   instance.addHook('onRequest', (request, reply, done) => {
     const url = request.url;
-    const set = url.startsWith('/api/') ? (url.startsWith('/api/docs') ? docs : strict) : SETTINGS.test(url) ? framable : strict;
+    const set = url.startsWith('/api/') ? (url.startsWith('/api/docs') ? docs : api) : SETTINGS.test(url) ? framable : strict;
     const res = reply.raw;
     for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
     if ((request.raw.socket as { encrypted?: boolean }).encrypted) for (const [name, value] of hsts) res.setHeader(name, value);

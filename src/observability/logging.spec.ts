@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
+import fc from 'fast-check';
 import pino from 'pino';
-import { isoTime } from './logging';
+import type { FlowgateConfig } from '../config/configuration';
+import { createRootLogger, isoTime, writeAccessLine } from './logging';
 
 describe('isoTime (the log lines’ `time`, formatted once per millisecond)', () => {
   afterEach(() => jest.useRealTimers());
@@ -14,5 +16,53 @@ describe('isoTime (the log lines’ `time`, formatted once per millisecond)', ()
     expect(isoTime()).toBe(pino.stdTimeFunctions.isoTime());
     jest.setSystemTime(Date.parse('2027-01-01T00:00:00.000Z'));
     expect(isoTime()).toBe(',"time":"2027-01-01T00:00:00.000Z"');
+  });
+});
+
+describe('writeAccessLine (the access-log line without pino’s per-line work)', () => {
+  const config = (logLevel: FlowgateConfig['logLevel']) => ({ logLevel, logFormat: 'json' }) as FlowgateConfig;
+  const collect = () => {
+    const lines: string[] = [];
+    return { lines, destination: { write: (line: string) => void lines.push(line) } };
+  };
+  const text = fc.string({ unit: 'binary', maxLength: 40 });
+  const access = fc.record(
+    {
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'),
+      route: fc.option(text, { nil: null }),
+      status: fc.integer({ min: 100, max: 599 }),
+      durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      principal: fc.constantFrom('admin', 'service', 'user', 'none' as const),
+      userId: text,
+      service: text,
+      admin: text,
+    },
+    { requiredKeys: ['method', 'route', 'status', 'durationMs', 'principal'] },
+  );
+
+  afterEach(() => jest.useRealTimers());
+
+  it('writes byte for byte the line pino writes for `log[level]({ access }, message)`', () => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T15:00:00.123Z') });
+    fc.assert(
+      fc.property(access, text, fc.constantFrom('info', 'error' as const), fc.string({ maxLength: 20 }), (line, message, level, requestId) => {
+        const ours = collect();
+        const theirs = collect();
+        writeAccessLine(createRootLogger(config('log'), ours).child({ requestId }), level, line, message);
+        createRootLogger(config('log'), theirs).child({ requestId })[level]({ access: line }, message);
+        expect(ours.lines).toEqual(theirs.lines);
+        expect(ours.lines).toHaveLength(1);
+      }),
+    );
+  });
+
+  it('writes nothing below the configured level, as pino would', () => {
+    const quiet = collect();
+    const line = { method: 'GET', route: '/api/health', status: 200, durationMs: 1, principal: 'none' as const };
+    writeAccessLine(createRootLogger(config('error'), quiet).child({ requestId: 'r' }), 'info', line, 'GET /api/health 200');
+    expect(quiet.lines).toEqual([]);
+    writeAccessLine(createRootLogger(config('error'), quiet).child({ requestId: 'r' }), 'error', { ...line, status: 500 }, 'GET /api/health 500');
+    expect(quiet.lines).toHaveLength(1);
+    expect(JSON.parse(quiet.lines[0])).toMatchObject({ level: 50, service: 'flowgate', requestId: 'r', access: { status: 500 }, msg: 'GET /api/health 500' });
   });
 });

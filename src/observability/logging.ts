@@ -17,6 +17,11 @@ const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
   debug: 'debug',
 };
 
+/** Log lines to stdout are written once this many bytes have gathered… */
+const LOG_BLOCK_BYTES = 4096;
+/** …or this many milliseconds have passed since the last write. */
+const LOG_FLUSH_MS = 100;
+
 /** A request id we accept from `X-Request-Id`: short, and nothing that could forge a log line. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -40,10 +45,11 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   if (config.logFormat === 'pretty') {
     return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
   }
-  // Asynchronous writes to stdout: a line logged while a write is under way joins the next
-  // one, so under load one write carries many access lines instead of one syscall each
-  // (about a sixth of a decision's cost); pino flushes what is left when the process exits.
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  // Asynchronous writes to stdout, in blocks: lines wait until 4 KB have gathered or
+  // 100 ms have passed, so under load one write carries a dozen access lines instead of
+  // one (threadpool) write per event-loop turn (~5 µs of a decision's ~50); an idle server's
+  // lines still appear within that time. pino flushes what is left when the process exits.
+  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BLOCK_BYTES, periodicFlush: LOG_FLUSH_MS }));
 }
 
 /**
@@ -139,11 +145,33 @@ export function registerAccessLog(instance: FastifyInstance, config: FlowgateCon
       const access = accessLogLine(request as Req, res, Math.round(durationMs * 100) / 100, config.logUserIds);
       observe?.(access.method, access.route, access.status, durationMs);
       const message = `${request.method} ${access.route ?? '(no route)'} ${res.statusCode}`;
-      if (res.statusCode >= 500) request.log.error({ access }, message);
-      else request.log.info({ access }, message);
+      writeAccessLine(request.log as PinoLogger, res.statusCode >= 500 ? 'error' : 'info', access, message);
     });
     done();
   });
+}
+
+const LEVEL_VALUES = { info: 30, error: 50 } as const;
+
+/**
+ * The access-log line, as `logger[level]({ access }, message)` would write it, built as one
+ * string and handed to the logger's stream: the same `{"level","time",bindings…,"access",
+ * "msg"}` line (the request's logger carries the request id in its bindings), without pino's
+ * per-line work (its generic serialiser, and redaction, which clones the object to look for
+ * `token` keys an access line never has: ~3 µs of a decision). A stream that wants pino's
+ * per-line metadata (multistream) gets the line from pino itself.
+ */
+export function writeAccessLine(logger: PinoLogger, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
+  if (!logger.isLevelEnabled(level)) return;
+  const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as DestinationStream & Record<symbol, unknown>;
+  if (stream[pino.symbols.needsMetadataGsym]) {
+    logger[level]({ access }, message);
+    return;
+  }
+  const internals = logger as unknown as Record<symbol, unknown>;
+  const time = (internals[pino.symbols.timeSym] as () => string)();
+  const bindings = internals[pino.symbols.chindingsSym] as string;
+  stream.write(`{"level":${LEVEL_VALUES[level]}${time}${bindings},"access":${JSON.stringify(access)},"msg":${JSON.stringify(message)}}\n`);
 }
 
 /**

@@ -40,6 +40,19 @@ describe('Flowgate app', () => {
     expect(docs.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('sends API answers only the headers that guard a response a browser reads, and pages the whole set', async () => {
+    const PAGE_ONLY = ['cross-origin-opener-policy', 'origin-agent-cluster', 'referrer-policy', 'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection'];
+    for (const answer of [await t.http().get('/api/health').expect(200), await t.http().get('/api/v1/fields').expect(401)]) {
+      expect(answer.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(String(answer.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+      for (const name of PAGE_ONLY) expect([name, answer.headers[name]]).toEqual([name, undefined]);
+    }
+    for (const page of [await t.http().get('/graph'), await t.http().get('/subprocessors')]) {
+      for (const name of PAGE_ONLY) expect([name, typeof page.headers[name]]).toEqual([name, 'string']);
+      expect(page.headers['referrer-policy']).toBe('no-referrer');
+    }
+  });
+
   it('rejects the admin API without a token, or with a wrong one', async () => {
     const none = await t.http().get('/api/v1/fields').expect(401);
     expect(none.body.code).toBe('UNAUTHENTICATED');
