@@ -10,9 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { aConsentManifest } from '../test/factories/consent-app.factory';
 import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { adminQuery } from '../test/support/test-database';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import { loadServers, markdownTable, medianOf, type LoadRequest, type LoadResult } from './support/load';
@@ -31,16 +31,6 @@ const { startCluster, startStandby } = require('../test/support/postgres-cluster
 const ADMIN = 'replica-bench-admin-token-0123456789abcdef';
 const CONNECTIONS = 16;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-async function query(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const inDatabase = (url: string, name: string): string => {
   const u = new URL(url);
@@ -65,7 +55,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   let standby: { url: string; remove(): void } | undefined;
   const servers: ServerProcess[] = [];
   try {
-    await query(primary.url, 'CREATE DATABASE flowgate_bench');
+    await adminQuery(primary.url, 'CREATE DATABASE flowgate_bench');
     standby = await startStandby(primary, { durable: true });
     const env = {
       DATABASE_URL: inDatabase(primary.url, 'flowgate_bench'),

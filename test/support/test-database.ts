@@ -55,7 +55,8 @@ export async function openTestDatabase(folder: string, kind = testDatabaseKind()
   };
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
+/** Runs one statement on its own connection (CREATE / DROP DATABASE, which no transaction may hold). */
+export async function adminQuery(url: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -265,16 +265,7 @@ class FlowgateGuard implements Guard {
     const payloads = call.payloads;
     const parts = payloads.length === 0 ? 1 : payloads.length;
     for (let i = 0; i < parts; i++) {
-      const request: DecisionRequest = {
-        subprocessor: call.subprocessor,
-        purpose: call.purpose,
-        gpc: call.gpc,
-        fields: i === 0 ? call.fields : undefined,
-        payload: payloads.length === 0 ? undefined : payloads[i],
-        at,
-        urlPath: i === 0 ? call.urlPath : undefined,
-      };
-      if (!allows(policy, consents, request)) return false;
+      if (!allows(policy, consents, partRequest(call, payloads, i, at))) return false;
     }
     return true;
   }
@@ -389,15 +380,7 @@ class FlowgateGuard implements Guard {
     const version = state === null || consents === null ? this.options.source.state()?.policy.version : undefined;
     const parts: Decision[] = [];
     for (let i = 0; i < count; i++) {
-      const request: DecisionRequest = {
-        subprocessor: call.subprocessor,
-        purpose: call.purpose,
-        gpc: call.gpc,
-        fields: i === 0 ? call.fields : undefined,
-        payload: payloads.length === 0 ? undefined : payloads[i],
-        at,
-        urlPath: i === 0 ? call.urlPath : undefined,
-      };
+      const request = partRequest(call, payloads, i, at);
       parts.push(state === null || consents === null ? unavailableDecision(request, version) : decide(state.policy, consents, request));
     }
     return parts;
@@ -476,6 +459,19 @@ class FlowgateGuard implements Guard {
       // Drift detection is advisory; it never fails the caller's call.
     }
   }
+}
+
+/** Part `i` of `call` as the engine asks it: the first part also carries `fields` and the URL path. */
+function partRequest(call: GuardedCall, payloads: readonly unknown[], i: number, at: number | undefined): DecisionRequest {
+  return {
+    subprocessor: call.subprocessor,
+    purpose: call.purpose,
+    gpc: call.gpc,
+    fields: i === 0 ? call.fields : undefined,
+    payload: payloads.length === 0 ? undefined : payloads[i],
+    at,
+    urlPath: i === 0 ? call.urlPath : undefined,
+  };
 }
 
 const ALLOWED_METRIC = Object.freeze({ kind: 'decision', allow: true, reason: null } as const);
