@@ -339,7 +339,9 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         const [{ ids }] = await session.close<{ ids: number[] }>(
           `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
         );
-        return this.changeLog.appended(b.log, ids.map(Number));
+        const entries = this.changeLog.appended(b.log, ids.map(Number));
+        this.changeLog.committedHere(entries);
+        return entries;
       });
       b.changes.forEach(({ pending, response }, i) => {
         pending.outcome = { kind: 'written', response, changeId: logged[i].id };

@@ -85,6 +85,12 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private readonly trackLsn: boolean;
   private lsn = 0n;
   private publishedCount = 0;
+  /** Committed entries of this process not published yet, by id (`committedHere`). */
+  private readonly committedLocal = new Map<number, LogEntry>();
+  /** PostgreSQL: the highest id a NOTIFY announced. */
+  private notifiedUpTo = 0;
+  /** A read of the log was asked for other than by a NOTIFY with a known id (`notify`). */
+  private readRequested = false;
   private lsnCovers = 0;
   private lsnRead: Promise<void> | null = null;
 
@@ -233,6 +239,19 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     return entries.map((e, i) => ({ ...e, id: ids[i] }) as LogEntry);
   }
 
+  /**
+   * Call inside `appending`'s commit, once the transaction has committed (a PostgreSQL consent
+   * batch): the follower publishes these as soon as they are next in order, so the batch's
+   * own NOTIFY, which may arrive first, needs no read of the log.
+   */
+  committedHere(entries: readonly LogEntry[]): void {
+    for (const entry of entries) {
+      if (entry.id <= this.lastPublished) continue;
+      if (this.committedLocal.size >= APPENDED_TIMES) this.committedLocal.delete(this.committedLocal.keys().next().value!);
+      this.committedLocal.set(entry.id, entry);
+    }
+  }
+
   /** Appends in a transaction of its own (a policy version found at start, say). */
   async appendNow(entries: readonly NewLogEntry[]): Promise<LogEntry[]> {
     const appended = await this.writeQueue.transaction((m) => this.append(m, entries));
@@ -354,6 +373,25 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
 
   /** Publishes everything committed since the last published entry, in order. */
   notify(): void {
+    this.readRequested = true;
+    this.wake();
+  }
+
+  /**
+   * PostgreSQL: a NOTIFY on the channel, whose payload is the highest id its transaction
+   * appended. Change-log ids are taken under the log's lock held to commit, so every id below
+   * it committed first; once this process has published up to that id (its own batch, say,
+   * published from the commit's answer) the NOTIFY needs no read of the log. Any other payload
+   * reads the log.
+   */
+  private notified(payload: string | undefined): void {
+    const id = Number(payload);
+    if (!Number.isSafeInteger(id) || id <= 0) return this.notify();
+    if (id > this.notifiedUpTo) this.notifiedUpTo = id;
+    this.wake();
+  }
+
+  private wake(): void {
     if (this.closed) return;
     if (this.pumping !== null) {
       this.pending = true;
@@ -373,6 +411,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private publish(entry: LogEntry, createdAtMs?: number): void {
     this.lastPublished = entry.id;
     this.publishedCount++;
+    this.committedLocal.delete(entry.id);
     const appendedAt = this.appendedAt.get(entry.id);
     this.appendedAt.delete(entry.id);
     try {
@@ -388,10 +427,20 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private async pump(): Promise<void> {
     do {
       this.pending = false;
+      const mustRead = this.readRequested;
+      this.readRequested = false;
+      let read = true;
       try {
-        for (;;) {
+        for (let page = 0; ; page++) {
           // A snapshot: commits begun later do not hold the read back.
           if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+          for (let next = this.committedLocal.get(this.lastPublished + 1); next; next = this.committedLocal.get(this.lastPublished + 1))
+            this.publish(next);
+          // Woken only by NOTIFYs of entries published meanwhile (this process's own, mostly).
+          if (page === 0 && !mustRead && this.notifiedUpTo <= this.lastPublished) {
+            read = false;
+            break;
+          }
           const batch = await this.sinceTimed(this.lastPublished, PAGE);
           // Before the subscribers hear of them: the position covers these entries and every
           // one published before this read began (while pumping nothing is published directly).
@@ -401,6 +450,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
           if (lsn != null) this.raiseLsn(insertLsn(lsn), this.publishedCount);
           if (batch.length < PAGE || this.closed) break;
         }
+        if (!read) continue; // nothing read: says nothing of whether reading works
         this.lastReadOk = Date.now();
         if (this.lastError !== null) this.logger.log('Reading the change log works again');
         this.lastError = null;
@@ -455,7 +505,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
         this.relisten.unref();
       }
     };
-    client.on('notification', () => this.notify());
+    client.on('notification', (message) => this.notified(message.payload));
     client.on('error', (error) => {
       this.logger.warn(`LISTEN connection lost: ${error.message}`);
       retry();
