@@ -6,9 +6,21 @@ import type sqlite3 from 'sqlite3';
 import type { DatabaseKind } from '../config/configuration';
 import { managerTx, numbered, PreparedStatements, type SqlTx } from './sql-tx';
 
+/**
+ * `value` as a dollar-quoted PostgreSQL string constant (`$fg$…$fg$`): its text is taken as
+ * it is, nothing escaped, so quoting costs one search instead of a copy built character by
+ * character (`escapeLiteral`: ~40 µs for a consent batch's 9 KB here). The tag is one whose
+ * first occurrence in `value` followed by the closing tag is that closing tag.
+ */
+export function dollarQuoted(value: string): string {
+  let tag = '$fg$';
+  for (let n = 0; `${value}${tag}`.indexOf(tag) !== value.length; n++) tag = `$fg${n}$`;
+  return `${tag}${value}${tag}`;
+}
+
 /** The steps of `WriteQueue.postgresTwoStep`. */
 export interface TwoStepSession {
-  /** `value` as a quoted SQL string literal. */
+  /** `value` as an SQL string constant (`dollarQuoted`). */
   literal(value: string): string;
   open<R>(sql: string): Promise<R[]>;
   close<R>(sql: string): Promise<R[]>;
@@ -20,7 +32,6 @@ interface PgResult {
 
 interface PgClient {
   query(sql: string): Promise<PgResult | PgResult[]>;
-  escapeLiteral(value: string): string;
 }
 
 /**
@@ -130,7 +141,7 @@ export class WriteQueue {
     let failed: unknown;
     try {
       return await work({
-        literal: (value) => client.escapeLiteral(value),
+        literal: dollarQuoted,
         open: async <R>(sql: string) => {
           if (step.state !== 'new') throw new Error('postgresTwoStep: open() once, first');
           step.state = 'open';

@@ -7,10 +7,12 @@ import { PostgresManifestV2AndNotices1796118215893 } from './1796118215893-Postg
 import { PostgresRateLimit1797000000002 } from './1797000000002-PostgresRateLimit';
 import { PostgresConsentWriteFunctions1798100000001 } from './1798100000001-PostgresConsentWriteFunctions';
 import { PostgresNoticeFacts1798400000002 } from './1798400000002-PostgresNoticeFacts';
+import { PostgresConsentWriteFunctionsJsonb1798400000003 } from './1798400000003-PostgresConsentWriteFunctionsJsonb';
 
 /** Every PostgreSQL migration, in order: the app, the CLI and the tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const postgresMigrations: MixedList<Function> = [PostgresSchema1796116400485, PostgresTranslationsAndCheckpoints1796116400486,
   PostgresAdminKeysAndActors1796116400487, PostgresSubprocessorEndpoints1796118088971,
   PostgresManifestV2AndNotices1796118215893,
-  PostgresRateLimit1797000000002, PostgresConsentWriteFunctions1798100000001, PostgresNoticeFacts1798400000002];
+  PostgresRateLimit1797000000002, PostgresConsentWriteFunctions1798100000001, PostgresNoticeFacts1798400000002,
+  PostgresConsentWriteFunctionsJsonb1798400000003];
