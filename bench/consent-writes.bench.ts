@@ -17,6 +17,7 @@ import sqlite3 from 'sqlite3';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { openDatabase } from '../src/database/database.module';
 import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { asNpmStart } from './support/as-npm-start';
 import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
 import { BASELINE_USERS, type BaselineDriver, type Result } from './consent-writes-baseline';
 import { fmt, load, startBenchServer, userToken, USER_SECRET, type LoadRequest, type LoadResult } from './decision-api.bench';
@@ -109,7 +110,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     results.set(key, m);
   };
 
-  const b = await startBenchServer(world);
+  const b = await startBenchServer(world, asNpmStart());
   let acked = 0;
   let fiveRate = 0;
   let failures = 0;
@@ -195,7 +196,7 @@ async function postgresRounds(
       FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
       FLOWGATE_SEED_MANIFEST: '',
       LOG_LEVEL: 'log', // startServerProcess waits for the "API http://…" line
-    });
+    }, asNpmStart());
     const imported = await fetch(`${server.base}/api/v1/manifest`, {
       method: 'POST',
       headers: { Authorization: 'Bearer bench-admin-token-0123456789abcdef', 'Content-Type': 'application/json' },

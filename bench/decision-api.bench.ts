@@ -9,7 +9,7 @@
  * reports 20-key payloads and batches, and checks, before the load, that the API's answers
  * equal the engine's (and the bare server's).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import ts from 'typescript';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import type { BenchOptions, BenchReport } from './run';
 import { loadServers, medianOf, type LoadRequest, type LoadResult } from './support/load';
 import { machineNote } from './run';
 import { startCpuCount } from './support/cpu';
+import { buildServer } from './support/as-npm-start';
 import {
   DEFAULT_WORLD,
   syntheticPayloadRequests,
@@ -287,8 +288,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const world = syntheticWorld(quick ? { users: 10_000 } : {});
   console.log(`\nDecision API: starting the server and loading ${fmt(world.users.length)} users' choices…`);
   // As `npm start` runs it: compiled, not through ts-node (see ServerProcessOptions.built).
-  console.log('building the server (tsc -p tsconfig.build.json)…');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  buildServer();
   // Its log (a line per request) to a file, as in production: not into this process, the load generator.
   const logFile = join(tmpdir(), `flowgate-bench-${process.pid}.log`);
   const b = await startBenchServer(world, { logFile, built: true });

@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { aConsentManifest } from '../test/factories/consent-app.factory';
 import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { asNpmStart } from './support/as-npm-start';
 import { adminQuery } from '../test/support/test-database';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
@@ -66,9 +67,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       FLOWGATE_DATA_DIR: dir,
       AUDIT_RETENTION_DAYS: '0',
     };
-    const onPrimary = await startServerProcess(env);
+    const onPrimary = await startServerProcess(env, asNpmStart());
     servers.push(onPrimary);
-    const withReplica = await startServerProcess({ ...env, DATABASE_REPLICA_URL: inDatabase(standby.url, 'flowgate_bench') });
+    const withReplica = await startServerProcess({ ...env, DATABASE_REPLICA_URL: inDatabase(standby.url, 'flowgate_bench') }, asNpmStart());
     servers.push(withReplica);
     const admin = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
     const posted = async (path: string, body: unknown) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { signUserToken } from '../src/auth/user-token';
 import { startServerProcess, type ServerProcess } from '../test/factories/server-process.factory';
+import { asNpmStart } from './support/as-npm-start';
 import { manifestOfPolicyMap } from '../test/factories/synthetic-manifest.factory';
 import { startGuardProcess, type SeenMessage } from '../test/sdk/support/guard-client';
 import type { BenchOptions, BenchReport } from './run';
@@ -132,7 +133,7 @@ async function startReady(
   env: Record<string, string>,
 ): Promise<{ server: ServerProcess; startupMs: number }> {
   const started = wall();
-  const server = await startServerProcess(env, { timeoutMs: 600_000 });
+  const server = await startServerProcess(env, asNpmStart({ timeoutMs: 600_000 }));
   for (;;) {
     const res = await fetch(`${server.base}/api/health/ready`).catch(() => null);
     if (res?.status === 200) return { server, startupMs: wall() - started };
@@ -157,8 +158,8 @@ async function startDeployment(
 ): Promise<Deployment> {
   const db = await freshDatabase(kind, cluster);
   // One after the other: the first migrates and creates the keys in the shared data folder.
-  const a = await startServerProcess(db.env);
-  const b = await startServerProcess(db.env);
+  const a = await startServerProcess(db.env, asNpmStart());
+  const b = await startServerProcess(db.env, asNpmStart());
   const admin = bearer(ADMIN);
   await post(a, '/api/v1/manifest', admin, manifestOfPolicyMap(world.map));
   const { token } = (await post(a, '/api/v1/service-tokens', admin, { name: 'scale-bench' })) as {
@@ -662,7 +663,7 @@ async function measureGrowth(
   try {
     for (const events of sizes) {
       const db = await freshDatabase('postgres', cluster);
-      const first = await startServerProcess(db.env);
+      const first = await startServerProcess(db.env, asNpmStart());
       await post(first, '/api/v1/manifest', bearer(ADMIN), manifestOfPolicyMap(world.map));
       const { token } = (await post(first, '/api/v1/service-tokens', bearer(ADMIN), {
         name: 'growth',
