@@ -88,14 +88,19 @@ export interface AccessLogLine {
 type Req = FastifyRequest & AuthenticatedRequest;
 
 export function accessLogLine(req: Req, res: ServerResponse, durationMs: number, logUserIds: boolean): AccessLogLine {
-  const principal = req.principal;
-  const line: AccessLogLine = {
-    method: req.method,
-    route: routeTemplate(req),
-    status: res.statusCode,
-    durationMs,
-    principal: principal?.kind ?? 'none',
-  };
+  return accessLine(req.method, routeTemplate(req), res.statusCode, req.principal, durationMs, logUserIds);
+}
+
+/** The access-log line of a request, from its parts (also for the routes served in front of Fastify). */
+export function accessLine(
+  method: string,
+  route: string | null,
+  status: number,
+  principal: Principal | undefined,
+  durationMs: number,
+  logUserIds: boolean,
+): AccessLogLine {
+  const line: AccessLogLine = { method, route, status, durationMs, principal: principal?.kind ?? 'none' };
   if (logUserIds && principal?.kind === 'user') line.userId = principal.userId;
   if (logUserIds && principal?.kind === 'service') line.service = principal.name;
   if (logUserIds && principal?.kind === 'admin' && principal.name !== undefined) line.admin = principal.name;
@@ -163,14 +168,35 @@ const LEVEL_VALUES = { info: 30, error: 50 } as const;
  */
 export function writeAccessLine(logger: PinoLogger, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
   if (!logger.isLevelEnabled(level)) return;
+  const bindings = (logger as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym] as string;
+  write(logger, bindings, () => logger, level, access, message);
+}
+
+/**
+ * The same line for a request Fastify never saw (src/common/front-door.ts): as its
+ * request logger (`root.child({ requestId })`, which Fastify makes for each request) would
+ * write it, without making that child.
+ */
+export function writeRequestAccessLine(root: PinoLogger, requestId: string, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
+  if (!root.isLevelEnabled(level)) return;
+  const bindings = `${(root as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym] as string},"requestId":${JSON.stringify(requestId)}`;
+  write(root, bindings, () => root.child({ requestId }), level, access, message);
+}
+
+function write(
+  logger: PinoLogger,
+  bindings: string,
+  child: () => PinoLogger,
+  level: keyof typeof LEVEL_VALUES,
+  access: AccessLogLine,
+  message: string,
+): void {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as DestinationStream & Record<symbol, unknown>;
   if (stream[pino.symbols.needsMetadataGsym]) {
-    logger[level]({ access }, message);
+    child()[level]({ access }, message);
     return;
   }
-  const internals = logger as unknown as Record<symbol, unknown>;
-  const time = (internals[pino.symbols.timeSym] as () => string)();
-  const bindings = internals[pino.symbols.chindingsSym] as string;
+  const time = ((logger as unknown as Record<symbol, unknown>)[pino.symbols.timeSym] as () => string)();
   stream.write(`{"level":${LEVEL_VALUES[level]}${time}${bindings},"access":${JSON.stringify(access)},"msg":${JSON.stringify(message)}}\n`);
 }
 
