@@ -72,7 +72,7 @@ const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = error
 /**
  * A `request` listener on Fastify's own server, in front of Fastify's: the hot routes'
  * ordinary requests (method, a plain path, `Content-Type: application/json`, a body) are
- * served here at the `node:http` level, without Fastify's request and reply objects, routing,
+ * served here at the `node:http` level (no `Content-Encoding`: @fastify/compress inflates those), without Fastify's request and reply objects, routing,
  * hook runners and content-type parser (~half of a decision's server CPU); every other
  * request (other methods, paths or forms of the path, content types, no body, a server
  * closing) goes to Fastify's handler untouched, which answers it as before.
@@ -98,6 +98,8 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
   const fastify = fastifyHandlers[0];
   const limits = new Map(options.routes.map((r) => [r, options.bodyLimit(r.url)]));
   const json = options.json ?? DEFAULT_JSON_LIMITS;
+  const headers = options.headers.flat();
+  const secureHeaders = [...headers, ...options.tlsHeaders.flat()];
   // Once the app closes, Fastify answers (its 503 and `Connection: close` while draining).
   let closing = false;
   instance.addHook('preClose', (done) => {
@@ -111,6 +113,8 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     if (method !== 'POST' && method !== 'PUT') return null;
     const type = req.headers['content-type'];
     if (type === undefined || !JSON_TYPES.has(type)) return null;
+    // A compressed body is Fastify's to decompress (@fastify/compress, every route).
+    if (req.headers['content-encoding'] !== undefined) return null;
     if (req.headers['transfer-encoding'] === undefined) {
       const length = req.headers['content-length'];
       if (length === undefined || length === '0') return null;
@@ -130,10 +134,8 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     const started = performance.now();
     const id = requestId(req);
     const socket = req.socket;
-    res.setHeader('X-Request-Id', id);
-    const headers = options.headers;
-    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i][0], headers[i][1]);
-    if ((socket as { encrypted?: boolean }).encrypted) for (const [name, value] of options.tlsHeaders) res.setHeader(name, value);
+    // The answer's headers, written at once with it (`writeHead` of a flat list: no header map).
+    const head: string[] = ['X-Request-Id', id, ...((socket as { encrypted?: boolean }).encrypted ? secureHeaders : headers)];
     const request: FrontDoorRequest = {
       id,
       method: req.method!,
@@ -161,10 +163,10 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
         return;
       }
       const retryAfter = retryAfterOf(mapped);
-      if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
-      send(res, body.statusCode, body);
+      if (retryAfter !== undefined) head.push('Retry-After', retryAfter);
+      send(res, body.statusCode, head, body);
     };
-    const answer = (value: unknown): void => send(res, 200, value);
+    const answer = (value: unknown): void => send(res, 200, head, value);
     readBody(req, limit, (error, text) => {
       if (error !== null) return fail(error);
       let result: unknown;
@@ -188,11 +190,10 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
 }
 
 /** A JSON answer, as Fastify's `reply.send` of an object writes it. */
-function send(res: ServerResponse, status: number, value: unknown): void {
+function send(res: ServerResponse, status: number, head: string[], value: unknown): void {
   const json = JSON.stringify(value);
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', String(Buffer.byteLength(json)));
+  head.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(json)));
+  res.writeHead(status, head);
   res.end(json);
 }
 

@@ -48,8 +48,79 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   // Asynchronous writes to stdout, in blocks: lines wait until 4 KB have gathered or
   // 100 ms have passed, so under load one write carries a dozen access lines instead of
   // one (threadpool) write per event-loop turn (~5 µs of a decision's ~50); an idle server's
-  // lines still appear within that time. pino flushes what is left when the process exits.
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BLOCK_BYTES, periodicFlush: LOG_FLUSH_MS }));
+  // lines still appear within that time. What is left is flushed when the process exits.
+  return pino(base, options.destination ?? new LineBlocks(pino.destination({ dest: 1, sync: false }), LOG_BLOCK_BYTES, LOG_FLUSH_MS));
+}
+
+/** What `LineBlocks` writes its blocks to: pino's asynchronous destination (sonic-boom). */
+export interface BlockStream {
+  write(data: string): unknown;
+  flushSync(): void;
+}
+
+/**
+ * Log lines gathered into blocks in front of pino's asynchronous destination, which is handed
+ * one string per block: sonic-boom measures the byte length of its whole pending string on
+ * every write it is given (`Buffer.byteLength` of a string that grows with the block: ~2 µs a
+ * line at 4 KB), once per block here. A block goes out when it reaches `minLength`
+ * characters, or `flushMs` after its first line, or on process exit (synchronously).
+ */
+export class LineBlocks {
+  private block = '';
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushLater = () => {
+    this.timer = null;
+    this.flush();
+  };
+
+  constructor(
+    private readonly out: BlockStream,
+    private readonly minLength: number,
+    private readonly flushMs: number,
+  ) {
+    onExit(this);
+  }
+
+  write(line: string): boolean {
+    this.block += line;
+    if (this.block.length >= this.minLength) this.flush();
+    else if (this.timer === null) this.timer = setTimeout(this.flushLater, this.flushMs).unref();
+    return true;
+  }
+
+  /** Hands the gathered lines on (asynchronously written). */
+  flush(): void {
+    if (this.block === '') return;
+    const block = this.block;
+    this.block = '';
+    this.out.write(block);
+  }
+
+  /** Writes everything out now (process exit). */
+  flushSync(): void {
+    this.flush();
+    this.out.flushSync();
+  }
+}
+
+/** The live `LineBlocks` (weakly: a closed app's logger is collected), flushed at exit. */
+const exiting = new Set<WeakRef<LineBlocks>>();
+let exitHooked = false;
+function onExit(blocks: LineBlocks): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const ref of exiting) {
+        try {
+          ref.deref()?.flushSync();
+        } catch {
+          // A destination already closed: nothing more can be written to it.
+        }
+      }
+    });
+  }
+  for (const ref of exiting) if (ref.deref() === undefined) exiting.delete(ref);
+  exiting.add(new WeakRef(blocks));
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { aConsentManifest } from '../factories/consent-app.factory';
 import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
@@ -221,6 +222,8 @@ describe('the decision route without Nest’s pipeline answers as Nest would', (
     'malformed JSON': (t) => ({ headers: { ...json, authorization: t.service }, chunks: ['{"userId":'] }),
     'whitespace only': (t) => ({ headers: { ...json, authorization: t.service }, chunks: ['  \n '] }),
     'an empty body': (t) => ({ headers: { ...json, authorization: t.service, 'content-length': '0' } }),
+    'a gzipped body': (t) => ({ headers: { ...json, authorization: t.service, 'content-encoding': 'gzip' }, chunks: [gzipSync(valid)] }),
+    'an unknown Content-Encoding': (t) => ({ headers: { ...json, authorization: t.service, 'content-encoding': 'x-unknown' }, chunks: [valid] }),
     'no Content-Type': (t) => ({ headers: { authorization: t.service }, chunks: [valid] }),
     'a charset without a space': (t) => ({ headers: { 'content-type': 'application/json;charset=utf-8', authorization: t.service }, chunks: [valid] }),
     'another charset': (t) => ({ headers: { 'content-type': 'application/json; charset=latin1', authorization: t.service }, chunks: [valid] }),
