@@ -155,18 +155,33 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
       writeRequestAccessLine(options.logger, id, status >= 500 ? 'error' : 'info', access, `${request.method} ${route.url} ${status}`);
     });
     const limit = limits.get(route)!;
+    const log = { error: (fields: object, message: string) => options.logger.child({ requestId: id }).error(fields, message) };
     const fail = (error: unknown): void => {
-      const mapped = options.mapException(error);
-      const body = errorBody(mapped, { bodyLimit: limit, log: { error: (fields, message) => options.logger.child({ requestId: id }).error(fields, message) } });
       if (res.headersSent) {
         if (!res.writableEnded) res.end();
         return;
       }
-      const retryAfter = retryAfterOf(mapped);
-      if (retryAfter !== undefined) head.push('Retry-After', retryAfter);
-      send(res, body.statusCode, head, body);
+      try {
+        const mapped = options.mapException(error);
+        const body = errorBody(mapped, { bodyLimit: limit, log });
+        const retryAfter = retryAfterOf(mapped);
+        if (retryAfter !== undefined) head.push('Retry-After', retryAfter);
+        send(res, body.statusCode, head, body);
+      } catch (failure) {
+        // Never a crash from a callback: the plain 500 of an unknown error.
+        log.error({ context: 'Errors', err: failure }, 'Unhandled error');
+        if (!res.headersSent) send(res, 500, head, { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
+        else if (!res.writableEnded) res.end();
+      }
     };
-    const answer = (value: unknown): void => send(res, 200, head, value);
+    // An answer that cannot be serialised is an error like any other (Fastify's reply.send: a 500).
+    const answer = (value: unknown): void => {
+      try {
+        send(res, 200, head, value);
+      } catch (error) {
+        fail(error);
+      }
+    };
     readBody(req, limit, (error, text) => {
       if (error !== null) return fail(error);
       let result: unknown;
