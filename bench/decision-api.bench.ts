@@ -457,12 +457,24 @@ process, compiled from what \`GET /api/v1/policy\` and \`GET /api/v1/users/:user
 serve: ${failures} differed.
 
 **Where the time goes.** The engine decides in well under a microsecond (see the engine section);
-a single HTTP decision costs Fastify (routing, hooks, writing), security headers, the access log
-line and metrics, the auth guard with its verified-token cache and rate-limit check, \`scanJson\` and
-JSON parsing, the input check, plus loopback TCP (the socket write is the largest single item in
-the profile, \`npm run bench -- profile decision-api\`, for the bare server too). The route runs
-without Nest's per-request pipeline (src/decisions/decision-route.ts: the same guard, controller
-method and error filter), and a cached decision creates no promise. requests/s is bounded by the
+a single HTTP decision costs Node's HTTP parsing and loopback TCP (the socket write is the largest
+single item in the profile, \`npm run bench -- profile decision-api\`, for the bare server too), the
+security headers, the access log line and metrics, the auth guard with its verified-token cache and
+rate-limit check, \`scanJson\` and JSON parsing and the input check.
+
+**The front door.** The route's ordinary requests (\`POST\`, the plain path, \`Content-Type:
+application/json\`, a body, no \`Content-Encoding\`) are served at the \`node:http\` level, in
+front of Fastify (src/common/front-door.ts: a \`request\` listener on Fastify's own server), with
+the same parts Fastify's pipeline runs for them: request id, API security headers, the route's
+body limit with Fastify's own errors, \`parseBodyText\` (\`scanJson\`, \`JSON.parse\`), the auth
+guard, the controller's \`decide\`, errors through the adapter's \`mapException\` and the exception
+filter's \`errorBody\`, the same access-log line and metrics. Every other request (other methods,
+forms of the path, content types, no body) goes to Fastify untouched, where the route also runs
+without Nest's per-request pipeline (src/decisions/decision-route.ts). No Fastify request or reply
+object, routing or hook runner is made for a decision, and a cached decision creates no promise;
+test/e2e/decision-route.e2e-spec.ts holds both to the same status, body, headers, access line and
+metrics for hostile requests. Access-log lines reach stdout in 12 KB blocks (one asynchronous
+write each, at least every 100 ms). requests/s is bounded by the
 server's one core, and the batch endpoint is the way to many decisions per second over HTTP. The server runs with its access
 log on (one JSON line per request, stdout to a file), as in production. The SDK decides in process and only
 fetches the policy and consents.

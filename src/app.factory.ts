@@ -9,9 +9,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
-import { registerBodyParsing } from './common/body-parsing';
+import { registerBodyParsing, routeOf } from './common/body-parsing';
+import { installFrontDoor, type HeaderSet } from './common/front-door';
 import { registerActorContext } from './auth/actor-context';
-import { registerDirectDecisionRoute } from './decisions/decision-route';
+import { decisionFrontDoorRoute, registerDirectDecisionRoute } from './decisions/decision-route';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -52,14 +53,29 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
     logger: new PinoNestLogger(logger),
   });
   const instance = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  registerAccessLog(instance, config, httpMetrics(app.get(MetricsService)));
-  registerSecurityHeaders(instance, config.allowedOrigins);
+  const observe = httpMetrics(app.get(MetricsService));
+  registerAccessLog(instance, config, observe);
+  const headers = securityHeaders(config.allowedOrigins);
+  registerSecurityHeaders(instance, headers);
   // After the security headers, so Cross-Origin-Resource-Policy can be relaxed for listed origins.
   if (config.allowedOrigins.length > 0) registerEmbedCors(instance, config.allowedOrigins);
   registerActorContext(instance);
   registerBodyParsing(instance, config.bodyLimits);
-  // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors).
-  if (logging.directDecisionRoute !== false) registerDirectDecisionRoute(instance, app);
+  // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors),
+  // its ordinary requests served in front of Fastify (same parts again).
+  if (logging.directDecisionRoute !== false) {
+    registerDirectDecisionRoute(instance, app);
+    installFrontDoor(instance, {
+      routes: [decisionFrontDoorRoute(app)],
+      bodyLimit: (url) => routeOf(url, config.bodyLimits).limit,
+      headers: headers.api,
+      tlsHeaders: headers.hsts,
+      logger,
+      logUserIds: config.logUserIds,
+      observe,
+      mapException: (error) => adapter.mapException(error),
+    });
+  }
   await registerCompression(app, instance);
   await registerClient(app, instance);
   app.useGlobalPipes(createValidationPipe());
@@ -129,8 +145,6 @@ function embedCaching(reply: FastifyReply, path: string): void {
   }
 }
 
-type HeaderSet = ReadonlyArray<readonly [string, string]>;
-
 /**
  * The headers one helmet configuration sets, computed once: helmet's directives here do
  * not depend on the request, so running it per request (12–63 µs) would recompute the same
@@ -172,7 +186,28 @@ export function helmetHeaders(options: Parameters<typeof helmet>[0]): HeaderSet 
  * Each kind of response's headers are computed once at boot (`helmetHeaders`) and set on
  * the Node response, so every answer carries them: errors, static files, the SSE feed.
  */
-function registerSecurityHeaders(instance: FastifyInstance, allowedOrigins: readonly string[]): void {
+function registerSecurityHeaders(instance: FastifyInstance, sets: SecurityHeaders): void {
+  const { strict, framable, docs, api, hsts } = sets;
+  instance.addHook('onRequest', (request, reply, done) => {
+    const url = request.url;
+    const set = url.startsWith('/api/') ? (url.startsWith('/api/docs') ? docs : api) : SETTINGS.test(url) ? framable : strict;
+    const res = reply.raw;
+    for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
+    if ((request.raw.socket as { encrypted?: boolean }).encrypted) for (const [name, value] of hsts) res.setHeader(name, value);
+    done();
+  });
+}
+
+/** Each kind of response's security headers (see `registerSecurityHeaders`). */
+interface SecurityHeaders {
+  strict: HeaderSet;
+  framable: HeaderSet;
+  docs: HeaderSet;
+  api: HeaderSet;
+  hsts: HeaderSet;
+}
+
+function securityHeaders(allowedOrigins: readonly string[]): SecurityHeaders {
   const directives = (frameAncestors: string[]) => ({
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
@@ -228,14 +263,7 @@ function registerSecurityHeaders(instance: FastifyInstance, allowedOrigins: read
     xXssProtection: false,
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
   });
-  instance.addHook('onRequest', (request, reply, done) => {
-    const url = request.url;
-    const set = url.startsWith('/api/') ? (url.startsWith('/api/docs') ? docs : api) : SETTINGS.test(url) ? framable : strict;
-    const res = reply.raw;
-    for (let i = 0; i < set.length; i++) res.setHeader(set[i][0], set[i][1]);
-    if ((request.raw.socket as { encrypted?: boolean }).encrypted) for (const [name, value] of hsts) res.setHeader(name, value);
-    done();
-  });
+  return { strict, framable, docs, api, hsts };
 }
 
 const SETTINGS = /^\/settings\/?(?:\?|$)/;

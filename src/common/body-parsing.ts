@@ -64,20 +64,31 @@ export function registerBodyParsing(instance: FastifyInstance, limits: BodyLimit
   });
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (!WRITE_METHODS.has(request.method)) return done(null, undefined);
-    if (MANIFEST_TEXT_TYPES.includes(mediaType(request))) return done(null, text);
-    if (text.trim() === '') return done(null, undefined);
-    const problem = scanJson(text, json);
-    if (problem) return done(new ValidationFailedError([problem], 'request body'), undefined);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      return done(new BadRequestException(`Malformed request body: ${(e as Error).message}`), undefined);
+      parsed = parseBodyText(request.method, mediaType(request), body as string, json);
+    } catch (error) {
+      return done(error as Error, undefined);
     }
     done(null, parsed);
   });
+}
+
+/**
+ * The catch-all parser's work on a body's text (also for the routes served in front of
+ * Fastify, src/common/front-door.ts): the value (undefined for no body), or throws the 400.
+ */
+export function parseBodyText(method: string, type: string, text: string, json: JsonLimits = DEFAULT_JSON_LIMITS): unknown {
+  if (!WRITE_METHODS.has(method)) return undefined;
+  if (MANIFEST_TEXT_TYPES.includes(type)) return text;
+  if (text.trim() === '') return undefined;
+  const problem = scanJson(text, json);
+  if (problem) throw new ValidationFailedError([problem], 'request body');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BadRequestException(`Malformed request body: ${(e as Error).message}`);
+  }
 }
 
 /** A body is coming (an empty one is no body, whatever its type says). */

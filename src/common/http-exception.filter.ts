@@ -79,61 +79,79 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
-    const body = this.toBody(exception, request);
+    const body = errorBody(exception, { bodyLimit: request?.routeOptions?.bodyLimit, log: request?.log }, this.logger);
     if (reply.sent || reply.raw.headersSent) {
       if (!reply.raw.writableEnded) reply.raw.end();
       return;
     }
-    const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (exception instanceof DomainError && typeof retryAfter === 'number') void reply.header('Retry-After', String(retryAfter));
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined) void reply.header('Retry-After', retryAfter);
     void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
-
-  private toBody(exception: unknown, request: FastifyRequest | undefined): ErrorBody {
-    if (exception instanceof DomainError) {
-      const code = exception.code as ErrorCode;
-      return {
-        statusCode: statusOf(code),
-        code,
-        message: exception.message,
-        ...(exception.details && exception.details.length > 0 ? { details: exception.details } : {}),
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const res = exception.getResponse();
-      // Fastify's 413 (mapped to an HttpException by the adapter): the route's limit is known.
-      const limit = request?.routeOptions?.bodyLimit;
-      if (status === 413 && typeof limit === 'number') {
-        return { statusCode: status, code: httpCode(status), message: tooLarge(limit) };
-      }
-      const message =
-        typeof res === 'string'
-          ? res
-          : String((res as { message?: unknown }).message ?? exception.message);
-      return { statusCode: status, code: httpCode(status), message };
-    }
-    // Errors of the HTTP layer that carry their own 4xx status.
-    const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return {
-        statusCode: status,
-        code: httpCode(status),
-        message:
-          status === 400
-            ? `Malformed request body: ${(exception as Error).message}`
-            : status === 413 && typeof (exception as { limit?: unknown }).limit === 'number'
-              ? tooLarge((exception as { limit: number }).limit)
-              : (exception as Error).message,
-      };
-    }
-    // With the request's id when there is a request (Fastify binds `request.log` to it).
-    const requestLog = request?.log;
-    if (requestLog) requestLog.error({ context: 'Errors', err: exception }, 'Unhandled error');
-    else this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
-  }
 }
+
+/** The `Retry-After` header an error answer carries (a 429's), if any. */
+export function retryAfterOf(exception: unknown): string | undefined {
+  const retryAfter = (exception as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return exception instanceof DomainError && typeof retryAfter === 'number' ? String(retryAfter) : undefined;
+}
+
+/** What `errorBody` needs of the request: its route's body limit, and its logger (bound to its id). */
+export interface ErrorContext {
+  bodyLimit?: number;
+  log?: { error(fields: object, message: string): void };
+}
+
+/**
+ * The error body of an exception (as the adapter's `mapException` hands it on): also for
+ * the routes served in front of Fastify (src/common/front-door.ts), so both write the same.
+ */
+export function errorBody(exception: unknown, request: ErrorContext, logger: Pick<Logger, 'error'> = fallbackLogger): ErrorBody {
+  if (exception instanceof DomainError) {
+    const code = exception.code as ErrorCode;
+    return {
+      statusCode: statusOf(code),
+      code,
+      message: exception.message,
+      ...(exception.details && exception.details.length > 0 ? { details: exception.details } : {}),
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const res = exception.getResponse();
+    // Fastify's 413 (mapped to an HttpException by the adapter): the route's limit is known.
+    const limit = request.bodyLimit;
+    if (status === 413 && typeof limit === 'number') {
+      return { statusCode: status, code: httpCode(status), message: tooLarge(limit) };
+    }
+    const message =
+      typeof res === 'string'
+        ? res
+        : String((res as { message?: unknown }).message ?? exception.message);
+    return { statusCode: status, code: httpCode(status), message };
+  }
+  // Errors of the HTTP layer that carry their own 4xx status.
+  const status = (exception as { status?: unknown; statusCode?: unknown })?.status ?? (exception as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return {
+      statusCode: status,
+      code: httpCode(status),
+      message:
+        status === 400
+          ? `Malformed request body: ${(exception as Error).message}`
+          : status === 413 && typeof (exception as { limit?: unknown }).limit === 'number'
+            ? tooLarge((exception as { limit: number }).limit)
+            : (exception as Error).message,
+    };
+  }
+  // With the request's id when there is a request (Fastify binds `request.log` to it).
+  const requestLog = request.log;
+  if (requestLog) requestLog.error({ context: 'Errors', err: exception }, 'Unhandled error');
+  else logger.error(exception instanceof Error ? exception.stack : String(exception));
+  return { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+}
+
+const fallbackLogger = new Logger('Errors');
 
 function tooLarge(limit: number): string {
   return `The request body is larger than this route takes (${limit} bytes)`;

@@ -4,6 +4,7 @@ import type { Decision } from '@flowgate/core';
 import { WITHOUT_ACTOR_CONTEXT } from '../auth/actor-context';
 import { AuthGuard } from '../auth/auth.guard';
 import type { AuthenticatedRequest } from '../auth/principal';
+import type { FrontDoorRoute } from '../common/front-door';
 import { DecisionsController } from './decisions.controller';
 
 /** The one route served this way: the single decision, the API's hot path. */
@@ -51,6 +52,31 @@ export function registerDirectDecisionRoute(instance: FastifyInstance, app: INes
     };
   });
 }
+
+/**
+ * The same route for the front door (src/common/front-door.ts), which serves its ordinary
+ * requests before Fastify sees them: `/api/v1/decisions` (or with the trailing slash Fastify
+ * ignores), the same guard and access, the controller's `decide`.
+ */
+export function decisionFrontDoorRoute(app: INestApplication): FrontDoorRoute {
+  const guard = app.get(AuthGuard);
+  const controller = app.get(DecisionsController);
+  const access = guard.accessOf(DecisionsController.prototype.decide, DecisionsController);
+  const { url } = DIRECT_DECISION_ROUTE;
+  const slashed = `${url}/`;
+  return {
+    method: DIRECT_DECISION_ROUTE.method,
+    url,
+    match: (path) => (path === url || path === slashed ? NO_PARAMS : null),
+    handle(request) {
+      const authorized = guard.authorize(request as unknown as AuthenticatedRequest, access);
+      if (authorized !== true) return authorized.then(() => controller.decide(request.body));
+      return controller.decide(request.body);
+    },
+  };
+}
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 function methodsOf(route: RouteOptions): readonly string[] {
   return Array.isArray(route.method) ? route.method : [route.method];

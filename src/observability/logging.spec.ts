@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import pino from 'pino';
 import type { FlowgateConfig } from '../config/configuration';
-import { createRootLogger, isoTime, writeAccessLine } from './logging';
+import { execFileSync } from 'node:child_process';
+import { createRootLogger, isoTime, LineBlocks, writeAccessLine } from './logging';
 
 describe('isoTime (the log lines’ `time`, formatted once per millisecond)', () => {
   afterEach(() => jest.useRealTimers());
@@ -64,5 +65,50 @@ describe('writeAccessLine (the access-log line without pino’s per-line work)',
     writeAccessLine(createRootLogger(config('error'), quiet).child({ requestId: 'r' }), 'error', { ...line, status: 500 }, 'GET /api/health 500');
     expect(quiet.lines).toHaveLength(1);
     expect(JSON.parse(quiet.lines[0])).toMatchObject({ level: 50, service: 'flowgate', requestId: 'r', access: { status: 500 }, msg: 'GET /api/health 500' });
+  });
+});
+
+describe(LineBlocks.name, () => {
+  const sink = () => {
+    const writes: string[] = [];
+    return { writes, out: { write: (data: string) => void writes.push(data), flushSync: jest.fn() } };
+  };
+
+  it('hands whole blocks on once they reach their length, in order', () => {
+    const { writes, out } = sink();
+    const blocks = new LineBlocks(out, 10, 60_000);
+    blocks.write('aaaa\n');
+    expect(writes).toEqual([]);
+    blocks.write('bbbbbb\n');
+    blocks.write('c\n');
+    expect(writes).toEqual(['aaaa\nbbbbbb\n']);
+    blocks.flushSync();
+    expect(writes).toEqual(['aaaa\nbbbbbb\n', 'c\n']);
+    expect(out.flushSync).toHaveBeenCalledTimes(1);
+  });
+
+  it('hands a short block on once its first line has waited flushMs', async () => {
+    const { writes, out } = sink();
+    const blocks = new LineBlocks(out, 4096, 20);
+    blocks.write('one\n');
+    blocks.write('two\n');
+    expect(writes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(writes).toEqual(['one\ntwo\n']);
+    blocks.write('three\n');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(writes).toEqual(['one\ntwo\n', 'three\n']);
+  });
+
+  it('writes the lines still gathered when the process exits', () => {
+    // A real process, the real stdout destination: the last lines come out although it exits at once.
+    const script = `
+      const { createRootLogger } = require('./src/observability/logging');
+      const logger = createRootLogger({ logLevel: 'log', logFormat: 'json' });
+      for (let i = 0; i < 3; i++) logger.info('line ' + i);
+      process.exit(0);
+    `;
+    const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { encoding: 'utf8' });
+    expect(out.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['line 0', 'line 1', 'line 2']);
   });
 });

@@ -17,8 +17,12 @@ const PINO_LEVELS: Record<FlowgateConfig['logLevel'], pino.Level> = {
   debug: 'debug',
 };
 
-/** Log lines to stdout are written once this many bytes have gathered… */
-const LOG_BLOCK_BYTES = 4096;
+/**
+ * Log lines to stdout are written once this many characters have gathered (under
+ * sonic-boom's 16 KB single write: one write call each; an asynchronous `fs.write` costs
+ * ~11 µs of the event loop whatever its size, so ~50 access lines share one)…
+ */
+const LOG_BLOCK_BYTES = 12 * 1024;
 /** …or this many milliseconds have passed since the last write. */
 const LOG_FLUSH_MS = 100;
 
@@ -45,11 +49,82 @@ export function createRootLogger(config: FlowgateConfig, options: LoggingOptions
   if (config.logFormat === 'pretty') {
     return pino(base, pretty({ destination: options.destination ?? 1, sync: true, singleLine: true, ignore: 'pid,hostname,service' }));
   }
-  // Asynchronous writes to stdout, in blocks: lines wait until 4 KB have gathered or
-  // 100 ms have passed, so under load one write carries a dozen access lines instead of
-  // one (threadpool) write per event-loop turn (~5 µs of a decision's ~50); an idle server's
-  // lines still appear within that time. pino flushes what is left when the process exits.
-  return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BLOCK_BYTES, periodicFlush: LOG_FLUSH_MS }));
+  // Asynchronous writes to stdout, in blocks: lines wait until 12 KB have gathered or
+  // 100 ms have passed, so under load one write carries ~50 access lines instead of
+  // one (threadpool) write per event-loop turn (~11 µs each); an idle server's
+  // lines still appear within that time. What is left is flushed when the process exits.
+  return pino(base, options.destination ?? new LineBlocks(pino.destination({ dest: 1, sync: false }), LOG_BLOCK_BYTES, LOG_FLUSH_MS));
+}
+
+/** What `LineBlocks` writes its blocks to: pino's asynchronous destination (sonic-boom). */
+export interface BlockStream {
+  write(data: string): unknown;
+  flushSync(): void;
+}
+
+/**
+ * Log lines gathered into blocks in front of pino's asynchronous destination, which is handed
+ * one string per block: sonic-boom measures the byte length of its whole pending string on
+ * every write it is given (`Buffer.byteLength` of a string that grows with the block: ~2 µs a
+ * line at 4 KB), once per block here. A block goes out when it reaches `minLength`
+ * characters, or `flushMs` after its first line, or on process exit (synchronously).
+ */
+export class LineBlocks {
+  private block = '';
+  private timer: NodeJS.Timeout | null = null;
+  private readonly flushLater = () => {
+    this.timer = null;
+    this.flush();
+  };
+
+  constructor(
+    private readonly out: BlockStream,
+    private readonly minLength: number,
+    private readonly flushMs: number,
+  ) {
+    onExit(this);
+  }
+
+  write(line: string): boolean {
+    this.block += line;
+    if (this.block.length >= this.minLength) this.flush();
+    else if (this.timer === null) this.timer = setTimeout(this.flushLater, this.flushMs).unref();
+    return true;
+  }
+
+  /** Hands the gathered lines on (asynchronously written). */
+  flush(): void {
+    if (this.block === '') return;
+    const block = this.block;
+    this.block = '';
+    this.out.write(block);
+  }
+
+  /** Writes everything out now (process exit). */
+  flushSync(): void {
+    this.flush();
+    this.out.flushSync();
+  }
+}
+
+/** The live `LineBlocks` (weakly: a closed app's logger is collected), flushed at exit. */
+const exiting = new Set<WeakRef<LineBlocks>>();
+let exitHooked = false;
+function onExit(blocks: LineBlocks): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const ref of exiting) {
+        try {
+          ref.deref()?.flushSync();
+        } catch {
+          // A destination already closed: nothing more can be written to it.
+        }
+      }
+    });
+  }
+  for (const ref of exiting) if (ref.deref() === undefined) exiting.delete(ref);
+  exiting.add(new WeakRef(blocks));
 }
 
 /**
@@ -88,14 +163,19 @@ export interface AccessLogLine {
 type Req = FastifyRequest & AuthenticatedRequest;
 
 export function accessLogLine(req: Req, res: ServerResponse, durationMs: number, logUserIds: boolean): AccessLogLine {
-  const principal = req.principal;
-  const line: AccessLogLine = {
-    method: req.method,
-    route: routeTemplate(req),
-    status: res.statusCode,
-    durationMs,
-    principal: principal?.kind ?? 'none',
-  };
+  return accessLine(req.method, routeTemplate(req), res.statusCode, req.principal, durationMs, logUserIds);
+}
+
+/** The access-log line of a request, from its parts (also for the routes served in front of Fastify). */
+export function accessLine(
+  method: string,
+  route: string | null,
+  status: number,
+  principal: Principal | undefined,
+  durationMs: number,
+  logUserIds: boolean,
+): AccessLogLine {
+  const line: AccessLogLine = { method, route, status, durationMs, principal: principal?.kind ?? 'none' };
   if (logUserIds && principal?.kind === 'user') line.userId = principal.userId;
   if (logUserIds && principal?.kind === 'service') line.service = principal.name;
   if (logUserIds && principal?.kind === 'admin' && principal.name !== undefined) line.admin = principal.name;
@@ -163,14 +243,35 @@ const LEVEL_VALUES = { info: 30, error: 50 } as const;
  */
 export function writeAccessLine(logger: PinoLogger, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
   if (!logger.isLevelEnabled(level)) return;
+  const bindings = (logger as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym] as string;
+  write(logger, bindings, () => logger, level, access, message);
+}
+
+/**
+ * The same line for a request Fastify never saw (src/common/front-door.ts): as its
+ * request logger (`root.child({ requestId })`, which Fastify makes for each request) would
+ * write it, without making that child.
+ */
+export function writeRequestAccessLine(root: PinoLogger, requestId: string, level: keyof typeof LEVEL_VALUES, access: AccessLogLine, message: string): void {
+  if (!root.isLevelEnabled(level)) return;
+  const bindings = `${(root as unknown as Record<symbol, unknown>)[pino.symbols.chindingsSym] as string},"requestId":${JSON.stringify(requestId)}`;
+  write(root, bindings, () => root.child({ requestId }), level, access, message);
+}
+
+function write(
+  logger: PinoLogger,
+  bindings: string,
+  child: () => PinoLogger,
+  level: keyof typeof LEVEL_VALUES,
+  access: AccessLogLine,
+  message: string,
+): void {
   const stream = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as DestinationStream & Record<symbol, unknown>;
   if (stream[pino.symbols.needsMetadataGsym]) {
-    logger[level]({ access }, message);
+    child()[level]({ access }, message);
     return;
   }
-  const internals = logger as unknown as Record<symbol, unknown>;
-  const time = (internals[pino.symbols.timeSym] as () => string)();
-  const bindings = internals[pino.symbols.chindingsSym] as string;
+  const time = ((logger as unknown as Record<symbol, unknown>)[pino.symbols.timeSym] as () => string)();
   stream.write(`{"level":${LEVEL_VALUES[level]}${time}${bindings},"access":${JSON.stringify(access)},"msg":${JSON.stringify(message)}}\n`);
 }
 
