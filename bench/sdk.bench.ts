@@ -279,6 +279,8 @@ export interface FetchResult {
   rows: Row[];
   /** Per target: the measured figure, the ratio to plain fetch, met / not met. */
   targets: Row[];
+  /** The steps a guarded JSON call cannot skip, timed right after a loopback round trip and again at once. */
+  steps: Row[];
 }
 
 export async function benchFetch(map: PolicyMap, quick: boolean): Promise<FetchResult> {
@@ -313,6 +315,8 @@ export async function benchFetch(map: PolicyMap, quick: boolean): Promise<FetchR
   const pre = { plain: [] as number[], fetch: [] as number[], wrap: [] as number[] };
   const cpu = { plain: 0, fetch: 0, wrap: 0 };
   const backToBack: number[] = [];
+  const steps: Row[] = [];
+  const stepTimes = [0, 1, 2].map(() => ({ cold: [] as number[], warm: [] as number[] }));
   const cpuNow = (): number => {
     const u = process.cpuUsage();
     return u.user + u.system;
@@ -335,6 +339,39 @@ export async function benchFetch(map: PolicyMap, quick: boolean): Promise<FetchR
         cpu[kind] += used;
       }
     }
+    // What the steps a guarded JSON call cannot skip cost in the window those calls run in:
+    // each timed right after a loopback round trip (in the guard's order), then again at once.
+    const parsed = JSON.parse(JSON.stringify(payload)) as unknown;
+    const decideOn = { userId: target.userId, subprocessor: target.subprocessor, purpose: target.purpose, payload: parsed };
+    const stepFns: [string, () => unknown][] = [
+      ['`JSON.stringify` of the payload (the caller\'s own step, plain fetch too)', () => JSON.stringify(payload)],
+      ['`JSON.parse` of that body (the guard reads what is sent)', () => JSON.parse(stepBody)],
+      ['`guard.checkCached` on the parsed body (the engine walks it)', () => guard.checkCached(decideOn)],
+    ];
+    let stepBody = JSON.stringify(payload);
+    for (let i = -300; i < (quick ? 300 : 3000); i++) {
+      const res = await realFetch(url, init());
+      await res.arrayBuffer();
+      for (let k = 0; k < stepFns.length; k++) {
+        const t0 = nowNs();
+        stepFns[k][1]();
+        const t1 = nowNs();
+        stepFns[k][1]();
+        const t2 = nowNs();
+        if (i >= 0) {
+          stepTimes[k].cold.push(t1 - t0);
+          stepTimes[k].warm.push(t2 - t1);
+        }
+      }
+      stepBody = JSON.stringify(payload);
+    }
+    steps.push(
+      ...stepFns.map(([step], k): Row => ({
+        step,
+        'right after the round trip, p50 µs': us(percentile(sortedCopy(stepTimes[k].cold), 50)),
+        'again at once, p50 µs': us(percentile(sortedCopy(stepTimes[k].warm), 50)),
+      })),
+    );
     // The guard's own work with nothing in between: back-to-back calls whose fetch answers at once.
     globalThis.fetch = (() => {
       entered = nowNs();
@@ -400,7 +437,7 @@ export async function benchFetch(map: PolicyMap, quick: boolean): Promise<FetchR
       'added by guard.wrap': '',
     },
   ];
-  return { rows, targets };
+  return { rows, targets, steps };
 }
 
 /**
@@ -634,11 +671,15 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   console.table(targetRows);
   console.log('SDK: the same work right after waiting (why the fetch rows are high here)');
   console.table(wakeUpRows);
+  console.table(fetchResult.steps);
   console.log('SDK: memory for cached consents');
   console.table(memoryRows);
   console.log(`SDK: propagation, preference API → remote guard (ms, ${propagation.fromAck.length} changes)`);
   console.table(propagationRows);
 
+  const num = (text: string): number => Number(text.replace(/,/g, ''));
+  const stepSum = (column: string): number => fetchResult.steps.slice(1).reduce((sum, row) => sum + num(row[column]), 0);
+  const fetchPlainP50 = (): number => num(fetchResult.rows[0]['plain fetch']);
   const markdown = `## Runtime guard (SDK)
 
 ### Targets (issues 16 and 17), measured in this run
@@ -714,6 +755,18 @@ code it touches also evicts some of what undici uses next, which is why the roun
 more than the guard's own work. Plain \`fetch\`'s own \`JSON.stringify\` pays the same tax.
 The tax grows with the machine's load (other processes run on the core while this one waits):
 compare the load average above with the wake-up rows of earlier runs before comparing µs.
+
+The same tax on the two steps a guard that decides on what is sent cannot skip, timed in the
+window \`guard.fetch\` runs them: each right after one of the loopback round trips above (in the
+order a guarded call runs them), then once more at once:
+
+${table(fetchResult.steps)}
+
+Parsing the body and walking it cost ${fmt(stepSum('right after the round trip, p50 µs'), 2)} µs there
+(${fmt(stepSum('again at once, p50 µs'), 2)} µs warm), against the 5% target's
+${fmt(0.05 * fetchPlainP50(), 1)} µs of the plain round trip. The rest of "call → real fetch" is the guard's
+own plumbing (the snapshot of method, URL and headers, the duplicate-key check, the call
+object, the staleness check), each step a few hundred ns warm and 1–3 µs in this window.
 
 ### Memory for ${fmt(memory.users)} cached users' consents (target ≤ 64 MB)
 
