@@ -4,7 +4,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { DataSource, type EntityManager } from 'typeorm';
 import type sqlite3 from 'sqlite3';
 import type { DatabaseKind } from '../config/configuration';
-import { managerTx, numbered, PreparedStatements, type SqlTx } from './sql-tx';
+import { managerTx, numbered, PreparedStatements, type SqlParam, type SqlTx } from './sql-tx';
 
 /** The steps of `WriteQueue.postgresTwoStep`. */
 export interface TwoStepSession {
@@ -157,6 +157,27 @@ export class WriteQueue {
       // A client whose connection failed is dropped from the pool rather than reused.
       release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
     }
+  }
+
+  /**
+   * SQLite: one statement on the writer's prepared statements, in the queue (between this
+   * process's transactions, never inside one), without a transaction around it: a single
+   * statement reads one snapshot on its own. One round trip to the driver's thread instead
+   * of TypeORM's three (the change-log follower's hot path).
+   */
+  sqliteAll<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    if (this.kind !== 'sqlite') throw new Error('WriteQueue.sqliteAll is for SQLite');
+    return this.queued(() => this.statements().all<T>(sql, params));
+  }
+
+  /**
+   * SQLite: `PRAGMA data_version` of the shared connection, in the queue. Two answers differ
+   * exactly when another connection (a second server, the CLI) committed in between; this
+   * process's own commits leave it unchanged.
+   */
+  async sqliteDataVersion(): Promise<number> {
+    const [{ data_version: version }] = await this.sqliteAll<{ data_version: number }>('PRAGMA data_version');
+    return version;
   }
 
   /** A consistent read (one snapshot), never half of someone's transaction. */
