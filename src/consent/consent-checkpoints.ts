@@ -10,7 +10,7 @@ import {
   checkLedger,
   checkpointDigest,
   headOf,
-  sealCheckpoint,
+  sealCheckpointWithHead,
   type CheckpointHead,
   type CheckpointRow,
   type Ledger,
@@ -118,8 +118,8 @@ export class ConsentCheckpoints implements OnModuleDestroy {
   }
 
   private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {
-    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
-    this.pending = { head: headOf(row), generation };
+    const { row, head } = sealCheckpointWithHead(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
+    this.pending = { head, generation };
     return row;
   }
 
