@@ -217,6 +217,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     // their primary key.
     let built: Built | undefined;
     await this.writeQueue.writeTx(async (tx) => {
+      // May run twice (`WriteQueue.writeTx`: a second time when another connection's commit
+      // outdated what this process remembered): nothing of a first attempt is kept.
+      for (const p of batch) {
+        delete p.outcome;
+        delete p.error;
+      }
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
       const memory = this.memory();
       const heads = await this.readHeads(tx, memory, userIds);
