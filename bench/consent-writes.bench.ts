@@ -23,6 +23,7 @@ import { BASELINE_USERS, type BaselineDriver, type Result } from './consent-writ
 import { fmt, load, startBenchServer, userToken, USER_SECRET, type LoadRequest, type LoadResult } from './decision-api.bench';
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
+import { startCpuCount } from './support/cpu';
 import { createRng, DEFAULT_WORLD, pick, sample, syntheticWorld } from './synthetic-map';
 
 const ROUNDS = 3;
@@ -38,6 +39,9 @@ interface Measured {
   rates: number[];
   p99: number[];
   non2xx: number;
+  /** Flowgate on SQLite: the server process's CPU µs per acknowledged change, and requests per group commit, per round. */
+  cpuUs: number[];
+  batch: number[];
 }
 
 const execFileAsync = promisify(execFile);
@@ -99,9 +103,13 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     await ds.destroy();
   }
   const results = new Map<string, Measured>();
-  const record = (system: System, connections: number, rate: number, r?: LoadResult) => {
+  const record = (system: System, connections: number, rate: number, r?: LoadResult, server?: { cpuUs: number; batch: number }) => {
     const key = `${system}@${connections}`;
-    const m = results.get(key) ?? { rates: [], p99: [], non2xx: 0 };
+    const m = results.get(key) ?? { rates: [], p99: [], non2xx: 0, cpuUs: [], batch: [] };
+    if (server) {
+      m.cpuUs.push(server.cpuUs);
+      m.batch.push(server.batch);
+    }
     m.rates.push(rate);
     if (r) {
       m.p99.push(r.p99);
@@ -111,6 +119,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   };
 
   const b = await startBenchServer(world, asNpmStart());
+  /** Group commits so far and the requests they acknowledged (the server's own histogram). */
+  const commits = async () => {
+    const text = await (await fetch(`${b.server.base}/metrics`, { headers: b.admin })).text();
+    const value = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+    return { batches: value('flowgate_consent_commit_batch_requests_count'), requests: value('flowgate_consent_commit_batch_requests_sum') };
+  };
   let acked = 0;
   let fiveRate = 0;
   let failures = 0;
@@ -122,12 +136,21 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           const r = await baseline(driver, files[driver], connections, duration, flows);
           record(driver, connections, r.changes / r.seconds);
         }
+        const before = await commits();
+        const pid = b.server.child.pid!;
+        const cpu = startCpuCount({ server: () => [pid] });
         const one = await load(b.server.base, single, connections, duration);
+        const cores = cpu.stop().groups.server;
+        const after = await commits();
         acked += Math.round(one.rate * duration);
-        record('flowgate', connections, one.rate, one);
+        record('flowgate', connections, one.rate, one, {
+          cpuUs: one.rate > 0 ? (cores * 1e6) / one.rate : NaN,
+          batch: (after.requests - before.requests) / (after.batches - before.batches),
+        });
         console.log(
           `round ${round + 1}, ${connections} connections: Flowgate ${fmt(one.rate)}, sqlite3 ${fmt(results.get(`sqlite3@${connections}`)!.rates.at(-1)!)}, ` +
-            `better-sqlite3 ${fmt(results.get(`better-sqlite3@${connections}`)!.rates.at(-1)!)} changes/s`,
+            `better-sqlite3 ${fmt(results.get(`better-sqlite3@${connections}`)!.rates.at(-1)!)} changes/s; ` +
+            `server ${fmt(results.get(`flowgate@${connections}`)!.cpuUs.at(-1)!)} µs CPU per change, ${results.get(`flowgate@${connections}`)!.batch.at(-1)!.toFixed(1)} requests per commit`,
         );
       }
     }
@@ -224,8 +247,8 @@ async function postgresRounds(
 function table(results: ReadonlyMap<string, Measured>, withPostgres: boolean): string[] {
   const rate = (system: System, c: number) => median(results.get(`${system}@${c}`)?.rates ?? [NaN]);
   const lines = [
-    '| database | connections | Flowgate changes/s | p99 ms | bare script, same driver | Flowgate ÷ bare | better-sqlite3 script | Flowgate ÷ better-sqlite3 |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| database | connections | Flowgate changes/s | p99 ms | bare script, same driver | Flowgate ÷ bare | better-sqlite3 script | Flowgate ÷ better-sqlite3 | server CPU µs per change | requests per commit |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const verdict = (ratio: number, target: number, c: number) =>
     `${ratio.toFixed(2)}×${TARGET_AT.includes(c) ? ` (≥ ${target}: ${ratio >= target ? 'met' : '**not met**'})` : ''}`;
@@ -234,14 +257,19 @@ function table(results: ReadonlyMap<string, Measured>, withPostgres: boolean): s
     const p99 = median(results.get(`flowgate@${c}`)?.p99 ?? [NaN]);
     const s3 = rate('sqlite3', c);
     const bs = rate('better-sqlite3', c);
-    lines.push(`| SQLite | ${c} | ${fmt(fg)} | ${p99} | ${fmt(s3)} (sqlite3) | ${verdict(fg / s3, TARGETS.sqlite3, c)} | ${fmt(bs)} | ${verdict(fg / bs, TARGETS['better-sqlite3'], c)} |`);
+    const m = results.get(`flowgate@${c}`);
+    const cpuUs = median(m?.cpuUs.length ? m.cpuUs : [NaN]);
+    const batch = median(m?.batch.length ? m.batch : [NaN]);
+    lines.push(
+      `| SQLite | ${c} | ${fmt(fg)} | ${p99} | ${fmt(s3)} (sqlite3) | ${verdict(fg / s3, TARGETS.sqlite3, c)} | ${fmt(bs)} | ${verdict(fg / bs, TARGETS['better-sqlite3'], c)} | ${fmt(cpuUs)} | ${batch.toFixed(1)} |`,
+    );
   }
   if (withPostgres) {
     for (const c of CONNECTIONS) {
       const fg = rate('flowgate-pg', c);
       const p99 = median(results.get(`flowgate-pg@${c}`)?.p99 ?? [NaN]);
       const bare = rate('pg', c);
-      lines.push(`| PostgreSQL | ${c} | ${fmt(fg)} | ${p99} | ${fmt(bare)} (pg) | ${verdict(fg / bare, TARGETS.pg, c)} | | |`);
+      lines.push(`| PostgreSQL | ${c} | ${fmt(fg)} | ${p99} | ${fmt(bare)} (pg) | ${verdict(fg / bare, TARGETS.pg, c)} | | | | |`);
     }
   }
   return lines;
@@ -265,13 +293,18 @@ for the SSE feed; each group-commit batch also gets one Ed25519-signed \`consent
 in one transaction. Each figure is the median of ${r.rounds} interleaved rounds of ${r.duration} s
 (every round runs the three systems one after the other at each connection count).
 
-**Flowgate.** The server runs as \`npm start\` does, in its own process, on a fresh SQLite file
+**Flowgate.** The server runs as \`npm start\` does (compiled, in its own process, its access log
+to a file), on a fresh SQLite file
 with the synthetic map (${r.flows} consent-based flows); autocannon in the bench process sends
 \`PUT /api/v1/me/preferences/:flowKey {"granted": …}\` with end-user tokens of ${fmt(USERS)} users (a
 random user and flow per request). Writes that arrive while a transaction runs wait for the
 next one, which takes all of them: multi-row statements, prepared once and reused, on the
 sqlite3 connection; chain heads and next ids held by the writer while \`PRAGMA data_version\`
-says no other connection wrote.
+says no other connection wrote (read inside each transaction, alongside its statements).
+"Server CPU µs per change" is the server process's CPU time (all its threads, from /proc)
+during the run over the changes it acknowledged (median of the rounds); "requests per
+commit" is the mean group-commit size in that run (the server's
+\`flowgate_consent_commit_batch_requests\` histogram).
 
 **Baselines** (\`bench/consent-writes-baseline.ts\`, each run in a process of its own, as the
 server is). A bare script writes the same rows, into the same schema (Flowgate's migrations,

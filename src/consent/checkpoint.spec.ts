@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
-import { checkEventsAgainstLedger, checkLedger, headOf, sealCheckpoint, type CheckpointRow } from './checkpoint';
+import { checkEventsAgainstLedger, checkLedger, headOf, sealCheckpoint, sealCheckpointWithHead, type CheckpointRow } from './checkpoint';
 import { hashEvent, type StoredChainedEvent } from './consent-chain';
 import { publicJwk } from './receipt-signer';
 
@@ -73,5 +73,25 @@ describe(checkLedger.name, () => {
     const { rows } = buildLog([2]);
     const other = publicJwk(generateKeyPairSync('ed25519').privateKey);
     expect(checkLedger(rows, [other]).problems).toEqual([{ checkpoint: 1, problem: `is signed with key ${jwk.kid}, which is not in the key set` }]);
+  });
+});
+
+describe(sealCheckpointWithHead.name, () => {
+  it('gives the head headOf reads back from the row, and the row sealCheckpoint signs', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 }), (sizes) => {
+        const { events } = buildLog(sizes);
+        let previous: ReturnType<typeof headOf> | null = null;
+        for (let i = 0; i < events.length; i += 3) {
+          const batch = events.slice(i, i + 3);
+          const { row, head } = sealCheckpointWithHead(previous, batch, key, '2026-01-01T00:00:00.000Z');
+          expect(head).toEqual(headOf(row));
+          // Ed25519 signatures are deterministic: the same statement, the same row.
+          expect(sealCheckpoint(previous, batch, key, '2026-01-01T00:00:00.000Z')).toEqual(row);
+          previous = head;
+        }
+      }),
+      { numRuns: 30 },
+    );
   });
 });

@@ -66,6 +66,16 @@ export function sealCheckpoint(
   key: { privateKey: KeyObject; kid: string },
   sealedAt: string,
 ): CheckpointRow {
+  return sealCheckpointWithHead(previous, events, key, sealedAt).row;
+}
+
+/** `sealCheckpoint`, with the new checkpoint's head (`headOf(row)`, without parsing the payload back). */
+export function sealCheckpointWithHead(
+  previous: CheckpointHead | null,
+  events: readonly StoredChainedEvent[],
+  key: { privateKey: KeyObject; kid: string },
+  sealedAt: string,
+): { row: CheckpointRow; head: CheckpointHead } {
   const leaves: CheckpointLeaf[] = events.map((e) => [e.id, e.userId, e.seq, e.hash]);
   const statement: CheckpointStatement = {
     type: 'flowgate.consent-checkpoint.v1',
@@ -79,7 +89,8 @@ export function sealCheckpoint(
   };
   const payload = JSON.stringify(statement);
   const signature = sign(null, Buffer.from(payload), key.privateKey).toString('base64url');
-  return { id: statement.seq, firstEventId: statement.firstEventId, lastEventId: statement.lastEventId, payload, signature, kid: key.kid };
+  const row = { id: statement.seq, firstEventId: statement.firstEventId, lastEventId: statement.lastEventId, payload, signature, kid: key.kid };
+  return { row, head: { seq: statement.seq, digest: checkpointDigest(row), logHash: statement.logHash } };
 }
 
 /** A problem with the checkpoints themselves (not yet tied to a user). */

@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { closeSync, constants, existsSync, fstatSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, type Clock } from '../auth/clock';
@@ -11,7 +10,7 @@ import {
   checkLedger,
   checkpointDigest,
   headOf,
-  sealCheckpoint,
+  sealCheckpointWithHead,
   type CheckpointHead,
   type CheckpointRow,
   type Ledger,
@@ -33,6 +32,8 @@ export interface CheckpointReference {
 
 /** Written beside the signing key after each sealed batch: the newest checkpoint, outside the database. */
 const WITNESS_FILE = 'consent-checkpoint-witness.json';
+/** The witness is always this many bytes (JSON, padded with spaces, then a newline), overwritten in place. */
+const WITNESS_BYTES = 256;
 
 interface Witness {
   checkpoint: number;
@@ -47,7 +48,7 @@ interface Witness {
  * replacing checkpoints wholesale in the database file is caught too.
  */
 @Injectable()
-export class ConsentCheckpoints {
+export class ConsentCheckpoints implements OnModuleDestroy {
   private readonly logger = new Logger('ConsentCheckpoints');
   /** Sealed in the running transaction; becomes `lastSealed` and the witness once it commits. */
   private pending: { head: CheckpointHead; generation: number } | null = null;
@@ -57,8 +58,8 @@ export class ConsentCheckpoints {
   /** Checkpoints whose signature this process has verified (by key and digest). */
   private readonly verified = new Set<string>();
   private readonly witnessFile: string;
-  private witnessWanted: Witness | null = null;
-  private witnessWrites: Promise<void> = Promise.resolve();
+  /** The witness file, open for writing, with the inode it was opened as. */
+  private witness: { fd: number; dev: number; ino: number } | null = null;
 
   constructor(
     @Inject(RECEIPT_KEY) private readonly key: ReceiptKeySource,
@@ -117,41 +118,72 @@ export class ConsentCheckpoints {
   }
 
   private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {
-    const row = sealCheckpoint(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
-    this.pending = { head: headOf(row), generation };
+    const { row, head } = sealCheckpointWithHead(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
+    this.pending = { head, generation };
     return row;
   }
 
   /**
    * After the writer's transaction committed: the witness follows the newest checkpoint.
-   * Written asynchronously (a synchronous write and rename per batch held the event loop
-   * for 9% of its time under load), one write at a time, the newest head each time;
-   * resolves once the witness records this checkpoint or a newer one. The writer answers a
-   * batch's requests only then.
+   * The writer answers a batch's requests only once the returned promise resolves, which it
+   * does at once: the witness is written here, synchronously, as one `pwrite` of a fixed-size
+   * record at offset 0 of a file kept open (about 2 µs; it was a temporary file and a rename,
+   * four trips to the thread pool per batch, and a synchronous write and rename cost ~230 µs).
+   * The record's write is one syscall into the page cache, so a `kill -9` leaves it whole
+   * (a reader that meets it half-way reads again); the file is reopened if it was replaced
+   * or removed.
    */
   committed(): Promise<void> {
     const sealed = this.pending;
     this.pending = null;
-    if (sealed === null) return this.witnessWrites;
+    if (sealed === null) return Promise.resolve();
     const { head } = sealed;
     this.lastSealed = head;
     this.lastSealedGeneration = sealed.generation;
-    this.witnessWanted = { checkpoint: head.seq, digest: head.digest };
-    this.witnessWrites = this.witnessWrites.then(() => this.writeWitness());
-    return this.witnessWrites;
+    this.writeWitness({ checkpoint: head.seq, digest: head.digest });
+    return Promise.resolve();
   }
 
-  private async writeWitness(): Promise<void> {
-    const witness = this.witnessWanted;
-    if (witness === null) return; // an earlier write already took the newest
-    this.witnessWanted = null;
+  onModuleDestroy(): void {
+    if (this.witness !== null) closeSync(this.witness.fd);
+    this.witness = null;
+  }
+
+  private writeWitness(witness: Witness): void {
     try {
-      const temp = `${this.witnessFile}.new`;
-      await writeFile(temp, `${JSON.stringify(witness)}\n`, { mode: 0o600 });
-      await rename(temp, this.witnessFile);
+      const record = Buffer.alloc(WITNESS_BYTES, ' ');
+      const length = record.write(JSON.stringify(witness));
+      if (length >= WITNESS_BYTES - 1) throw new Error('the witness record does not fit');
+      record[WITNESS_BYTES - 1] = 0x0a;
+      writeSync(this.witnessFd(), record, 0, WITNESS_BYTES, 0);
     } catch (error) {
       this.logger.warn(`Could not write ${this.witnessFile}: ${String(error)}`);
+      this.onModuleDestroy(); // reopened by the next write
     }
+  }
+
+  /** The open witness file: reopened when the path no longer names the file that was opened. */
+  private witnessFd(): number {
+    const open = this.witness;
+    if (open !== null) {
+      try {
+        const now = statSync(this.witnessFile);
+        if (now.ino === open.ino && now.dev === open.dev) return open.fd;
+      } catch {
+        // removed: created again below
+      }
+      this.onModuleDestroy();
+    }
+    const fd = openSync(this.witnessFile, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    try {
+      ftruncateSync(fd, WITNESS_BYTES); // an older, longer file leaves no tail
+      const { dev, ino } = fstatSync(fd);
+      this.witness = { fd, dev, ino };
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return fd;
   }
 
   /** Loads and checks every checkpoint, and the database against the witness file. */
@@ -196,12 +228,16 @@ export class ConsentCheckpoints {
 
   private witnessProblem(rows: readonly CheckpointRow[]): LedgerProblem | null {
     if (!existsSync(this.witnessFile)) return null;
-    let witness: Witness;
-    try {
-      witness = JSON.parse(readFileSync(this.witnessFile, 'utf8')) as Witness;
-    } catch {
-      return { checkpoint: 0, problem: `${this.witnessFile} is not readable JSON` };
+    let witness: Witness | null = null;
+    // Twice: a read that met a write of the record half-way (microseconds) gets it whole next time.
+    for (let attempt = 0; attempt < 2 && witness === null; attempt++) {
+      try {
+        witness = JSON.parse(readFileSync(this.witnessFile, 'utf8')) as Witness;
+      } catch {
+        witness = null;
+      }
     }
+    if (witness === null) return { checkpoint: 0, problem: `${this.witnessFile} is not readable JSON` };
     const row = rows.find((r) => r.id === witness.checkpoint);
     if (!row) {
       return { checkpoint: witness.checkpoint, problem: `is missing from the database, but the witness file (${WITNESS_FILE}) records it` };

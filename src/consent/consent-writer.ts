@@ -93,6 +93,8 @@ interface Begun {
   checkpoint: CheckpointRow | null;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 const GENESIS_HEAD: Head = { version: 0, lastHash: GENESIS_HASH, gpc: false, gpcAt: null };
 
 /** SQLite: what the writer left in the database, valid for one `WriteQueue.generation`. */
@@ -215,6 +217,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     // their primary key.
     let built: Built | undefined;
     await this.writeQueue.writeTx(async (tx) => {
+      // May run twice (`WriteQueue.writeTx`: a second time when another connection's commit
+      // outdated what this process remembered): nothing of a first attempt is kept.
+      for (const p of batch) {
+        delete p.outcome;
+        delete p.error;
+      }
       const userIds = [...new Set(batch.map((p) => p.request.userId))];
       const memory = this.memory();
       const heads = await this.readHeads(tx, memory, userIds);
@@ -399,35 +407,29 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       }
       const head = heads.get(request.userId) ?? GENESIS_HEAD;
       const own: StoredChainedEvent[] = [];
-      const add = (e: Pick<StoredChainedEvent, 'flowKey' | 'choice' | 'source' | 'flowVersion' | 'noticeHash'>) => {
-        const unhashed = {
-          ...e,
+      // One object per event, hashed in place (fields in the order the rows and responses always had).
+      const add = (flowKey: string | null, choice: Choice, source: ConsentSource, flowVersion: number | null, noticeHash: string | null) => {
+        const e: Mutable<StoredChainedEvent> = {
+          flowKey,
+          choice,
+          source,
+          flowVersion,
+          noticeHash,
           id: eventIds[nextId++],
           userId: request.userId,
           seq: head.version + own.length + 1,
           actor: request.actor,
           recordedAt: now,
-          prevHash: own.at(-1)?.hash ?? head.lastHash,
+          prevHash: own.length === 0 ? head.lastHash : own[own.length - 1].hash,
+          hash: '',
         };
-        own.push({ ...unhashed, hash: hashEvent(unhashed) });
+        e.hash = hashEvent(e);
+        own.push(e);
       };
       const newGpc = request.gpc && !head.gpc;
-      if (newGpc)
-        add({
-          flowKey: null,
-          choice: 'denied',
-          source: 'gpc',
-          flowVersion: null,
-          noticeHash: null,
-        });
+      if (newGpc) add(null, 'denied', 'gpc', null, null);
       for (const c of request.changes) {
-        add({
-          flowKey: c.flowKey,
-          choice: c.choice,
-          source: request.source,
-          flowVersion: c.flowVersion,
-          noticeHash: c.notice.hash,
-        });
+        add(c.flowKey, c.choice, request.source, c.flowVersion, c.notice.hash);
         if (!this.storedNotices.has(c.notice.hash)) newNotices.set(c.notice.hash, c.notice.text);
       }
       if (own.length === 0) {

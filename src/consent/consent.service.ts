@@ -89,16 +89,17 @@ export class ConsentService {
       ]);
     }
     const prepared = await this.prepare(changes);
-    const requestHash = sha256Hex(
-      JSON.stringify([ctx.source, changes.map((c) => [c.flowKey, c.granted, c.flowVersion ?? null])]),
-    );
     const outcome = await this.writer.write({
       userId,
       changes: prepared,
       gpc: ctx.gpc === true,
       source: ctx.source,
       actor: ctx.actor,
-      idempotency: key === undefined ? undefined : { key, requestHash },
+      // The request's hash only matters to a replay of its key: not computed without one.
+      idempotency:
+        key === undefined
+          ? undefined
+          : { key, requestHash: sha256Hex(JSON.stringify([ctx.source, changes.map((c) => [c.flowKey, c.granted, c.flowVersion ?? null])])) },
     });
     switch (outcome.kind) {
       case 'written':

@@ -42,11 +42,56 @@ describe(WriteQueue.name, () => {
     expect(q.generation).toBe(first);
 
     await b.query("INSERT INTO t (id, v) VALUES (4, 'b')"); // another process, the CLI, an editor
+    // Run on trust first (the version is read alongside), found out, rolled back and run again
+    // on a new generation, the check first.
+    const generations: number[] = [];
     const seen = await q.writeTx(async (tx) => {
-      expect(q.generation).toBeGreaterThan(first); // known at the start of the next write transaction
+      generations.push(q.generation);
+      await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [5, 'a']);
       return tx.all<{ n: number }>('SELECT COUNT(*) AS n FROM t');
     });
-    expect(seen).toEqual([{ n: 4 }]);
+    expect(generations).toHaveLength(2);
+    expect(generations[0]).toBe(first);
+    expect(generations[1]).toBeGreaterThan(first);
+    expect(seen).toEqual([{ n: 5 }]);
+    expect(await a.query('SELECT id FROM t ORDER BY id')).toEqual([1, 2, 3, 4, 5].map((id) => ({ id })));
+
+    // The next transaction checks first (another connection was just seen), then trusts again.
+    const runs: number[] = [];
+    await q.writeTx(async (tx) => {
+      runs.push(q.generation);
+      await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [6, 'a']);
+    });
+    await q.writeTx(async (tx) => {
+      runs.push(q.generation);
+      await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [7, 'a']);
+    });
+    expect(runs).toEqual([generations[1], generations[1]]);
+  });
+
+  it('re-runs a transaction that failed on outdated memory, and keeps only the second run', async () => {
+    const q = new WriteQueue(a);
+    // This process "remembers" the next id; another connection takes it meanwhile.
+    let nextId = 1;
+    let remembered = q.generation;
+    const insert = () =>
+      q.writeTx(async (tx) => {
+        if (q.generation !== remembered) {
+          const [{ id }] = await tx.all<{ id: number | null }>('SELECT MAX(id) AS id FROM t');
+          nextId = (id ?? 0) + 1;
+          remembered = q.generation;
+        }
+        await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [nextId, 'a']);
+        nextId++;
+      });
+    await insert();
+    await b.query("INSERT INTO t (id, v) VALUES (2, 'b')");
+    await insert(); // id 2 on trust: UNIQUE fails, the version shows why, re-run with id 3
+    expect(await a.query('SELECT id, v FROM t ORDER BY id')).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'b' },
+      { id: 3, v: 'a' },
+    ]);
   });
 
   it('starts a new generation after a rolled back write transaction, and keeps none of its rows', async () => {

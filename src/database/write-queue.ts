@@ -4,7 +4,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { DataSource, type EntityManager } from 'typeorm';
 import type sqlite3 from 'sqlite3';
 import type { DatabaseKind } from '../config/configuration';
-import { managerTx, numbered, PreparedStatements, type SqlTx } from './sql-tx';
+import { managerTx, numbered, PreparedStatements, type SqlParam, type SqlTx } from './sql-tx';
 
 /**
  * `value` as a dollar-quoted PostgreSQL string constant (`$fg$…$fg$`): its text is taken as
@@ -55,7 +55,8 @@ export const LOCK_KEYS = { writes: 1, changeLog: 2, migrations: 3, checkpoints: 
  * On SQLite a process may remember what it wrote (the consent writer's chain heads and
  * next ids, the change log's next id, the newest checkpoint) because it holds the file's
  * write lock from `BEGIN IMMEDIATE` to commit; `generation` says whether that memory is
- * still good. Every write transaction reads `PRAGMA data_version` first, which changes
+ * still good. Every write transaction reads `PRAGMA data_version` (the consent writer's
+ * alongside its statements, re-running them when that was wrong), which changes
  * exactly when another connection (a second server, the CLI, anyone editing the file)
  * committed since this connection last looked: then, and after any rolled back write
  * transaction, `generation` moves on and whatever was remembered under the old one is
@@ -68,6 +69,8 @@ export class WriteQueue {
   private generationValue = 0;
   private dataVersion: number | null = null;
   private prepared: PreparedStatements | null = null;
+  /** SQLite: read `PRAGMA data_version` before a write transaction's work (see `sqlitePrepared`). */
+  private checkFirst = true;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -113,7 +116,8 @@ export class WriteQueue {
   /**
    * The consent writer's transaction, as `concurrentTransaction`, through `SqlTx`: on
    * SQLite straight on prepared statements of the one connection (in the queue, `BEGIN
-   * IMMEDIATE`, the generation checked first), on PostgreSQL the pool's transaction.
+   * IMMEDIATE`, the generation checked inside the transaction; `work` may run twice, see
+   * `sqlitePrepared`), on PostgreSQL the pool's transaction.
    */
   writeTx<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
     if (this.kind === 'postgres') return this.dataSource.transaction((m) => work(managerTx(m, 'postgres')));
@@ -168,6 +172,29 @@ export class WriteQueue {
       // A client whose connection failed is dropped from the pool rather than reused.
       release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
     }
+  }
+
+  /**
+   * SQLite: one statement on the writer's prepared statements, in the queue (between this
+   * process's transactions, never inside one), without a transaction around it: a single
+   * statement reads one snapshot on its own. One round trip to the driver's thread instead
+   * of TypeORM's three (the change-log follower's hot path).
+   */
+  sqliteAll<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    if (this.kind !== 'sqlite') throw new Error('WriteQueue.sqliteAll is for SQLite');
+    return this.queued(() => this.statements().all<T>(sql, params));
+  }
+
+  /**
+   * SQLite: `PRAGMA data_version` of the shared connection, in the queue. Two answers differ
+   * exactly when another connection (a second server, the CLI) committed in between; this
+   * process's own commits leave it unchanged.
+   */
+  async sqliteDataVersion(): Promise<number> {
+    const [{ data_version: version }] = await this.sqliteAll<{ data_version: number }>('PRAGMA data_version');
+    // Another connection committed since the last write transaction looked: the next one checks first.
+    if (this.dataVersion !== null && version !== this.dataVersion) this.checkFirst = true;
+    return version;
   }
 
   /** A consistent read (one snapshot), never half of someone's transaction. */
@@ -259,25 +286,66 @@ export class WriteQueue {
     }
   }
 
+  /**
+   * SQLite: `work` in a write transaction on the prepared statements. `PRAGMA data_version`
+   * may be read at any point inside the transaction (the file's write lock is held from
+   * `BEGIN IMMEDIATE`, so nobody else commits meanwhile). While no other connection has been
+   * seen writing, it is read alongside `work`'s statements rather than before them (one wait
+   * less per transaction), and `work` runs on the current generation's memory on trust; if
+   * the answer shows another connection committed after all, the transaction is rolled back
+   * and `work` runs once more, on a new generation, with the check first. `work` must
+   * therefore be safe to run twice (the consent writer's is: it keeps nothing of a rolled
+   * back attempt). Once another connection was seen, the check comes first until a
+   * transaction finds none.
+   */
   private async sqlitePrepared<T>(work: (tx: SqlTx) => Promise<T>): Promise<T> {
     const p = this.statements();
-    await p.exec('BEGIN IMMEDIATE');
-    try {
-      await this.checkDataVersion((sql) => p.all<{ data_version: number }>(sql));
-      const result = await work(p.tx());
-      await p.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.generationValue++;
-      await p.exec('ROLLBACK').catch(() => undefined); // none active: COMMIT itself rolled back
-      throw error;
+    const readVersion = async () => (await p.all<{ data_version: number }>('PRAGMA data_version'))[0].data_version;
+    for (let attempt = 0; ; attempt++) {
+      const checkFirst = this.checkFirst || attempt > 0;
+      await p.exec('BEGIN IMMEDIATE');
+      let trusted: Promise<number> | null = null;
+      try {
+        if (checkFirst) {
+          await this.checkDataVersion((sql) => p.all<{ data_version: number }>(sql));
+        } else {
+          trusted = readVersion();
+          trusted.catch(() => undefined); // awaited below, on either path
+        }
+        const result = await work(p.tx());
+        if (trusted !== null && this.otherCommitted(await trusted)) throw new StaleMemory();
+        await p.exec('COMMIT');
+        this.checkFirst = false;
+        return result;
+      } catch (error) {
+        // Every statement settled before the ROLLBACK: the version read too.
+        const stale = trusted !== null && (await trusted.then((v) => error instanceof StaleMemory || this.otherCommitted(v), () => false));
+        this.generationValue++;
+        await p.exec('ROLLBACK').catch(() => undefined); // none active: COMMIT itself rolled back
+        if (stale) continue; // ran on memory another connection had outdated: again, checked first
+        throw error;
+      }
     }
+  }
+
+  /** `version` (read inside a write transaction) against the last one seen: another connection committed between. */
+  private otherCommitted(version: number): boolean {
+    const changed = this.dataVersion !== null && version !== this.dataVersion;
+    this.dataVersion = version;
+    if (changed) {
+      this.generationValue++;
+      this.checkFirst = true;
+    }
+    return changed;
   }
 
   /** In a write transaction: another connection committed since we last looked → a new generation. */
   private async checkDataVersion(all: (sql: string) => Promise<Array<{ data_version: number }>>): Promise<void> {
     const [{ data_version: version }] = await all('PRAGMA data_version');
-    if (this.dataVersion !== null && version !== this.dataVersion) this.generationValue++;
+    if (this.dataVersion !== null && version !== this.dataVersion) {
+      this.generationValue++;
+      this.checkFirst = true;
+    }
     this.dataVersion = version;
   }
 
@@ -287,5 +355,12 @@ export class WriteQueue {
       this.prepared = new PreparedStatements(driver.databaseConnection);
     }
     return this.prepared;
+  }
+}
+
+/** A write transaction ran on memory that another connection's commit had outdated (`sqlitePrepared`). */
+class StaleMemory extends Error {
+  constructor() {
+    super('Another connection committed before this write transaction: run again');
   }
 }

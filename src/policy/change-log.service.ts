@@ -79,6 +79,12 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   /** SQLite: the id the next append takes, valid while the write queue's generation is unchanged. */
   private nextSqliteId: { id: number; generation: number } | null = null;
   /**
+   * SQLite: `PRAGMA data_version` when the follower last read the log. While it is unchanged
+   * no other connection committed, so every newer entry is this process's own, published by
+   * `committed()`: the follower does not read back what this process just wrote.
+   */
+  private followedVersion: number | null = null;
+  /**
    * PostgreSQL with read replicas: a WAL position at or past the commit of every entry
    * published here up to `lsnCovers` (a count of published entries), see `replicaLsn`.
    */
@@ -318,29 +324,31 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
    * `since`, with each row's `createdAt` as epoch milliseconds (for the feed-lag metric)
    * and, with replicas, the primary's WAL insert position read in the same statement.
    */
-  private sinceTimed(
+  private async sinceTimed(
     afterId: number,
     limit: number,
   ): Promise<Array<{ entry: LogEntry; createdAtMs: number; lsn: string | null }>> {
-    return this.writeQueue.readOnce(async (m) => {
-      // Epoch ms computed by the database, so no driver parses a zone-less timestamp: on
-      // PostgreSQL `createdAt` (timestamp, DEFAULT now()) is in the session's zone.
-      const rows: Array<Omit<ChangeLogEntry, 'createdAt'> & { createdAtMs: number | string; lsn?: string }> =
-        this.writeQueue.kind === 'postgres'
-          ? await m.query(
+    type Row = Omit<ChangeLogEntry, 'createdAt'> & { createdAtMs: number | string; lsn?: string };
+    // Epoch ms computed by the database, so no driver parses a zone-less timestamp: on
+    // PostgreSQL `createdAt` (timestamp, DEFAULT now()) is in the session's zone.
+    const rows: Row[] =
+      this.writeQueue.kind === 'postgres'
+        ? await this.writeQueue.readOnce((m) =>
+            m.query(
               `SELECT id, kind, "userId", version,
                       (EXTRACT(EPOCH FROM ("createdAt" AT TIME ZONE current_setting('TimeZone'))) * 1000)::float8 AS "createdAtMs"
                       ${this.trackLsn ? ', pg_current_wal_insert_lsn()::text AS lsn' : ''}
                FROM change_log WHERE id > $1 ORDER BY id ASC LIMIT $2`,
               [afterId, limit],
-            )
-          : await m.query(
-              `SELECT id, kind, "userId", version, (julianday("createdAt") - 2440587.5) * 86400000.0 AS "createdAtMs"
-               FROM change_log WHERE id > ? ORDER BY id ASC LIMIT ?`,
-              [afterId, limit],
-            );
-      return rows.map((row) => ({ entry: toEntry(row), createdAtMs: Number(row.createdAtMs), lsn: row.lsn ?? null }));
-    });
+            ) as Promise<Row[]>,
+          )
+        : // SQLite: one prepared statement in the write queue (one snapshot on its own).
+          await this.writeQueue.sqliteAll<Row>(
+            `SELECT id, kind, "userId", version, (julianday("createdAt") - 2440587.5) * 86400000.0 AS "createdAtMs"
+             FROM change_log WHERE id > ? ORDER BY id ASC LIMIT ?`,
+            [afterId, limit],
+          );
+    return rows.map((row) => ({ entry: toEntry(row), createdAtMs: Number(row.createdAtMs), lsn: row.lsn ?? null }));
   }
 
   /** The latest committed entry's id (0: none). */
@@ -361,7 +369,10 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     if (this.closed) return Promise.resolve();
     const fresh = entries.filter((e) => e.id > this.lastPublished);
     if (fresh.length === 0) return Promise.resolve();
-    if (this.pumping === null && fresh.every((e, i) => e.id === this.lastPublished + 1 + i)) {
+    // Contiguous with what is published: at once. On SQLite even while a read of the log runs
+    // (it publishes only ids above the last published, in order, so nothing is skipped or sent
+    // twice); on PostgreSQL that read's WAL position must not be taken to cover these entries.
+    if ((this.pumping === null || this.writeQueue.kind === 'sqlite') && fresh.every((e, i) => e.id === this.lastPublished + 1 + i)) {
       for (const entry of fresh) this.publish(entry);
       return Promise.resolve();
     }
@@ -440,6 +451,14 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
           if (page === 0 && !mustRead && this.notifiedUpTo <= this.lastPublished) {
             read = false;
             break;
+          }
+          if (this.writeQueue.kind === 'sqlite') {
+            // Taken before the read: a commit by another connection after it shows next time.
+            const version = await this.writeQueue.sqliteDataVersion();
+            const unchanged = version === this.followedVersion;
+            this.followedVersion = version;
+            // Nobody else wrote since the last read, and nobody here waits for an entry: nothing to read.
+            if (unchanged && this.waiters.every((w) => w.upTo <= this.lastPublished)) break;
           }
           const batch = await this.sinceTimed(this.lastPublished, PAGE);
           // Before the subscribers hear of them: the position covers these entries and every

@@ -1,3 +1,4 @@
+import sqlite3 from 'sqlite3';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 
 /**
@@ -51,7 +52,9 @@ describe('change-feed lag metric', () => {
       const [{ id }] = await t.query<{ id: number }>('SELECT MAX(id) AS id FROM change_log');
       await t.query(`SELECT pg_notify('flowgate_changes', ?)`, [String(id)]);
     } else {
-      await t.query(`INSERT INTO change_log (kind, "userId", version, "createdAt") VALUES ('consent', 'lag-probe', 1, strftime('%Y-%m-%d %H:%M:%f', 'now', '-2 seconds'))`);
+      // On a connection of its own, as another process or the CLI writes: the follower reads
+      // the log only when `PRAGMA data_version` says another connection committed.
+      await otherConnection(t.config.databasePath, `INSERT INTO change_log (kind, "userId", version, "createdAt") VALUES ('consent', 'lag-probe', 1, strftime('%Y-%m-%d %H:%M:%f', 'now', '-2 seconds'))`);
     }
     await until(async () => (await lag('remote')).count > before.count, 10_000);
     const after = await lag('remote');
@@ -62,3 +65,14 @@ describe('change-feed lag metric', () => {
     expect(after.sum - before.sum).toBeLessThan(12);
   });
 });
+
+/** Runs `sql` on a new sqlite3 connection to `file`, then closes it. */
+function otherConnection(file: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (opened) => {
+      if (opened) return reject(opened);
+      db.configure('busyTimeout', 5000);
+      db.run(sql, (error) => db.close(() => (error ? reject(error) : resolve())));
+    });
+  });
+}
