@@ -76,6 +76,17 @@ describe(createGuard.name, () => {
     expect(bad).toThrow(/source: must be a policy source.*mode: must be one of enforce, redact, monitor.*failClosed: must be a boolean.*maxStalenessMs/);
   });
 
+  it('refuses a gated call without a payloads array with an error naming it, before deciding', async () => {
+    const reporter = memoryReporter();
+    const guard = createGuard({ source: staticSource({ map: MAP }), reporter });
+    for (const payloads of [undefined, null, 'ada@example.com', { email: 'ada@example.com' }]) {
+      const call = { userId: 'ada', subprocessor: 'vendor-a', payloads } as unknown as Parameters<typeof guard.gate>[0];
+      await expect(guard.gate(call)).rejects.toThrow(FlowgateError);
+      await expect(guard.gate(call)).rejects.toThrow(/payloads: must be an array/);
+    }
+    expect(reporter.events()).toEqual([]);
+  });
+
   it('answers with the engine decision, including stale consent after a flow grew', async () => {
     const source = staticSource({ map: MAP, consents: { ada: { 'vendor-b.marketing': { granted: true, version: 1 } } } });
     const guard = createGuard({ source });

@@ -197,6 +197,7 @@ class FlowgateGuard implements Guard {
   gate(call: GuardedCall): Promise<GateResult> {
     try {
       assertRequest(call);
+      if (!Array.isArray(call.payloads)) throw invalid(['payloads: must be an array of the values the call sends']);
       const state = this.usableState();
       const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
       if (consents !== undefined) return Promise.resolve(this.act(call, state, consents));
