@@ -21,6 +21,22 @@ export interface StoredChainedEvent extends ChainedEvent {
   readonly hash: string;
 }
 
+/** A `consent_state` row: the user's newest event for one flow. */
+export interface ConsentStateRow {
+  userId: string;
+  flowKey: string;
+  choice: Choice;
+  flowVersion: number;
+  source: ConsentSource;
+  eventId: number;
+  recordedAt: string;
+}
+
+/** The `consent_state` row an event for a flow makes (its `flowKey` and `flowVersion`, known set). */
+export function stateRowOf(e: StoredChainedEvent, flowKey: string, flowVersion: number): ConsentStateRow {
+  return { userId: e.userId, flowKey, choice: e.choice, flowVersion, source: e.source, eventId: e.id, recordedAt: e.recordedAt };
+}
+
 /** SHA-256 (hex) of the event's canonical form, which includes the previous event's hash. */
 export function hashEvent(e: ChainedEvent): string {
   const canonical = JSON.stringify([

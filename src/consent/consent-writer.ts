@@ -11,7 +11,7 @@ import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
 import { ChangeLogService, type LogEntry, type NewLogEntry } from '../policy/change-log.service';
 import type { CheckpointRow } from './checkpoint';
-import { hashEvent, type StoredChainedEvent } from './consent-chain';
+import { hashEvent, stateRowOf, type StoredChainedEvent } from './consent-chain';
 import { ConsentError } from './consent.errors';
 import { GENESIS_HASH } from './consent.vocabulary';
 import type { Choice, ConsentSource } from '@flowgate/core';
@@ -330,15 +330,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
         events: b.events,
         checkpoints: checkpoint === null ? [] : [checkpoint],
-        states: b.states.map((e) => ({
-          userId: e.userId,
-          flowKey: e.flowKey,
-          choice: e.choice,
-          flowVersion: e.flowVersion,
-          source: e.source,
-          eventId: e.id,
-          recordedAt: e.recordedAt,
-        })),
+        states: b.states.map((e) => stateRowOf(e, e.flowKey!, e.flowVersion!)),
         subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
         idempotency: b.idempotency,
         log: log.rows,

@@ -12,7 +12,7 @@ import { ConsentsCache } from './consent-cache.service';
 import { ConsentWriter, type PreparedChange, type StoredResponse } from './consent-writer';
 import { checkEventsAgainstLedger, type Ledger, type LedgerProblem } from './checkpoint';
 import { ConsentCheckpoints } from './consent-checkpoints';
-import { verifyChain, type ChainCheck, type ChainProblem, type StoredChainedEvent } from './consent-chain';
+import { stateRowOf, verifyChain, type ChainCheck, type ChainProblem, type StoredChainedEvent } from './consent-chain';
 import { ConsentEvent } from './consent-event.entity';
 import { ConsentState, ConsentSubject } from './consent-state.entity';
 import { ConsentError } from './consent.errors';
@@ -333,18 +333,7 @@ function applyEvent(
   const key = `${e.userId}\u0000${e.flowKey}`;
   const previous = states.get(key);
   if (previous !== undefined && previous.eventId > e.id) return;
-  states.set(
-    key,
-    Object.assign(new ConsentState(), {
-      userId: e.userId,
-      flowKey: e.flowKey,
-      choice: e.choice,
-      flowVersion: e.flowVersion,
-      source: e.source,
-      eventId: e.id,
-      recordedAt: e.recordedAt,
-    }),
-  );
+  states.set(key, Object.assign(new ConsentState(), stateRowOf(e, e.flowKey, e.flowVersion)));
 }
 
 /** `consent_state` and `consent_subject` against what the events say (the projection's rule, `applyEvent`). */
