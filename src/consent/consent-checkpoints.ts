@@ -117,6 +117,11 @@ export class ConsentCheckpoints implements OnModuleDestroy {
     return this.sealAfter(previous, events, this.writeQueue.generation);
   }
 
+  /** The checkpoint sealed last will not be committed (its transaction failed, or wrote nothing): the witness must not record it. */
+  abandon(): void {
+    this.pending = null;
+  }
+
   private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {
     const { row, head } = sealCheckpointWithHead(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
     this.pending = { head, generation };

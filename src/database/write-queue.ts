@@ -175,6 +175,30 @@ export class WriteQueue {
   }
 
   /**
+   * PostgreSQL: `sql`, one statement, sent alone on a client of the pool, with no BEGIN or
+   * COMMIT around it: PostgreSQL runs it as its own transaction (autocommit), committed
+   * (durably, `synchronous_commit` on) before the answer arrives; one round trip. A simple
+   * query (no parameters), so every value in it goes through `dollarQuoted`.
+   */
+  async postgresStatement<R>(sql: string): Promise<R[]> {
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[PgClient, (error?: unknown) => void]>;
+    };
+    const [client, release] = await driver.obtainMasterConnection();
+    let failed: unknown;
+    try {
+      const r = (await client.query(sql)) as PgResult | PgResult[];
+      return (Array.isArray(r) ? r.at(-1)! : r).rows as R[];
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
+      // A client whose connection failed is dropped from the pool rather than reused.
+      release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
+    }
+  }
+
+  /**
    * SQLite: one statement on the writer's prepared statements, in the queue (between this
    * process's transactions, never inside one), without a transaction around it: a single
    * statement reads one snapshot on its own. One round trip to the driver's thread instead
