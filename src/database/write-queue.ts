@@ -101,8 +101,9 @@ export class WriteQueue {
 
   /**
    * SQLite: what this process remembered under an older generation may be stale (see the
-   * class comment). Compare inside a write transaction, after it began. Always 0 on PostgreSQL,
-   * where nothing is remembered across transactions.
+   * class comment). Compare inside a write transaction, after it began. Unused on PostgreSQL:
+   * what the consent writer remembers there is checked by the database itself, under the
+   * locks, before a batch built on it is written (`flowgate_consent_write`).
    */
   get generation(): number {
     return this.generationValue;
