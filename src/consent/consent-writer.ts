@@ -121,6 +121,8 @@ interface PostgresMemory {
 
 /** One-statement attempts per batch before the two-step path (each after another instance's write). */
 const ONE_STATEMENT_ATTEMPTS = 2;
+/** Batches that take the two-step path at once after every attempt of one was outdated. */
+const CONTENDED_TWO_STEP_BATCHES = 16;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -163,6 +165,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private remembered: Memory | null = null;
   /** PostgreSQL: set by the first two-step batch, then kept up by every batch. */
   private pgMemory: PostgresMemory | null = null;
+  /** PostgreSQL: batches still to take the two-step path at once (`CONTENDED_TWO_STEP_BATCHES`). */
+  private pgTwoStepRun = 0;
   /** Resolves once the witness file records the newest committed batch's checkpoint. */
   private witnessed: Promise<void> = Promise.resolve();
 
@@ -326,18 +330,26 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /**
    * PostgreSQL: the batch in one round trip while this instance's memory of its own last
    * writes holds (`writePostgresOnce`), or, with nothing remembered, after another
-   * instance's write outdated it twice in a row, or with nothing to write, in two
+   * instance's write outdated it twice in a row (and for the next
+   * `CONTENDED_TWO_STEP_BATCHES` batches), or with nothing to write, in two
    * (`writePostgresTwoStep`).
    */
   private async commitPostgres(batch: Pending[]): Promise<void> {
     const memory = this.pgMemory;
-    if (memory !== null) {
+    if (memory !== null && this.pgTwoStepRun === 0) {
       const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
+      let outdated = 0;
       for (let attempt = 0; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
         const done = await this.writePostgresOnce(batch, memory, keys, attempt > 0);
         if (done === 'written') return;
         if (done === 'two-step') break;
+        outdated++;
       }
+      // Other instances write as fast as this one (each attempt was outdated): two steps
+      // hold the locks from the read, so for a while take them at once, without the attempts.
+      if (outdated === ONE_STATEMENT_ATTEMPTS) this.pgTwoStepRun = CONTENDED_TWO_STEP_BATCHES;
+    } else if (this.pgTwoStepRun > 0) {
+      this.pgTwoStepRun--;
     }
     await this.writePostgresTwoStep(batch);
   }
