@@ -167,6 +167,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private pgMemory: PostgresMemory | null = null;
   /** PostgreSQL: batches still to take the two-step path at once (`CONTENDED_TWO_STEP_BATCHES`). */
   private pgTwoStepRun = 0;
+  /** PostgreSQL: whether, in the last batch with users the writer did not remember, any of them had a chain head. */
+  private pgUnknownHadHeads = false;
   /** Resolves once the witness file records the newest committed batch's checkpoint. */
   private witnessed: Promise<void> = Promise.resolve();
 
@@ -336,7 +338,10 @@ export class ConsentWriter implements BeforeApplicationShutdown {
    */
   private async commitPostgres(batch: Pending[]): Promise<void> {
     const memory = this.pgMemory;
-    if (memory !== null && this.pgTwoStepRun === 0) {
+    // Users this instance does not remember are assumed to have no head yet; while such users
+    // turned out to have one (after a restart, or past MAX_REMEMBERED_HEADS), the two steps read them.
+    const unknownHaveHeads = this.pgUnknownHadHeads && memory !== null && batch.some((p) => !memory.heads.has(p.request.userId));
+    if (memory !== null && this.pgTwoStepRun === 0 && !unknownHaveHeads) {
       const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
       let outdated = 0;
       for (let attempt = 0; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
@@ -379,6 +384,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       delete p.error;
     }
     const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
+    const assumedNew = fresh ? [] : userIds.filter((userId) => !memory.heads.has(userId));
     const heads = new Map<string, Head>();
     for (const userId of userIds) heads.set(userId, memory.heads.get(userId) ?? GENESIS_HEAD);
     const expected = userIds.map((userId) => ({ userId, version: heads.get(userId)!.version, lastHash: heads.get(userId)!.lastHash }));
@@ -428,6 +434,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     if (found !== null) {
       this.checkpoints.abandon();
       const fresh = new Map((found.heads ?? []).map((h) => [h.userId, h] as const));
+      if (assumedNew.length > 0) this.pgUnknownHadHeads = assumedNew.some((userId) => fresh.has(userId));
       for (const userId of userIds) {
         const h = fresh.get(userId);
         remember(memory.heads, userId, h ? { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt } : GENESIS_HEAD);
@@ -441,6 +448,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     b.changes.forEach(({ pending, response }, i) => {
       pending.outcome = { kind: 'written', response, changeId: logged[i].id };
     });
+    if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
     for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
     memory.nextEventId = b.events.at(-1)!.id + 1;
     memory.checkpoint = checkpoint;
@@ -479,6 +487,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         );
         const heads = new Map<string, Head>();
         for (const h of begun.heads ?? []) heads.set(h.userId, { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
+        const unknown = userIds.filter((userId) => this.pgMemory?.heads.has(userId) !== true);
+        if (unknown.length > 0) this.pgUnknownHadHeads = unknown.some((userId) => heads.has(userId));
         const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
         for (const k of begun.keys ?? [])
           keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });

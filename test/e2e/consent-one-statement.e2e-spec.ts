@@ -104,12 +104,18 @@ describe('consent batches on PostgreSQL in one statement', () => {
     expect((await put(a, 'one-1', FLOWS[0], false)).status).toBe(200);
     expect(onA).toEqual(['write']);
 
-    // A key stored through A, sent again through B: one statement, the same answer.
+    // A key stored through A, sent again through B: the same answer. B's last user it did not
+    // remember ('shared') had a head, so it reads this one's under the locks (two steps, nothing to write) ...
     const first = await put(a, 'keyed', FLOWS[1], true, 'k-cross');
     onB.length = 0;
     const replay = await put(b, 'keyed', FLOWS[1], true, 'k-cross');
     expect(replay.body).toMatchObject({ replayed: true, version: first.body.version, events: first.body.events });
-    expect(onB).toEqual(['write']);
+    expect(onB).toEqual(['begin']);
+    // ... and so for the next unknown user, who has none: from then on it assumes none again, in one statement.
+    onB.length = 0;
+    expect((await put(b, 'new-on-b-1', FLOWS[0], true)).status).toBe(200);
+    expect((await put(b, 'new-on-b-2', FLOWS[0], true)).status).toBe(200);
+    expect(onB).toEqual(['begin', 'commit', 'write']);
 
     const [{ n }] = await a.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'shared'`);
     expect(Number(n)).toBe(before + 2);
