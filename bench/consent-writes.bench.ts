@@ -324,9 +324,11 @@ ${
 \`fsync\` and \`synchronous_commit\` left on: a 2xx means the commit is durable), one Flowgate
 instance (\`DATABASE_URL\`, pool of 10) and a bare \`pg\` script on one connection writing the same
 rows with the same group commit (named prepared statements), interleaved the same way. Flowgate's batch on
-PostgreSQL is two round trips: \`BEGIN\` with \`flowgate_consent_begin\` (locks; heads, idempotency
-records, event ids, newest checkpoint), then \`flowgate_consent_commit\` (every row, the change log,
-NOTIFY) with \`COMMIT\` (migration 1798100000001); the bare script sends one statement at a time.
+PostgreSQL is one statement in autocommit, \`flowgate_consent_write\` (migration 1798700000001): built on
+the heads, newest checkpoint and next event id the writer remembers of its own last batch, which
+the function checks under the locks before it writes every row, the change log and the NOTIFY (the
+first batch, and one another instance outdated twice, take the two round trips of
+\`flowgate_consent_begin\` and \`flowgate_consent_commit\`); the bare script sends one statement at a time.
 `
     : `
 **PostgreSQL.** Not measured in this run (PostgreSQL not installed).

@@ -107,14 +107,20 @@ export class ConsentCheckpoints implements OnModuleDestroy {
   }
 
   /**
-   * PostgreSQL, in the writer's transaction after `lock` (taken by `flowgate_consent_begin`,
-   * which also read `newest`, the newest checkpoint): the batch's checkpoint, for the writer
-   * to insert with the batch. Null when there are no events.
+   * PostgreSQL: the batch's checkpoint after `newest`, for the writer to insert with the
+   * batch. `newest` is the newest checkpoint as `flowgate_consent_begin` read it under the
+   * checkpoint lock, or as the writer remembers it, which `flowgate_consent_write` checks
+   * under that lock before it inserts anything. Null when there are no events.
    */
   sealNext(newest: CheckpointRow | null, events: readonly StoredChainedEvent[]): CheckpointRow | null {
     if (events.length === 0) return null;
     const previous = newest === null ? null : this.lastSealed?.seq === Number(newest.id) ? this.lastSealed : headOf(newest);
     return this.sealAfter(previous, events, this.writeQueue.generation);
+  }
+
+  /** The checkpoint sealed last will not be committed (its transaction failed, or wrote nothing): the witness must not record it. */
+  abandon(): void {
+    this.pending = null;
   }
 
   private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
 import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
-import { FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
+import { dollarQuoted, FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
 import { ChangeLogService, type LogEntry, type NewLogEntry } from '../policy/change-log.service';
 import type { CheckpointRow } from './checkpoint';
@@ -93,6 +93,37 @@ interface Begun {
   checkpoint: CheckpointRow | null;
 }
 
+/** What `flowgate_consent_write` returns once it wrote the batch: the change log's new ids. */
+interface Written {
+  ok: true;
+  ids: Array<number | string>;
+}
+
+/** What `flowgate_consent_write` returns when the batch was built on outdated state: nothing written, the state now. */
+interface Stale extends Omit<Begun, 'ids'> {
+  ok: false;
+  nextEventId: number | string;
+}
+
+/**
+ * PostgreSQL: what this instance's writer last wrote or read under the locks. Another
+ * instance may write at any time, so none of it is trusted: `flowgate_consent_write`
+ * checks each part under the locks before it writes a batch built on it.
+ */
+interface PostgresMemory {
+  /** Users' chain heads, most recently written last (users not here: assumed to have none). */
+  heads: Map<string, Head>;
+  /** The first id the sequence of `consent_event` has not handed out or been moved past. */
+  nextEventId: number;
+  /** The newest checkpoint (null: none yet). */
+  checkpoint: CheckpointRow | null;
+}
+
+/** One-statement attempts per batch before the two-step path (each after another instance's write). */
+const ONE_STATEMENT_ATTEMPTS = 2;
+/** Batches that take the two-step path at once after every attempt of one was outdated. */
+const CONTENDED_TWO_STEP_BATCHES = 16;
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const GENESIS_HEAD: Head = { version: 0, lastHash: GENESIS_HASH, gpc: false, gpcAt: null };
@@ -132,6 +163,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   /** Notice texts known to be stored (only ever grows after a commit). */
   private readonly storedNotices = new Set<string>();
   private remembered: Memory | null = null;
+  /** PostgreSQL: set by the first two-step batch, then kept up by every batch. */
+  private pgMemory: PostgresMemory | null = null;
+  /** PostgreSQL: batches still to take the two-step path at once (`CONTENDED_TWO_STEP_BATCHES`). */
+  private pgTwoStepRun = 0;
+  /** PostgreSQL: whether, in the last batch with users the writer did not remember, any of them had a chain head. */
+  private pgUnknownHadHeads = false;
   /** Resolves once the witness file records the newest committed batch's checkpoint. */
   private witnessed: Promise<void> = Promise.resolve();
 
@@ -293,6 +330,133 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   }
 
   /**
+   * PostgreSQL: the batch in one round trip while this instance's memory of its own last
+   * writes holds (`writePostgresOnce`), or, with nothing remembered, after another
+   * instance's write outdated it twice in a row (and for the next
+   * `CONTENDED_TWO_STEP_BATCHES` batches), or with nothing to write, in two
+   * (`writePostgresTwoStep`).
+   */
+  private async commitPostgres(batch: Pending[]): Promise<void> {
+    const memory = this.pgMemory;
+    // Users this instance does not remember are assumed to have no head yet; while such users
+    // turned out to have one (after a restart, or past MAX_REMEMBERED_HEADS), the two steps read them.
+    const unknownHaveHeads = this.pgUnknownHadHeads && memory !== null && batch.some((p) => !memory.heads.has(p.request.userId));
+    if (memory !== null && this.pgTwoStepRun === 0 && !unknownHaveHeads) {
+      const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
+      let outdated = 0;
+      for (let attempt = 0; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
+        const done = await this.writePostgresOnce(batch, memory, keys, attempt > 0);
+        if (done === 'written') return;
+        if (done === 'two-step') break;
+        outdated++;
+      }
+      // Other instances write as fast as this one (each attempt was outdated): two steps
+      // hold the locks from the read, so for a while take them at once, without the attempts.
+      if (outdated === ONE_STATEMENT_ATTEMPTS) this.pgTwoStepRun = CONTENDED_TWO_STEP_BATCHES;
+    } else if (this.pgTwoStepRun > 0) {
+      this.pgTwoStepRun--;
+    }
+    await this.writePostgresTwoStep(batch);
+  }
+
+  /**
+   * PostgreSQL, one statement in autocommit (`WriteQueue.postgresStatement`): the batch is
+   * built on what this instance remembers of its own last writes (the users' chain heads,
+   * genesis for users it never saw; the newest checkpoint; the next free event id), and
+   * `flowgate_consent_write` (migration 1798700000001) takes the same locks as the two-step
+   * path, checks all of that under them and only then inserts everything as
+   * `flowgate_consent_commit` does. `written` once written (outcomes set); `stale` when the
+   * database had moved on (another instance wrote, keys were stored, heads were forgotten):
+   * nothing was written, and `memory` and `keys` now hold what the database holds for
+   * this batch, for the next attempt. With nothing to write (replays, a GPC signal on
+   * record), the requests are answered if `fresh` (memory and keys were just read for
+   * these users under the locks, by the attempt before), or else `two-step`, to answer them
+   * on what the database holds.
+   */
+  private async writePostgresOnce(
+    batch: Pending[],
+    memory: PostgresMemory,
+    keys: Map<string, { requestHash: string; response: StoredResponse }>,
+    fresh: boolean,
+  ): Promise<'written' | 'stale' | 'two-step'> {
+    for (const p of batch) {
+      delete p.outcome;
+      delete p.error;
+    }
+    const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
+    const assumedNew = fresh ? [] : userIds.filter((userId) => !memory.heads.has(userId));
+    const heads = new Map<string, Head>();
+    for (const userId of userIds) heads.set(userId, memory.heads.get(userId) ?? GENESIS_HEAD);
+    const expected = userIds.map((userId) => ({ userId, version: heads.get(userId)!.version, lastHash: heads.get(userId)!.lastHash }));
+    const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
+    const eventIds = Array.from({ length: n }, (_, i) => memory.nextEventId + i);
+    // A copy: `build` adds the batch's own keys, which are stored only if this attempt writes.
+    const b = this.build(batch, heads, new Map(keys), eventIds, null);
+    if (b.events.length === 0 && b.log.length === 0) {
+      if (!fresh) return 'two-step';
+      this.committed(b, batch.length);
+      return 'written';
+    }
+    const checkpoint = this.checkpoints.sealNext(memory.checkpoint, b.events);
+    const log = this.changeLog.postgresAppend(b.log);
+    const payload = {
+      ...this.postgresPayload(b, checkpoint, log.rows),
+      users: userIds,
+      keys: batch.flatMap((p) => (p.request.idempotency ? [{ userId: p.request.userId, key: p.request.idempotency.key }] : [])),
+      expect: {
+        heads: expected,
+        checkpoint: memory.checkpoint === null ? null : { id: Number(memory.checkpoint.id), signature: memory.checkpoint.signature },
+        firstEventId: eventIds[0],
+      },
+    };
+    const sql =
+      `SELECT flowgate_consent_write(${dollarQuoted(JSON.stringify(payload))}::json, ${log.lock[0]}, ${LOCK_KEYS.checkpoints}, ` +
+      `${log.lock[1]}, ${dollarQuoted(log.channel)}) AS result`;
+    let stale: Stale | null = null;
+    let logged: LogEntry[];
+    try {
+      logged = await this.changeLog.appending(async () => {
+        const [{ result }] = await this.writeQueue.postgresStatement<{ result: Written | Stale }>(sql);
+        if (!result.ok) {
+          stale = result;
+          return [];
+        }
+        const entries = this.changeLog.appended(b.log, result.ids.map(Number));
+        this.changeLog.committedHere(entries);
+        return entries;
+      });
+    } catch (error) {
+      this.checkpoints.abandon();
+      this.pgMemory = null; // the batch may or may not have committed: learn again from the database
+      throw error;
+    }
+    const found = stale as Stale | null;
+    if (found !== null) {
+      this.checkpoints.abandon();
+      const fresh = new Map((found.heads ?? []).map((h) => [h.userId, h] as const));
+      if (assumedNew.length > 0) this.pgUnknownHadHeads = assumedNew.some((userId) => fresh.has(userId));
+      for (const userId of userIds) {
+        const h = fresh.get(userId);
+        remember(memory.heads, userId, h ? { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt } : GENESIS_HEAD);
+      }
+      for (const k of found.keys ?? [])
+        keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });
+      memory.nextEventId = Number(found.nextEventId);
+      memory.checkpoint = found.checkpoint;
+      return 'stale';
+    }
+    b.changes.forEach(({ pending, response }, i) => {
+      pending.outcome = { kind: 'written', response, changeId: logged[i].id };
+    });
+    if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
+    for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
+    memory.nextEventId = b.events.at(-1)!.id + 1;
+    memory.checkpoint = checkpoint;
+    this.committed(b, batch.length);
+    return 'written';
+  }
+
+  /**
    * PostgreSQL: the batch in two round trips (`WriteQueue.postgresTwoStep`). With BEGIN,
    * `flowgate_consent_begin` takes the users' advisory locks (sorted, so two instances never
    * deadlock) and the checkpoint lock, held to commit (another instance writing for these
@@ -300,54 +464,90 @@ export class ConsentWriter implements BeforeApplicationShutdown {
    * for, event ids from the sequence and the newest checkpoint; the events are hashed onto
    * those heads and the batch signed here; then `flowgate_consent_commit`, with COMMIT,
    * inserts everything and appends the change log (its lock held to commit, then NOTIFY).
-   * Idempotency keys are enforced by their primary key.
+   * Idempotency keys are enforced by their primary key. What it read and wrote becomes the
+   * memory the next batch's single statement is built on.
    */
-  private async commitPostgres(batch: Pending[]): Promise<void> {
+  private async writePostgresTwoStep(batch: Pending[]): Promise<void> {
+    for (const p of batch) {
+      delete p.outcome;
+      delete p.error;
+    }
     let built: Built | undefined;
-    await this.writeQueue.postgresTwoStep(async (session) => {
-      const json = (value: unknown) => `${session.literal(JSON.stringify(value))}::json`;
-      const texts = (values: readonly string[]) => `ARRAY(SELECT json_array_elements_text(${json(values)}))`;
-      const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
-      const keyed = batch.filter((p) => p.request.idempotency !== undefined).map((p) => p.request);
-      const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
-      const [{ begun }] = await session.open<{ begun: Begun }>(
-        `SELECT flowgate_consent_begin(${texts(userIds)}, ${texts(keyed.map((r) => r.userId))}, ` +
-          `${texts(keyed.map((r) => r.idempotency!.key))}, ${n}, ${FLOWGATE_LOCKS}, ${LOCK_KEYS.checkpoints}) AS begun`,
-      );
-      const heads = new Map<string, Head>();
-      for (const h of begun.heads ?? []) heads.set(h.userId, { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
-      const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
-      for (const k of begun.keys ?? [])
-        keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });
-      const eventIds = begun.ids.map(Number).sort((a, b) => a - b);
-      const b = this.build(batch, heads, keys, eventIds, null);
-      built = b;
-      if (b.events.length === 0 && b.log.length === 0) return; // nothing to write: rolled back
-      // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
-      const checkpoint = this.checkpoints.sealNext(begun.checkpoint, b.events);
-      const log = this.changeLog.postgresAppend(b.log);
-      const payload = {
-        notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
-        events: b.events,
-        checkpoints: checkpoint === null ? [] : [checkpoint],
-        states: b.states.map((e) => stateRowOf(e, e.flowKey!, e.flowVersion!)),
-        subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
-        idempotency: b.idempotency,
-        log: log.rows,
-      };
-      const logged = await this.changeLog.appending(async () => {
-        const [{ ids }] = await session.close<{ ids: number[] }>(
-          `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
+    let learnt: PostgresMemory | null = null;
+    const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
+    try {
+      await this.writeQueue.postgresTwoStep(async (session) => {
+        const json = (value: unknown) => `${session.literal(JSON.stringify(value))}::json`;
+        const texts = (values: readonly string[]) => `ARRAY(SELECT json_array_elements_text(${json(values)}))`;
+        const keyed = batch.filter((p) => p.request.idempotency !== undefined).map((p) => p.request);
+        const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
+        const [{ begun }] = await session.open<{ begun: Begun }>(
+          `SELECT flowgate_consent_begin(${texts(userIds)}, ${texts(keyed.map((r) => r.userId))}, ` +
+            `${texts(keyed.map((r) => r.idempotency!.key))}, ${n}, ${FLOWGATE_LOCKS}, ${LOCK_KEYS.checkpoints}) AS begun`,
         );
-        const entries = this.changeLog.appended(b.log, ids.map(Number));
-        this.changeLog.committedHere(entries);
-        return entries;
+        const heads = new Map<string, Head>();
+        for (const h of begun.heads ?? []) heads.set(h.userId, { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
+        const unknown = userIds.filter((userId) => this.pgMemory?.heads.has(userId) !== true);
+        if (unknown.length > 0) this.pgUnknownHadHeads = unknown.some((userId) => heads.has(userId));
+        const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
+        for (const k of begun.keys ?? [])
+          keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });
+        const eventIds = begun.ids.map(Number).sort((a, b) => a - b);
+        const b = this.build(batch, heads, keys, eventIds, null);
+        built = b;
+        const learn = (checkpoint: CheckpointRow | null): PostgresMemory => ({
+          heads: new Map(userIds.map((userId) => [userId, heads.get(userId) ?? GENESIS_HEAD] as const)),
+          nextEventId: eventIds.at(-1)! + 1,
+          checkpoint,
+        });
+        if (b.events.length === 0 && b.log.length === 0) {
+          learnt = learn(begun.checkpoint);
+          return; // nothing to write: rolled back
+        }
+        // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
+        const checkpoint = this.checkpoints.sealNext(begun.checkpoint, b.events);
+        const log = this.changeLog.postgresAppend(b.log);
+        const payload = this.postgresPayload(b, checkpoint, log.rows);
+        const logged = await this.changeLog.appending(async () => {
+          const [{ ids }] = await session.close<{ ids: number[] }>(
+            `SELECT flowgate_consent_commit(${json(payload)}, ${log.lock[0]}, ${log.lock[1]}, ${session.literal(log.channel)}) AS ids`,
+          );
+          const entries = this.changeLog.appended(b.log, ids.map(Number));
+          this.changeLog.committedHere(entries);
+          return entries;
+        });
+        learnt = learn(checkpoint);
+        b.changes.forEach(({ pending, response }, i) => {
+          pending.outcome = { kind: 'written', response, changeId: logged[i].id };
+        });
       });
-      b.changes.forEach(({ pending, response }, i) => {
-        pending.outcome = { kind: 'written', response, changeId: logged[i].id };
-      });
-    });
+    } catch (error) {
+      this.checkpoints.abandon();
+      throw error;
+    }
+    const memory = learnt as PostgresMemory | null;
+    if (memory !== null) {
+      if (this.pgMemory === null) this.pgMemory = memory;
+      else {
+        for (const [userId, head] of memory.heads) remember(this.pgMemory.heads, userId, head);
+        this.pgMemory.nextEventId = memory.nextEventId;
+        this.pgMemory.checkpoint = memory.checkpoint;
+      }
+    }
     this.committed(built!, batch.length);
+  }
+
+  /** The rows `flowgate_consent_commit` and `flowgate_consent_write` insert. */
+  private postgresPayload(b: Built, checkpoint: CheckpointRow | null, log: unknown[]) {
+    return {
+      notices: [...b.newNotices].map(([hash, text]) => ({ hash, text })),
+      events: b.events,
+      checkpoints: checkpoint === null ? [] : [checkpoint],
+      states: b.states.map((e) => stateRowOf(e, e.flowKey!, e.flowVersion!)),
+      subjects: b.subjects.map(([userId, h]) => ({ userId, ...h })),
+      idempotency: b.idempotency,
+      log,
+    };
   }
 
   /** After a batch's commit: the witness follows its checkpoint; its notices are known stored. */
@@ -466,8 +666,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
 
   /**
    * SQLite: the chain heads and the next event id this process left, if nobody else wrote
-   * since (`WriteQueue.generation`); a fresh, empty memory otherwise. (PostgreSQL remembers
-   * nothing: another instance may write between two batches; heads are read under the locks.)
+   * since (`WriteQueue.generation`); a fresh, empty memory otherwise. (PostgreSQL keeps its own,
+   * `PostgresMemory`, which `flowgate_consent_write` checks under the locks before using it.)
    */
   private memory(): Memory {
     const generation = this.writeQueue.generation;

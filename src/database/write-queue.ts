@@ -101,8 +101,9 @@ export class WriteQueue {
 
   /**
    * SQLite: what this process remembered under an older generation may be stale (see the
-   * class comment). Compare inside a write transaction, after it began. Always 0 on PostgreSQL,
-   * where nothing is remembered across transactions.
+   * class comment). Compare inside a write transaction, after it began. Unused on PostgreSQL:
+   * what the consent writer remembers there is checked by the database itself, under the
+   * locks, before a batch built on it is written (`flowgate_consent_write`).
    */
   get generation(): number {
     return this.generationValue;
@@ -169,6 +170,30 @@ export class WriteQueue {
           failed ??= rollback;
         }
       }
+      // A client whose connection failed is dropped from the pool rather than reused.
+      release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
+    }
+  }
+
+  /**
+   * PostgreSQL: `sql`, one statement, sent alone on a client of the pool, with no BEGIN or
+   * COMMIT around it: PostgreSQL runs it as its own transaction (autocommit), committed
+   * (durably, `synchronous_commit` on) before the answer arrives; one round trip. A simple
+   * query (no parameters), so every value in it goes through `dollarQuoted`.
+   */
+  async postgresStatement<R>(sql: string): Promise<R[]> {
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[PgClient, (error?: unknown) => void]>;
+    };
+    const [client, release] = await driver.obtainMasterConnection();
+    let failed: unknown;
+    try {
+      const r = (await client.query(sql)) as PgResult | PgResult[];
+      return (Array.isArray(r) ? r.at(-1)! : r).rows as R[];
+    } catch (error) {
+      failed = error;
+      throw error;
+    } finally {
       // A client whose connection failed is dropped from the pool rather than reused.
       release(failed instanceof Error && /connection|terminat/i.test(failed.message) ? failed : undefined);
     }

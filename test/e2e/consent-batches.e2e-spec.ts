@@ -33,7 +33,9 @@ describe('consent write batches', () => {
       };
     const twoStep = queue.postgresTwoStep.bind(queue);
     const writeTx = queue.writeTx.bind(queue);
+    const statement = queue.postgresStatement.bind(queue);
     queue.postgresTwoStep = count(twoStep) as typeof queue.postgresTwoStep;
+    queue.postgresStatement = count(statement) as typeof queue.postgresStatement;
     queue.writeTx = count(writeTx) as typeof queue.writeTx;
     const follower = changeLog as unknown as { sinceTimed: (...args: unknown[]) => Promise<unknown> };
     const since = follower.sinceTimed.bind(changeLog);
@@ -62,6 +64,7 @@ describe('consent write batches', () => {
       expect(statuses.filter((s) => s !== 200)).toEqual([]);
     } finally {
       queue.postgresTwoStep = twoStep;
+      queue.postgresStatement = statement;
       queue.writeTx = writeTx;
       follower.sinceTimed = since;
     }

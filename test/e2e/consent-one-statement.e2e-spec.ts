@@ -1,0 +1,171 @@
+import { DataSource } from 'typeorm';
+import { ConsentService } from '../../src/consent/consent.service';
+import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
+import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * PostgreSQL only: a consent batch is one statement (`flowgate_consent_write`, in autocommit)
+ * while the writer's memory of its own last writes holds, and falls back, writing nothing
+ * first, when another instance wrote in between. The statements are counted where they
+ * leave for the database: on the pool's clients.
+ */
+type Statement = 'write' | 'begin' | 'commit';
+
+/** Every consent-writer round trip `app` sends from now on, in order. */
+function recordStatements(app: TestApp['app']): Statement[] {
+  const seen: Statement[] = [];
+  const driver = app.get(DataSource).driver as unknown as {
+    obtainMasterConnection(): Promise<[{ query: (...args: unknown[]) => unknown; counted?: boolean }, unknown]>;
+  };
+  const obtain = driver.obtainMasterConnection.bind(driver);
+  driver.obtainMasterConnection = async () => {
+    const got = await obtain();
+    const client = got[0];
+    if (!client.counted) {
+      client.counted = true;
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const sql = args[0];
+        if (typeof sql === 'string') {
+          if (sql.includes('flowgate_consent_write(')) seen.push('write');
+          else if (sql.includes('flowgate_consent_begin(')) seen.push('begin');
+          else if (sql.includes('flowgate_consent_commit(')) seen.push('commit');
+        }
+        return query(...args);
+      };
+    }
+    return got;
+  };
+  return seen;
+}
+
+const FLOWS = ['vendor-b.product-analytics', 'vendor-c.support', 'vendor-d.marketing'];
+
+describe('consent batches on PostgreSQL in one statement', () => {
+  let a: ConsentTestApp;
+  let b: TestApp;
+  let onA: Statement[];
+  let onB: Statement[];
+  const put = (t: TestApp, userId: string, flowKey: string, granted: boolean, key?: string) => {
+    const req = t.http().put(`/api/v1/me/preferences/${flowKey}`).set('Authorization', bearer(aUserToken(userId)));
+    if (key !== undefined) req.set('Idempotency-Key', key);
+    return req.send({ granted });
+  };
+  const verify = async (userId: string) => {
+    const res = await a.http().get(`/api/v1/users/${userId}/verify`).set('Authorization', a.admin).expect(200);
+    expect(res.body).toMatchObject({ ok: true });
+  };
+
+  beforeAll(async () => {
+    a = await startConsentApp();
+    // A second instance on the same database and data folder (signing key, witness), as a second process would be.
+    b = await startTestApp({ FLOWGATE_USER_TOKEN_SECRET: USER_TOKEN_SECRET }, a.dir);
+    onA = recordStatements(a.app);
+    onB = recordStatements(b.app);
+  });
+  afterAll(async () => {
+    await b?.close({ keepFiles: true });
+    await a?.close();
+  });
+
+  it('writes each batch in one statement in steady state, keys included, and replays a stored key in one', async () => {
+    for (let i = 0; i < 24; i++) {
+      const res = await put(a, `one-${i % 6}`, FLOWS[i % 3], i % 2 === 0, i % 4 === 0 ? `key-${i}` : undefined);
+      expect(res.status).toBe(200);
+      expect(res.body.replayed).toBe(false);
+    }
+    // The first batch learns the state (two steps); every later one is a single statement.
+    expect(onA).toEqual(['begin', 'commit', ...Array<Statement>(23).fill('write')]);
+
+    onA.length = 0;
+    const again = await put(a, 'one-0', FLOWS[0], true, 'key-0');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ replayed: true, version: 1 });
+    // A key the writer did not know was stored: refused by the statement, answered from its reply.
+    expect(onA).toEqual(['write']);
+    for (let u = 0; u < 6; u++) await verify(`one-${u}`);
+  });
+
+  it('falls back when another instance wrote, writing nothing twice, and keeps one chain per user', async () => {
+    const before = (await put(a, 'shared', FLOWS[0], true)).body.version as number;
+    const viaB = await put(b, 'shared', FLOWS[1], true);
+    expect(viaB.status).toBe(200);
+    expect(viaB.body.version).toBe(before + 1);
+    expect(onB).toEqual(['begin', 'commit']);
+
+    onA.length = 0;
+    const viaA = await put(a, 'shared', FLOWS[2], false);
+    expect(viaA.status).toBe(200);
+    expect(viaA.body.version).toBe(before + 2);
+    // Refused on A's outdated head and checkpoint (nothing written), then written on the state it returned.
+    expect(onA).toEqual(['write', 'write']);
+    onA.length = 0;
+    expect((await put(a, 'one-1', FLOWS[0], false)).status).toBe(200);
+    expect(onA).toEqual(['write']);
+
+    // A key stored through A, sent again through B: the same answer. B's last user it did not
+    // remember ('shared') had a head, so it reads this one's under the locks (two steps, nothing to write) ...
+    const first = await put(a, 'keyed', FLOWS[1], true, 'k-cross');
+    onB.length = 0;
+    const replay = await put(b, 'keyed', FLOWS[1], true, 'k-cross');
+    expect(replay.body).toMatchObject({ replayed: true, version: first.body.version, events: first.body.events });
+    expect(onB).toEqual(['begin']);
+    // ... and so for the next unknown user, who has none: from then on it assumes none again, in one statement.
+    onB.length = 0;
+    expect((await put(b, 'new-on-b-1', FLOWS[0], true)).status).toBe(200);
+    expect((await put(b, 'new-on-b-2', FLOWS[0], true)).status).toBe(200);
+    expect(onB).toEqual(['begin', 'commit', 'write']);
+
+    const [{ n }] = await a.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" = 'shared'`);
+    expect(Number(n)).toBe(before + 2);
+    await verify('shared');
+    await verify('keyed');
+  });
+
+  it('interleaves two instances writing for the same users: every chain, checkpoint and the change log stay whole', async () => {
+    const USERS = 6;
+    const WRITES = 160;
+    onA.length = 0;
+    onB.length = 0;
+    let next = 0;
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < WRITES) {
+          const i = next++;
+          const res = await put(i % 2 === 0 ? a : b, `both-${i % USERS}`, FLOWS[i % 3], i % 5 !== 0);
+          statuses.push(res.status);
+        }
+      }),
+    );
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // Each batch took at most two single statements, then at most the two steps.
+    expect(onA.filter((s) => s === 'write').length).toBeGreaterThan(0);
+    expect(onB.filter((s) => s === 'write').length).toBeGreaterThan(0);
+    for (const seen of [onA, onB]) expect(seen.filter((s) => s === 'begin')).toHaveLength(seen.filter((s) => s === 'commit').length);
+
+    const [{ n }] = await a.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM consent_event WHERE "userId" LIKE 'both-%'`);
+    expect(Number(n)).toBe(WRITES);
+    for (let u = 0; u < USERS; u++) await verify(`both-${u}`);
+    const ledger = await a.app.get(ConsentService).ledger();
+    expect(ledger.problems).toEqual([]);
+    const checkpoints = await a.query<{ id: number; firstEventId: number; lastEventId: number }>(
+      'SELECT id, "firstEventId", "lastEventId" FROM consent_checkpoint ORDER BY id',
+    );
+    for (let i = 1; i < checkpoints.length; i++) {
+      expect(Number(checkpoints[i].id)).toBe(Number(checkpoints[i - 1].id) + 1);
+      expect(Number(checkpoints[i].firstEventId)).toBeGreaterThan(Number(checkpoints[i - 1].lastEventId));
+    }
+    // The change log has each user's versions in id order, once each.
+    const log = await a.query<{ userId: string; version: number }>(
+      `SELECT "userId", version FROM change_log WHERE kind = 'consent' AND "userId" LIKE 'both-%' ORDER BY id`,
+    );
+    expect(log).toHaveLength(WRITES);
+    const last = new Map<string, number>();
+    for (const entry of log) {
+      expect(Number(entry.version)).toBe((last.get(entry.userId) ?? 0) + 1);
+      last.set(entry.userId, Number(entry.version));
+    }
+  }, 60_000);
+});
