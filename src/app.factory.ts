@@ -10,9 +10,10 @@ import helmet from 'helmet';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { registerBodyParsing, routeOf } from './common/body-parsing';
-import { installFrontDoor, type HeaderSet } from './common/front-door';
+import { installFrontDoor, type FrontDoorRoute, type HeaderSet } from './common/front-door';
 import { registerActorContext } from './auth/actor-context';
 import { decisionFrontDoorRoute, registerDirectDecisionRoute } from './decisions/decision-route';
+import { preferenceFrontDoorRoute } from './consent/preference-front-door';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -32,6 +33,11 @@ export interface AppOptions extends LoggingOptions {
    * default on. Off only in the test that proves both answer alike.
    */
   directDecisionRoute?: boolean;
+  /**
+   * `PUT /api/v1/me/preferences/:flowKey`'s ordinary requests served in front of Fastify
+   * (src/consent/preference-front-door.ts); default on. Off only in the test that proves both answer alike.
+   */
+  preferenceFrontDoor?: boolean;
 }
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
@@ -63,10 +69,16 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
   registerBodyParsing(instance, config.bodyLimits);
   // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors),
   // its ordinary requests served in front of Fastify (same parts again).
+  // The one-flow preference write, the consent write path's hot route, likewise in front of Fastify.
+  const frontDoorRoutes: FrontDoorRoute[] = [];
   if (logging.directDecisionRoute !== false) {
     registerDirectDecisionRoute(instance, app);
+    frontDoorRoutes.push(decisionFrontDoorRoute(app));
+  }
+  if (logging.preferenceFrontDoor !== false) frontDoorRoutes.push(preferenceFrontDoorRoute(app, config.allowedOrigins));
+  if (frontDoorRoutes.length > 0) {
     installFrontDoor(instance, {
-      routes: [decisionFrontDoorRoute(app)],
+      routes: frontDoorRoutes,
       bodyLimit: (url) => routeOf(url, config.bodyLimits).limit,
       headers: headers.api,
       tlsHeaders: headers.hsts,

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Principal } from '../auth/principal';
+import { inActorContext } from '../auth/actor-context';
 import { accessLine, requestId, writeRequestAccessLine } from '../observability/logging';
 import type { RequestObserver } from '../observability/http-metrics';
 import { parseBodyText } from './body-parsing';
@@ -31,6 +32,11 @@ export interface FrontDoorRequest {
   principal?: Principal;
 }
 
+/** What a route's `handle` may add to its 200 answer: headers, as Fastify's `reply.header`. */
+export interface FrontDoorReply {
+  header(name: string, value: string): FrontDoorReply;
+}
+
 /** A route served in front of Fastify. Nest still declares it (and Fastify still serves what the front door leaves). */
 export interface FrontDoorRoute {
   readonly method: 'POST' | 'PUT';
@@ -42,11 +48,24 @@ export interface FrontDoorRoute {
    */
   match(path: string): Record<string, string> | null;
   /**
+   * Whether the front door takes this request (its headers), beyond the method, path and
+   * body form every route asks for; default every such request. A route whose answers
+   * Fastify would change by a request header (compression, CORS) leaves those to Fastify.
+   */
+  takes?(req: IncomingMessage): boolean;
+  /** Headers every answer of this route carries besides the API's (as Fastify's hooks add them: CORS's `Vary`). */
+  readonly headers?: HeaderSet;
+  /**
+   * `handle` runs inside a fresh actor context (`anonymous` until the auth guard names the
+   * caller), as Fastify's `preHandler` hook runs a route's Nest handler (auth/actor-context.ts).
+   */
+  readonly actorContext?: boolean;
+  /**
    * What the route's Nest handler does after the body is parsed (guard, handler): the 200
    * answer's JSON value (or a promise of it); an error thrown or rejected is answered as
    * Fastify's error handler would (the adapter's `mapException`, then `errorBody`).
    */
-  handle(request: FrontDoorRequest): unknown;
+  handle(request: FrontDoorRequest, reply: FrontDoorReply): unknown;
 }
 
 export interface FrontDoorOptions {
@@ -97,6 +116,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
   if (fastifyHandlers.length !== 1) throw new Error(`The front door expects Fastify's one request listener, found ${fastifyHandlers.length}`);
   const fastify = fastifyHandlers[0];
   const limits = new Map(options.routes.map((r) => [r, options.bodyLimit(r.url)]));
+  const routeHeaders = new Map(options.routes.map((r) => [r, (r.headers ?? []).flat()]));
   const json = options.json ?? DEFAULT_JSON_LIMITS;
   const headers = options.headers.flat();
   const secureHeaders = [...headers, ...options.tlsHeaders.flat()];
@@ -125,7 +145,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     for (const route of options.routes) {
       if (route.method !== method) continue;
       const params = route.match(path);
-      if (params !== null) return { route, params };
+      if (params !== null) return route.takes === undefined || route.takes(req) ? { route, params } : null;
     }
     return null;
   };
@@ -135,7 +155,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     const id = requestId(req);
     const socket = req.socket;
     // The answer's headers, written at once with it (`writeHead` of a flat list: no header map).
-    const head: string[] = ['X-Request-Id', id, ...((socket as { encrypted?: boolean }).encrypted ? secureHeaders : headers)];
+    const head: string[] = ['X-Request-Id', id, ...((socket as { encrypted?: boolean }).encrypted ? secureHeaders : headers), ...routeHeaders.get(route)!];
     const request: FrontDoorRequest = {
       id,
       method: req.method!,
@@ -182,12 +202,18 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
         fail(error);
       }
     };
+    const reply: FrontDoorReply = {
+      header(name, value) {
+        head.push(name, value);
+        return reply;
+      },
+    };
     readBody(req, limit, (error, text) => {
       if (error !== null) return fail(error);
       let result: unknown;
       try {
         request.body = parseBodyText(request.method, 'application/json', text!, json);
-        result = route.handle(request);
+        result = route.actorContext === true ? inActorContext(() => route.handle(request, reply)) : route.handle(request, reply);
       } catch (e) {
         return fail(e);
       }
@@ -196,12 +222,22 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     });
   };
 
+  const count = { served: 0 };
+  servedCounts.set(server, count);
   server.removeListener('request', fastify);
   server.on('request', function frontDoor(req: IncomingMessage, res: ServerResponse) {
     const taken = routeOf(req);
-    if (taken === null) fastify(req, res);
-    else serve(taken.route, taken.params, req, res);
+    if (taken === null) return fastify(req, res);
+    count.served++;
+    serve(taken.route, taken.params, req, res);
   });
+}
+
+const servedCounts = new WeakMap<object, { served: number }>();
+
+/** How many requests a server's front door has taken (0 without one): tests tell with it which side answered. */
+export function frontDoorServed(server: object): number {
+  return servedCounts.get(server)?.served ?? 0;
 }
 
 /** A JSON answer, as Fastify's `reply.send` of an object writes it. */
