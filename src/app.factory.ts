@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { constants as zlib } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,7 +11,7 @@ import helmet from 'helmet';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { registerBodyParsing, routeOf } from './common/body-parsing';
-import { installFrontDoor, type FrontDoorRoute, type HeaderSet } from './common/front-door';
+import { installFrontDoor, type CompressionOptions, type FrontDoorRoute, type HeaderSet } from './common/front-door';
 import { registerActorContext } from './auth/actor-context';
 import { decisionFrontDoorRoute, registerDirectDecisionRoute } from './decisions/decision-route';
 import { preferenceFrontDoorRoute } from './consent/preference-front-door';
@@ -86,6 +87,7 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
       logUserIds: config.logUserIds,
       observe,
       mapException: (error) => adapter.mapException(error),
+      compression: COMPRESSION,
     });
   }
   await registerCompression(app, instance);
@@ -118,14 +120,21 @@ async function registerCompression(app: FlowgateApp, instance: FastifyInstance):
   instance.addHook('onRoute', (route) => {
     if (ALWAYS_SMALL.test(route.url ?? '')) (route as { compress?: boolean }).compress = false;
   });
-  await app.register(fastifyCompress, {
-    global: true,
-    threshold: COMPRESSION_THRESHOLD,
-    encodings: ['br', 'gzip', 'deflate'],
-    zlibOptions: { level: 1 },
-    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
-  });
+  await app.register(fastifyCompress, { global: true, ...COMPRESSION, encodings: [...COMPRESSION.encodings] });
 }
+
+/**
+ * @fastify/compress's options, which the front door applies alike to the answers it
+ * compresses. `syncThreshold` is the plugin's own default, spelled out so that both use the
+ * same: 64 KB halved three times per core past the first, 4–64 KB (up to 4 cores).
+ */
+export const COMPRESSION: CompressionOptions = {
+  threshold: COMPRESSION_THRESHOLD,
+  syncThreshold: Math.min(Math.max(65_536 >> (3 * (Math.min(availableParallelism(), 4) - 1)), 4096), 65_536),
+  encodings: ['br', 'gzip', 'deflate'],
+  zlibOptions: { level: 1 },
+  brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+};
 
 /** Routes whose answers are always under the compression threshold. */
 const ALWAYS_SMALL = /^\/api\/(?:health(?:\/.*)?|v1\/decisions)$/;

@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { brotliCompressSync, createBrotliCompress, createDeflate, createGzip, deflateSync, gzipSync, type BrotliOptions, type ZlibOptions } from 'node:zlib';
+import negotiate from '@fastify/accept-negotiator';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Principal } from '../auth/principal';
@@ -60,6 +62,8 @@ export interface FrontDoorRoute {
    * caller), as Fastify's `preHandler` hook runs a route's Nest handler (auth/actor-context.ts).
    */
   readonly actorContext?: boolean;
+  /** Its answers of `compression.threshold` bytes or more are compressed as @fastify/compress would (`FrontDoorOptions.compression`). */
+  readonly compress?: boolean;
   /**
    * What the route's Nest handler does after the body is parsed (guard, handler): the 200
    * answer's JSON value (or a promise of it); an error thrown or rejected is answered as
@@ -82,6 +86,20 @@ export interface FrontDoorOptions {
   /** The HTTP adapter's `mapException`, which Nest applies before the exception filter. */
   mapException(error: unknown): unknown;
   readonly json?: JsonLimits;
+  /** @fastify/compress's options as app.factory.ts registers them: what `compress` routes' answers get. */
+  readonly compression?: CompressionOptions;
+}
+
+/** The options @fastify/compress is registered with (app.factory.ts), which the front door applies alike. */
+export interface CompressionOptions {
+  /** Answers of at least this many bytes are compressed. */
+  readonly threshold: number;
+  /** Answers up to this many bytes are compressed at once (with `Content-Length`), larger ones streamed. */
+  readonly syncThreshold: number;
+  /** In the order of preference, as the plugin's `encodings`. */
+  readonly encodings: readonly ('br' | 'gzip' | 'deflate')[];
+  readonly zlibOptions: ZlibOptions;
+  readonly brotliOptions: BrotliOptions;
 }
 
 /** The only content types the front door takes; every other request goes to Fastify untouched. */
@@ -175,6 +193,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
       writeRequestAccessLine(options.logger, id, status >= 500 ? 'error' : 'info', access, `${request.method} ${route.url} ${status}`);
     });
     const limit = limits.get(route)!;
+    const compression = route.compress === true && options.compression !== undefined ? { options: options.compression, req } : undefined;
     const log = { error: (fields: object, message: string) => options.logger.child({ requestId: id }).error(fields, message) };
     const fail = (error: unknown): void => {
       if (res.headersSent) {
@@ -186,7 +205,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
         const body = errorBody(mapped, { bodyLimit: limit, log });
         const retryAfter = retryAfterOf(mapped);
         if (retryAfter !== undefined) head.push('Retry-After', retryAfter);
-        send(res, body.statusCode, head, body);
+        send(res, body.statusCode, head, body, compression);
       } catch (failure) {
         // Never a crash from a callback: the plain 500 of an unknown error.
         log.error({ context: 'Errors', err: failure }, 'Unhandled error');
@@ -197,7 +216,7 @@ export function installFrontDoor(instance: FastifyInstance, options: FrontDoorOp
     // An answer that cannot be serialised is an error like any other (Fastify's reply.send: a 500).
     const answer = (value: unknown): void => {
       try {
-        send(res, 200, head, value);
+        send(res, 200, head, value, compression);
       } catch (error) {
         fail(error);
       }
@@ -240,12 +259,55 @@ export function frontDoorServed(server: object): number {
   return servedCounts.get(server)?.served ?? 0;
 }
 
-/** A JSON answer, as Fastify's `reply.send` of an object writes it. */
-function send(res: ServerResponse, status: number, head: string[], value: unknown): void {
+/**
+ * A JSON answer, as Fastify's `reply.send` of an object writes it; for a `compress` route,
+ * compressed as @fastify/compress's `onSend` hook would (`compressed`).
+ */
+function send(res: ServerResponse, status: number, head: string[], value: unknown, compression?: { options: CompressionOptions; req: IncomingMessage }): void {
   const json = JSON.stringify(value);
-  head.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(json)));
+  const length = Buffer.byteLength(json);
+  if (compression !== undefined && length >= compression.options.threshold) {
+    const encoding = encodingOf(compression.req, compression.options.encodings);
+    if (encoding !== undefined) return compressed(res, status, head, json, length, encoding, compression.options);
+  }
+  head.push('content-type', 'application/json; charset=utf-8', 'content-length', String(length));
   res.writeHead(status, head);
   res.end(json);
+}
+
+/** @fastify/compress's choice of encoding for a request (`getEncodingHeader`): none for no header, `identity` or `x-no-compression`. */
+function encodingOf(req: IncomingMessage, encodings: readonly string[]): 'br' | 'gzip' | 'deflate' | undefined {
+  if (req.headers['x-no-compression'] !== undefined) return undefined;
+  const header = req.headers['accept-encoding'];
+  if (header == null) return undefined;
+  // The no-preference token and x-gzip count as gzip, as the plugin reads them.
+  const encoding = negotiate(header.toLowerCase().replace(/\*|x-gzip/gu, 'gzip'), encodings as string[]);
+  return encoding === null || encoding === undefined || encoding === 'identity' ? undefined : (encoding as 'br' | 'gzip' | 'deflate');
+}
+
+/**
+ * A compressed answer as @fastify/compress's `onSend` writes one: `Vary` gains
+ * `accept-encoding`, `Content-Encoding` names the encoding; up to its `syncThreshold` the
+ * whole body compressed at once with its `Content-Length`, above it streamed (chunked).
+ */
+function compressed(res: ServerResponse, status: number, head: string[], json: string, length: number, encoding: 'br' | 'gzip' | 'deflate', options: CompressionOptions): void {
+  const vary = head.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === 'vary');
+  if (vary === -1) head.push('Vary', 'accept-encoding');
+  else if (!head[vary + 1].includes('accept-encoding')) head[vary + 1] = `${head[vary + 1]}, accept-encoding`;
+  head.push('content-type', 'application/json; charset=utf-8', 'Content-Encoding', encoding);
+  const buffer = Buffer.from(json);
+  if (length <= options.syncThreshold) {
+    const body = encoding === 'br' ? brotliCompressSync(buffer, options.brotliOptions) : encoding === 'gzip' ? gzipSync(buffer, options.zlibOptions) : deflateSync(buffer, options.zlibOptions);
+    head.push('Content-Length', String(body.length));
+    res.writeHead(status, head);
+    res.end(body);
+    return;
+  }
+  const stream = encoding === 'br' ? createBrotliCompress(options.brotliOptions) : encoding === 'gzip' ? createGzip(options.zlibOptions) : createDeflate(options.zlibOptions);
+  res.writeHead(status, head);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+  stream.end(buffer);
 }
 
 /**

@@ -28,11 +28,10 @@ const PLAIN_KEY = /^[a-z0-9.-]{1,201}$/;
  * with `Sec-GPC` and `Idempotency-Key` read from the headers as its `@Headers` do. Nest's
  * global validation pipe is a no-op on these parameters (`unknown` and header strings).
  *
- * What Fastify's hooks would add by a request header stays Fastify's: a request that
- * carries `Accept-Encoding` (@fastify/compress compresses an answer of 1 KB or more, and a
- * 422 listing unknown keys may be that large) and, with `FLOWGATE_ALLOWED_ORIGINS` set, one
- * that carries `Origin` (the CORS headers). Without `Origin`, CORS adds only `Vary: Origin`
- * to every answer on `/api/v1/me/*`, which this route's answers then carry too.
+ * An answer of 1 KB or more (a 422 listing many unknown keys) is compressed for a client
+ * that accepts it, as @fastify/compress would. With `FLOWGATE_ALLOWED_ORIGINS` set, a request
+ * that carries `Origin` stays Fastify's (the CORS headers); without `Origin`, CORS adds only
+ * `Vary: Origin` to every answer on `/api/v1/me/*`, which this route's answers then carry too.
  */
 export function preferenceFrontDoorRoute(app: INestApplication, allowedOrigins: readonly string[]): FrontDoorRoute {
   const guard = app.get(AuthGuard);
@@ -54,7 +53,8 @@ export function preferenceFrontDoorRoute(app: INestApplication, allowedOrigins: 
       const flowKey = path.slice(PREFIX.length);
       return PLAIN_KEY.test(flowKey) ? { flowKey } : null;
     },
-    takes: (req) => req.headers['accept-encoding'] === undefined && (!cors || req.headers.origin === undefined),
+    takes: cors ? (req) => req.headers.origin === undefined : undefined,
+    compress: true,
     headers: cors ? [['Vary', 'Origin']] : [],
     actorContext: true,
     handle(request, reply) {

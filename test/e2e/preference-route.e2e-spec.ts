@@ -1,11 +1,17 @@
 import fc from 'fast-check';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
+import { COMPRESSION } from '../../src/app.factory';
 import { frontDoorServed } from '../../src/common/front-door';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { aConsentManifest } from '../factories/consent-app.factory';
 import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
+
+/** A body with `n` unknown keys besides `granted`: a 422 naming each of them (over 1 KB from 20 on). */
+function manyKeys(n: number): string {
+  return JSON.stringify({ granted: true, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`unknown-${i}`, 1])) });
+}
 
 /** Collects the JSON log lines an app writes. */
 class LogLines extends Writable {
@@ -42,7 +48,7 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     FLOWGATE_USER_TOKEN_SECRET: USER_TOKEN_SECRET,
     AUTH_FAILURE_LIMIT: '100000',
     LOG_LEVEL: 'log',
-    CONSENT_BODY_LIMIT_BYTES: '1024',
+    CONSENT_BODY_LIMIT_BYTES: '8192',
     FLOWGATE_ALLOWED_ORIGINS: 'https://shop.example',
   };
   let sequence = 0;
@@ -105,7 +111,8 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
       if (line === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     const { date: _date, 'x-request-id': _id, ...headers } = h;
-    const text = (h['content-encoding'] === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8');
+    const encoding = h['content-encoding'];
+    const text = (encoding === 'gzip' ? gunzipSync(bytes) : encoding === 'br' ? brotliDecompressSync(bytes) : encoding === 'deflate' ? inflateSync(bytes) : bytes).toString('utf8');
     return { status, body: timeless(text), headers, requestId: typeof id === 'string' && id.length > 0, access: line };
   }
 
@@ -156,6 +163,7 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     { weight: 2, arbitrary: fc.constantFrom('nope.nothing', 'vendor-b', 'a..b', '-a', 'x'.repeat(202), 'Vendor-B.product-analytics', 'vendor-b.product-analytics/', '%76endor-c.support', 'vendor%2Db.x') },
     { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => encodeURIComponent(s)) },
   );
+  const encodings = fc.constantFrom(undefined, 'gzip, deflate, br', 'gzip, deflate', 'br;q=0.5, gzip', 'identity', '*', 'x-gzip', 'deflate', 'zstd');
   const mostly = <T>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<unknown>) =>
     fc.oneof({ weight: 10, arbitrary: valid as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: hostile });
   const body = fc.record(
@@ -169,7 +177,7 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     { weight: 8, arbitrary: body.map((b) => JSON.stringify(b)) },
     { weight: 1, arbitrary: fc.tuple(body, fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })).map(([b, k, v]) => JSON.stringify({ ...b, [k]: v })) },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)) },
-    { weight: 1, arbitrary: fc.constantFrom('{"granted":true,"__proto__":{"x":1}}', '{"granted":true,"granted":false}', '[', '{"granted":', 'x'.repeat(1500)) },
+    { weight: 1, arbitrary: fc.constantFrom('{"granted":true,"__proto__":{"x":1}}', '{"granted":true,"granted":false}', '[', '{"granted":', 'x'.repeat(9000), manyKeys(30)) },
   );
   const auth = fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom<Auth>('ada', 'bob') },
@@ -188,8 +196,9 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     const statuses = new Map<number, number>();
     let taken = 0;
     await fc.assert(
-      fc.asyncProperty(auth, flowKey, text, extra, async (a, key, payload, headers) => {
-        const answers = await both({ auth: a, path: `/api/v1/me/preferences/${key}`, headers: { ...json, ...headers }, chunks: [payload] });
+      fc.asyncProperty(auth, flowKey, text, extra, encodings, async (a, key, payload, headers, encoding) => {
+        const accept = encoding === undefined ? {} : { 'accept-encoding': encoding };
+        const answers = await both({ auth: a, path: `/api/v1/me/preferences/${key}`, headers: { ...json, ...headers, ...accept }, chunks: [payload] });
         expect(answers.front).toEqual(answers.nest);
         expect(answers.front.status).toBeLessThan(500);
         expect(answers.front.access).toHaveProperty('access');
@@ -227,8 +236,8 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     'a duplicated key': [{ path, headers: json, chunks: ['{"granted":true,"granted":false}'] }, true],
     'a prototype key': [{ path, headers: json, chunks: ['{"granted":true,"constructor":{"prototype":{}}}'] }, true],
     'a chunked body': [{ path, headers: json, chunks: ['{"gran', 'ted":tr', 'ue}'] }, true],
-    'a body over the limit, by its Content-Length (413)': [{ path, headers: { ...json, 'content-length': '2000' }, chunks: ['x'.repeat(2000)] }, true],
-    'a chunked body passing the limit (413)': [{ path, headers: json, chunks: ['{"granted":true,"x":"', 'a'.repeat(800), 'a'.repeat(800), '"}'] }, true],
+    'a body over the limit, by its Content-Length (413)': [{ path, headers: { ...json, 'content-length': '9000' }, chunks: ['x'.repeat(9000)] }, true],
+    'a chunked body passing the limit (413)': [{ path, headers: json, chunks: ['{"granted":true,"x":"', 'a'.repeat(5000), 'a'.repeat(5000), '"}'] }, true],
     'no token (401)': [{ path, auth: 'none', headers: json, chunks: [valid] }, true],
     'an expired token (401)': [{ path, auth: 'expired', headers: json, chunks: [valid] }, true],
     'a service token (403)': [{ path, auth: 'service', headers: json, chunks: [valid] }, true],
@@ -240,8 +249,17 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     'a query string': [{ path: `${path}?x=1`, headers: json, chunks: [valid] }, true],
     'a caller’s request id': [{ path, headers: { ...json, 'x-request-id': 'caller-given.id:1' }, chunks: [valid] }, true],
     'Connection: close': [{ path, headers: { ...json, connection: 'close' }, chunks: [valid] }, true],
-    'Accept-Encoding (Fastify compresses)': [{ path, headers: { ...json, 'accept-encoding': 'gzip' }, chunks: [valid] }, false],
-    'Accept-Encoding and a large 422': [{ path, headers: { ...json, 'accept-encoding': 'gzip' }, chunks: [JSON.stringify(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 1])))] }, false],
+    'Accept-Encoding, a small answer': [{ path, headers: { ...json, 'accept-encoding': 'gzip, deflate, br' }, chunks: [valid] }, true],
+    'a 422 over 1 KB, no Accept-Encoding': [{ path, headers: json, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, gzip': [{ path, headers: { ...json, 'accept-encoding': 'gzip' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, br preferred': [{ path, headers: { ...json, 'accept-encoding': 'gzip, deflate, br' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, deflate': [{ path, headers: { ...json, 'accept-encoding': 'deflate' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, identity': [{ path, headers: { ...json, 'accept-encoding': 'identity' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, *': [{ path, headers: { ...json, 'accept-encoding': '*' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, an unknown encoding': [{ path, headers: { ...json, 'accept-encoding': 'zstd;q=1, foo' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over 1 KB, x-no-compression': [{ path, headers: { ...json, 'accept-encoding': 'gzip', 'x-no-compression': '1' }, chunks: [manyKeys(40)] }, true],
+    'a 422 over the synchronous size, gzip (streamed)': [{ path, headers: { ...json, 'accept-encoding': 'gzip' }, chunks: [manyKeys(450)] }, true],
+    'a 422 over the synchronous size, br (streamed)': [{ path, headers: { ...json, 'accept-encoding': 'br' }, chunks: [manyKeys(450)] }, true],
     'an allowed Origin (CORS)': [{ path, headers: { ...json, origin: 'https://shop.example' }, chunks: [valid] }, false],
     'another Origin': [{ path, headers: { ...json, origin: 'https://evil.example' }, chunks: [valid] }, false],
     'a gzipped body': [{ path, headers: { ...json, 'content-encoding': 'gzip' }, chunks: [gzipSync(valid)] }, false],
@@ -279,6 +297,21 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual({ ...(first.body as object), replayed: true });
     expect((await raw('front', { path, headers: json, chunks: ['{"granted":true,"flowVersion":99}'] })).status).toBe(409);
+  });
+
+  it('compresses an answer of 1 KB or more as the client asks, at once or streamed', async () => {
+    const small = await raw('front', cases['Accept-Encoding, a small answer'][0]);
+    expect(small.headers['content-encoding']).toBeUndefined();
+    const gzip = await raw('front', cases['a 422 over 1 KB, gzip'][0]);
+    expect(gzip.headers).toMatchObject({ 'content-encoding': 'gzip', vary: 'Origin, accept-encoding' });
+    expect(Number(gzip.headers['content-length'])).toBeLessThan(JSON.stringify(gzip.body).length);
+    expect((await raw('front', cases['a 422 over 1 KB, br preferred'][0])).headers['content-encoding']).toBe('br');
+    expect((await raw('front', cases['a 422 over 1 KB, identity'][0])).headers['content-encoding']).toBeUndefined();
+    const streamed = await raw('front', cases['a 422 over the synchronous size, gzip (streamed)'][0]);
+    expect(streamed.headers['content-encoding']).toBe('gzip');
+    const size = JSON.stringify(streamed.body).length;
+    expect(streamed.headers['transfer-encoding']).toBe(size > COMPRESSION.syncThreshold ? 'chunked' : undefined);
+    expect((streamed.body as { details: unknown[] }).details.length).toBe(450);
   });
 
   it('records the event as the user, with Global Privacy Control when asked', async () => {
