@@ -14,7 +14,7 @@ import { registerBodyParsing, routeOf } from './common/body-parsing';
 import { installFrontDoor, type CompressionOptions, type FrontDoorRoute, type HeaderSet } from './common/front-door';
 import { registerActorContext } from './auth/actor-context';
 import { decisionFrontDoorRoute, registerDirectDecisionRoute } from './decisions/decision-route';
-import { preferenceFrontDoorRoute } from './consent/preference-front-door';
+import { preferenceFrontDoorRoute, preferencesFrontDoorRoute } from './consent/preference-front-door';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -35,7 +35,7 @@ export interface AppOptions extends LoggingOptions {
    */
   directDecisionRoute?: boolean;
   /**
-   * `PUT /api/v1/me/preferences/:flowKey`'s ordinary requests served in front of Fastify
+   * `PUT /api/v1/me/preferences/:flowKey`'s and `PUT /api/v1/me/preferences`' ordinary requests served in front of Fastify
    * (src/consent/preference-front-door.ts); default on. Off only in the test that proves both answer alike.
    */
   preferenceFrontDoor?: boolean;
@@ -76,7 +76,9 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
     registerDirectDecisionRoute(instance, app);
     frontDoorRoutes.push(decisionFrontDoorRoute(app));
   }
-  if (logging.preferenceFrontDoor !== false) frontDoorRoutes.push(preferenceFrontDoorRoute(app, config.allowedOrigins));
+  if (logging.preferenceFrontDoor !== false) {
+    frontDoorRoutes.push(preferenceFrontDoorRoute(app, config.allowedOrigins), preferencesFrontDoorRoute(app, config.allowedOrigins));
+  }
   if (frontDoorRoutes.length > 0) {
     installFrontDoor(instance, {
       routes: frontDoorRoutes,

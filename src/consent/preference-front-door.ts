@@ -1,12 +1,16 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, PipeTransform } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AuthGuard } from '../auth/auth.guard';
 import type { AuthenticatedRequest } from '../auth/principal';
 import type { FrontDoorRequest, FrontDoorRoute } from '../common/front-door';
+import { createValidationPipe } from '../common/validation.pipe';
+import { SetPreferencesDto } from './dto/preferences.dto';
 import { MeController } from './me.controller';
 
 /** The one-flow preference write, the consent write path's hot route, as Fastify's router knows it. */
 export const PREFERENCE_ROUTE = { method: 'PUT', url: '/api/v1/me/preferences/:flowKey' } as const;
+/** The write of several flows at once. */
+export const PREFERENCES_ROUTE = { method: 'PUT', url: '/api/v1/me/preferences' } as const;
 
 const PREFIX = '/api/v1/me/preferences/';
 /**
@@ -66,6 +70,45 @@ export function preferenceFrontDoorRoute(app: INestApplication, allowedOrigins: 
     },
   };
 }
+
+/**
+ * `PUT /api/v1/me/preferences` for the front door, as `preferenceFrontDoorRoute` serves the
+ * one-flow write: the same guard, actor context, compression and CORS rule, then the body
+ * through the app's global validation pipe (`createValidationPipe`, with `SetPreferencesDto`
+ * as Nest hands it the `@Body()`: the same 422s naming each field), then the controller's
+ * `setMany`. Only the path itself; its trailing-slash form goes to Fastify.
+ */
+export function preferencesFrontDoorRoute(app: INestApplication, allowedOrigins: readonly string[]): FrontDoorRoute {
+  const guard = app.get(AuthGuard);
+  const controller = app.get(MeController);
+  const access = guard.accessOf(MeController.prototype.setMany, MeController);
+  const pipe: PipeTransform = createValidationPipe();
+  const cors = allowedOrigins.length > 0;
+  const write = async (request: FrontDoorRequest, reply: FastifyReply) => {
+    const principal = request.principal;
+    if (principal?.kind !== 'user') throw new Error('CurrentUserId used on a route open to non-user tokens');
+    const dto = (await pipe.transform(request.body, { type: 'body', metatype: SetPreferencesDto, data: undefined })) as SetPreferencesDto;
+    const h = request.headers;
+    return controller.setMany(principal.userId, dto, reply, header(h['sec-gpc']), header(h['idempotency-key']));
+  };
+  return {
+    method: PREFERENCES_ROUTE.method,
+    url: PREFERENCES_ROUTE.url,
+    match: (path) => (path === PREFERENCES_ROUTE.url ? NO_PARAMS : null),
+    takes: cors ? (req) => req.headers.origin === undefined : undefined,
+    headers: cors ? [['Vary', 'Origin']] : [],
+    actorContext: true,
+    compress: true,
+    handle(request, reply) {
+      const res = reply as unknown as FastifyReply;
+      const authorized = guard.authorize(request as unknown as AuthenticatedRequest, access);
+      if (authorized !== true) return authorized.then(() => write(request, res));
+      return write(request, res);
+    },
+  };
+}
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** A header as `@Headers(name)` reads it: Node joins a repeated one into one string (`set-cookie` aside). */
 function header(value: string | string[] | undefined): string | undefined {
