@@ -123,8 +123,12 @@ const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = error
  * through the adapter's `mapException` and `errorBody` (the exception filter's body, with
  * `Retry-After`). When the response finishes or its connection closes: the access-log line
  * (`writeRequestAccessLine`, the line Fastify's request logger would write) and the HTTP
- * metrics, by the route's template. test/e2e/decision-route.e2e-spec.ts compares it with the
- * route served by Nest and Fastify, hostile requests included.
+ * metrics, by the route's template. A route may also ask for what Fastify's hooks would add:
+ * its own headers (CORS's `Vary`), an actor context around `handle` (the `preHandler` hook),
+ * and compression of answers of 1 KB or more as @fastify/compress would (`compress`); it may
+ * leave requests to Fastify by their headers (`takes`). test/e2e/decision-route.e2e-spec.ts and
+ * preference-route.e2e-spec.ts compare it with the routes served by Nest and Fastify, hostile
+ * requests included.
  *
  * Call after `NestFactory.create` and before `app.init()` (it adds a `preClose` hook).
  */
