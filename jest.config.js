@@ -23,7 +23,7 @@ const common = {
 };
 /** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
 const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema', 'database-down',
-  'rate-limit-instances', 'change-feed-lag', 'replica', 'consent-batches',
+  'rate-limit-instances', 'change-feed-lag', 'replica', 'consent-batches', 'preference-route',
   'postgres-literal', 'consent-one-statement'];
 /** The e2e specs that run on PostgreSQL only (a SQLite file has no database server to lose). */
 const POSTGRES_ONLY_SPECS = ['database-down', 'replica', 'postgres-literal', 'consent-one-statement'];

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { constants as zlib } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,9 +11,10 @@ import helmet from 'helmet';
 import { SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { registerBodyParsing, routeOf } from './common/body-parsing';
-import { installFrontDoor, type HeaderSet } from './common/front-door';
+import { installFrontDoor, type CompressionOptions, type FrontDoorRoute, type HeaderSet } from './common/front-door';
 import { registerActorContext } from './auth/actor-context';
 import { decisionFrontDoorRoute, registerDirectDecisionRoute } from './decisions/decision-route';
+import { preferenceFrontDoorRoute, preferencesFrontDoorRoute } from './consent/preference-front-door';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import type { FlowgateConfig } from './config/configuration';
@@ -32,6 +34,11 @@ export interface AppOptions extends LoggingOptions {
    * default on. Off only in the test that proves both answer alike.
    */
   directDecisionRoute?: boolean;
+  /**
+   * `PUT /api/v1/me/preferences/:flowKey`'s and `PUT /api/v1/me/preferences`' ordinary requests served in front of Fastify
+   * (src/consent/preference-front-door.ts); default on. Off only in the test that proves both answer alike.
+   */
+  preferenceFrontDoor?: boolean;
 }
 
 /** Builds the HTTP app exactly as `main.ts` runs it; e2e tests use the same. */
@@ -63,10 +70,18 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
   registerBodyParsing(instance, config.bodyLimits);
   // POST /api/v1/decisions, the hot path, without Nest's per-request pipeline (same guard, handler, errors),
   // its ordinary requests served in front of Fastify (same parts again).
+  // The one-flow preference write, the consent write path's hot route, likewise in front of Fastify.
+  const frontDoorRoutes: FrontDoorRoute[] = [];
   if (logging.directDecisionRoute !== false) {
     registerDirectDecisionRoute(instance, app);
+    frontDoorRoutes.push(decisionFrontDoorRoute(app));
+  }
+  if (logging.preferenceFrontDoor !== false) {
+    frontDoorRoutes.push(preferenceFrontDoorRoute(app, config.allowedOrigins), preferencesFrontDoorRoute(app, config.allowedOrigins));
+  }
+  if (frontDoorRoutes.length > 0) {
     installFrontDoor(instance, {
-      routes: [decisionFrontDoorRoute(app)],
+      routes: frontDoorRoutes,
       bodyLimit: (url) => routeOf(url, config.bodyLimits).limit,
       headers: headers.api,
       tlsHeaders: headers.hsts,
@@ -74,6 +89,7 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
       logUserIds: config.logUserIds,
       observe,
       mapException: (error) => adapter.mapException(error),
+      compression: COMPRESSION,
     });
   }
   await registerCompression(app, instance);
@@ -106,14 +122,21 @@ async function registerCompression(app: FlowgateApp, instance: FastifyInstance):
   instance.addHook('onRoute', (route) => {
     if (ALWAYS_SMALL.test(route.url ?? '')) (route as { compress?: boolean }).compress = false;
   });
-  await app.register(fastifyCompress, {
-    global: true,
-    threshold: COMPRESSION_THRESHOLD,
-    encodings: ['br', 'gzip', 'deflate'],
-    zlibOptions: { level: 1 },
-    brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
-  });
+  await app.register(fastifyCompress, { global: true, ...COMPRESSION, encodings: [...COMPRESSION.encodings] });
 }
+
+/**
+ * @fastify/compress's options, which the front door applies alike to the answers it
+ * compresses. `syncThreshold` is the plugin's own default, spelled out so that both use the
+ * same: 64 KB halved three times per core past the first, 4–64 KB (up to 4 cores).
+ */
+export const COMPRESSION: CompressionOptions = {
+  threshold: COMPRESSION_THRESHOLD,
+  syncThreshold: Math.min(Math.max(65_536 >> (3 * (Math.min(availableParallelism(), 4) - 1)), 4096), 65_536),
+  encodings: ['br', 'gzip', 'deflate'],
+  zlibOptions: { level: 1 },
+  brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 4 } },
+};
 
 /** Routes whose answers are always under the compression threshold. */
 const ALWAYS_SMALL = /^\/api\/(?:health(?:\/.*)?|v1\/decisions)$/;

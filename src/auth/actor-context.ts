@@ -22,6 +22,14 @@ export function registerActorContext(instance: FastifyInstance): void {
 }
 
 /**
+ * Runs `work` in a fresh request context (`anonymous` until the guard names the caller), as
+ * the `preHandler` hook above does: for the routes served in front of Fastify (src/common/front-door.ts).
+ */
+export function inActorContext<T>(work: () => T): T {
+  return storage.run({ actor: 'anonymous' }, work);
+}
+
+/**
  * A route config key: `true` on a route that records nothing (the decision route), so its
  * requests run without an actor context (AsyncLocalStorage costs each request that enters it).
  */

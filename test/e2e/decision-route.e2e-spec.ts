@@ -39,7 +39,7 @@ describe('the decision route without Nest’s pipeline answers as Nest would', (
   beforeAll(async () => {
     for (const kind of ['direct', 'nest'] as const) {
       const log = new LogLines();
-      const t = await startTestApp(env, undefined, { directDecisionRoute: kind === 'direct', destination: log });
+      const t = await startTestApp(env, undefined, { directDecisionRoute: kind === 'direct', preferenceFrontDoor: kind === 'direct', destination: log });
       await t.app.listen(0, '127.0.0.1');
       const port = (t.app.getHttpServer().address() as { port: number }).port;
       await t.http().post('/api/v1/manifest').set('Authorization', t.admin).send(aConsentManifest()).expect(201);
