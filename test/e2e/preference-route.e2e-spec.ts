@@ -268,6 +268,8 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     'a stale flow version (409)': [{ path, headers: json, chunks: ['{"granted":true,"flowVersion":99}'] }, true],
     'an unknown flow (404)': [{ path: '/api/v1/me/preferences/vendor-z.nothing', headers: json, chunks: [valid] }, true],
     'a flow key that breaks the pattern (422)': [{ path: '/api/v1/me/preferences/a..b', headers: json, chunks: [valid] }, true],
+    'a dot as the key': [{ path: '/api/v1/me/preferences/.', headers: json, chunks: [valid] }, true],
+    'two dots as the key': [{ path: '/api/v1/me/preferences/..', headers: json, chunks: [valid] }, true],
     'wrong types (422 naming them)': [{ path, headers: json, chunks: ['{"granted":"yes","flowVersion":0,"extra":1}'] }, true],
     'a JSON array': [{ path, headers: json, chunks: ['[true]'] }, true],
     'malformed JSON (400)': [{ path, headers: json, chunks: ['{"granted":'] }, true],
