@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { PostgresConsentWriteFunctionsJsonb1798400000003 } from './1798400000003-PostgresConsentWriteFunctionsJsonb';
 
 /**
  * PostgreSQL only: `flowgate_consent_write`, the consent writer's whole group-commit batch
@@ -18,9 +19,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   hand out (every writer takes ids from it, or moves it past the ids it used, under the
  *   checkpoint lock: the ids are free, and above every id of an earlier checkpoint);
  * - none of the idempotency keys the batch records is stored already.
- * Then it inserts everything as `flowgate_consent_commit` does (notices, events, checkpoint,
- * state projection, heads, idempotency records; then, under the change log's lock, its rows in
- * order and the NOTIFY), moves the sequence past the batch's ids and returns
+ * Then it moves the sequence past the batch's ids and inserts everything through
+ * `flowgate_consent_insert`, which `flowgate_consent_commit` now calls too (notices, events,
+ * checkpoint, state projection, heads, idempotency records; then, under the change log's lock,
+ * its rows in order and the NOTIFY), and returns
  * `{"ok": true, "ids": [change-log ids, ascending]}`.
  *
  * If any check fails it writes nothing and returns `{"ok": false, …}` with what
@@ -36,6 +38,61 @@ export class PostgresConsentWriteOnce1798700000001 implements MigrationInterface
   name = 'PostgresConsentWriteOnce1798700000001';
 
   public async up(q: QueryRunner): Promise<void> {
+    // The batch's rows, shared by both write paths (one set of INSERTs, so the two cannot drift).
+    await q.query(`CREATE FUNCTION "flowgate_consent_insert"(b jsonb, p_lock_namespace integer, p_change_log_lock integer,
+        p_channel text) RETURNS integer[] LANGUAGE plpgsql AS $$
+      DECLARE
+        ids integer[];
+      BEGIN
+        INSERT INTO consent_notice (hash, text)
+          SELECT t.hash, t.text FROM jsonb_to_recordset(b->'notices') AS t(hash varchar, text text)
+          ON CONFLICT DO NOTHING;
+        INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash)
+          SELECT t.id, t."userId", t.seq, t."flowKey", t.choice, t.source, t."flowVersion", t."noticeHash", t.actor, t."recordedAt", t."prevHash", t.hash
+            FROM jsonb_to_recordset(b->'events') AS t(id integer, "userId" varchar, seq integer, "flowKey" varchar, choice varchar,
+              source varchar, "flowVersion" integer, "noticeHash" varchar, actor varchar, "recordedAt" varchar, "prevHash" varchar, hash varchar);
+        INSERT INTO consent_checkpoint (id, "firstEventId", "lastEventId", payload, signature, kid)
+          SELECT t.id, t."firstEventId", t."lastEventId", t.payload, t.signature, t.kid
+            FROM jsonb_to_recordset(b->'checkpoints') AS t(id integer, "firstEventId" integer, "lastEventId" integer, payload text,
+              signature varchar, kid varchar);
+        INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt")
+          SELECT t."userId", t."flowKey", t.choice, t."flowVersion", t.source, t."eventId", t."recordedAt"
+            FROM jsonb_to_recordset(b->'states') AS t("userId" varchar, "flowKey" varchar, choice varchar, "flowVersion" integer,
+              source varchar, "eventId" integer, "recordedAt" varchar)
+          ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
+            source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt";
+        INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt")
+          SELECT t."userId", t.version, t."lastHash", t.gpc, t."gpcAt"
+            FROM jsonb_to_recordset(b->'subjects') AS t("userId" varchar, version integer, "lastHash" varchar, gpc boolean, "gpcAt" varchar)
+          ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
+            gpc = excluded.gpc, "gpcAt" = excluded."gpcAt";
+        INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt")
+          SELECT t."userId", t.key, t."requestHash", t.response, t."createdAt"
+            FROM jsonb_to_recordset(b->'idempotency') AS t("userId" varchar, key varchar, "requestHash" varchar, response text,
+              "createdAt" varchar);
+        IF jsonb_array_length(b->'log') = 0 THEN
+          RETURN '{}';
+        END IF;
+        -- Held to commit: ids are taken and committed in the same order, so a follower that
+        -- has read id n has seen every id below it.
+        PERFORM pg_advisory_xact_lock(p_lock_namespace, p_change_log_lock);
+        WITH inserted AS (
+          INSERT INTO change_log (kind, "userId", version)
+            SELECT t.kind, t."userId", t.version
+              FROM ROWS FROM (jsonb_to_recordset(b->'log') AS (kind varchar, "userId" varchar, version integer))
+                WITH ORDINALITY AS t(kind, "userId", version, n)
+              ORDER BY t.n
+            RETURNING id
+        )
+        SELECT array_agg(id ORDER BY id) INTO ids FROM inserted;
+        PERFORM pg_notify(p_channel, ids[array_length(ids, 1)]::text);
+        RETURN ids;
+      END $$`);
+    await q.query(`CREATE OR REPLACE FUNCTION "flowgate_consent_commit"(p json, p_lock_namespace integer, p_change_log_lock integer,
+        p_channel text) RETURNS integer[] LANGUAGE plpgsql AS $$
+      BEGIN
+        RETURN flowgate_consent_insert(p::jsonb, p_lock_namespace, p_change_log_lock, p_channel);
+      END $$`);
     await q.query(`CREATE FUNCTION "flowgate_consent_write"(p json, p_lock_namespace integer, p_checkpoint_lock integer,
         p_change_log_lock integer, p_channel text) RETURNS json LANGUAGE plpgsql AS $$
       DECLARE
@@ -79,58 +136,20 @@ export class PostgresConsentWriteOnce1798700000001 implements MigrationInterface
             'checkpoint', (SELECT row_to_json(c) FROM (SELECT id, "firstEventId", "lastEventId", payload, signature, kid
                                                          FROM consent_checkpoint ORDER BY id DESC LIMIT 1) AS c));
         END IF;
-        INSERT INTO consent_notice (hash, text)
-          SELECT t.hash, t.text FROM jsonb_to_recordset(b->'notices') AS t(hash varchar, text text)
-          ON CONFLICT DO NOTHING;
-        INSERT INTO consent_event (id, "userId", seq, "flowKey", choice, source, "flowVersion", "noticeHash", actor, "recordedAt", "prevHash", hash)
-          SELECT t.id, t."userId", t.seq, t."flowKey", t.choice, t.source, t."flowVersion", t."noticeHash", t.actor, t."recordedAt", t."prevHash", t.hash
-            FROM jsonb_to_recordset(b->'events') AS t(id integer, "userId" varchar, seq integer, "flowKey" varchar, choice varchar,
-              source varchar, "flowVersion" integer, "noticeHash" varchar, actor varchar, "recordedAt" varchar, "prevHash" varchar, hash varchar);
-        INSERT INTO consent_checkpoint (id, "firstEventId", "lastEventId", payload, signature, kid)
-          SELECT t.id, t."firstEventId", t."lastEventId", t.payload, t.signature, t.kid
-            FROM jsonb_to_recordset(b->'checkpoints') AS t(id integer, "firstEventId" integer, "lastEventId" integer, payload text,
-              signature varchar, kid varchar);
-        INSERT INTO consent_state ("userId", "flowKey", choice, "flowVersion", source, "eventId", "recordedAt")
-          SELECT t."userId", t."flowKey", t.choice, t."flowVersion", t.source, t."eventId", t."recordedAt"
-            FROM jsonb_to_recordset(b->'states') AS t("userId" varchar, "flowKey" varchar, choice varchar, "flowVersion" integer,
-              source varchar, "eventId" integer, "recordedAt" varchar)
-          ON CONFLICT ("userId", "flowKey") DO UPDATE SET choice = excluded.choice, "flowVersion" = excluded."flowVersion",
-            source = excluded.source, "eventId" = excluded."eventId", "recordedAt" = excluded."recordedAt";
-        INSERT INTO consent_subject ("userId", version, "lastHash", gpc, "gpcAt")
-          SELECT t."userId", t.version, t."lastHash", t.gpc, t."gpcAt"
-            FROM jsonb_to_recordset(b->'subjects') AS t("userId" varchar, version integer, "lastHash" varchar, gpc boolean, "gpcAt" varchar)
-          ON CONFLICT ("userId") DO UPDATE SET version = excluded.version, "lastHash" = excluded."lastHash",
-            gpc = excluded.gpc, "gpcAt" = excluded."gpcAt";
-        INSERT INTO consent_idempotency ("userId", key, "requestHash", response, "createdAt")
-          SELECT t."userId", t.key, t."requestHash", t.response, t."createdAt"
-            FROM jsonb_to_recordset(b->'idempotency') AS t("userId" varchar, key varchar, "requestHash" varchar, response text,
-              "createdAt" varchar);
         -- Past the batch's ids (under the checkpoint lock, as every writer takes or passes them).
         SELECT max((x->>'id')::bigint) INTO last_event FROM jsonb_array_elements(b->'events') AS x;
         IF last_event IS NOT NULL THEN
           PERFORM setval(pg_get_serial_sequence('consent_event', 'id'), last_event);
         END IF;
-        IF jsonb_array_length(b->'log') = 0 THEN
-          RETURN json_build_object('ok', true, 'ids', '[]'::json);
-        END IF;
-        -- Held to commit: ids are taken and committed in the same order, so a follower that
-        -- has read id n has seen every id below it.
-        PERFORM pg_advisory_xact_lock(p_lock_namespace, p_change_log_lock);
-        WITH inserted AS (
-          INSERT INTO change_log (kind, "userId", version)
-            SELECT t.kind, t."userId", t.version
-              FROM ROWS FROM (jsonb_to_recordset(b->'log') AS (kind varchar, "userId" varchar, version integer))
-                WITH ORDINALITY AS t(kind, "userId", version, n)
-              ORDER BY t.n
-            RETURNING id
-        )
-        SELECT array_agg(id ORDER BY id) INTO ids FROM inserted;
-        PERFORM pg_notify(p_channel, ids[array_length(ids, 1)]::text);
+        ids := flowgate_consent_insert(b, p_lock_namespace, p_change_log_lock, p_channel);
         RETURN json_build_object('ok', true, 'ids', to_json(ids));
       END $$`);
   }
 
   public async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION "flowgate_consent_write"(json, integer, integer, integer, text)`);
+    // flowgate_consent_commit as 1798400000003 made it (it calls the insert function until then).
+    await new PostgresConsentWriteFunctionsJsonb1798400000003().up(q);
+    await q.query(`DROP FUNCTION "flowgate_consent_insert"(jsonb, integer, integer, text)`);
   }
 }
