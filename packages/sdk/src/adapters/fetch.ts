@@ -1,5 +1,5 @@
 import { FlowgateError } from '../errors.js';
-import type { FetchGuardOptions, Guard, GuardedCall } from '../guard.types.js';
+import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types.js';
 import type { Pair } from './body.js';
 import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
@@ -14,8 +14,13 @@ import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarge
  * snapshot, the decision and the real `fetch` happen synchronously and its own promise is
  * returned. Other bodies (streams, Blobs, FormData, a `Request`'s own) are read once first.
  */
+/** The guard `guard.fetch` runs on: `gateCached`, with `true` for a call allowed as it is (no result object). */
+export interface FetchGuard extends Guard {
+  gateFetchCached(call: GuardedCall): GateResult | true | undefined;
+}
+
 export function guardedFetch(
-  guard: Guard,
+  guard: FetchGuard,
   input: string | URL | Request,
   init: RequestInit | undefined,
   options: FetchGuardOptions,
@@ -213,17 +218,21 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
 }
 
 /** Decides on the snapshot (synchronously while the user is cached) and sends what may go. */
-function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra | null, target: WireTarget): Promise<Response> {
+function gateAndSend(guard: FetchGuard, snapshot: WireSnapshot, extra: Extra | null, target: WireTarget): Promise<Response> {
   const reading = readWire(snapshot, target);
   let toSend: WireSnapshot = snapshot;
   const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
-  call.redact = (blocked) => {
-    const redacted = redactWire(snapshot, reading, blocked, target);
-    if (redacted === null) return null;
-    toSend = redacted.snapshot;
-    return redacted.reading.call;
-  };
-  if (guard.gateCached(call) !== undefined) return send(toSend, extra);
+  // Only the redact mode ever calls it.
+  if (guard.options.mode === 'redact') {
+    call.redact = (blocked) => {
+      const redacted = redactWire(snapshot, reading, blocked, target);
+      if (redacted === null) return null;
+      toSend = redacted.snapshot;
+      return redacted.reading.call;
+    };
+  }
+  // `true`: the common call, allowed as it is, decided without a result object.
+  if (guard.gateFetchCached(call) !== undefined) return send(toSend, extra);
   return guard.gate(call).then(() => send(toSend, extra));
 }
 
