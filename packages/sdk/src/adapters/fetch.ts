@@ -61,6 +61,12 @@ function extraOf(from: Extra | undefined, init: RequestInit | undefined): Extra 
 
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
+/** The fetch standard's method normalisation: these six upper-cased, any other kept as given. */
+function normalizedMethod(given: string): string {
+  const upper = given.toUpperCase();
+  return METHODS.has(upper) ? upper : given;
+}
+
 /**
  * The common call, a string or URL with a string (or no) body, without building a
  * `Request`: the same snapshot the fetch standard's merge would give (normalised method,
@@ -71,8 +77,9 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   if (typeof input !== 'string' && !(input instanceof URL)) return null;
   const body = init?.body;
   if (body !== undefined && body !== null && typeof body !== 'string') return null;
-  const upper = (init?.method ?? 'GET').toUpperCase();
-  const method = METHODS.has(upper) ? upper : (init?.method ?? 'GET');
+  // Read once (a getter may answer differently each time); 'POST' is already normalised.
+  const given = init?.method ?? 'GET';
+  const method = given === 'POST' ? given : normalizedMethod(given);
   if (typeof body === 'string' && (method === 'GET' || method === 'HEAD')) return null;
   const href = typeof input === 'string' ? hrefOf(input) : plainHref(input);
   if (href === null) return null;
@@ -131,10 +138,15 @@ export function headerPairs(init: RequestInit['headers']): [string, string][] | 
       const keys = Object.keys(record);
       for (let k = 0; k < keys.length; k++) {
         const name = keys[k].toLowerCase();
-        if (!isToken(name)) return null;
+        // The most common header: a token name, and with a plain JSON value nothing to check.
+        const contentType = name === 'content-type';
+        if (!contentType && !isToken(name)) return null;
         const raw = String(record[keys[k]]);
-        const value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-        if (!isByteValue(value)) return null;
+        let value = raw;
+        if (!contentType || raw !== 'application/json') {
+          value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+          if (!isByteValue(value)) return null;
+        }
         let seen = -1;
         for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === name) seen = i;
         if (seen === -1) pairs.push([name, value]);
