@@ -36,6 +36,8 @@ export function guardedFetch(
       gpc: options.gpc,
       fields: options.fields,
     };
+    const fast = fastSnapshot(input, init);
+    if (fast !== null) return gateAndSend(guard, fast, extraOf(init, init), target);
     const { snapshot, pending, extra } = takeSnapshot(input, init);
     if (snapshot !== null) return gateAndSend(guard, snapshot, extra, target);
     return pending.then((s) => gateAndSend(guard, s, extra, target));
@@ -71,9 +73,9 @@ function normalizedMethod(given: string): string {
  * The common call, a string or URL with a string (or no) body, without building a
  * `Request`: the same snapshot the fetch standard's merge would give (normalised method,
  * parsed URL, `Headers` from any HeadersInit, the default Content-Type of a string body).
- * Anything else: null, and the `Request` path below.
+ * Anything else: null, and the `Request` path (`takeSnapshot`).
  */
-function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken | null {
+function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): WireSnapshot | null {
   if (typeof input !== 'string' && !(input instanceof URL)) return null;
   const body = init?.body;
   if (body !== undefined && body !== null && typeof body !== 'string') return null;
@@ -86,7 +88,7 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
   if (typeof body === 'string' && !hasContentType(pairs)) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-  return { snapshot: freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
+  return freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null);
 }
 
 /**
@@ -197,9 +199,8 @@ function isTrimmed(value: string): boolean {
   return first > 0x20 && last > 0x20;
 }
 
+/** The `Request` path: any call `fastSnapshot` declines. */
 function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
-  const fast = fastSnapshot(input, init);
-  if (fast !== null) return fast;
   let request: Request;
   try {
     // The fetch standard's own merge: Request input + init, HeadersInit of every form, the

@@ -98,8 +98,11 @@ export function readJsonOnly(snapshot: WireSnapshot, target: WireTarget): WireRe
     urlPath: pathOf(url, -1, -1),
     redact: undefined,
   };
-  return { call, queryPairs: NO_PAIRS, body: { kind: 'json', value: parsed.value }, flaggedHeaders: null, at: { query: -1, body: 0, headers: -1 } };
+  return { call, queryPairs: NO_PAIRS, body: { kind: 'json', value: parsed.value }, flaggedHeaders: null, at: BODY_ONLY };
 }
+
+/** Where the parts of a reading with only a body sit (shared, never written to). */
+const BODY_ONLY = Object.freeze({ query: -1, body: 0, headers: -1 });
 
 /** `readWire` of any snapshot. Exported for the property test of `readJsonOnly`. */
 export function readWireFully(snapshot: WireSnapshot, target: WireTarget): WireReading {
