@@ -1,12 +1,12 @@
 import { FlowgateError } from '../errors.js';
 import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types.js';
 import type { Pair } from './body.js';
-import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
+import { wireSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
 /**
  * `fetch` behind the guard. The call is first normalised, the way the fetch standard merges
  * a `Request` input with `init` (any `HeadersInit`: a record, pairs, `Headers`, a `Map`, any
- * iterable), into one frozen snapshot: method, final URL, every header, the body bytes. The
+ * iterable), into one private snapshot: method, final URL, every header, the body bytes. The
  * guard decides on the snapshot and the real `fetch` is given exactly the snapshot, never the
  * caller's objects again, so nothing done to them after the call changes what goes.
  *
@@ -88,7 +88,7 @@ function fastSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
   if (typeof body === 'string' && !hasContentType(pairs)) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-  return freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null);
+  return wireSnapshot(method, href, pairs, typeof body === 'string' ? body : null);
 }
 
 /**
@@ -216,13 +216,13 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const extra = extraOf(request, init);
   const body = init?.body;
   if (typeof body === 'string' || (body === undefined || body === null ? request.body === null : false)) {
-    return { snapshot: freezeSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
+    return { snapshot: wireSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
   }
   if (body instanceof URLSearchParams) {
-    return { snapshot: freezeSnapshot(request.method, request.url, headers, body.toString()), pending: null, extra };
+    return { snapshot: wireSnapshot(request.method, request.url, headers, body.toString()), pending: null, extra };
   }
   const pending = request.arrayBuffer().then(
-    (bytes) => freezeSnapshot(request.method, request.url, headers, new Uint8Array(bytes)),
+    (bytes) => wireSnapshot(request.method, request.url, headers, new Uint8Array(bytes)),
     (error: unknown) => {
       throw new FlowgateError('UNREADABLE_REQUEST', `guard.fetch cannot read the request body, so it is not sent: ${String(error)}`, { cause: error });
     },

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { freezeSnapshot, readJsonOnly, readWire, readWireFully, type WireTarget } from './wire.js';
+import { wireSnapshot, readJsonOnly, readWire, readWireFully, type WireTarget } from './wire.js';
 
 /*
  * guard.fetch reads the common JSON call in one step (`readJsonOnly`). Whatever it reads must
@@ -52,7 +52,7 @@ describe('readJsonOnly (the one-step reading of a JSON call)', () => {
   it('reads exactly what the generic reading does, or declines (null)', () => {
     fc.assert(
       fc.property(urlArb, headersArb, rawBodyArb, (url, headers, body) => {
-        const snapshot = freezeSnapshot('POST', url, headers, body);
+        const snapshot = wireSnapshot('POST', url, headers, body);
         const fast = readJsonOnly(snapshot, TARGET);
         const full = readWireFully(snapshot, TARGET);
         if (fast !== null) expect(fast).toEqual(full);
@@ -65,13 +65,13 @@ describe('readJsonOnly (the one-step reading of a JSON call)', () => {
   it('takes the common call, and declines a repeated key, invalid JSON, a query string and other headers', () => {
     const url = 'https://api.vendor.test/v1/track';
     const json = [['content-type', 'application/json']] as [string, string][];
-    const common = readJsonOnly(freezeSnapshot('POST', url, json, '{"page":"/p/1","n":[1,{"a":2}]}'), TARGET);
+    const common = readJsonOnly(wireSnapshot('POST', url, json, '{"page":"/p/1","n":[1,{"a":2}]}'), TARGET);
     expect(common?.call.payloads).toEqual([{ page: '/p/1', n: [1, { a: 2 }] }]);
     expect(common?.call.urlPath).toBe('/v1/track');
-    expect(readJsonOnly(freezeSnapshot('POST', url, json, '{"a":1,"a":2}'), TARGET)).toBeNull();
-    expect(readWire(freezeSnapshot('POST', url, json, '{"a":1,"a":2}'), TARGET).call.unreadable).toEqual(['(body: a JSON object with a duplicate key)']);
-    expect(readJsonOnly(freezeSnapshot('POST', url, json, '{"a":'), TARGET)).toBeNull();
-    expect(readJsonOnly(freezeSnapshot('POST', `${url}?e=1`, json, '{}'), TARGET)).toBeNull();
-    expect(readJsonOnly(freezeSnapshot('POST', url, [...json, ['x-user-email', 'ada@example.com']], '{}'), TARGET)).toBeNull();
+    expect(readJsonOnly(wireSnapshot('POST', url, json, '{"a":1,"a":2}'), TARGET)).toBeNull();
+    expect(readWire(wireSnapshot('POST', url, json, '{"a":1,"a":2}'), TARGET).call.unreadable).toEqual(['(body: a JSON object with a duplicate key)']);
+    expect(readJsonOnly(wireSnapshot('POST', url, json, '{"a":'), TARGET)).toBeNull();
+    expect(readJsonOnly(wireSnapshot('POST', `${url}?e=1`, json, '{}'), TARGET)).toBeNull();
+    expect(readJsonOnly(wireSnapshot('POST', url, [...json, ['x-user-email', 'ada@example.com']], '{}'), TARGET)).toBeNull();
   });
 });
