@@ -106,14 +106,12 @@ export function readUrlPath(templates: readonly UrlTemplate[], kinds: Kinds, url
   });
 }
 
-/**
- * Whether `readUrlPath` without templates finds anything: a segment the classifiers recognise.
- * A pure function of the path, remembered per path string: a service calls the same few
- * vendor paths again and again, and classifying each segment on every call (2-3 µs right
- * after an I/O wait) was a large share of `guard.fetch`'s decision. Bounded (the memo starts
- * over when full), so paths built per user cannot grow it.
- */
+/** Whether `readUrlPath` without templates finds anything: a segment the classifiers recognise. */
 export function anySegmentClassified(urlPath: string): boolean {
+  // A pure function of the path, remembered per path string: a service calls the same few
+  // vendor paths again and again, and classifying each segment on every call (2-3 µs right
+  // after an I/O wait) was a large share of `guard.fetch`'s decision. Bounded (the memo
+  // starts over when full), so paths built per user cannot grow it.
   const known = classifiedPaths.get(urlPath);
   if (known !== undefined) return known;
   const found = classifyPathSegments(urlPath);

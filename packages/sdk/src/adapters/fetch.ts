@@ -14,7 +14,7 @@ import { wireSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget 
  * snapshot, the decision and the real `fetch` happen synchronously and its own promise is
  * returned. Other bodies (streams, Blobs, FormData, a `Request`'s own) are read once first.
  */
-/** The guard `guard.fetch` runs on: `gateCached`, with `true` for a call allowed as it is (no result object). */
+/** A guard whose `gateFetchCached` is `gateCached`, but `true` for a call allowed as it is. */
 export interface FetchGuard extends Guard {
   gateFetchCached(call: GuardedCall): GateResult | true | undefined;
 }

@@ -6,8 +6,8 @@ import { parseJsonStrict } from './json.js';
 
 /**
  * One outbound HTTP request exactly as it goes on the wire: the guard decides on this and
- * sends this, never the caller's objects again. Private to the guard (see `wireSnapshot`);
- * `body` is a string or a private copy of the bytes.
+ * sends this, never the caller's objects again. Private to the guard; `body` is a string or
+ * a private copy of the bytes.
  */
 export interface WireSnapshot {
   readonly method: string;
@@ -44,13 +44,11 @@ export interface WireReading {
   readonly at: { readonly query: number; readonly body: number; readonly headers: number };
 }
 
-/**
- * The snapshot of a request (a `content-length` header dropped: `fetch` sets its own). Not
- * frozen: it never reaches the caller's code, only the real `fetch` (or axios) as arguments,
- * and nothing in the guard writes to it. Freezing it cost about 1 µs on guard.fetch's path
- * right after an I/O wait, and a `fetch` wrapper that adds a header to the array would throw.
- */
+/** A request's snapshot, without `content-length` (`fetch` sets its own). */
 export function wireSnapshot(method: string, url: string, headers: Pair[], body: string | Uint8Array | null): WireSnapshot {
+  // Not frozen: it never reaches the caller's code, only the real `fetch` (or axios) as
+  // arguments, and nothing in the guard writes to it. Freezing it cost 2 µs on guard.fetch's
+  // path right after an I/O wait, and a `fetch` wrapper adding a header to the array would throw.
   let hasLength = false;
   for (let i = 0; i < headers.length; i++) if (headers[i][0] === 'content-length') hasLength = true;
   const kept = hasLength ? headers.filter(([name]) => name !== 'content-length') : headers;
@@ -74,15 +72,13 @@ export function readWire(snapshot: WireSnapshot, target: WireTarget): WireReadin
   return readJsonOnly(snapshot, target) ?? readWireFully(snapshot, target);
 }
 
-/**
- * `readWire` of the common JSON call in one step: a string body whose only header is an
- * exact `application/json` content type, no query string or fragment, a body that parses
- * without a duplicate key. The same reading `readWireFully` gives (a property test holds the
- * two together), without the generic steps each touching code afresh right after an I/O wait
- * (lower-casing, the multipart test, `bodyKindOf`, the header classifier, which skips these
- * content types anyway). Anything else: null. Exported for that test.
- */
+/** `readWire` of the common JSON call in one step; null for any other call. */
 export function readJsonOnly(snapshot: WireSnapshot, target: WireTarget): WireReading | null {
+  // A string body whose only header is an exact `application/json` content type, no query
+  // string or fragment, a body that parses without a duplicate key: the reading
+  // `readWireFully` gives (wire.spec.ts holds the two together), without the generic steps
+  // that each touch code afresh right after an I/O wait (lower-casing, the multipart test,
+  // `bodyKindOf`, the header classifier, which skips these content types anyway).
   const { url, headers, body: raw } = snapshot;
   if (typeof raw !== 'string' || headers.length !== 1 || headers[0][0] !== 'content-type') return null;
   const type = headers[0][1];
@@ -110,7 +106,7 @@ export function readJsonOnly(snapshot: WireSnapshot, target: WireTarget): WireRe
 /** Where the parts of a reading with only a body sit (shared, never written to). */
 const BODY_ONLY = Object.freeze({ query: -1, body: 0, headers: -1 });
 
-/** `readWire` of any snapshot. Exported for the property test of `readJsonOnly`. */
+/** `readWire` of any snapshot. */
 export function readWireFully(snapshot: WireSnapshot, target: WireTarget): WireReading {
   const url = snapshot.url;
   const queryAt = url.indexOf('?');
