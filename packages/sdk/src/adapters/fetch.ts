@@ -139,11 +139,14 @@ export function headerPairs(init: RequestInit['headers']): [string, string][] | 
       const record = init as Record<string, unknown>;
       const keys = Object.keys(record);
       for (let k = 0; k < keys.length; k++) {
-        const name = keys[k].toLowerCase();
-        // The most common header: a token name, and with a plain JSON value nothing to check.
-        const contentType = name === 'content-type';
+        // The most common header, written as it is kept: nothing to lower-case, a token name,
+        // and with a plain JSON value nothing to check (String() of a string is itself).
+        const key = keys[k];
+        const contentType = key === 'content-type';
+        const name = contentType ? key : key.toLowerCase();
         if (!contentType && !isToken(name)) return null;
-        const raw = String(record[keys[k]]);
+        const given = record[key];
+        const raw = typeof given === 'string' ? given : String(given);
         let value = raw;
         if (!contentType || raw !== 'application/json') {
           value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
