@@ -611,6 +611,7 @@ async function benchPropagation(server: ServerProcess, token: string, quick: boo
 // ── report ─────────────────────────────────────────────────────────────────────
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const quick = options.quick;
+  const loadAtStart = loadavg();
   const server = await startServerProcess({ FLOWGATE_USER_TOKEN_SECRET: SECRET, LOG_LEVEL: 'error' });
   let check: CheckResult;
   let fetchResult: FetchResult;
@@ -690,7 +691,7 @@ The fetch ratios come from the interleaved loopback rounds below (each kind's ro
 against plain \`fetch\` in the same rounds); the hook row from interleaved \`checkCached\` rounds.
 Without a hook the guard tests one \`!== null\` per decision and allocates nothing for metrics;
 a present hook costs one small object and one call per count. Load average at the start of the
-run: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores shared with other work: these move between runs).
+run: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}, at its end ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores shared with other work: these move between runs).
 
 ### \`guard.check\` from a warm cache (target ≥ 2,000,000 decisions/s on one core)
 
@@ -724,8 +725,10 @@ process, keep-alive, one request in flight, ${fmt(quick ? 300 : 5000)} each afte
 - **guard.fetch**: the same call through \`guard.fetch(url, init, { userId, subprocessor, purpose })\`;
   the guard takes one snapshot of the request (method, URL, headers, body), parses the JSON
   string, decides, and hands \`fetch\` exactly that snapshot. An allowed call is decided by the
-  engine's verdict alone (\`allows()\`, which builds no decision), and a URL string is parsed
-  once and remembered.
+  engine's verdict alone (\`allows()\`, which builds no decision, and the guard builds no result
+  object either); a URL string is parsed once and remembered, and so is whether its path has a
+  segment that looks personal. This call's shape (one \`content-type: application/json\`
+  header, a JSON string body, no query string) is read in one step.
 - **guard.wrap**: \`guard.wrap(target, (userId, payload) => fetch(…JSON.stringify(payload)…), { userId, payloadArg: 1 })\`:
   the guard decides on the caller's object, so nothing is parsed. This is the form to use
   when the code has the object anyway (docs/sdk.md).
@@ -766,7 +769,7 @@ Parsing the body and walking it cost ${fmt(stepSum('right after the round trip, 
 (${fmt(stepSum('again at once, p50 µs'), 2)} µs warm), against the 5% target's
 ${fmt(0.05 * fetchPlainP50(), 1)} µs of the plain round trip. The rest of "call → real fetch" is the guard's
 own plumbing (the snapshot of method, URL and headers, the duplicate-key check, the call
-object, the staleness check), each step a few hundred ns warm and 1–3 µs in this window.
+object, the staleness check), each step a few hundred ns warm and up to 1–2 µs in this window.
 
 ### Memory for ${fmt(memory.users)} cached users' consents (target ≤ 64 MB)
 

@@ -26,7 +26,7 @@ import {
   type WrapOptions,
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
-import { runAs, withoutEgressGuard } from './egress/scope.js';
+import { installedCount, runAs, withoutEgressGuard } from './egress/scope.js';
 import { copyPayload } from './adapters/copy.js';
 import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
@@ -193,6 +193,27 @@ class FlowgateGuard implements Guard {
     return consents === undefined ? undefined : this.act(call, state, consents);
   }
 
+  /**
+   * `gateCached` for `guard.fetch`: `true` instead of a result object when the call goes as
+   * it is by the verdict fast path (nothing built, counted as `act` counts it); otherwise
+   * what `gateCached` returns. Throws as `gateCached` does.
+   */
+  gateFetchCached(call: GuardedCall): GateResult | true | undefined {
+    assertRequest(call);
+    const state = this.usableState();
+    const consents = state === null ? null : this.options.source.cachedConsents(call.userId, state.policy);
+    if (consents === undefined) return undefined;
+    if (state === null || consents === null) return this.act(call, state, consents);
+    const at = state.policy.effectiveFrom === null ? undefined : this.options.clock();
+    if (!this.passes(call, state.policy, consents, at)) return this.act(call, state, consents, false);
+    const metrics = this.options.metrics;
+    if (metrics !== null) {
+      count(metrics, ALLOWED_METRIC);
+      this.countCall(metrics, 'allowed', call, call.purpose ?? null);
+    }
+    return true;
+  }
+
   /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
   gate(call: GuardedCall): Promise<GateResult> {
     try {
@@ -208,10 +229,11 @@ class FlowgateGuard implements Guard {
   }
 
   /** Steps 2 and 3: apply the mode to the decision, and report. Throws `ConsentDeniedError`. */
-  private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null): GateResult {
+  private act(call: GuardedCall, state: PolicyState | null, consents: Consents | null, mayPass = true): GateResult {
     // The clock only matters (and is read) when something in the policy is scheduled.
     const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
-    if (state !== null && consents !== null && this.passes(call, state.policy, consents, at)) {
+    // `mayPass` false: the caller ran `passes` already and it said no.
+    if (mayPass && state !== null && consents !== null && this.passes(call, state.policy, consents, at)) {
       const metrics = this.options.metrics;
       if (metrics !== null) {
         count(metrics, ALLOWED_METRIC);
@@ -317,7 +339,9 @@ class FlowgateGuard implements Guard {
     init: RequestInit | undefined,
     options: Parameters<Guard['fetch']>[2],
   ): Promise<Response> {
-    // Decided here: the egress guard (if installed) lets this request pass.
+    // Decided here: the egress guard (if installed) lets this request pass. No closure while
+    // none is installed (the common case): every allocation on this path counts.
+    if (installedCount() === 0) return guardedFetch(this, input, init, options);
     return withoutEgressGuard(() => guardedFetch(this, input, init, options));
   }
 

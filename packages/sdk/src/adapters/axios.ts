@@ -3,7 +3,7 @@ import { FlowgateError } from '../errors.js';
 import type { Guard, GuardedCall } from '../guard.types.js';
 import { withoutEgressGuard } from '../egress/scope.js';
 import type { Pair } from './body.js';
-import { freezeSnapshot, headerOf, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
+import { wireSnapshot, headerOf, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
 /** What a guarded axios request says about itself (`config.flowgate`). */
 export interface FlowgateAxiosContext {
@@ -131,7 +131,7 @@ async function snapshotOf(config: Config): Promise<WireSnapshot> {
     if (at === -1) headers.push(['content-type', contentType]);
     else headers[at] = ['content-type', contentType];
   }
-  return freezeSnapshot((config.method ?? 'get').toUpperCase(), url, headers, body);
+  return wireSnapshot((config.method ?? 'get').toUpperCase(), url, headers, body);
 }
 
 /** The request body as axios's adapters would send it (data is past every transformRequest here). */

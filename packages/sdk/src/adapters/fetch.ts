@@ -1,12 +1,12 @@
 import { FlowgateError } from '../errors.js';
-import type { FetchGuardOptions, Guard, GuardedCall } from '../guard.types.js';
+import type { FetchGuardOptions, GateResult, Guard, GuardedCall } from '../guard.types.js';
 import type { Pair } from './body.js';
-import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
+import { wireSnapshot, readWire, redactWire, type WireSnapshot, type WireTarget } from './wire.js';
 
 /**
  * `fetch` behind the guard. The call is first normalised, the way the fetch standard merges
  * a `Request` input with `init` (any `HeadersInit`: a record, pairs, `Headers`, a `Map`, any
- * iterable), into one frozen snapshot: method, final URL, every header, the body bytes. The
+ * iterable), into one private snapshot: method, final URL, every header, the body bytes. The
  * guard decides on the snapshot and the real `fetch` is given exactly the snapshot, never the
  * caller's objects again, so nothing done to them after the call changes what goes.
  *
@@ -14,8 +14,13 @@ import { freezeSnapshot, readWire, redactWire, type WireSnapshot, type WireTarge
  * snapshot, the decision and the real `fetch` happen synchronously and its own promise is
  * returned. Other bodies (streams, Blobs, FormData, a `Request`'s own) are read once first.
  */
+/** A guard whose `gateFetchCached` is `gateCached`, but `true` for a call allowed as it is. */
+export interface FetchGuard extends Guard {
+  gateFetchCached(call: GuardedCall): GateResult | true | undefined;
+}
+
 export function guardedFetch(
-  guard: Guard,
+  guard: FetchGuard,
   input: string | URL | Request,
   init: RequestInit | undefined,
   options: FetchGuardOptions,
@@ -31,6 +36,8 @@ export function guardedFetch(
       gpc: options.gpc,
       fields: options.fields,
     };
+    const fast = fastSnapshot(input, init);
+    if (fast !== null) return gateAndSend(guard, fast, extraOf(init, init), target);
     const { snapshot, pending, extra } = takeSnapshot(input, init);
     if (snapshot !== null) return gateAndSend(guard, snapshot, extra, target);
     return pending.then((s) => gateAndSend(guard, s, extra, target));
@@ -56,25 +63,32 @@ function extraOf(from: Extra | undefined, init: RequestInit | undefined): Extra 
 
 const METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
+/** The fetch standard's method normalisation: these six upper-cased, any other kept as given. */
+function normalizedMethod(given: string): string {
+  const upper = given.toUpperCase();
+  return METHODS.has(upper) ? upper : given;
+}
+
 /**
  * The common call, a string or URL with a string (or no) body, without building a
  * `Request`: the same snapshot the fetch standard's merge would give (normalised method,
  * parsed URL, `Headers` from any HeadersInit, the default Content-Type of a string body).
- * Anything else: null, and the `Request` path below.
+ * Anything else: null, and the `Request` path (`takeSnapshot`).
  */
-function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken | null {
+function fastSnapshot(input: string | URL | Request, init: RequestInit | undefined): WireSnapshot | null {
   if (typeof input !== 'string' && !(input instanceof URL)) return null;
   const body = init?.body;
   if (body !== undefined && body !== null && typeof body !== 'string') return null;
-  const upper = (init?.method ?? 'GET').toUpperCase();
-  const method = METHODS.has(upper) ? upper : (init?.method ?? 'GET');
+  // Read once (a getter may answer differently each time); 'POST' is already normalised.
+  const given = init?.method ?? 'GET';
+  const method = given === 'POST' ? given : normalizedMethod(given);
   if (typeof body === 'string' && (method === 'GET' || method === 'HEAD')) return null;
   const href = typeof input === 'string' ? hrefOf(input) : plainHref(input);
   if (href === null) return null;
   const pairs = headerPairs(init?.headers);
   if (pairs === null) return null;
   if (typeof body === 'string' && !hasContentType(pairs)) pairs.push(['content-type', 'text/plain;charset=UTF-8']);
-  return { snapshot: freezeSnapshot(method, href, pairs, typeof body === 'string' ? body : null), pending: null, extra: extraOf(init, init) };
+  return wireSnapshot(method, href, pairs, typeof body === 'string' ? body : null);
 }
 
 /**
@@ -125,11 +139,19 @@ export function headerPairs(init: RequestInit['headers']): [string, string][] | 
       const record = init as Record<string, unknown>;
       const keys = Object.keys(record);
       for (let k = 0; k < keys.length; k++) {
-        const name = keys[k].toLowerCase();
-        if (!isToken(name)) return null;
-        const raw = String(record[keys[k]]);
-        const value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-        if (!isByteValue(value)) return null;
+        // The most common header, written as it is kept: nothing to lower-case, a token name,
+        // and with a plain JSON value nothing to check (String() of a string is itself).
+        const key = keys[k];
+        const contentType = key === 'content-type';
+        const name = contentType ? key : key.toLowerCase();
+        if (!contentType && !isToken(name)) return null;
+        const given = record[key];
+        const raw = typeof given === 'string' ? given : String(given);
+        let value = raw;
+        if (!contentType || raw !== 'application/json') {
+          value = isTrimmed(raw) ? raw : raw.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+          if (!isByteValue(value)) return null;
+        }
         let seen = -1;
         for (let i = 0; i < pairs.length; i++) if (pairs[i][0] === name) seen = i;
         if (seen === -1) pairs.push([name, value]);
@@ -180,9 +202,8 @@ function isTrimmed(value: string): boolean {
   return first > 0x20 && last > 0x20;
 }
 
+/** The `Request` path: any call `fastSnapshot` declines. */
 function takeSnapshot(input: string | URL | Request, init: RequestInit | undefined): Taken {
-  const fast = fastSnapshot(input, init);
-  if (fast !== null) return fast;
   let request: Request;
   try {
     // The fetch standard's own merge: Request input + init, HeadersInit of every form, the
@@ -198,13 +219,13 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
   const extra = extraOf(request, init);
   const body = init?.body;
   if (typeof body === 'string' || (body === undefined || body === null ? request.body === null : false)) {
-    return { snapshot: freezeSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
+    return { snapshot: wireSnapshot(request.method, request.url, headers, typeof body === 'string' ? body : null), pending: null, extra };
   }
   if (body instanceof URLSearchParams) {
-    return { snapshot: freezeSnapshot(request.method, request.url, headers, body.toString()), pending: null, extra };
+    return { snapshot: wireSnapshot(request.method, request.url, headers, body.toString()), pending: null, extra };
   }
   const pending = request.arrayBuffer().then(
-    (bytes) => freezeSnapshot(request.method, request.url, headers, new Uint8Array(bytes)),
+    (bytes) => wireSnapshot(request.method, request.url, headers, new Uint8Array(bytes)),
     (error: unknown) => {
       throw new FlowgateError('UNREADABLE_REQUEST', `guard.fetch cannot read the request body, so it is not sent: ${String(error)}`, { cause: error });
     },
@@ -213,17 +234,21 @@ function takeSnapshot(input: string | URL | Request, init: RequestInit | undefin
 }
 
 /** Decides on the snapshot (synchronously while the user is cached) and sends what may go. */
-function gateAndSend(guard: Guard, snapshot: WireSnapshot, extra: Extra | null, target: WireTarget): Promise<Response> {
+function gateAndSend(guard: FetchGuard, snapshot: WireSnapshot, extra: Extra | null, target: WireTarget): Promise<Response> {
   const reading = readWire(snapshot, target);
   let toSend: WireSnapshot = snapshot;
   const call = reading.call as { -readonly [K in keyof GuardedCall]: GuardedCall[K] };
-  call.redact = (blocked) => {
-    const redacted = redactWire(snapshot, reading, blocked, target);
-    if (redacted === null) return null;
-    toSend = redacted.snapshot;
-    return redacted.reading.call;
-  };
-  if (guard.gateCached(call) !== undefined) return send(toSend, extra);
+  // Only the redact mode ever calls it.
+  if (guard.options.mode === 'redact') {
+    call.redact = (blocked) => {
+      const redacted = redactWire(snapshot, reading, blocked, target);
+      if (redacted === null) return null;
+      toSend = redacted.snapshot;
+      return redacted.reading.call;
+    };
+  }
+  // `true`: the common call, allowed as it is, decided without a result object.
+  if (guard.gateFetchCached(call) !== undefined) return send(toSend, extra);
   return guard.gate(call).then(() => send(toSend, extra));
 }
 
