@@ -103,6 +103,8 @@ interface Written {
 interface Stale extends Omit<Begun, 'ids'> {
   ok: false;
   nextEventId: number | string;
+  /** Users with events after `expect.sinceEventId` (their heads are in `heads`); null: too many to list. */
+  changed: string[] | null;
 }
 
 /**
@@ -117,6 +119,12 @@ interface PostgresMemory {
   nextEventId: number;
   /** The newest checkpoint (null: none yet). */
   checkpoint: CheckpointRow | null;
+  /**
+   * The last event id `heads` is whole for: no head it holds was moved by an event after
+   * it. A refused statement returns every user with a later event, so one refusal after
+   * another instance wrote brings the memory up to date, not just the batch's users.
+   */
+  knownUpTo: number;
 }
 
 /** One-statement attempts per batch before the two-step path (each after another instance's write). */
@@ -407,6 +415,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         heads: expected,
         checkpoint: memory.checkpoint === null ? null : { id: Number(memory.checkpoint.id), signature: memory.checkpoint.signature },
         firstEventId: eventIds[0],
+        sinceEventId: memory.knownUpTo,
       },
     };
     const sql =
@@ -435,10 +444,20 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       this.checkpoints.abandon();
       const fresh = new Map((found.heads ?? []).map((h) => [h.userId, h] as const));
       if (assumedNew.length > 0) this.pgUnknownHadHeads = assumedNew.some((userId) => fresh.has(userId));
+      if (found.changed === null) {
+        memory.heads.clear(); // too much happened since: every user is one to read again
+        this.pgUnknownHadHeads = true;
+      }
+      const toHead = (h: NonNullable<Begun['heads']>[number]): Head => ({ version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt });
+      for (const userId of found.changed ?? []) {
+        const h = fresh.get(userId);
+        if (h !== undefined) remember(memory.heads, userId, toHead(h));
+      }
       for (const userId of userIds) {
         const h = fresh.get(userId);
-        remember(memory.heads, userId, h ? { version: h.version, lastHash: h.lastHash, gpc: h.gpc, gpcAt: h.gpcAt } : GENESIS_HEAD);
+        remember(memory.heads, userId, h ? toHead(h) : GENESIS_HEAD);
       }
+      memory.knownUpTo = Number(found.nextEventId) - 1;
       for (const k of found.keys ?? [])
         keys.set(idempotencyKey(k.userId, k.key), { requestHash: k.requestHash, response: JSON.parse(k.response) as StoredResponse });
       memory.nextEventId = Number(found.nextEventId);
@@ -451,6 +470,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
     for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
     memory.nextEventId = b.events.at(-1)!.id + 1;
+    memory.knownUpTo = b.events.at(-1)!.id; // the checkpoint held: nobody else wrote in between
     memory.checkpoint = checkpoint;
     this.committed(b, batch.length);
     return 'written';
@@ -495,10 +515,15 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         const eventIds = begun.ids.map(Number).sort((a, b) => a - b);
         const b = this.build(batch, heads, keys, eventIds, null);
         built = b;
+        // Whole up to this batch if no other instance wrote since the remembered checkpoint
+        // (or nothing was remembered: then only this batch's users are, each read here).
+        const remembered = this.pgMemory;
+        const alone = remembered === null || sameCheckpoint(remembered.checkpoint, begun.checkpoint);
         const learn = (checkpoint: CheckpointRow | null): PostgresMemory => ({
           heads: new Map(userIds.map((userId) => [userId, heads.get(userId) ?? GENESIS_HEAD] as const)),
           nextEventId: eventIds.at(-1)! + 1,
           checkpoint,
+          knownUpTo: alone ? eventIds.at(-1)! : remembered.knownUpTo,
         });
         if (b.events.length === 0 && b.log.length === 0) {
           learnt = learn(begun.checkpoint);
@@ -532,6 +557,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         for (const [userId, head] of memory.heads) remember(this.pgMemory.heads, userId, head);
         this.pgMemory.nextEventId = memory.nextEventId;
         this.pgMemory.checkpoint = memory.checkpoint;
+        this.pgMemory.knownUpTo = memory.knownUpTo;
       }
     }
     this.committed(built!, batch.length);
@@ -739,6 +765,11 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     }
     return Array.from({ length: n }, (_, i) => first + i);
   }
+}
+
+/** Whether two newest-checkpoint reads are the same checkpoint (then no batch was committed between them). */
+function sameCheckpoint(a: CheckpointRow | null, b: CheckpointRow | null): boolean {
+  return a === null || b === null ? a === b : Number(a.id) === Number(b.id) && a.signature === b.signature;
 }
 
 function idempotencyKey(userId: string, key: string): string {

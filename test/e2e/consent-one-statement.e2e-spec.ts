@@ -123,6 +123,27 @@ describe('consent batches on PostgreSQL in one statement', () => {
     await verify('keyed');
   });
 
+  it("brings every head another instance moved up to date with one refusal, not one per user", async () => {
+    const users = ['delta-0', 'delta-1', 'delta-2', 'delta-3'];
+    for (const u of users) expect((await put(a, u, FLOWS[0], true)).status).toBe(200);
+    // B moves all four chains on: A's remembered heads of them are now outdated.
+    for (const u of users) expect((await put(b, u, FLOWS[1], false)).status).toBe(200);
+
+    onA.length = 0;
+    expect((await put(a, 'delta-new', FLOWS[0], true)).status).toBe(200);
+    // Refused once (the newest checkpoint is B's); the refusal lists every user B moved since.
+    expect(onA).toEqual(['write', 'write']);
+    onA.length = 0;
+    for (const u of users) {
+      const res = await put(a, u, FLOWS[2], true);
+      expect(res.status).toBe(200);
+      expect(res.body.version).toBe(3);
+    }
+    // Each a single statement on the heads that refusal returned.
+    expect(onA).toEqual(['write', 'write', 'write', 'write']);
+    for (const u of users) await verify(u);
+  });
+
   it('interleaves two instances writing for the same users: every chain, checkpoint and the change log stay whole', async () => {
     const USERS = 6;
     const WRITES = 160;

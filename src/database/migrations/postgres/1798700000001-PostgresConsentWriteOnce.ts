@@ -27,12 +27,16 @@ import { PostgresConsentWriteFunctionsJsonb1798400000003 } from './1798400000003
  *
  * If any check fails it writes nothing and returns `{"ok": false, …}` with what
  * `flowgate_consent_begin` reads (the users' heads, the stored idempotency records asked for
- * in `keys`, the newest checkpoint) and `nextEventId`, the next id the sequence hands out:
- * the writer rebuilds the batch on that and sends it again, or takes the two-step path.
+ * in `keys`, the newest checkpoint) and `nextEventId`, the next id the sequence hands out,
+ * plus `changed`: every user with an event after `expect.sinceEventId` (the last event id
+ * the writer's memory of heads is whole for), their heads among `heads`, so the writer's
+ * memory is whole again; null when more than 10,000 events came since (the writer then
+ * forgets the heads it had). The writer rebuilds the batch on that and sends it again, or
+ * takes the two-step path.
  *
  * `p`: the commit batch of `flowgate_consent_commit`, plus `users` (every user of the batch,
  * sorted), `keys` (`[{userId, key}]`, every keyed request) and `expect`
- * (`{heads: [{userId, version, lastHash}], checkpoint: {id, signature} | null, firstEventId}`).
+ * (`{heads: [{userId, version, lastHash}], checkpoint: {id, signature} | null, firstEventId, sinceEventId}`).
  */
 export class PostgresConsentWriteOnce1798700000001 implements MigrationInterface {
   name = 'PostgresConsentWriteOnce1798700000001';
@@ -104,6 +108,8 @@ export class PostgresConsentWriteOnce1798700000001 implements MigrationInterface
         stale boolean;
         last_event bigint;
         ids integer[];
+        since_count integer;
+        changed text[];
       BEGIN
         SELECT array_agg(x ORDER BY n) INTO users FROM jsonb_array_elements_text(b->'users') WITH ORDINALITY AS t(x, n);
         FOREACH u IN ARRAY COALESCE(users, '{}') LOOP
@@ -123,11 +129,19 @@ export class PostgresConsentWriteOnce1798700000001 implements MigrationInterface
           OR EXISTS (SELECT 1 FROM jsonb_to_recordset(b->'idempotency') AS k("userId" varchar, key varchar)
                        JOIN consent_idempotency i ON i."userId" = k."userId" AND i.key = k.key);
         IF stale THEN
+          -- Whose chains moved since the writer's memory was last whole (at most 10,000 events
+          -- back, an index range; past that the writer forgets every head instead).
+          SELECT count(*), array_agg(DISTINCT ev."userId") INTO since_count, changed
+            FROM (SELECT "userId" FROM consent_event WHERE id > (e->>'sinceEventId')::bigint ORDER BY id LIMIT 10001) AS ev;
+          IF since_count > 10000 THEN
+            changed := NULL;
+          END IF;
           RETURN json_build_object(
             'ok', false,
             'heads', (SELECT json_agg(json_build_object('userId', s."userId", 'version', s.version, 'lastHash', s."lastHash",
                                                         'gpc', s.gpc, 'gpcAt', s."gpcAt"))
-                        FROM consent_subject s WHERE s."userId" = ANY (users)),
+                        FROM consent_subject s WHERE s."userId" = ANY (users) OR s."userId" = ANY (COALESCE(changed, '{}'))),
+            'changed', CASE WHEN since_count > 10000 THEN NULL ELSE COALESCE(to_json(changed), '[]'::json) END,
             'keys', (SELECT json_agg(json_build_object('userId', i."userId", 'key', i.key, 'requestHash', i."requestHash",
                                                        'response', i.response))
                        FROM consent_idempotency i
