@@ -28,6 +28,12 @@ const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-reten
 /** The e2e specs that run on PostgreSQL only (a SQLite file has no database server to lose). */
 const POSTGRES_ONLY_SPECS = ['database-down', 'replica', 'postgres-literal', 'consent-one-statement'];
 module.exports = {
+  // `npm test` runs the suites one at a time in one worker (`--maxWorkers=1`: the e2e tiers
+  // share ports, a PostgreSQL cluster and the machine's two cores), and that worker is replaced
+  // once it holds more than this after a test file: each file's module registry and Nest apps
+  // stay reachable in a Jest worker (about 25 MB a file here), and in one process the whole run
+  // passed V8's 4 GB heap limit.
+  workerIdleMemoryLimit: '1GB',
   projects: [
     {
       ...common,
