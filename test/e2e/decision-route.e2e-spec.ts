@@ -1,27 +1,10 @@
 import fc from 'fast-check';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { LogLines } from '../support/log-lines';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { aConsentManifest } from '../factories/consent-app.factory';
 import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
-
-/** Collects the JSON log lines an app writes. */
-class LogLines extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  }
-  /** The access line of the request with this id, without its duration and time (which differ). */
-  access(requestId: string): unknown {
-    const line = this.lines.find((l) => l.requestId === requestId && l.access !== undefined);
-    if (line === undefined) return undefined;
-    const { time: _time, ...rest } = line;
-    const { durationMs, ...access } = line.access as Record<string, unknown>;
-    return { ...rest, access: { ...access, durationMs: typeof durationMs } };
-  }
-}
 
 /**
  * `POST /api/v1/decisions` is served without Nest's per-request pipeline

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { Writable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
 import { COMPRESSION } from '../../src/app.factory';
 import { frontDoorServed } from '../../src/common/front-door';
+import { LogLines } from '../support/log-lines';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { aConsentManifest } from '../factories/consent-app.factory';
 import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
@@ -11,23 +11,6 @@ import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.f
 /** A body with `n` unknown keys besides `granted`: a 422 naming each of them (over 1 KB from 20 on). */
 function manyKeys(n: number): string {
   return JSON.stringify({ granted: true, ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`unknown-${i}`, 1])) });
-}
-
-/** Collects the JSON log lines an app writes. */
-class LogLines extends Writable {
-  readonly lines: Record<string, unknown>[] = [];
-  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
-    for (const line of chunk.toString('utf8').split('\n')) if (line !== '') this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  }
-  /** The access line of the request with this id, without its duration and time (which differ). */
-  access(requestId: string): unknown {
-    const line = this.lines.find((l) => l.requestId === requestId && l.access !== undefined);
-    if (line === undefined) return undefined;
-    const { time: _time, requestId: _id, ...rest } = line;
-    const { durationMs, ...access } = line.access as Record<string, unknown>;
-    return { ...rest, access: { ...access, durationMs: typeof durationMs } };
-  }
 }
 
 type Kind = 'front' | 'nest';
@@ -107,7 +90,7 @@ describe('the preference write in front of Fastify answers as Nest would', () =>
     // The line is written when the response finishes or its connection closes: wait for it.
     let line: unknown;
     for (let i = 0; i < 100 && line === undefined && typeof id === 'string'; i++) {
-      line = apps[kind].log.access(id);
+      line = apps[kind].log.access(id, { withoutId: true });
       if (line === undefined) await new Promise((r) => setTimeout(r, 10));
     }
     const { date: _date, 'x-request-id': _id, ...headers } = h;
