@@ -73,8 +73,9 @@ export async function createApp(config: FlowgateConfig, logging: AppOptions = {}
   // The one-flow preference write, the consent write path's hot route, likewise in front of Fastify.
   const frontDoorRoutes: FrontDoorRoute[] = [];
   if (logging.directDecisionRoute !== false) {
-    registerDirectDecisionRoute(instance, app);
-    frontDoorRoutes.push(decisionFrontDoorRoute(app));
+    const decisions = decisionFrontDoorRoute(app);
+    registerDirectDecisionRoute(instance, app, decisions);
+    frontDoorRoutes.push(decisions);
   }
   if (logging.preferenceFrontDoor !== false) {
     frontDoorRoutes.push(preferenceFrontDoorRoute(app, config.allowedOrigins), preferencesFrontDoorRoute(app, config.allowedOrigins));

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { INestApplication } from '@nestjs/common';
-import type { Decision } from '@flowgate/core';
 import { WITHOUT_ACTOR_CONTEXT } from '../auth/actor-context';
 import { AuthGuard } from '../auth/auth.guard';
 import type { AuthenticatedRequest } from '../auth/principal';
-import type { FrontDoorRoute } from '../common/front-door';
+import type { FrontDoorReply, FrontDoorRequest, FrontDoorRoute } from '../common/front-door';
 import { DecisionsController } from './decisions.controller';
 
 /** The one route served this way: the single decision, the API's hot path. */
@@ -30,33 +29,31 @@ export const DIRECT_DECISION_ROUTE = { method: 'POST', url: '/api/v1/decisions' 
  * pipe (a no-op on this `unknown` body) and the interceptor chain (none here): about a
  * fifth of a decision's server time. Call before `app.init()` (which registers the routes).
  */
-export function registerDirectDecisionRoute(instance: FastifyInstance, app: INestApplication): void {
-  instance.addHook('onRoute', (route: RouteOptions) => {
-    if (route.url !== DIRECT_DECISION_ROUTE.url || !methodsOf(route).includes(DIRECT_DECISION_ROUTE.method)) return;
-    const guard = app.get(AuthGuard);
-    const controller = app.get(DecisionsController);
-    const access = guard.accessOf(DecisionsController.prototype.decide, DecisionsController);
-    route.config = { ...(route.config as object | undefined), [WITHOUT_ACTOR_CONTEXT]: true } as RouteOptions['config'];
-    // Synchronous while the guard and the decision answer from their caches (no promise at
-    // all); a thrown error or a rejected promise reaches Fastify's error handler either way.
-    const answer = (request: FastifyRequest, reply: FastifyReply): Promise<Decision> | undefined => {
-      const decision = controller.decide(request.body);
-      if (decision instanceof Promise) return decision;
-      void reply.code(200).send(decision);
+export function registerDirectDecisionRoute(
+  instance: FastifyInstance,
+  app: INestApplication,
+  route: FrontDoorRoute = decisionFrontDoorRoute(app),
+): void {
+  instance.addHook('onRoute', (options: RouteOptions) => {
+    if (options.url !== DIRECT_DECISION_ROUTE.url || !methodsOf(options).includes(DIRECT_DECISION_ROUTE.method)) return;
+    options.config = { ...(options.config as object | undefined), [WITHOUT_ACTOR_CONTEXT]: true } as RouteOptions['config'];
+    // The front door's own handler (guard, then the controller's `decide`): synchronous while the
+    // guard and the decision answer from their caches (no promise at all); a thrown error or a
+    // rejected promise reaches Fastify's error handler either way.
+    options.handler = function directDecision(request: FastifyRequest, reply: FastifyReply) {
+      const answer = route.handle(request as unknown as FrontDoorRequest, reply as unknown as FrontDoorReply);
+      if (answer instanceof Promise) return answer;
+      void reply.code(200).send(answer);
       return undefined;
-    };
-    route.handler = function directDecision(request: FastifyRequest, reply: FastifyReply) {
-      const authorized = guard.authorize(request as AuthenticatedRequest, access);
-      if (authorized !== true) return authorized.then(() => controller.decide(request.body));
-      return answer(request, reply);
     };
   });
 }
 
 /**
- * The same route for the front door (src/common/front-door.ts), which serves its ordinary
- * requests before Fastify sees them: `/api/v1/decisions` (or with the trailing slash Fastify
- * ignores), the same guard and access, the controller's `decide`.
+ * The route for the front door (src/common/front-door.ts), which serves its ordinary requests
+ * before Fastify sees them: `/api/v1/decisions` (or with the trailing slash Fastify ignores).
+ * Its `handle` is the one decision handler: `registerDirectDecisionRoute` gives it to Fastify
+ * for the requests the front door leaves to Fastify.
  */
 export function decisionFrontDoorRoute(app: INestApplication): FrontDoorRoute {
   const guard = app.get(AuthGuard);
