@@ -165,7 +165,7 @@ export class AuthGuard implements CanActivate {
 }
 
 /** A controller method, as Nest's execution context gives it. */
-type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
+export type RouteHandler = ReturnType<ExecutionContext['getHandler']>;
 
 /** Who may call a route: the kinds of caller, and the admin role it needs (by method when unset). */
 export interface RouteAccess {

@@ -1,6 +1,6 @@
 import type { INestApplication, PipeTransform } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthGuard } from '../auth/auth.guard';
+import { AuthGuard, type RouteHandler } from '../auth/auth.guard';
 import type { AuthenticatedRequest } from '../auth/principal';
 import type { FrontDoorRequest, FrontDoorRoute } from '../common/front-door';
 import { createValidationPipe } from '../common/validation.pipe';
@@ -38,37 +38,20 @@ const PLAIN_KEY = /^[a-z0-9.-]{1,201}$/;
  * `Vary: Origin` to every answer on `/api/v1/me/*`, which this route's answers then carry too.
  */
 export function preferenceFrontDoorRoute(app: INestApplication, allowedOrigins: readonly string[]): FrontDoorRoute {
-  const guard = app.get(AuthGuard);
   const controller = app.get(MeController);
-  const access = guard.accessOf(MeController.prototype.setOne, MeController);
-  const cors = allowedOrigins.length > 0;
-  const write = (request: FrontDoorRequest, reply: FastifyReply) => {
-    // `@CurrentUserId()`: the guard admitted user tokens only.
-    const principal = request.principal;
-    if (principal?.kind !== 'user') throw new Error('CurrentUserId used on a route open to non-user tokens');
-    const h = request.headers;
-    return controller.setOne(principal.userId, request.params.flowKey, request.body, reply, header(h['sec-gpc']), header(h['idempotency-key']));
-  };
-  return {
-    method: PREFERENCE_ROUTE.method,
+  return userWriteRoute(app, allowedOrigins, {
     url: PREFERENCE_ROUTE.url,
+    handler: MeController.prototype.setOne,
     match(path) {
       if (!path.startsWith(PREFIX)) return null;
       const flowKey = path.slice(PREFIX.length);
       return PLAIN_KEY.test(flowKey) ? { flowKey } : null;
     },
-    takes: cors ? (req) => req.headers.origin === undefined : undefined,
-    compress: true,
-    headers: cors ? [['Vary', 'Origin']] : [],
-    actorContext: true,
-    handle(request, reply) {
-      // `setOne` reads only `header` of its reply (`replayed`).
-      const res = reply as unknown as FastifyReply;
-      const authorized = guard.authorize(request as unknown as AuthenticatedRequest, access);
-      if (authorized !== true) return authorized.then(() => write(request, res));
-      return write(request, res);
+    write(userId, request, reply) {
+      const h = request.headers;
+      return controller.setOne(userId, request.params.flowKey, request.body, reply, header(h['sec-gpc']), header(h['idempotency-key']));
     },
-  };
+  });
 }
 
 /**
@@ -79,27 +62,55 @@ export function preferenceFrontDoorRoute(app: INestApplication, allowedOrigins: 
  * `setMany`. Only the path itself; its trailing-slash form goes to Fastify.
  */
 export function preferencesFrontDoorRoute(app: INestApplication, allowedOrigins: readonly string[]): FrontDoorRoute {
-  const guard = app.get(AuthGuard);
   const controller = app.get(MeController);
-  const access = guard.accessOf(MeController.prototype.setMany, MeController);
   const pipe: PipeTransform = createValidationPipe();
+  return userWriteRoute(app, allowedOrigins, {
+    url: PREFERENCES_ROUTE.url,
+    handler: MeController.prototype.setMany,
+    match: (path) => (path === PREFERENCES_ROUTE.url ? NO_PARAMS : null),
+    async write(userId, request, reply) {
+      const dto = (await pipe.transform(request.body, { type: 'body', metatype: SetPreferencesDto, data: undefined })) as SetPreferencesDto;
+      const h = request.headers;
+      return controller.setMany(userId, dto, reply, header(h['sec-gpc']), header(h['idempotency-key']));
+    },
+  });
+}
+
+/** What the two write routes differ in: their path, the controller method (its `@Access`) and the write itself. */
+interface UserWrite {
+  readonly url: string;
+  readonly handler: RouteHandler;
+  match(path: string): Record<string, string> | null;
+  /** The controller's write for the caller, once the guard admitted them (`@CurrentUserId()`). */
+  write(userId: string, request: FrontDoorRequest, reply: FastifyReply): unknown;
+}
+
+/**
+ * A `PUT` on `/api/v1/me/*` as the front door serves it: the global `AuthGuard`'s `authorize`
+ * with the access the controller method declares, inside an actor context, compressed from
+ * 1 KB, and the CORS rule (with origins configured, requests with `Origin` stay Fastify's and
+ * every answer carries `Vary: Origin`).
+ */
+function userWriteRoute(app: INestApplication, allowedOrigins: readonly string[], route: UserWrite): FrontDoorRoute {
+  const guard = app.get(AuthGuard);
+  const access = guard.accessOf(route.handler, MeController);
   const cors = allowedOrigins.length > 0;
-  const write = async (request: FrontDoorRequest, reply: FastifyReply) => {
+  const write = (request: FrontDoorRequest, reply: FastifyReply) => {
+    // `@CurrentUserId()`: the guard admitted user tokens only.
     const principal = request.principal;
     if (principal?.kind !== 'user') throw new Error('CurrentUserId used on a route open to non-user tokens');
-    const dto = (await pipe.transform(request.body, { type: 'body', metatype: SetPreferencesDto, data: undefined })) as SetPreferencesDto;
-    const h = request.headers;
-    return controller.setMany(principal.userId, dto, reply, header(h['sec-gpc']), header(h['idempotency-key']));
+    return route.write(principal.userId, request, reply);
   };
   return {
-    method: PREFERENCES_ROUTE.method,
-    url: PREFERENCES_ROUTE.url,
-    match: (path) => (path === PREFERENCES_ROUTE.url ? NO_PARAMS : null),
+    method: 'PUT',
+    url: route.url,
+    match: route.match,
     takes: cors ? (req) => req.headers.origin === undefined : undefined,
     headers: cors ? [['Vary', 'Origin']] : [],
     actorContext: true,
     compress: true,
     handle(request, reply) {
+      // The controller's writes read only `header` of their reply (`replayed`).
       const res = reply as unknown as FastifyReply;
       const authorized = guard.authorize(request as unknown as AuthenticatedRequest, access);
       if (authorized !== true) return authorized.then(() => write(request, res));
