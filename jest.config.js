@@ -24,9 +24,9 @@ const common = {
 /** The e2e specs that also run on PostgreSQL (project `e2e-postgres`). */
 const POSTGRES_SPECS = ['consent', 'decisions', 'data-map', 'auth', 'audit-retention', 'multi-instance', 'backup-restore', 'change-log', 'schema', 'database-down',
   'rate-limit-instances', 'change-feed-lag', 'replica', 'consent-batches', 'preference-route',
-  'postgres-literal', 'consent-one-statement'];
+  'postgres-literal', 'consent-one-statement', 'test-cluster'];
 /** The e2e specs that run on PostgreSQL only (a SQLite file has no database server to lose). */
-const POSTGRES_ONLY_SPECS = ['database-down', 'replica', 'postgres-literal', 'consent-one-statement'];
+const POSTGRES_ONLY_SPECS = ['database-down', 'replica', 'postgres-literal', 'consent-one-statement', 'test-cluster'];
 module.exports = {
   // `npm test` runs the suites one at a time in one worker (`--maxWorkers=1`: the e2e tiers
   // share ports, a PostgreSQL cluster and the machine's two cores), and that worker is replaced
