@@ -135,12 +135,19 @@ const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 
  */
 function stopOrphan(dir) {
   const pid = postmasterPid(dir);
+  const signal = (name) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // It exited meanwhile.
+    }
+  };
   if (pid !== undefined) {
-    process.kill(pid, 'SIGQUIT');
+    signal('SIGQUIT');
     const deadline = Date.now() + 10_000;
     while (isAlive(pid) && Date.now() < deadline) sleep(50);
     if (isAlive(pid)) {
-      process.kill(pid, 'SIGKILL');
+      signal('SIGKILL');
       while (isAlive(pid) && Date.now() < deadline + 5_000) sleep(50);
     }
   }
@@ -198,7 +205,7 @@ function serverOptions(port, dir, durable) {
   ].join(' ');
 }
 
-/** Starts a cluster; resolves with `{ url, dir, bin, stop() }` (`url`: the `postgres` database, user `flowgate`). */
+/** Starts a cluster; resolves with `{ url, dir, bin, watchdog, stop() }` (`url`: the `postgres` database, user `flowgate`; `watchdog`: its pid). */
 async function startCluster({ durable = false } = {}) {
   reapOrphans();
   const bin = findBin();
