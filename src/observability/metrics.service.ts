@@ -2,8 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
+ * The process's own metrics (prom-client's default ones: CPU, memory, heap, GC, event loop),
+ * collected once per process and served by every app in it. prom-client's collectors never
+ * stop (a PerformanceObserver on GC, an enabled event-loop-delay histogram), so collected
+ * into each app's registry they kept every app ever started in the process reachable, with
+ * its database and caches (about 0.5 MB a closed app, and an event-loop timer each).
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'flowgate_' });
+  }
+  return processMetrics;
+}
+
+/**
  * The server's Prometheus metrics (prom-client), served at `GET /metrics`. One registry per
- * app, not prom-client's global one, so several apps in one process (tests) count apart.
+ * app, not prom-client's global one, so several apps in one process (tests) count apart;
+ * the process's own metrics come from one registry beside it (above).
  * Modules record through the few methods below; nothing else touches prom-client.
  */
 @Injectable()
@@ -72,9 +89,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'flowgate_' });
-  }
+  private readonly processRegistry = processRegistry();
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {
     this.httpDuration.observe({ method, route, status: String(status) }, seconds);
@@ -123,6 +138,7 @@ export class MetricsService {
 
   /** The exposition, in Prometheus text format. */
   async scrape(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const registry = Registry.merge([this.registry, this.processRegistry]);
+    return { contentType: registry.contentType, body: await registry.metrics() };
   }
 }

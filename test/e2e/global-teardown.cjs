@@ -2,6 +2,7 @@
 module.exports = async function stopPostgres() {
   const cluster = globalThis.__flowgatePostgres;
   if (cluster) {
+    cluster.offSignals?.();
     cluster.stop();
     delete process.env.FLOWGATE_TEST_PG_URL;
     delete process.env.FLOWGATE_TEST_PG_BIN;

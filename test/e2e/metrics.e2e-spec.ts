@@ -1,8 +1,13 @@
 import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-prometheus-text-format';
 import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { MetricsService } from '../../src/observability/metrics.service';
+import { ChangeFeedService } from '../../src/policy/change-feed.service';
 import { auditEvent } from '../factories/audit-event.factory';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
+import { startTestApp } from '../support/test-app';
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
 const ADA = 'ada@example.com';
@@ -106,5 +111,28 @@ describe('GET /metrics', () => {
     req.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(value(await scrape(), 'flowgate_change_feed_subscribers')).toBe(base);
+  });
+});
+
+describe('an app closed in a process that goes on', () => {
+  // V8's collector on demand (no --expose-gc flag on the test command).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+
+  it('is collected: the process metrics do not keep it reachable', async () => {
+    // The process's own metrics (prom-client's collectors, which never stop) were collected into
+    // each app's registry, whose gauges read the app's services: every app closed stayed in memory.
+    const refs = await (async () => {
+      const t = await startTestApp();
+      await t.http().get('/api/health').expect(200);
+      const held = [new WeakRef(t.app), new WeakRef(t.app.get(ChangeFeedService)), new WeakRef(t.app.get(MetricsService))];
+      await t.close();
+      return held;
+    })();
+    for (let i = 0; i < 20 && refs.some((ref) => ref.deref() !== undefined); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      gc();
+    }
+    expect(refs.map((ref) => ref.deref() === undefined)).toEqual([true, true, true]);
   });
 });
