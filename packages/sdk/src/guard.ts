@@ -540,11 +540,7 @@ class AllowedGate implements GateResult {
  * whose payload argument is redacted. Not async: while the user is cached, `fn` runs in the
  * same tick and its own promise is returned, so the guard adds no promise or microtask around
  * the call. Every failure, `fn`'s own synchronous throws included, is a rejection. Shared by
- * `wrap` and the NestJS `@VendorCall`; `args` is the wrapper's own (rest) array, which the
- * guard may write the payload's copy into.
- *
- * The common call (cached user, allowed as it is) runs no closure and builds no result
- * object: after an I/O wait every function and allocation touched costs several times more.
+ * `wrap` and `@VendorCall`; `args` is the wrapper's own array (the copy is written into it).
  */
 export function callGuarded<A extends unknown[], R>(
   guard: Guard,
@@ -554,6 +550,8 @@ export function callGuarded<A extends unknown[], R>(
   args: A,
   payloadArg: number | null,
 ): Promise<Awaited<R>> {
+  // No closure and no result object for a cached, allowed call: after an I/O wait each
+  // function and object touched costs several times its warm price.
   try {
     // One copy of the payload, taken now: the guard decides on it and `fn` gets it, so nothing
     // the caller does to its own objects afterwards (or a getter, toJSON or Proxy) changes what goes.

@@ -8,9 +8,7 @@ export type StrictJson = { readonly ok: true; readonly value: unknown; readonly 
  * A repeated key is the only way the text can name more object members than the parsed
  * value holds (`JSON.parse` keeps one member per name), so the check counts both: the
  * member names in the text (strings followed by `:`) and the own keys of the parsed
- * objects. No set of keys is built: on the common body this is a few `indexOf` calls, and
- * none when the text is what `JSON.stringify` writes of the parsed value (it names each
- * member once, so text equal to it can repeat none).
+ * objects. No set of keys is built: on the common body this is a few `indexOf` calls.
  */
 export function parseJsonStrict(text: string): StrictJson {
   let value: unknown;
