@@ -206,12 +206,17 @@ class FlowgateGuard implements Guard {
     if (state === null || consents === null) return this.act(call, state, consents);
     const at = state.policy.effectiveFrom === null ? undefined : this.options.clock();
     if (!this.passes(call, state.policy, consents, at)) return this.act(call, state, consents, false);
+    this.countAllowed(call);
+    return true;
+  }
+
+  /** Counts a call the verdict fast path lets go (when there is a metrics hook). */
+  private countAllowed(call: GuardedCall): void {
     const metrics = this.options.metrics;
     if (metrics !== null) {
       count(metrics, ALLOWED_METRIC);
       this.countCall(metrics, 'allowed', call, call.purpose ?? null);
     }
-    return true;
   }
 
   /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
@@ -234,11 +239,7 @@ class FlowgateGuard implements Guard {
     const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
     // `mayPass` false: the caller ran `passes` already and it said no.
     if (mayPass && state !== null && consents !== null && this.passes(call, state.policy, consents, at)) {
-      const metrics = this.options.metrics;
-      if (metrics !== null) {
-        count(metrics, ALLOWED_METRIC);
-        this.countCall(metrics, 'allowed', call, call.purpose ?? null);
-      }
+      this.countAllowed(call);
       return new AllowedGate(this, call, state, consents, at);
     }
     const parts = this.decideParts(call, call.payloads, state, consents, at);
