@@ -318,14 +318,27 @@ class FlowgateGuard implements Guard {
     const guard = this;
     return function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
       try {
-        const userId = requireUser(typeof options.userId === 'function' ? options.userId(...args) : options.userId);
+        const given = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
         const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
+        const userId = requireUser(given);
         const { subprocessor, purpose } = target;
         if (payloadArg === null) return callGuarded(guard, { userId, subprocessor, purpose, gpc, fields: options.fields, payloads: [] }, fn, this, args, null);
         // `callGuarded`'s steps written out for the common call: one function between the
         // caller and `fn`, as few objects as it takes (each costs after an I/O wait).
         const { copy, unreadable } = copyPayload(args[payloadArg]);
-        const snapshot: GuardedCall = { userId, subprocessor, purpose, gpc, fields: options.fields, payloads: [copy], unreadable: unreadable.length === 0 ? undefined : unreadable };
+        // Every member, in the order guard.fetch's call has them: one shape for the gate's reads.
+        const snapshot: GuardedCall = {
+          userId,
+          subprocessor,
+          purpose,
+          gpc,
+          fields: options.fields,
+          payloads: [copy],
+          opaque: undefined,
+          unreadable: unreadable.length === 0 ? undefined : unreadable,
+          urlPath: undefined,
+          redact: undefined,
+        };
         const cached = guard.gateFetchCached(snapshot);
         if (cached !== true) return sendDecided(guard, cached, snapshot, fn, this, args, payloadArg);
         if (guard.options.mode !== 'monitor') args[payloadArg] = copy;
@@ -570,6 +583,7 @@ export function callGuarded<A extends unknown[], R>(
         opaque: call.opaque,
         unreadable: unreadable.length === 0 ? call.unreadable : [...(call.unreadable ?? []), ...unreadable],
         urlPath: call.urlPath,
+        redact: undefined,
       };
     }
     const fast = guard as Guard & Partial<Pick<FlowgateGuard, 'gateFetchCached'>>;
