@@ -159,13 +159,15 @@ class FlowgateGuard implements Guard {
    * scheduled (a notice's effective date), which is the only thing it decides.
    */
   private toDecision(request: CheckRequest, policy: Policy): DecisionRequest {
+    // The members of `partRequest`'s requests, in its order: one shape for the engine's reads.
     return {
       subprocessor: request.subprocessor,
       purpose: request.purpose,
+      gpc: request.gpc,
       fields: request.fields,
       payload: request.payload,
-      gpc: request.gpc,
       at: policy.effectiveFrom === null ? undefined : this.options.clock(),
+      urlPath: undefined,
     };
   }
 
