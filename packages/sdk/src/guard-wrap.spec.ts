@@ -97,8 +97,8 @@ describe('guard.wrap on the verdict fast path', () => {
           seen.push(args);
           return args.length;
         };
-        const args = c.payloadArg === 1 ? [c.userId, c.payload, 'tail'] : [c.payload, 'tail'];
-        const wrapped = a.guard.wrap({ subprocessor: 'vendor', purpose: c.purpose }, fn, { userId: () => c.userId, gpc: c.gpc, fields: c.fields, payloadArg: c.payloadArg });
+        const args: unknown[] = c.payloadArg === 1 ? [c.userId, c.payload, 'tail'] : [c.payload, 'tail'];
+        const wrapped = a.guard.wrap<unknown[], number>({ subprocessor: 'vendor', purpose: c.purpose }, fn, { userId: () => c.userId, gpc: c.gpc, fields: c.fields, payloadArg: c.payloadArg });
         const fast = await settled(() => wrapped(...args));
         const call: GuardedCall = { userId: c.userId, subprocessor: 'vendor', purpose: c.purpose, gpc: c.gpc, fields: c.fields, payloads: c.payloadArg === null ? [] : [args[c.payloadArg]] };
         const general = await settled(() => generalPath(b.guard, call, fn, args, c.payloadArg));
