@@ -26,7 +26,7 @@ import {
   type WrapOptions,
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
-import { installedCount, runAs, withoutEgressGuard } from './egress/scope.js';
+import { applyWithoutEgressGuard, installedCount, runAs, withoutEgressGuard } from './egress/scope.js';
 import { copyPayload } from './adapters/copy.js';
 import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
@@ -159,13 +159,15 @@ class FlowgateGuard implements Guard {
    * scheduled (a notice's effective date), which is the only thing it decides.
    */
   private toDecision(request: CheckRequest, policy: Policy): DecisionRequest {
+    // The members of `partRequest`'s requests, in its order: one shape for the engine's reads.
     return {
       subprocessor: request.subprocessor,
       purpose: request.purpose,
+      gpc: request.gpc,
       fields: request.fields,
       payload: request.payload,
-      gpc: request.gpc,
       at: policy.effectiveFrom === null ? undefined : this.options.clock(),
+      urlPath: undefined,
     };
   }
 
@@ -206,12 +208,17 @@ class FlowgateGuard implements Guard {
     if (state === null || consents === null) return this.act(call, state, consents);
     const at = state.policy.effectiveFrom === null ? undefined : this.options.clock();
     if (!this.passes(call, state.policy, consents, at)) return this.act(call, state, consents, false);
+    this.countAllowed(call);
+    return true;
+  }
+
+  /** Counts a call the verdict fast path lets go (when there is a metrics hook). */
+  private countAllowed(call: GuardedCall): void {
     const metrics = this.options.metrics;
     if (metrics !== null) {
       count(metrics, ALLOWED_METRIC);
       this.countCall(metrics, 'allowed', call, call.purpose ?? null);
     }
-    return true;
   }
 
   /** Synchronous while the user's consents are cached: no promise chain on the hot path but the one returned. */
@@ -234,11 +241,7 @@ class FlowgateGuard implements Guard {
     const at = state === null || state.policy.effectiveFrom === null ? undefined : this.options.clock();
     // `mayPass` false: the caller ran `passes` already and it said no.
     if (mayPass && state !== null && consents !== null && this.passes(call, state.policy, consents, at)) {
-      const metrics = this.options.metrics;
-      if (metrics !== null) {
-        count(metrics, ALLOWED_METRIC);
-        this.countCall(metrics, 'allowed', call, call.purpose ?? null);
-      }
+      this.countAllowed(call);
       return new AllowedGate(this, call, state, consents, at);
     }
     const parts = this.decideParts(call, call.payloads, state, consents, at);
@@ -317,17 +320,31 @@ class FlowgateGuard implements Guard {
     const guard = this;
     return function guarded(this: unknown, ...args: A): Promise<Awaited<R>> {
       try {
-        const userId = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
+        const given = typeof options.userId === 'function' ? options.userId(...args) : options.userId;
         const gpc = typeof options.gpc === 'function' ? options.gpc(...args) : options.gpc;
-        const call: GuardedCall = {
-          userId: requireUser(userId),
-          subprocessor: target.subprocessor,
-          purpose: target.purpose,
+        const userId = requireUser(given);
+        const { subprocessor, purpose } = target;
+        if (payloadArg === null) return callGuarded(guard, { userId, subprocessor, purpose, gpc, fields: options.fields, payloads: [] }, fn, this, args, null);
+        // `callGuarded`'s steps written out for the common call: one function between the
+        // caller and `fn`, as few objects as it takes (each costs after an I/O wait).
+        const { copy, unreadable } = copyPayload(args[payloadArg]);
+        // Every member, in the order guard.fetch's call has them: one shape for the gate's reads.
+        const snapshot: GuardedCall = {
+          userId,
+          subprocessor,
+          purpose,
           gpc,
           fields: options.fields,
-          payloads: payloadArg === null ? [] : [args[payloadArg]],
+          payloads: [copy],
+          opaque: undefined,
+          unreadable: unreadable.length === 0 ? undefined : unreadable,
+          urlPath: undefined,
+          redact: undefined,
         };
-        return callGuarded(guard, call, fn, this, args, payloadArg);
+        const cached = guard.gateFetchCached(snapshot);
+        if (cached !== true) return sendDecided(guard, cached, snapshot, fn, this, args, payloadArg);
+        if (guard.options.mode !== 'monitor') args[payloadArg] = copy;
+        return Promise.resolve(applyWithoutEgressGuard(fn, this, args) as Awaited<R>);
       } catch (error) {
         return Promise.reject(error as Error);
       }
@@ -539,7 +556,7 @@ class AllowedGate implements GateResult {
  * whose payload argument is redacted. Not async: while the user is cached, `fn` runs in the
  * same tick and its own promise is returned, so the guard adds no promise or microtask around
  * the call. Every failure, `fn`'s own synchronous throws included, is a rejection. Shared by
- * `wrap` and the NestJS `@VendorCall`.
+ * `wrap` and `@VendorCall`; `args` is the wrapper's own array (the copy is written into it).
  */
 export function callGuarded<A extends unknown[], R>(
   guard: Guard,
@@ -549,38 +566,66 @@ export function callGuarded<A extends unknown[], R>(
   args: A,
   payloadArg: number | null,
 ): Promise<Awaited<R>> {
-  // One copy of the payload, taken now: the guard decides on it and `fn` gets it, so nothing
-  // the caller does to its own objects afterwards (or a getter, toJSON or Proxy) changes what goes.
-  let snapshot = call;
-  if (payloadArg !== null) {
-    const { copy, unreadable } = copyPayload(call.payloads[0]);
-    // An object literal, not a spread: V8 reads spread-built objects much slower.
-    snapshot = {
-      userId: call.userId,
-      subprocessor: call.subprocessor,
-      purpose: call.purpose,
-      gpc: call.gpc,
-      fields: call.fields,
-      payloads: [copy],
-      opaque: call.opaque,
-      unreadable: unreadable.length === 0 ? call.unreadable : [...(call.unreadable ?? []), ...unreadable],
-      urlPath: call.urlPath,
-    };
-  }
-  const monitor = guard.options.mode === 'monitor';
-  const send = (result: GateResult): Promise<Awaited<R>> => {
-    // Decided here: the egress guard (if installed) lets the requests `fn` makes pass.
-    if (payloadArg === null || (monitor && !result.redacted)) return Promise.resolve(withoutEgressGuard(() => fn.apply(self, args)));
-    const copy = [...args] as A;
-    copy[payloadArg] = result.payloads[0];
-    return Promise.resolve(withoutEgressGuard(() => fn.apply(self, copy)));
-  };
+  // No closure and no result object for a cached, allowed call: after an I/O wait each
+  // function and object touched costs several times its warm price.
   try {
-    const cached = guard.gateCached(snapshot);
-    return cached !== undefined ? send(cached) : guard.gate(snapshot).then(send);
+    // One copy of the payload, taken now: the guard decides on it and `fn` gets it, so nothing
+    // the caller does to its own objects afterwards (or a getter, toJSON or Proxy) changes what goes.
+    let snapshot = call;
+    if (payloadArg !== null) {
+      const { copy, unreadable } = copyPayload(call.payloads[0]);
+      // An object literal, not a spread: V8 reads spread-built objects much slower.
+      snapshot = {
+        userId: call.userId,
+        subprocessor: call.subprocessor,
+        purpose: call.purpose,
+        gpc: call.gpc,
+        fields: call.fields,
+        payloads: [copy],
+        opaque: call.opaque,
+        unreadable: unreadable.length === 0 ? call.unreadable : [...(call.unreadable ?? []), ...unreadable],
+        urlPath: call.urlPath,
+        redact: undefined,
+      };
+    }
+    const fast = guard as Guard & Partial<Pick<FlowgateGuard, 'gateFetchCached'>>;
+    return sendDecided(guard, fast.gateFetchCached !== undefined ? fast.gateFetchCached(snapshot) : guard.gateCached(snapshot), snapshot, fn, self, args, payloadArg);
   } catch (error) {
     return Promise.reject(error as Error);
   }
+}
+
+/**
+ * `fn` after the guard's answer on `snapshot`: `true` (the verdict fast path: allowed as it
+ * is, so `fn` gets the copy, in monitor mode its own arguments), a result, or (user not
+ * cached) none yet. Throws as `fn` does.
+ */
+function sendDecided<A extends unknown[], R>(
+  guard: Guard,
+  cached: GateResult | true | undefined,
+  snapshot: GuardedCall,
+  fn: (...args: A) => R,
+  self: unknown,
+  args: A,
+  payloadArg: number | null,
+): Promise<Awaited<R>> {
+  if (cached === true) return sendGuarded(guard, fn, self, args, payloadArg, snapshot.payloads[0], false);
+  if (cached !== undefined) return sendGuarded(guard, fn, self, args, payloadArg, cached.payloads[0], cached.redacted);
+  return guard.gate(snapshot).then((result) => sendGuarded(guard, fn, self, args, payloadArg, result.payloads[0], result.redacted));
+}
+
+/** `fn` with what was decided; decided here: the egress guard (if installed) lets the requests `fn` makes pass. */
+function sendGuarded<A extends unknown[], R>(
+  guard: Guard,
+  fn: (...args: A) => R,
+  self: unknown,
+  args: A,
+  payloadArg: number | null,
+  payload: unknown,
+  redacted: boolean,
+): Promise<Awaited<R>> {
+  if (payloadArg !== null && (redacted || guard.options.mode !== 'monitor')) args[payloadArg] = payload;
+  return Promise.resolve(applyWithoutEgressGuard(fn, self, args) as Awaited<R>);
 }
 
 /** The default redaction: each payload without what its part blocked (unreadable parts were never copied). */

@@ -60,6 +60,22 @@ describe(parseJsonStrict.name, () => {
     );
   });
 
+  it('reads text as JSON.stringify writes it (the one-call check) as the oracle does, a repeat spliced in included', () => {
+    const object = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { minKeys: 1, maxKeys: 5 });
+    fc.assert(
+      fc.property(object, fc.jsonValue({ maxDepth: 1 }), fc.nat(), fc.boolean(), (value, other, pick, nested) => {
+        const text = JSON.stringify(nested ? [value, { inner: value }] : value);
+        expect(parseJsonStrict(text)).toEqual({ ok: true, value: JSON.parse(text) as unknown, duplicate: false });
+        const keys = Object.keys(value);
+        const repeated = JSON.stringify(keys[pick % keys.length]);
+        const spliced = `{${repeated}:${JSON.stringify(other)},${JSON.stringify(value).slice(1)}`;
+        expect(hasDuplicateKeyOracle(spliced)).toBe(true);
+        expect(parseJsonStrict(spliced)).toEqual({ ok: false, duplicate: true });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a repeated key however it is spelled, and reads escaped quotes and colons inside strings as text', () => {
     expect(parseJsonStrict('{"email":"a@example.com","\\u0065mail":"b@example.com"}')).toEqual({ ok: false, duplicate: true });
     expect(parseJsonStrict('{"a":{"b":1},"c":[{"b":1,"b":2}]}')).toEqual({ ok: false, duplicate: true });

@@ -17,7 +17,11 @@ export function parseJsonStrict(text: string): StrictJson {
   } catch {
     return { ok: false, duplicate: false };
   }
-  if (typeof value === 'object' && value !== null && memberNamesInText(text) !== keysInValue(value)) return { ok: false, duplicate: true };
+  // Text as JSON.stringify writes it (the common body) names each member once, so it holds no
+  // repeat: one builtin call instead of the two walks, which cost more right after an I/O wait.
+  if (typeof value === 'object' && value !== null && JSON.stringify(value) !== text && memberNamesInText(text) !== keysInValue(value)) {
+    return { ok: false, duplicate: true };
+  }
   return { ok: true, value, duplicate: false };
 }
 

@@ -96,7 +96,7 @@ export function readJsonOnly(snapshot: WireSnapshot, target: WireTarget): WireRe
     fields: target.fields,
     payloads: [parsed.value],
     opaque: NO_NAMES,
-    unreadable: [],
+    unreadable: NO_NAMES,
     urlPath: pathOf(url, -1, -1),
     redact: undefined,
   };

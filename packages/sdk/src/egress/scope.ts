@@ -34,6 +34,11 @@ export function withoutEgressGuard<R>(fn: () => R): R {
   return installedCount() === 0 ? fn() : scopeStorage.run(SKIP, fn);
 }
 
+// `fn.apply(self, args)` as `withoutEgressGuard` runs it, without a closure per call.
+export function applyWithoutEgressGuard<A extends unknown[], R>(fn: (...args: A) => R, self: unknown, args: A): R {
+  return installedCount() === 0 ? fn.apply(self, args) : scopeStorage.run(SKIP, Reflect.apply, fn, self, args);
+}
+
 /** How many egress guards are installed now (process-wide). */
 const COUNT = Symbol.for('flowgate.egress.installed');
 const counter = globalThis as { [COUNT]?: number };
