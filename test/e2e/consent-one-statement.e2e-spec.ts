@@ -144,6 +144,34 @@ describe('consent batches on PostgreSQL in one statement', () => {
     for (const u of users) await verify(u);
   });
 
+  it('keeps the heads another instance moved before a two-step batch for the next refusal to list', async () => {
+    // A remembers two users; it learns that users it does not remember may have heads (B wrote 'gap-w').
+    for (const u of ['gap-x1', 'gap-x2']) expect((await put(a, u, FLOWS[0], true)).status).toBe(200);
+    expect((await put(b, 'gap-w', FLOWS[0], true)).status).toBe(200);
+    expect((await put(a, 'gap-w', FLOWS[1], true)).status).toBe(200);
+    // B moves both chains on and starts one A has never seen.
+    for (const u of ['gap-x1', 'gap-x2', 'gap-v']) expect((await put(b, u, FLOWS[1], false)).status).toBe(200);
+
+    onA.length = 0;
+    expect((await put(a, 'gap-v', FLOWS[0], true)).status).toBe(200);
+    // An unknown user, after one had a head: two steps, which find B's checkpoint (B wrote since).
+    expect(onA).toEqual(['begin', 'commit']);
+    onA.length = 0;
+    expect((await put(a, 'gap-w', FLOWS[2], true)).status).toBe(200);
+    // Nobody wrote since that batch: one statement. It must not take A's memory for whole past B's writes.
+    expect(onA).toEqual(['write']);
+    onA.length = 0;
+    expect((await put(a, 'gap-x1', FLOWS[2], true)).status).toBe(200);
+    expect(onA).toEqual(['write', 'write']);
+    onA.length = 0;
+    const x2 = await put(a, 'gap-x2', FLOWS[2], true);
+    expect(x2.status).toBe(200);
+    expect(x2.body.version).toBe(3);
+    // The refusal listed both users B moved: gap-x2's head was already up to date.
+    expect(onA).toEqual(['write']);
+    for (const u of ['gap-x1', 'gap-x2', 'gap-v', 'gap-w']) await verify(u);
+  });
+
   it('interleaves two instances writing for the same users: every chain, checkpoint and the change log stay whole', async () => {
     const USERS = 6;
     const WRITES = 160;
