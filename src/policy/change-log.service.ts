@@ -594,9 +594,9 @@ export function notifiedEntries(payload: string): Array<{ entry: LogEntry; creat
     if (!Array.isArray(e) || e.length !== 4) return null;
     const [id, kind, userId, version] = e as unknown[];
     if (!Number.isSafeInteger(id) || (id as number) <= 0 || !Number.isSafeInteger(version)) return null;
-    if ((kind !== 'consent' && kind !== 'policy' && kind !== 'token') || (userId !== null && typeof userId !== 'string')) return null;
+    if (kind === 'consent' ? typeof userId !== 'string' : (kind !== 'policy' && kind !== 'token') || userId !== null) return null;
     if (out.length > 0 && (id as number) <= out[out.length - 1].entry.id) return null;
-    out.push({ entry: toEntry({ id: id as number, kind, userId, version: version as number }), createdAtMs: at });
+    out.push({ entry: toEntry({ id: id as number, kind: kind as LogEntry['kind'], userId: userId as string | null, version: version as number }), createdAtMs: at });
   }
   return out;
 }
