@@ -470,7 +470,10 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
     for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
     memory.nextEventId = b.events.at(-1)!.id + 1;
-    memory.knownUpTo = b.events.at(-1)!.id; // the checkpoint held: nobody else wrote in between
+    // The checkpoint held: nobody else wrote since the remembered one. Whole up to this batch
+    // only if the memory was whole up to that checkpoint (after a two-step batch that found
+    // another instance's writes it is not: their users are for the next refusal to list).
+    if (wholeAt(memory)) memory.knownUpTo = b.events.at(-1)!.id;
     memory.checkpoint = checkpoint;
     this.committed(b, batch.length);
     return 'written';
@@ -516,9 +519,10 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         const b = this.build(batch, heads, keys, eventIds, null);
         built = b;
         // Whole up to this batch if no other instance wrote since the remembered checkpoint
-        // (or nothing was remembered: then only this batch's users are, each read here).
+        // and the memory was whole up to it (or nothing was remembered: then only this batch's
+        // users are, each read here).
         const remembered = this.pgMemory;
-        const alone = remembered === null || sameCheckpoint(remembered.checkpoint, begun.checkpoint);
+        const alone = remembered === null || (sameCheckpoint(remembered.checkpoint, begun.checkpoint) && wholeAt(remembered));
         const learn = (checkpoint: CheckpointRow | null): PostgresMemory => ({
           heads: new Map(userIds.map((userId) => [userId, heads.get(userId) ?? GENESIS_HEAD] as const)),
           nextEventId: eventIds.at(-1)! + 1,
@@ -765,6 +769,14 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     }
     return Array.from({ length: n }, (_, i) => first + i);
   }
+}
+
+/**
+ * Whether `memory.heads` is whole up to its checkpoint (every event it covers is reflected):
+ * only then may a batch that found that checkpoint still the newest move `knownUpTo` past it.
+ */
+function wholeAt(memory: PostgresMemory): boolean {
+  return memory.knownUpTo >= Number(memory.checkpoint?.lastEventId ?? 0);
 }
 
 /** Whether two newest-checkpoint reads are the same checkpoint (then no batch was committed between them). */

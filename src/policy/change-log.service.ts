@@ -21,7 +21,10 @@ export type LogEntry = ChangeEvent | { id: number; kind: 'token'; tokenId: numbe
 /** An entry to append (the id comes from the database). */
 export type NewLogEntry = LogEntry extends infer E ? (E extends { id: number } ? Omit<E, 'id'> : never) : never;
 
-/** PostgreSQL NOTIFY channel: the payload is the highest id the transaction appended. */
+/**
+ * PostgreSQL NOTIFY channel: the payload is the highest id the transaction appended, or (a
+ * consent batch, migration 1798800000001) `{"at": ms, "entries": [[id, kind, userId, version], …]}`.
+ */
 export const CHANGE_CHANNEL = 'flowgate_changes';
 const PAGE = 1000;
 /** Reconnect delay for a lost LISTEN connection. */
@@ -95,6 +98,8 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
   private readonly committedLocal = new Map<number, LogEntry>();
   /** PostgreSQL: the highest id a NOTIFY announced. */
   private notifiedUpTo = 0;
+  /** PostgreSQL: entries NOTIFYs carried, not published yet, by id, with their `createdAt` (epoch ms). */
+  private readonly notifiedEntries = new Map<number, { entry: LogEntry; createdAtMs: number }>();
   /** A read of the log was asked for other than by a NOTIFY with a known id (`notify`). */
   private readRequested = false;
   private lsnCovers = 0;
@@ -396,6 +401,17 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
    * reads the log.
    */
   private notified(payload: string | undefined): void {
+    if (payload?.startsWith('{')) {
+      const carried = notifiedEntries(payload);
+      if (carried === null) return this.notify();
+      for (const { entry, createdAtMs } of carried) {
+        if (entry.id <= this.lastPublished) continue;
+        if (this.notifiedEntries.size >= APPENDED_TIMES) this.notifiedEntries.delete(this.notifiedEntries.keys().next().value!);
+        this.notifiedEntries.set(entry.id, { entry, createdAtMs });
+        if (entry.id > this.notifiedUpTo) this.notifiedUpTo = entry.id;
+      }
+      return this.wake();
+    }
     const id = Number(payload);
     if (!Number.isSafeInteger(id) || id <= 0) return this.notify();
     if (id > this.notifiedUpTo) this.notifiedUpTo = id;
@@ -423,6 +439,7 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
     this.lastPublished = entry.id;
     this.publishedCount++;
     this.committedLocal.delete(entry.id);
+    this.notifiedEntries.delete(entry.id);
     const appendedAt = this.appendedAt.get(entry.id);
     this.appendedAt.delete(entry.id);
     try {
@@ -445,9 +462,18 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
         for (let page = 0; ; page++) {
           // A snapshot: commits begun later do not hold the read back.
           if (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-          for (let next = this.committedLocal.get(this.lastPublished + 1); next; next = this.committedLocal.get(this.lastPublished + 1))
-            this.publish(next);
-          // Woken only by NOTIFYs of entries published meanwhile (this process's own, mostly).
+          // This process's own commits, and entries NOTIFYs carried, as long as they follow on.
+          for (;;) {
+            const own = this.committedLocal.get(this.lastPublished + 1);
+            if (own !== undefined) {
+              this.publish(own);
+              continue;
+            }
+            const carried = this.notifiedEntries.get(this.lastPublished + 1);
+            if (carried === undefined) break;
+            this.publish(carried.entry, carried.createdAtMs);
+          }
+          // Woken only by NOTIFYs of entries published meanwhile (this process's own, or carried by the NOTIFY).
           if (page === 0 && !mustRead && this.notifiedUpTo <= this.lastPublished) {
             read = false;
             break;
@@ -547,6 +573,32 @@ export class ChangeLogService implements OnModuleInit, OnModuleDestroy {
       retry();
     }
   }
+}
+
+/**
+ * The entries of a NOTIFY payload `{"at": ms, "entries": [[id, kind, userId, version], …]}`,
+ * ids ascending; null for anything else (the follower then reads the log).
+ */
+export function notifiedEntries(payload: string): Array<{ entry: LogEntry; createdAtMs: number }> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const { at, entries } = parsed as { at?: unknown; entries?: unknown };
+  if (typeof at !== 'number' || !Array.isArray(entries) || entries.length === 0) return null;
+  const out: Array<{ entry: LogEntry; createdAtMs: number }> = [];
+  for (const e of entries as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 4) return null;
+    const [id, kind, userId, version] = e as unknown[];
+    if (!Number.isSafeInteger(id) || (id as number) <= 0 || !Number.isSafeInteger(version)) return null;
+    if (kind === 'consent' ? typeof userId !== 'string' : (kind !== 'policy' && kind !== 'token') || userId !== null) return null;
+    if (out.length > 0 && (id as number) <= out[out.length - 1].entry.id) return null;
+    out.push({ entry: toEntry({ id: id as number, kind: kind as LogEntry['kind'], userId: userId as string | null, version: version as number }), createdAtMs: at });
+  }
+  return out;
 }
 
 function toRow(e: NewLogEntry): { kind: string; userId: string | null; version: number } {

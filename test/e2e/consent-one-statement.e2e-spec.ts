@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ConsentService } from '../../src/consent/consent.service';
+import { ChangeLogService, type LogEntry } from '../../src/policy/change-log.service';
 import { startConsentApp, type ConsentTestApp } from '../factories/consent-app.factory';
 import { aUserToken, bearer, USER_TOKEN_SECRET } from '../factories/user-token.factory';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -12,8 +13,8 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 type Statement = 'write' | 'begin' | 'commit';
 
-/** Every consent-writer round trip `app` sends from now on, in order. */
-function recordStatements(app: TestApp['app']): Statement[] {
+/** Every consent-writer round trip `app` sends from now on, in order (and its follower's reads of the change log into `reads`). */
+function recordStatements(app: TestApp['app'], reads: string[] = []): Statement[] {
   const seen: Statement[] = [];
   const driver = app.get(DataSource).driver as unknown as {
     obtainMasterConnection(): Promise<[{ query: (...args: unknown[]) => unknown; counted?: boolean }, unknown]>;
@@ -31,6 +32,7 @@ function recordStatements(app: TestApp['app']): Statement[] {
           if (sql.includes('flowgate_consent_write(')) seen.push('write');
           else if (sql.includes('flowgate_consent_begin(')) seen.push('begin');
           else if (sql.includes('flowgate_consent_commit(')) seen.push('commit');
+          else if (/FROM change_log WHERE id > \$1/.test(sql)) reads.push(sql);
         }
         return query(...args);
       };
@@ -142,6 +144,79 @@ describe('consent batches on PostgreSQL in one statement', () => {
     // Each a single statement on the heads that refusal returned.
     expect(onA).toEqual(['write', 'write', 'write', 'write']);
     for (const u of users) await verify(u);
+  });
+
+  it('keeps the heads another instance moved before a two-step batch for the next refusal to list', async () => {
+    // A remembers two users; it learns that users it does not remember may have heads (B wrote 'gap-w').
+    for (const u of ['gap-x1', 'gap-x2']) expect((await put(a, u, FLOWS[0], true)).status).toBe(200);
+    expect((await put(b, 'gap-w', FLOWS[0], true)).status).toBe(200);
+    expect((await put(a, 'gap-w', FLOWS[1], true)).status).toBe(200);
+    // B moves both chains on and starts one A has never seen.
+    for (const u of ['gap-x1', 'gap-x2', 'gap-v']) expect((await put(b, u, FLOWS[1], false)).status).toBe(200);
+
+    onA.length = 0;
+    expect((await put(a, 'gap-v', FLOWS[0], true)).status).toBe(200);
+    // An unknown user, after one had a head: two steps, which find B's checkpoint (B wrote since).
+    expect(onA).toEqual(['begin', 'commit']);
+    onA.length = 0;
+    expect((await put(a, 'gap-w', FLOWS[2], true)).status).toBe(200);
+    // Nobody wrote since that batch: one statement. It must not take A's memory for whole past B's writes.
+    expect(onA).toEqual(['write']);
+    onA.length = 0;
+    expect((await put(a, 'gap-x1', FLOWS[2], true)).status).toBe(200);
+    expect(onA).toEqual(['write', 'write']);
+    onA.length = 0;
+    const x2 = await put(a, 'gap-x2', FLOWS[2], true);
+    expect(x2.status).toBe(200);
+    expect(x2.body.version).toBe(3);
+    // The refusal listed both users B moved: gap-x2's head was already up to date.
+    expect(onA).toEqual(['write']);
+    for (const u of ['gap-x1', 'gap-x2', 'gap-v', 'gap-w']) await verify(u);
+  });
+
+  it("publishes another instance's batches from their NOTIFY, without reading the change log", async () => {
+    // An idle third instance, its fallback poll out of the way.
+    const c = await startTestApp({ FLOWGATE_USER_TOKEN_SECRET: USER_TOKEN_SECRET, CHANGE_POLL_MS: '60000' }, a.dir);
+    try {
+      const followed = c.app.get(ChangeLogService);
+      for (let i = 0; i < 200 && !followed.status().listening; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(followed.status().listening).toBe(true);
+      await new Promise((r) => setTimeout(r, 100)); // the read LISTEN starts with
+      const reads: string[] = [];
+      recordStatements(c.app, reads);
+      const seen: LogEntry[] = [];
+      const subscription = followed.live.subscribe((e) => seen.push(e));
+      const until = async (done: () => boolean) => {
+        for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+      };
+      try {
+        const written: Array<{ userId: string; version: number }> = [];
+        for (let i = 0; i < 12; i++) {
+          const userId = `idle-${i % 4}`;
+          const res = await put(i % 3 === 0 ? b : a, userId, FLOWS[i % 3], i % 2 === 0);
+          expect(res.status).toBe(200);
+          written.push({ userId, version: res.body.version as number });
+        }
+        const ours = () => seen.filter((e) => e.kind === 'consent' && e.userId.startsWith('idle-'));
+        await until(() => ours().length >= 12);
+        expect(ours().map((e) => e.kind === 'consent' && [e.userId, e.version])).toEqual(written.map((w) => [w.userId, w.version]));
+        expect(seen.map((e) => e.id)).toEqual([...seen.map((e) => e.id)].sort((x, y) => x - y));
+        expect(reads).toEqual([]);
+
+        // A payload it cannot take entries from (an id, or anything else): it reads the log instead.
+        await a.query(`SELECT pg_notify('flowgate_changes', '{"entries": "none"}')`);
+        await until(() => reads.length > 0);
+        expect(reads.length).toBeGreaterThan(0);
+        const before = seen.length;
+        expect((await put(a, 'idle-after', FLOWS[0], true)).status).toBe(200);
+        await until(() => seen.length > before);
+        expect(seen.at(-1)).toMatchObject({ kind: 'consent', userId: 'idle-after', version: 1 });
+      } finally {
+        subscription.unsubscribe();
+      }
+    } finally {
+      await c.close({ keepFiles: true });
+    }
   });
 
   it('interleaves two instances writing for the same users: every chain, checkpoint and the change log stay whole', async () => {

@@ -9,6 +9,7 @@ import { PostgresConsentWriteFunctions1798100000001 } from './1798100000001-Post
 import { PostgresNoticeFacts1798400000002 } from './1798400000002-PostgresNoticeFacts';
 import { PostgresConsentWriteFunctionsJsonb1798400000003 } from './1798400000003-PostgresConsentWriteFunctionsJsonb';
 import { PostgresConsentWriteOnce1798700000001 } from './1798700000001-PostgresConsentWriteOnce';
+import { PostgresChangeNotifyEntries1798800000001 } from './1798800000001-PostgresChangeNotifyEntries';
 
 /** Every PostgreSQL migration, in order: the app, the CLI and the tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -16,4 +17,5 @@ export const postgresMigrations: MixedList<Function> = [PostgresSchema1796116400
   PostgresAdminKeysAndActors1796116400487, PostgresSubprocessorEndpoints1796118088971,
   PostgresManifestV2AndNotices1796118215893,
   PostgresRateLimit1797000000002, PostgresConsentWriteFunctions1798100000001, PostgresNoticeFacts1798400000002,
-  PostgresConsentWriteFunctionsJsonb1798400000003, PostgresConsentWriteOnce1798700000001];
+  PostgresConsentWriteFunctionsJsonb1798400000003, PostgresConsentWriteOnce1798700000001,
+  PostgresChangeNotifyEntries1798800000001];
