@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import type { AuditRecord, PolicyMap } from '@flowgate/core';
+import type { AuditRecord } from '@flowgate/core';
 import type { FetchGuard } from './adapters/fetch.js';
 import { createGuard } from './guard.js';
+import { CONSENTS, MAP, plainPayloadArb } from './guard-fast-path.fixture.js';
 import type { GuardedCall, GuardOptions } from './guard.types.js';
 import type { GuardMetric } from './metrics.js';
 import { memoryReporter } from './reporter.js';
@@ -13,34 +14,13 @@ import { staticSource } from './sources/static-source.js';
  * report exactly as `gateCached`: `true` only where `gateCached` gives an allowed, unredacted
  * result carrying the call's own payloads, and otherwise the very same result or error.
  */
-const MAP: PolicyMap = {
-  version: 3,
-  fields: [
-    { key: 'user.contact.email', paths: ['email'], sensitivity: 'personal' },
-    { key: 'user.name', paths: ['name'], sensitivity: 'personal' },
-    { key: 'app.page', paths: ['page', 'project.name'], sensitivity: 'none' },
-  ],
-  subprocessors: [{ key: 'vendor' }],
-  purposes: [{ key: 'support' }, { key: 'marketing' }],
-  flows: [
-    { key: 'vendor.support', subprocessor: 'vendor', purpose: 'support', mode: 'opt-out', legalBasis: 'legitimate-interests', version: 1, fields: [{ key: 'user.contact.email', since: 1 }, { key: 'app.page', since: 1 }], excludedFields: [] },
-    { key: 'vendor.marketing', subprocessor: 'vendor', purpose: 'marketing', mode: 'opt-in', legalBasis: 'consent', version: 1, fields: [{ key: 'user.contact.email', since: 1 }, { key: 'user.name', since: 1 }], excludedFields: [] },
-  ],
-};
-const CONSENTS = {
-  ada: { 'vendor.marketing': { granted: true, version: 1 } },
-  bob: { 'vendor.support': { granted: false, version: 1 } },
-};
-
-const value = fc.oneof(fc.constantFrom('Ada', 'ada@example.com', '/p/1', 'x'), fc.integer({ min: 0, max: 9 }));
-const payloadArb = fc.dictionary(fc.constantFrom('email', 'name', 'page', 'other', 'project'), fc.oneof(value, fc.record({ name: value })), { maxKeys: 3 });
 const callArb = fc.record({
   userId: fc.constantFrom('ada', 'bob', 'cy', ''),
   subprocessor: fc.constantFrom('vendor', 'unknown'),
   purpose: fc.constantFrom('support', 'marketing', undefined),
   gpc: fc.constantFrom(undefined, true, false),
   fields: fc.constantFrom(undefined, [], ['app.page'], ['user.name']),
-  payloads: fc.array(payloadArb, { maxLength: 2 }),
+  payloads: fc.array(plainPayloadArb, { maxLength: 2 }),
   opaque: fc.constantFrom([], ['body']),
   unreadable: fc.constantFrom([], ['(body: a JSON object with a duplicate key)']),
   urlPath: fc.constantFrom(undefined, '/v1/track', '/u/ada@example.com'),

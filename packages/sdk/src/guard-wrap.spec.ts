@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import type { AuditRecord, PolicyMap } from '@flowgate/core';
+import type { AuditRecord } from '@flowgate/core';
 import { copyPayload } from './adapters/copy.js';
 import { createGuard } from './guard.js';
+import { CONSENTS, MAP, plainPayloadArb } from './guard-fast-path.fixture.js';
 import type { Guard, GuardedCall, GuardOptions } from './guard.types.js';
 import type { GuardMetric } from './metrics.js';
 import { memoryReporter } from './reporter.js';
@@ -14,35 +15,14 @@ import { staticSource } from './sources/static-source.js';
  * with exactly the arguments, and fail with exactly the error, that the general path gives:
  * `gateCached` on the same copy, then `fn` with its payloads (monitor mode: the caller's own).
  */
-const MAP: PolicyMap = {
-  version: 3,
-  fields: [
-    { key: 'user.contact.email', paths: ['email'], sensitivity: 'personal' },
-    { key: 'user.name', paths: ['name'], sensitivity: 'personal' },
-    { key: 'app.page', paths: ['page', 'project.name'], sensitivity: 'none' },
-  ],
-  subprocessors: [{ key: 'vendor' }],
-  purposes: [{ key: 'support' }, { key: 'marketing' }],
-  flows: [
-    { key: 'vendor.support', subprocessor: 'vendor', purpose: 'support', mode: 'opt-out', legalBasis: 'legitimate-interests', version: 1, fields: [{ key: 'user.contact.email', since: 1 }, { key: 'app.page', since: 1 }], excludedFields: [] },
-    { key: 'vendor.marketing', subprocessor: 'vendor', purpose: 'marketing', mode: 'opt-in', legalBasis: 'consent', version: 1, fields: [{ key: 'user.contact.email', since: 1 }, { key: 'user.name', since: 1 }], excludedFields: [] },
-  ],
-};
-const CONSENTS = {
-  ada: { 'vendor.marketing': { granted: true, version: 1 } },
-  bob: { 'vendor.support': { granted: false, version: 1 } },
-};
-
-const value = fc.oneof(fc.constantFrom('Ada', 'ada@example.com', '/p/1', 'x'), fc.integer({ min: 0, max: 9 }));
-const plainArb = fc.dictionary(fc.constantFrom('email', 'name', 'page', 'other', 'project'), fc.oneof(value, fc.record({ name: value })), { maxKeys: 3 });
 /** Plain payloads, and the hostile kinds the copy reads once or leaves out (a getter, toJSON, a Map, a Proxy, a symbol key). */
 const payloadArb = fc.oneof(
-  plainArb,
-  plainArb.map((p) => Object.defineProperty({ ...p }, 'email', { get: () => 'ada@example.com', enumerable: true })),
-  plainArb.map((p) => ({ toJSON: () => p })),
-  plainArb.map((p) => ({ ...p, project: new Map([['name', 'x']]) })),
-  plainArb.map((p) => new Proxy(p, {})),
-  plainArb.map((p) => ({ ...p, [Symbol('k')]: 'ada@example.com' })),
+  plainPayloadArb,
+  plainPayloadArb.map((p) => Object.defineProperty({ ...p }, 'email', { get: () => 'ada@example.com', enumerable: true })),
+  plainPayloadArb.map((p) => ({ toJSON: () => p })),
+  plainPayloadArb.map((p) => ({ ...p, project: new Map([['name', 'x']]) })),
+  plainPayloadArb.map((p) => new Proxy(p, {})),
+  plainPayloadArb.map((p) => ({ ...p, [Symbol('k')]: 'ada@example.com' })),
   fc.constantFrom(undefined, null, 'ada@example.com', 7),
 );
 const caseArb = fc.record({
