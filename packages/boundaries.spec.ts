@@ -18,11 +18,15 @@ interface Manifest {
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
+/** Specs and the fixtures they share: test-only, left out of the build (tsconfig.build.json). */
+const TEST_ONLY = /\.(spec|fixture)\.ts$/;
+
+/** The files the package's build compiles. */
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+    return entry.name.endsWith('.ts') && !TEST_ONLY.test(entry.name) ? [path] : [];
   });
 }
 
@@ -46,6 +50,8 @@ export function violation(pkgDir: string, pkg: Manifest, file: string, specifier
   if (specifier.startsWith('node:') || builtinModules.includes(specifier)) return null;
   if (specifier.startsWith('.')) {
     const target = resolve(dirname(file), specifier);
+    // A shipped file importing a test fixture would pull it (and its test dependencies) into the build.
+    if (TEST_ONLY.test(target.replace(/\.js$/, '.ts'))) return `imports the test-only ${relative(PACKAGES, target)}`;
     return target.startsWith(join(pkgDir, 'src')) ? null : `reaches outside ${pkg.name} (${relative(PACKAGES, target)})`;
   }
   const name = packageOf(specifier);
@@ -97,6 +103,7 @@ describe('package boundaries', () => {
     ["import { Injectable } from '@nestjs/common'", 'does not declare'],
     ["import { DataSource } from 'typeorm'", 'does not declare'],
     ["import axios from 'axios'", 'optional peer axios at run time'],
+    ["import { MAP } from './guard-fast-path.fixture.js'", 'imports the test-only'],
   ])('rejects %s in the SDK', (line, why) => {
     const sdk = packages.find((p) => p.manifest.name === '@flowgate/sdk')!;
     const [m] = [...line.matchAll(IMPORT)];
