@@ -84,6 +84,8 @@ describe('footprint', () => {
     const loaded = JSON.parse(ran.stdout) as string[];
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((f) => !/node_modules\/@flowgate\/(sdk|core)\//.test(f))).toEqual([]);
+    // Bundled: an entry and the chunks it shares, not one file per source module (each file Node loads costs RSS).
+    expect(loaded.length).toBeLessThanOrEqual(6);
     // The ES module entry imports in a folder that has nothing else installed.
     const esm = await runNode(s.sdkOnly, ['--input-type=module', '-e', "const m = await import('@flowgate/sdk'); console.log(typeof m.createGuard)"]);
     expect(esm.stdout.trim()).toBe('function');
