@@ -56,7 +56,7 @@ const bundle = await rolldown({
   treeshake: { moduleSideEffects: true },
   logLevel: 'warn',
 });
-await bundle.write({ dir: 'dist/cjs', format: 'cjs', exports: 'named', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' });
+await bundle.write({ dir: 'dist/cjs', format: 'cjs', exports: 'named', esModule: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' });
 await bundle.close();
 rmSync('dist/tmp', { recursive: true });
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
