@@ -39,11 +39,16 @@ function dirSize(dir: string): number {
 }
 
 describe('the packed tarballs', () => {
-  it('hold built ESM and CommonJS with types, a README and the licence, and no tests or sources', () => {
+  it('hold one CommonJS build, an ES module wrapper per export, types for both, a README and the licence, and no tests or sources', () => {
     for (const p of s.packed) {
       const files = p.files.map((f) => f.path);
       expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json']));
       expect(files.filter((f) => /\.spec\.|(^|\/)src\/|\.png$|(^|\/)docs\//.test(f))).toEqual([]);
+      // dist/esm holds the wrappers (one per export, so import and require share one instance), no second build.
+      const exported = Object.values(JSON.parse(readFileSync(join(s.consumer, 'node_modules', p.name, 'package.json'), 'utf8')).exports as Record<string, { import?: { default: string } }>)
+        .flatMap((e) => (e.import ? [e.import.default.replace(/^\.\//, '')] : []))
+        .sort();
+      expect([p.name, files.filter((f) => /^dist\/esm\/.*\.js$/.test(f)).sort()]).toEqual([p.name, exported]);
     }
   });
 
@@ -79,10 +84,30 @@ describe('footprint', () => {
     const loaded = JSON.parse(ran.stdout) as string[];
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((f) => !/node_modules\/@flowgate\/(sdk|core)\//.test(f))).toEqual([]);
+    // Bundled: an entry and the chunks it shares, not one file per source module (each file Node loads costs RSS).
+    expect(loaded.length).toBeLessThanOrEqual(6);
     // The ES module entry imports in a folder that has nothing else installed.
     const esm = await runNode(s.sdkOnly, ['--input-type=module', '-e', "const m = await import('@flowgate/sdk'); console.log(typeof m.createGuard)"]);
     expect(esm.stdout.trim()).toBe('function');
   });
+});
+
+describe('one instance for import and require (the dual-package hazard)', () => {
+  it('an ES module app whose CommonJS dependency requires the packages gets the same objects through both, and no default export', async () => {
+    const ran = await runNode(s.consumer, ['one-instance.mjs'], {}, 20_000);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    const out = JSON.parse(ran.stdout) as Record<string, { names: number; sameNames: boolean; different: string[]; hasDefault: boolean }> & {
+      errorAcross: { instanceOf: boolean; code: string };
+    };
+    const { errorAcross, ...entries } = out;
+    expect(Object.keys(entries).sort()).toEqual(['@flowgate/core', '@flowgate/egress', '@flowgate/egress/internal', '@flowgate/nest', '@flowgate/sdk', '@flowgate/sdk/axios', '@flowgate/sdk/internal']);
+    for (const [spec, entry] of Object.entries(entries)) {
+      expect([spec, entry.sameNames, entry.different, entry.hasDefault]).toEqual([spec, true, [], false]);
+      expect([spec, entry.names > 0]).toEqual([spec, true]);
+    }
+    expect(errorAcross).toEqual({ instanceOf: true, code: 'INVALID_OPTIONS' });
+  }, 30_000);
 });
 
 describe('guarding calls from a scratch app', () => {

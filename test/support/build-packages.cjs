@@ -1,6 +1,7 @@
 // Builds @flowgate/core, @flowgate/sdk and @flowgate/nest (npm run build:packages) when a
-// source file is newer than its dist/, for the tests that start the server, the CLI or a
-// guard in a child process: those load the packages as an installed service would.
+// source file (or packages/build.mjs) is newer than its dist/, for the tests that start the
+// server, the CLI or a guard in a child process: those load the packages as an installed
+// service would.
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
 const { join, resolve } = require('node:path');
@@ -20,7 +21,8 @@ function stale(name) {
   const pkg = join(root, 'packages', name);
   const built = join(pkg, 'dist', 'cjs', 'index.js');
   if (!existsSync(built) || !existsSync(join(pkg, 'dist', 'esm', 'index.js'))) return true;
-  return Math.max(newest(join(pkg, 'src')), statSync(join(pkg, 'package.json')).mtimeMs) > statSync(built).mtimeMs;
+  const inputs = [newest(join(pkg, 'src')), statSync(join(pkg, 'package.json')).mtimeMs, statSync(join(root, 'packages', 'build.mjs')).mtimeMs];
+  return Math.max(...inputs) > statSync(built).mtimeMs;
 }
 
 module.exports = function buildPackages() {
