@@ -690,7 +690,8 @@ ${table(targetRows)}
 The fetch ratios come from the interleaved loopback rounds below (each kind's round-trip p50
 against plain \`fetch\` in the same rounds); the hook row from interleaved \`checkCached\` rounds.
 Without a hook the guard tests one \`!== null\` per decision and allocates nothing for metrics;
-a present hook costs one small object and one call per count. Load average at the start of the
+a present hook costs one call per count (an allowed decision's metric is one shared, frozen
+object; a denied one's a small new object). Load average at the start of the
 run: ${loadAtStart.map((l) => l.toFixed(2)).join(', ')}, at its end ${loadavg().map((l) => l.toFixed(2)).join(', ')} (2 cores shared with other work: these move between runs).
 
 ### \`guard.check\` from a warm cache (target ≥ 2,000,000 decisions/s on one core)

@@ -33,6 +33,23 @@ const refusal = (promise: Promise<unknown>) => promise.then(() => 'sent', (e: un
 describe('GuardOptions.metrics', () => {
   const source = () => staticSource({ map: buildVendorMap(), consents: matrixConsents() });
 
+  it('counts allowed decisions by one shared, frozen metric, and each denied one by its own', async () => {
+    const r = recorder();
+    const guard = createGuard({ source: source(), metrics: r.hook });
+    const allowed = { userId: USERS.granted, subprocessor: 'vendor-c', purpose: 'support', fields: ['user.name'] };
+    expect(guard.checkCached(allowed)?.allow).toBe(true);
+    expect((await guard.check(allowed)).allow).toBe(true);
+    expect(guard.checkCached({ ...allowed, userId: USERS['no choice'] })?.allow).toBe(false);
+    expect(guard.checkCached({ ...allowed, fields: ['user.name', 'not-a-field'] })?.allow).toBe(false);
+    const [first, second, denied, blocked] = r.of('decision');
+    expect(first).toEqual({ kind: 'decision', allow: true, reason: null });
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // A denial names its reason: the flow's, else the first blocked field's.
+    expect(denied).toEqual({ kind: 'decision', allow: false, reason: 'not-opted-in' });
+    expect(blocked).toEqual({ kind: 'decision', allow: false, reason: 'undeclared' });
+  });
+
   it('counts each decision by outcome and reason, and each guarded call by outcome, once', async () => {
     const r = recorder();
     const enforce = createGuard({ source: source(), metrics: r.hook });

@@ -102,6 +102,20 @@ describe(createGuard.name, () => {
     expect(guard.checkCached({ userId: 'ada', subprocessor: 'vendor-b', purpose: 'marketing' })?.allow).toBe(true);
   });
 
+  it('allows a flow scheduled by a change notice once its clock passes the instant, with no field scheduled', async () => {
+    // Only the flow is scheduled (a new vendor announced): the guard must still read its clock.
+    const map: PolicyMap = { ...MAP, flows: MAP.flows.map((f) => (f.key === 'vendor-a.email-delivery' ? { ...f, effectiveFrom: 5_000 } : f)) };
+    let now = 4_999;
+    const guard = createGuard({ source: staticSource({ map }), clock: () => now });
+    const request = { userId: 'ada', subprocessor: 'vendor-a', fields: ['user.contact.email'] };
+    expect(guard.checkCached(request)).toMatchObject({ allow: false, reason: 'not-yet-effective' });
+    const send = guard.wrap({ subprocessor: 'vendor-a' }, (payload: unknown) => payload, { userId: 'ada' });
+    await expect(send({ email: 'ada@example.com' })).rejects.toBeInstanceOf(ConsentDeniedError);
+    now = 5_000;
+    expect(guard.checkCached(request)).toMatchObject({ allow: true, reason: null });
+    await expect(send({ email: 'ada@example.com' })).resolves.toEqual({ email: 'ada@example.com' });
+  });
+
   describe('fails closed', () => {
     const call = { userId: 'ada', subprocessor: 'vendor-a', payloads: [{ email: 'ada@example.com' }] };
 

@@ -31,7 +31,7 @@ import { copyPayload } from './adapters/copy.js';
 import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
-import { count, decisionMetric, type CallOutcome, type MetricsHook, type Observable } from './metrics.js';
+import { count, type CallOutcome, type GuardMetric, type MetricsHook, type Observable } from './metrics.js';
 
 const DEFAULT_STALENESS_MS = 30_000;
 
@@ -517,6 +517,16 @@ function partRequest(call: GuardedCall, payloads: readonly unknown[], i: number,
 }
 
 const ALLOWED_METRIC = Object.freeze({ kind: 'decision', allow: true, reason: null } as const);
+
+/**
+ * The decision count: the flow's reason, else the first blocked field's (null when allowed).
+ * An allowed decision, the common one, is counted by the one shared, frozen object: a
+ * present hook then costs a call and no allocation.
+ */
+function decisionMetric(decision: Decision): GuardMetric {
+  if (decision.allow && decision.reason === null && decision.blocked.length === 0) return ALLOWED_METRIC;
+  return { kind: 'decision', allow: decision.allow, reason: decision.reason ?? decision.blocked[0]?.reason ?? null };
+}
 
 /**
  * An allowed call's result: what `act` returns for it, with the decision built only when it

@@ -1,4 +1,4 @@
-import type { Decision, ReasonCode } from '@flowgate/core';
+import type { ReasonCode } from '@flowgate/core';
 
 /** What a guarded call came to: sent as it was, sent redacted, refused, or sent and reported (monitor mode, fail-open). */
 export type CallOutcome = 'allowed' | 'redacted' | 'blocked' | 'monitored';
@@ -37,9 +37,4 @@ export function count(hook: MetricsHook, metric: GuardMetric): void {
   } catch {
     // A broken metrics hook must not break the call.
   }
-}
-
-/** The decision count: the flow's reason, else the first blocked field's (null when allowed). */
-export function decisionMetric(decision: Decision): GuardMetric {
-  return { kind: 'decision', allow: decision.allow, reason: decision.reason ?? decision.blocked[0]?.reason ?? null };
 }

@@ -157,7 +157,8 @@ export function compilePolicy(map: PolicyMap): Policy {
   const subprocessorKeys = uniqueKeys(map.subprocessors, 'subprocessors');
 
   const rules = new Int32Array(map.flows.length * fieldIds.size).fill(UNDECLARED);
-  const scheduled = map.flows.some((f) => f.fields.some((field) => (field.effectiveFrom ?? 0) > 0));
+  // A scheduled flow counts too: a guard reads its clock only when `effectiveFrom` is not null.
+  const scheduled = map.flows.some((f) => (f.effectiveFrom ?? 0) > 0 || f.fields.some((field) => (field.effectiveFrom ?? 0) > 0));
   const effectiveFrom = scheduled ? new Float64Array(rules.length) : null;
   const flows = map.flows.map((flow, id) =>
     compileFlow(flow, id, `flows[${id}]`, fieldIds, subprocessorKeys, purposeKeys, rules, effectiveFrom),
