@@ -2,6 +2,7 @@ import {
   allows,
   callFieldsOf,
   decide,
+  payloadVerdict,
   unavailableDecision,
   type ConsentCategory,
   type BlockedField,
@@ -9,6 +10,7 @@ import {
   type Decision,
   type DecisionRequest,
   type Policy,
+  type Verdict,
 } from '@flowgate/core';
 import { guardedFetch } from './adapters/fetch.js';
 import { mergeDecisions, purposeOf, withBlocked } from './decisions.js';
@@ -27,7 +29,7 @@ import {
 } from './guard.types.js';
 import type { PolicyState } from './policy-source.js';
 import { applyWithoutEgressGuard, installedCount, runAs, withoutEgressGuard } from './egress/scope.js';
-import { copyPayload } from './adapters/copy.js';
+import { copyJudged, copyPayload } from './adapters/copy.js';
 import { maskPath } from './payload-path.js';
 import { redactPayload } from './redact.js';
 import { noopReporter, type AuditKind } from './reporter.js';
@@ -212,6 +214,35 @@ class FlowgateGuard implements Guard {
     return true;
   }
 
+  /**
+   * `wrap`'s first step: the engine's verdict on the call up to its payload while the user's
+   * consents are cached, the policy usable and nothing but the payload is left to judge
+   * (`copyJudged` then judges the payload as it copies it); null sends the call the full way
+   * (`gateFetchCached` on the copy), which also throws for an invalid request. Runs no
+   * caller code, counts nothing.
+   */
+  verdictBeforePayload(userId: string, subprocessor: string, purpose: string | undefined, gpc: boolean | undefined, fields: readonly string[] | undefined): Verdict | null {
+    if (this.options.reportCalls) return null;
+    if (fields !== undefined) {
+      if (!Array.isArray(fields)) return null;
+      for (let i = 0; i < fields.length; i++) if (typeof fields[i] !== 'string') return null;
+    }
+    const state = this.options.source.state();
+    if (state === null) return null;
+    const heard = state.live ? state.heardAt : state.confirmedAt;
+    if (heard !== undefined && Date.now() - heard > this.options.maxStalenessMs) return null;
+    const consents = this.options.source.cachedConsents(userId, state.policy);
+    if (consents === undefined || consents === null) return null;
+    const at = state.policy.effectiveFrom === null ? undefined : this.options.clock();
+    return payloadVerdict(state.policy, consents, { subprocessor, purpose, gpc, fields, at });
+  }
+
+  /** `gateFetchCached`'s end for a call `verdictBeforePayload` and `copyJudged` allowed. */
+  allowedFast(call: GuardedCall): true {
+    this.countAllowed(call);
+    return true;
+  }
+
   /** Counts a call the verdict fast path lets go (when there is a metrics hook). */
   private countAllowed(call: GuardedCall): void {
     const metrics = this.options.metrics;
@@ -326,8 +357,11 @@ class FlowgateGuard implements Guard {
         const { subprocessor, purpose } = target;
         if (payloadArg === null) return callGuarded(guard, { userId, subprocessor, purpose, gpc, fields: options.fields, payloads: [] }, fn, this, args, null);
         // `callGuarded`'s steps written out for the common call: one function between the
-        // caller and `fn`, as few objects as it takes (each costs after an I/O wait).
-        const { copy, unreadable } = copyPayload(args[payloadArg]);
+        // caller and `fn`, as few objects as it takes (each costs after an I/O wait). When the
+        // call is allowed but for its payload, the payload is copied and judged in one walk.
+        const fast = guard.verdictBeforePayload(userId, subprocessor, purpose, gpc, options.fields);
+        const walked: { readonly copy: unknown; readonly unreadable: string[]; readonly goes?: boolean } = fast === null ? copyPayload(args[payloadArg]) : copyJudged(args[payloadArg], fast);
+        const { copy, unreadable } = walked;
         // Every member, in the order guard.fetch's call has them: one shape for the gate's reads.
         const snapshot: GuardedCall = {
           userId,
@@ -341,7 +375,9 @@ class FlowgateGuard implements Guard {
           urlPath: undefined,
           redact: undefined,
         };
-        const cached = guard.gateFetchCached(snapshot);
+        // Allowed by the one walk (and the policy still the one judged by): what
+        // `gateFetchCached` would conclude, without walking the copy again.
+        const cached = fast !== null && walked.goes === true && guard.options.source.state()?.policy === fast.policy ? guard.allowedFast(snapshot) : guard.gateFetchCached(snapshot);
         if (cached !== true) return sendDecided(guard, cached, snapshot, fn, this, args, payloadArg);
         if (guard.options.mode !== 'monitor') args[payloadArg] = copy;
         return Promise.resolve(applyWithoutEgressGuard(fn, this, args) as Awaited<R>);

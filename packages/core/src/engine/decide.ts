@@ -163,8 +163,57 @@ export function allows(policy: Policy, consents: Consents, request: DecisionRequ
   return payloadGoes(payload, policy.paths, NO_FIELDS, NO_FIELDS, 0, [], { policy, flow, grantedAt, at });
 }
 
+/**
+ * `allows` up to its payload, for a caller that walks the payload itself (the SDK copies and
+ * judges the caller's payload in one walk): null when the request is denied whatever its
+ * payload (`request.payload` is not read), else what `valueGoes`, `fieldMayGo` and
+ * `valueMisfiled` judge by. `allows(p, c, r) === (v !== null && valueGoes(v, r.payload,
+ * p.paths, [], [], 0))` where `v = payloadVerdict(p, c, r)`.
+ */
+export function payloadVerdict(policy: Policy, consents: Consents, request: DecisionRequest): Verdict | null {
+  const flow = findFlow(policy, request);
+  if (flow === null) return null;
+  const at = request.at ?? Number.NEGATIVE_INFINITY;
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return null;
+  let grantedAt = Number.POSITIVE_INFINITY;
+  if (flow.mode === 'opt-out') {
+    const choice = choiceFor(policy, consents, flow);
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return null;
+  } else if (flow.mode === 'opt-in') {
+    const choice = choiceFor(policy, consents, flow);
+    if (choice <= 0) return null;
+    grantedAt = choice - 1;
+  }
+  const { fields, urlPath } = request;
+  if (fields !== undefined && !fieldsGo(policy, flow, fields, grantedAt, at)) return null;
+  if (urlPath !== undefined && !urlPathGoes(policy, flow, urlPath, grantedAt, at)) return null;
+  return { policy, flow, grantedAt, at };
+}
+
+/** Whether a field a payload location is may go (`payloadVerdict`'s flow being allowed). */
+export function fieldMayGo(v: Verdict, field: string): boolean {
+  return fieldGoes(v.policy, v.flow, field, v.grantedAt, v.at);
+}
+
+/** Whether a leaf the fields `covering` cover is of a kind none of them may carry. */
+export function valueMisfiled(v: Verdict, value: unknown, covering: readonly string[]): boolean {
+  return misfiled(value, covering, v.policy.kinds);
+}
+
+/** `allows`' walk of one value at a trie location (`node`, with the fields above covering it). */
+export function valueGoes(
+  v: Verdict,
+  value: unknown,
+  node: PathNode | null,
+  covering: readonly string[],
+  below: readonly string[],
+  depth: number,
+): boolean {
+  return payloadGoes(value, node, covering, below, depth, [], v);
+}
+
 /** What the verdict walk judges by: the flow is allowed, so a field goes iff `fieldGoes`. */
-interface Verdict {
+export interface Verdict {
   readonly policy: Policy;
   readonly flow: CompiledFlow;
   readonly grantedAt: number;
