@@ -1,6 +1,14 @@
 import { choiceFor, type Consents } from './consents.js';
 import type { ValueKind } from './classify.js';
-import { anySegmentClassified, isContainer, isJsonValue, misfiled, readPayload, readUrlPath, type PayloadContents } from './payload.js';
+import {
+  anySegmentClassified,
+  isContainer,
+  isJsonValue,
+  misfiled,
+  readPayload,
+  readUrlPath,
+  type PayloadContents,
+} from './payload.js';
 import {
   EXCLUDED,
   lookup,
@@ -120,7 +128,14 @@ export function decide(policy: Policy, consents: Consents, request: DecisionRequ
   // Verdict first: when everything may go (the common answer) the allowed fields are the
   // request's, copied once, with no per-field judging into growing arrays.
   if (flowReason === null && fieldsGo(policy, flow, fields, grantedAt, at)) {
-    return { allow: true, reason: null, allowedFields: fields.slice(), blocked: NO_BLOCKED, flowKey: flow.key, policyVersion: policy.version };
+    return {
+      allow: true,
+      reason: null,
+      allowedFields: fields.slice(),
+      blocked: NO_BLOCKED,
+      flowKey: flow.key,
+      policyVersion: policy.version,
+    };
   }
   // Created on first use: most decisions allow every field or block every field.
   let allowedFields: string[] | undefined;
@@ -146,21 +161,44 @@ export function allows(policy: Policy, consents: Consents, request: DecisionRequ
   const flow = findFlow(policy, request);
   if (flow === null) return false;
   const at = request.at ?? Number.NEGATIVE_INFINITY;
-  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return false;
+  const grantedAt = grantedUpToPayload(policy, consents, request, flow, at);
+  if (Number.isNaN(grantedAt)) return false;
+  const { payload } = request;
+  if (payload === undefined) return true;
+  return payloadGoes(payload, policy.paths, NO_FIELDS, NO_FIELDS, 0, [], {
+    policy,
+    flow,
+    grantedAt,
+    at,
+  });
+}
+
+/**
+ * Everything `allows` checks before the payload (the flow in force, the user's choice, the
+ * field keys, the URL path): NaN when the request is denied whatever its payload, else the
+ * instant the flow's consent was granted (+∞ where none is needed), which fields are judged by.
+ */
+function grantedUpToPayload(
+  policy: Policy,
+  consents: Consents,
+  request: DecisionRequest,
+  flow: CompiledFlow,
+  at: number,
+): number {
+  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return NaN;
   let grantedAt = Number.POSITIVE_INFINITY;
   if (flow.mode === 'opt-out') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return false;
+    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return NaN;
   } else if (flow.mode === 'opt-in') {
     const choice = choiceFor(policy, consents, flow);
-    if (choice <= 0) return false;
+    if (choice <= 0) return NaN;
     grantedAt = choice - 1;
   }
-  const { fields, payload, urlPath } = request;
-  if (fields !== undefined && !fieldsGo(policy, flow, fields, grantedAt, at)) return false;
-  if (urlPath !== undefined && !urlPathGoes(policy, flow, urlPath, grantedAt, at)) return false;
-  if (payload === undefined) return true;
-  return payloadGoes(payload, policy.paths, NO_FIELDS, NO_FIELDS, 0, [], { policy, flow, grantedAt, at });
+  const { fields, urlPath } = request;
+  if (fields !== undefined && !fieldsGo(policy, flow, fields, grantedAt, at)) return NaN;
+  if (urlPath !== undefined && !urlPathGoes(policy, flow, urlPath, grantedAt, at)) return NaN;
+  return grantedAt;
 }
 
 /**
@@ -170,24 +208,16 @@ export function allows(policy: Policy, consents: Consents, request: DecisionRequ
  * `valueMisfiled` judge by. `allows(p, c, r) === (v !== null && valueGoes(v, r.payload,
  * p.paths, [], [], 0))` where `v = payloadVerdict(p, c, r)`.
  */
-export function payloadVerdict(policy: Policy, consents: Consents, request: DecisionRequest): Verdict | null {
+export function payloadVerdict(
+  policy: Policy,
+  consents: Consents,
+  request: DecisionRequest,
+): Verdict | null {
   const flow = findFlow(policy, request);
   if (flow === null) return null;
   const at = request.at ?? Number.NEGATIVE_INFINITY;
-  if (flow.effectiveFrom !== 0 && flow.effectiveFrom > at) return null;
-  let grantedAt = Number.POSITIVE_INFINITY;
-  if (flow.mode === 'opt-out') {
-    const choice = choiceFor(policy, consents, flow);
-    if (choice < 0 || (choice === 0 && (consents.gpc || request.gpc === true))) return null;
-  } else if (flow.mode === 'opt-in') {
-    const choice = choiceFor(policy, consents, flow);
-    if (choice <= 0) return null;
-    grantedAt = choice - 1;
-  }
-  const { fields, urlPath } = request;
-  if (fields !== undefined && !fieldsGo(policy, flow, fields, grantedAt, at)) return null;
-  if (urlPath !== undefined && !urlPathGoes(policy, flow, urlPath, grantedAt, at)) return null;
-  return { policy, flow, grantedAt, at };
+  const grantedAt = grantedUpToPayload(policy, consents, request, flow, at);
+  return Number.isNaN(grantedAt) ? null : { policy, flow, grantedAt, at };
 }
 
 /** Whether a field a payload location is may go (`payloadVerdict`'s flow being allowed). */
@@ -221,7 +251,13 @@ export interface Verdict {
 }
 
 /** `fieldReason(...) === null` of a field key when the flow itself is allowed. */
-function fieldGoes(policy: Policy, flow: CompiledFlow, field: string, grantedAt: number, at: number): boolean {
+function fieldGoes(
+  policy: Policy,
+  flow: CompiledFlow,
+  field: string,
+  grantedAt: number,
+  at: number,
+): boolean {
   const fieldId = policy.fieldIds[field];
   if (fieldId === undefined) return false;
   const since = policy.rules[flow.rulesAt + fieldId];
@@ -250,7 +286,8 @@ function payloadGoes(
   if (!isJsonValue(value)) return true;
   if (node !== null && node.fields.length > 0) {
     covering = node.fields;
-    for (let i = 0; i < covering.length; i++) if (!fieldGoes(v.policy, v.flow, covering[i], v.grantedAt, v.at)) return false;
+    for (let i = 0; i < covering.length; i++)
+      if (!fieldGoes(v.policy, v.flow, covering[i], v.grantedAt, v.at)) return false;
     if (node.subtree.length > 0) below = node.subtree;
   } else if (covering.length === 0) covering = below;
   if (typeof value !== 'object' || value === null || !isContainer(value)) {
@@ -261,14 +298,26 @@ function payloadGoes(
   if (Array.isArray(value)) {
     const child = node?.each ?? null;
     for (let i = 0; i < value.length; i++) {
-      if (!payloadGoes((value as readonly unknown[])[i], child, covering, below, depth + 1, ancestors, v)) return false;
+      if (
+        !payloadGoes(
+          (value as readonly unknown[])[i],
+          child,
+          covering,
+          below,
+          depth + 1,
+          ancestors,
+          v,
+        )
+      )
+        return false;
     }
   } else {
     const record = value as Readonly<Record<string, unknown>>;
     const names = Object.keys(record);
     for (let i = 0; i < names.length; i++) {
       const child = node === null ? null : (node.props[names[i]] ?? null);
-      if (!payloadGoes(record[names[i]], child, below, below, depth + 1, ancestors, v)) return false;
+      if (!payloadGoes(record[names[i]], child, below, below, depth + 1, ancestors, v))
+        return false;
     }
   }
   ancestors.pop();
@@ -276,17 +325,30 @@ function payloadGoes(
 }
 
 /** `readUrlPath` as a verdict: without templates, only a segment the classifiers recognise blocks. */
-function urlPathGoes(policy: Policy, flow: CompiledFlow, urlPath: string, grantedAt: number, at: number): boolean {
+function urlPathGoes(
+  policy: Policy,
+  flow: CompiledFlow,
+  urlPath: string,
+  grantedAt: number,
+  at: number,
+): boolean {
   if (policy.urlTemplates.length === 0) return !anySegmentClassified(urlPath);
   const found: PayloadContents = { fields: new Map(), undeclared: null, misfiled: null };
   readUrlPath(policy.urlTemplates, policy.kinds, urlPath, found);
   if (found.undeclared !== null || found.misfiled !== null) return false;
-  for (const field of found.fields.keys()) if (!fieldGoes(policy, flow, field, grantedAt, at)) return false;
+  for (const field of found.fields.keys())
+    if (!fieldGoes(policy, flow, field, grantedAt, at)) return false;
   return true;
 }
 
 /** Whether every field may go, the flow itself being allowed (`fieldReason` is null for each); no allocation. */
-function fieldsGo(policy: Policy, flow: CompiledFlow, fields: readonly string[], grantedAt: number, at: number): boolean {
+function fieldsGo(
+  policy: Policy,
+  flow: CompiledFlow,
+  fields: readonly string[],
+  grantedAt: number,
+  at: number,
+): boolean {
   const { fieldIds, rules } = policy;
   const schedule = policy.effectiveFrom;
   for (let i = 0; i < fields.length; i++) {
@@ -383,8 +445,10 @@ function judgePayload(
       if (!found.fields.has(fields[i])) found.fields.set(fields[i], []);
     }
   }
-  if (request.urlPath !== undefined) readUrlPath(policy.urlTemplates, policy.kinds, request.urlPath, found);
-  if (request.payload !== undefined) readPayload(policy.paths, policy.kinds, request.payload, found);
+  if (request.urlPath !== undefined)
+    readUrlPath(policy.urlTemplates, policy.kinds, request.urlPath, found);
+  if (request.payload !== undefined)
+    readPayload(policy.paths, policy.kinds, request.payload, found);
 
   const allowedFields: string[] = [];
   const blocked: BlockedField[] = [];
@@ -403,7 +467,8 @@ function judgePayload(
   }
   // A declared field holding a value of a kind it may not carry (an email in `note`).
   if (found.misfiled !== null) {
-    for (const path of found.misfiled) blocked.push({ field: path, reason: 'personal-value', paths: [path] });
+    for (const path of found.misfiled)
+      blocked.push({ field: path, reason: 'personal-value', paths: [path] });
   }
   return decision(flowReason, allowedFields, blocked, flowKey, policyVersion);
 }
