@@ -53,10 +53,21 @@ async function main() {
   const asPg = userInfo().uid === 0;
   const ctl = (args: string[]) =>
     execFileSync(asPg ? 'runuser' : join(cluster.bin, 'pg_ctl'), asPg ? ['-u', 'postgres', '--', join(cluster.bin, 'pg_ctl'), ...args] : args);
-  await q(cluster.url, `ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
-  ctl(['-D', join(cluster.dir, 'data'), '-l', join(cluster.dir, 'server.log'), '-w', '-t', '60', 'restart']);
+  // PROBE_EXPLAIN=<ms>: also log the plan (analyzed) of every statement, nested ones too, slower than that.
+  const explain = process.env.PROBE_EXPLAIN;
+  await q(cluster.url, `ALTER SYSTEM SET shared_preload_libraries = ${explain ? "pg_stat_statements, auto_explain" : 'pg_stat_statements'}`);
+  try {
+    ctl(['-D', join(cluster.dir, 'data'), '-l', join(cluster.dir, 'server.log'), '-w', '-t', '60', 'restart']);
+  } catch (error) {
+    console.error(readFileSync(join(cluster.dir, 'server.log'), 'utf8').slice(-2000));
+    throw error;
+  }
   console.log('restarted');
   await q(cluster.url, `ALTER SYSTEM SET pg_stat_statements.track = 'all'`);
+  if (explain) {
+    for (const [k, v] of [['log_min_duration', `${Number(explain)}ms`], ['log_nested_statements', 'on'], ['log_analyze', 'on']])
+      await q(cluster.url, `ALTER SYSTEM SET auto_explain.${k} = '${v}'`);
+  }
   await q(cluster.url, `SELECT pg_reload_conf()`);
   const name = 'flowgate_probe';
   await q(cluster.url, `CREATE DATABASE ${name}`);
@@ -119,6 +130,7 @@ async function main() {
       await cell('A after A+B', [a], c);
     }
   }
+  if (explain) console.log(readFileSync(join(cluster.dir, 'server.log'), 'utf8'));
   await a.stop();
   await b?.stop();
   stopCluster = () => {};
