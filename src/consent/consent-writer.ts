@@ -148,7 +148,7 @@ interface SentOnce {
   /** The batch's checkpoint (null: it had no events). */
   checkpoint: CheckpointRow | null;
   answer: Promise<{ logged: LogEntry[] } | { stale: Stale }>;
-  /** Set once applied: whether it was written (a batch built on it is refused by the database otherwise). */
+  /** Whether it was written, once known (a batch built on one that was not is refused by the database). */
   written?: boolean;
 }
 
@@ -557,8 +557,15 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       this.changeLog.committedHere(entries);
       return { logged: entries };
     });
-    answer.catch(() => undefined); // thrown, in batch order, by applyPostgresOnce
-    return { batch, built: b, userIds, assumedNew, heads, checkpoint, answer };
+    const sent: SentOnce = { batch, built: b, userIds, assumedNew, heads, checkpoint, answer };
+    // Known at once (before it is applied, in batch order), so that no further batch is built on an attempt that wrote nothing.
+    answer.then(
+      (a) => {
+        if ('stale' in a) sent.written = false;
+      },
+      () => (sent.written = false),
+    );
+    return sent;
   }
 
   /**
