@@ -350,6 +350,18 @@ describe('consent batches on PostgreSQL, two in flight', () => {
     return res.body.version as number;
   };
 
+  it('runs the consent functions without sequential scans (a later CREATE OR REPLACE must keep it)', async () => {
+    const rows = await a.query<{ proname: string; proconfig: string[] | null }>(
+      `SELECT proname, proconfig FROM pg_proc WHERE proname LIKE 'flowgate_consent_%' ORDER BY proname`,
+    );
+    expect(rows.map((r) => [r.proname, r.proconfig])).toEqual([
+      ['flowgate_consent_begin', ['enable_seqscan=off']],
+      ['flowgate_consent_commit', null], // calls flowgate_consent_insert, which has it
+      ['flowgate_consent_insert', ['enable_seqscan=off']],
+      ['flowgate_consent_write', ['enable_seqscan=off']],
+    ]);
+  });
+
   it('sends the next batch before the one in flight is answered, built on it, and answers them in order', async () => {
     const before = await warm('inflight');
     const [r1, r2] = await twoInFlight('inflight', 'answer');
