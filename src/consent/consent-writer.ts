@@ -156,6 +156,10 @@ interface SentOnce {
 interface Started {
   /** Resolves once its outcomes are set (the answers follow the witness). */
   done: Promise<void>;
+  /** Set when `done` resolved. */
+  settled: boolean;
+  /** Its requests. */
+  size: number;
   /** Its one statement, if it was sent at once: the next batch may be built on it and sent before it is answered. */
   sent: SentOnce | null;
 }
@@ -270,11 +274,14 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private async drainPostgres(): Promise<void> {
     let previous: Started | null = null;
     for (;;) {
-      if (this.waiting.length === 0) {
+      if (previous?.settled === true) previous = null;
+      // Behind a batch in flight, the next is sent once half as many requests wait (at least
+      // two): a batch of one or two sent at once costs a statement (and a signature) more
+      // than it saves in waiting, while the machine's cores are busy.
+      if (this.waiting.length === 0 || (previous !== null && this.waiting.length < Math.max(2, Math.ceil(previous.size / 2)))) {
         if (previous === null) return;
-        const settled = previous.done.then(() => true);
-        const arrived = new Promise<boolean>((resolve) => (this.wake = () => resolve(false)));
-        if (await Promise.race([settled, arrived])) previous = null;
+        const arrived = new Promise<void>((resolve) => (this.wake = resolve));
+        await Promise.race([previous.done, arrived]);
         continue;
       }
       const current = this.startPostgres(this.take(), previous);
@@ -289,7 +296,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
    * that attempt is not written) the usual `commitPostgres` once `previous` is settled.
    */
   private startPostgres(batch: Pending[], previous: Started | null): Started {
-    const started: Started = { done: Promise.resolve(), sent: null };
+    const started: Started = { done: Promise.resolve(), settled: false, size: batch.length, sent: null };
     const memory = this.pgMemory;
     const prev = previous?.sent ?? null;
     const onPrevious = prev !== null && prev.written !== false && prev.checkpoint !== null;
@@ -312,6 +319,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     started.done = this.commitAndAnswer(batch, async () => {
       if (previous !== null) await previous.done;
       await this.commitPostgres(batch, started.sent, learn);
+    }).then(() => {
+      started.settled = true;
     });
     return started;
   }
