@@ -11,6 +11,8 @@ export function scaleServerEnv(dir: string, database: { DATABASE_PATH: string } 
     FLOWGATE_USER_TOKEN_SECRET: SCALE_USER_SECRET,
     FLOWGATE_SEED_MANIFEST: '',
     AUDIT_RETENTION_DAYS: '0',
+    // Passed on when set, to compare PostgreSQL's consent writer with one and two batches in flight.
+    ...(process.env.DATABASE_CONSENT_IN_FLIGHT ? { DATABASE_CONSENT_IN_FLIGHT: process.env.DATABASE_CONSENT_IN_FLIGHT } : {}),
     ...database,
   };
 }

@@ -6,6 +6,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
 import { dollarQuoted, FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
@@ -224,6 +225,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly checkpoints: ConsentCheckpoints,
     private readonly changeLog: ChangeLogService,
+    @Optional() @Inject(FLOWGATE_CONFIG) private readonly config?: FlowgateConfig,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
@@ -262,7 +264,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   }
 
   /**
-   * PostgreSQL: batches as `drain` writes them, but up to two in flight. While the writer's
+   * PostgreSQL: batches as `drain` writes them, with `DATABASE_CONSENT_IN_FLIGHT=2` up to two in flight. While the writer's
    * memory holds (one statement a batch), the next batch is built on what the one in flight
    * will leave (its users' heads, its checkpoint, the next event id after its events) and
    * sent at once, without waiting for the answer: `flowgate_consent_write` takes the
@@ -275,6 +277,10 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     let previous: Started | null = null;
     for (;;) {
       if (previous?.settled === true) previous = null;
+      if (previous !== null && (this.config?.databaseConsentInFlight ?? 1) < 2) {
+        await previous.done; // one batch at a time (`DATABASE_CONSENT_IN_FLIGHT`)
+        previous = null;
+      }
       // Behind a batch in flight, the next is sent once half as many requests wait (at least
       // two): a batch of one or two sent at once costs a statement (and a signature) more
       // than it saves in waiting, while the machine's cores are busy.

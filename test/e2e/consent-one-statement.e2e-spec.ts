@@ -289,7 +289,7 @@ describe('consent batches on PostgreSQL, two in flight', () => {
   };
 
   beforeAll(async () => {
-    a = await startConsentApp();
+    a = await startConsentApp(undefined, { DATABASE_CONSENT_IN_FLIGHT: '2' });
     seen = recordStatements(a.app, [], intercepting);
   });
   afterEach(() => {
