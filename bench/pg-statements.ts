@@ -8,7 +8,10 @@
  *   npx ts-node-transpile-only bench/pg-statements.ts [all|idle|alone] [seconds] [connections, default 1,16]
  *
  * `all`: A alone (B idle), A and B, A alone after them, at 1 and 16 connections; `idle`: A
- * with B idle only; `alone`: A with no B at all.
+ * with B idle only; `alone`: A with no B at all. Each cell also reports the servers' group
+ * commits (from `/metrics`): batches/s, requests a batch, ms a batch. `PROBE_EXPLAIN=<ms>`
+ * loads auto_explain too and prints the server log (each statement's analyzed plan, nested
+ * ones included) at the end.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
