@@ -219,6 +219,8 @@ async function postgresRounds(
       FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
       FLOWGATE_SEED_MANIFEST: '',
       LOG_LEVEL: 'log', // startServerProcess waits for the "API http://…" line
+      // Passed on when set, to compare the writer with one and two batches in flight.
+      ...(process.env.DATABASE_CONSENT_IN_FLIGHT ? { DATABASE_CONSENT_IN_FLIGHT: process.env.DATABASE_CONSENT_IN_FLIGHT } : {}),
     }, asNpmStart());
     const imported = await fetch(`${server.base}/api/v1/manifest`, {
       method: 'POST',

@@ -19,6 +19,7 @@ import { startGuardProcess, type SeenMessage } from '../test/sdk/support/guard-c
 import type { BenchOptions, BenchReport } from './run';
 import { machineNote } from './run';
 import { startCpuCount, withChildren, type CpuUse } from './support/cpu';
+import { SCALE_ADMIN, SCALE_USER_SECRET, scaleServerEnv } from './support/scale-env';
 import {
   loadServers,
   markdownTable,
@@ -49,8 +50,8 @@ const { startCluster } = require('../test/support/postgres-cluster.cjs') as {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const buildPackages = require('../test/support/build-packages.cjs') as () => void;
 
-const ADMIN = 'scale-bench-admin-token-0123456789abcdef';
-const USER_SECRET = 'scale-bench-user-token-secret-0123456789';
+const ADMIN = SCALE_ADMIN;
+const USER_SECRET = SCALE_USER_SECRET;
 const CONNECTIONS = [1, 16, 64] as const;
 const WRITERS = 5000;
 
@@ -84,17 +85,9 @@ async function freshDatabase(
   cluster: PostgresCluster,
 ): Promise<{ env: Record<string, string>; url: string | null; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'flowgate-scale-'));
-  const common = {
-    FLOWGATE_DATA_DIR: dir,
-    FLOWGATE_DEMO: '0',
-    FLOWGATE_ADMIN_TOKEN: ADMIN,
-    FLOWGATE_USER_TOKEN_SECRET: USER_SECRET,
-    FLOWGATE_SEED_MANIFEST: '',
-    AUDIT_RETENTION_DAYS: '0',
-  };
   if (kind === 'sqlite') {
     return {
-      env: { ...common, DATABASE_PATH: join(dir, 'flowgate.sqlite') },
+      env: scaleServerEnv(dir, { DATABASE_PATH: join(dir, 'flowgate.sqlite') }),
       url: null,
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
@@ -104,7 +97,7 @@ async function freshDatabase(
   const url = new URL(cluster.url);
   url.pathname = `/${name}`;
   return {
-    env: { ...common, DATABASE_URL: url.toString() },
+    env: scaleServerEnv(dir, { DATABASE_URL: url.toString() }),
     url: url.toString(),
     async drop() {
       await adminQuery(cluster.url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -97,6 +97,12 @@ describe(loadConfig.name, () => {
     });
   });
 
+  it('keeps one PostgreSQL consent batch in flight unless DATABASE_CONSENT_IN_FLIGHT asks for two, and refuses more', () => {
+    expect(loadConfig({}).databaseConsentInFlight).toBe(1);
+    expect(loadConfig({ DATABASE_CONSENT_IN_FLIGHT: '2' }).databaseConsentInFlight).toBe(2);
+    expect(() => loadConfig({ DATABASE_CONSENT_IN_FLIGHT: '3' })).toThrow(/DATABASE_CONSENT_IN_FLIGHT/);
+  });
+
   it.each(['mysql://db/flowgate', 'db.example:5432', 'postgres://'])('rejects DATABASE_URL=%s, naming the variable', (url) => {
     expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });

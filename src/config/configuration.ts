@@ -21,6 +21,8 @@ export interface FlowgateConfig {
   databaseUrl: string | null;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
+  /** PostgreSQL: consent batches one instance keeps in flight (1 or 2, `DATABASE_CONSENT_IN_FLIGHT`). */
+  databaseConsentInFlight: number;
   /**
    * Streaming replicas of the PostgreSQL primary (`DATABASE_REPLICA_URL`, comma-separated)
    * that consent-cache fills may read from once they have replayed far enough; [] for none.
@@ -194,6 +196,7 @@ export function loadConfig(
     databasePath,
     databaseUrl,
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 1000),
+    databaseConsentInFlight: int('DATABASE_CONSENT_IN_FLIGHT', 1, 1, 2),
     databaseReplicaUrls,
     changePollMs: int('CHANGE_POLL_MS', database === 'sqlite' ? 25 : 1000, 5, 60000),
     dataDir: path(env.FLOWGATE_DATA_DIR || resolve(databasePath, '..')),

@@ -107,4 +107,34 @@ describe('ConsentCheckpoints witness file', () => {
       t.close();
     }
   });
+
+  it('PostgreSQL, two batches in flight: each seal is committed or abandoned by its row, the second sealed on the first', async () => {
+    const t = setUp();
+    try {
+      const at = (row: CheckpointRow) => ({ checkpoint: row.id, digest: checkpointDigest(row) });
+      const first = t.checkpoints.sealNext(null, [event(1)])!;
+      const second = t.checkpoints.sealNext(first, [event(2)])!; // built on the first, not yet committed
+      expect(second.id).toBe(first.id + 1);
+      expect(JSON.parse(second.payload).prev).toBe(checkpointDigest(first));
+      await t.checkpoints.committed(first);
+      expect(read(t.file)).toEqual(at(first));
+      await t.checkpoints.committed(second);
+      expect(read(t.file)).toEqual(at(second));
+      // The first of the next two is abandoned (written nothing): the second is refused too and
+      // sealed again on the committed one; the witness never records an abandoned seal.
+      const third = t.checkpoints.sealNext(second, [event(3)])!;
+      const fourth = t.checkpoints.sealNext(third, [event(4)])!;
+      t.checkpoints.abandon(third);
+      await t.checkpoints.committed(third); // no longer pending: nothing to record
+      expect(read(t.file)).toEqual(at(second));
+      t.checkpoints.abandon(fourth);
+      const again = t.checkpoints.sealNext(second, [event(3)])!;
+      await t.checkpoints.committed();
+      expect(read(t.file)).toEqual(at(again));
+      await t.checkpoints.committed(null); // a batch without events
+      expect(read(t.file)).toEqual(at(again));
+    } finally {
+      t.close();
+    }
+  });
 });

@@ -50,8 +50,11 @@ interface Witness {
 @Injectable()
 export class ConsentCheckpoints implements OnModuleDestroy {
   private readonly logger = new Logger('ConsentCheckpoints');
-  /** Sealed in the running transaction; becomes `lastSealed` and the witness once it commits. */
-  private pending: { head: CheckpointHead; generation: number } | null = null;
+  /**
+   * Sealed in running transactions, oldest first (PostgreSQL: up to two consent batches in
+   * flight); each becomes `lastSealed` and the witness once its transaction commits.
+   */
+  private pending: Array<{ row: CheckpointRow; head: CheckpointHead; generation: number }> = [];
   private lastSealed: CheckpointHead | null = null;
   /** The write queue's generation when `lastSealed` was sealed (SQLite: still the newest while unchanged). */
   private lastSealedGeneration = -1;
@@ -73,6 +76,8 @@ export class ConsentCheckpoints implements OnModuleDestroy {
   /** SQLite, in the writer's transaction (which holds the file): signs the batch's events (id order) as the next checkpoint. */
   async seal(tx: SqlTx, events: readonly StoredChainedEvent[]): Promise<void> {
     if (events.length === 0) return;
+    // One transaction at a time holds the file: whatever an earlier attempt sealed (one rolled back, or run again) is void.
+    this.pending = [];
     let previous: CheckpointHead | null;
     const generation = this.writeQueue.generation;
     if (tx.kind === 'sqlite' && this.lastSealed !== null && this.lastSealedGeneration === generation) {
@@ -114,23 +119,34 @@ export class ConsentCheckpoints implements OnModuleDestroy {
    */
   sealNext(newest: CheckpointRow | null, events: readonly StoredChainedEvent[]): CheckpointRow | null {
     if (events.length === 0) return null;
-    const previous = newest === null ? null : this.lastSealed?.seq === Number(newest.id) ? this.lastSealed : headOf(newest);
+    const id = newest === null ? null : Number(newest.id);
+    const previous =
+      newest === null
+        ? null
+        : this.lastSealed?.seq === id
+          ? this.lastSealed
+          : (this.pending.find((p) => p.head.seq === id && p.row.signature === newest.signature)?.head ?? headOf(newest));
     return this.sealAfter(previous, events, this.writeQueue.generation);
   }
 
-  /** The checkpoint sealed last will not be committed (its transaction failed, or wrote nothing): the witness must not record it. */
-  abandon(): void {
-    this.pending = null;
+  /**
+   * A sealed checkpoint will not be committed (its transaction failed, or wrote nothing): the
+   * witness must not record it. `row`: that one (PostgreSQL, `sealNext`'s); none: every pending one.
+   */
+  abandon(row?: CheckpointRow | null): void {
+    if (row === undefined) this.pending = [];
+    else this.pending = this.pending.filter((p) => p.row !== row);
   }
 
   private sealAfter(previous: CheckpointHead | null, events: readonly StoredChainedEvent[], generation: number): CheckpointRow {
     const { row, head } = sealCheckpointWithHead(previous, events, { privateKey: this.key.privateKey, kid: this.key.jwk.kid }, this.clock.now().toISOString());
-    this.pending = { head, generation };
+    this.pending.push({ row, head, generation });
     return row;
   }
 
   /**
-   * After the writer's transaction committed: the witness follows the newest checkpoint.
+   * After the writer's transaction committed: the witness follows its checkpoint (the newest:
+   * batches in flight commit in the order they were sealed, and are passed here in that order).
    * The writer answers a batch's requests only once the returned promise resolves, which it
    * does at once: the witness is written here, synchronously, as one `pwrite` of a fixed-size
    * record at offset 0 of a file kept open (about 2 µs; it was a temporary file and a rename,
@@ -139,10 +155,11 @@ export class ConsentCheckpoints implements OnModuleDestroy {
    * (a reader that meets it half-way reads again); the file is reopened if it was replaced
    * or removed.
    */
-  committed(): Promise<void> {
-    const sealed = this.pending;
-    this.pending = null;
-    if (sealed === null) return Promise.resolve();
+  committed(row?: CheckpointRow | null): Promise<void> {
+    // `row`: that checkpoint (PostgreSQL, `sealNext`'s; null: the batch had none); none: the oldest pending.
+    const at = row === undefined ? 0 : row === null ? -1 : this.pending.findIndex((p) => p.row === row);
+    if (at < 0 || at >= this.pending.length) return Promise.resolve();
+    const [sealed] = this.pending.splice(at, 1);
     const { head } = sealed;
     this.lastSealed = head;
     this.lastSealedGeneration = sealed.generation;

@@ -6,6 +6,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { CLOCK, type Clock } from '../auth/clock';
+import { FLOWGATE_CONFIG, type FlowgateConfig } from '../config/configuration';
 import { pipelined, type SqlTx, type SqlValue } from '../database/sql-tx';
 import { dollarQuoted, FLOWGATE_LOCKS, LOCK_KEYS, WriteQueue } from '../database/write-queue';
 import { ConsentCheckpoints } from './consent-checkpoints';
@@ -127,6 +128,43 @@ interface PostgresMemory {
   knownUpTo: number;
 }
 
+/** What a one-statement batch is built on: the writer's memory, or that memory as the batch in flight before it will leave it. */
+interface PostgresBase {
+  /** The user's chain head (undefined: not remembered, assumed to have none). */
+  head(userId: string): Head | undefined;
+  nextEventId: number;
+  checkpoint: CheckpointRow | null;
+  knownUpTo: number;
+}
+
+/** A one-statement batch sent (`sendPostgresOnce`), its answer not applied yet (`applyPostgresOnce`, in batch order). */
+interface SentOnce {
+  batch: Pending[];
+  built: Built;
+  userIds: string[];
+  /** Users the batch assumed to have no chain head (not remembered). */
+  assumedNew: string[];
+  /** The batch's users' chain heads once it is written. */
+  heads: Map<string, Head>;
+  /** The batch's checkpoint (null: it had no events). */
+  checkpoint: CheckpointRow | null;
+  answer: Promise<{ logged: LogEntry[] } | { stale: Stale }>;
+  /** Whether it was written, once known (a batch built on one that was not is refused by the database). */
+  written?: boolean;
+}
+
+/** PostgreSQL: a batch `drainPostgres` started. */
+interface Started {
+  /** Resolves once its outcomes are set (the answers follow the witness). */
+  done: Promise<void>;
+  /** Set when `done` resolved. */
+  settled: boolean;
+  /** Its requests. */
+  size: number;
+  /** Its one statement, if it was sent at once: the next batch may be built on it and sent before it is answered. */
+  sent: SentOnce | null;
+}
+
 /** One-statement attempts per batch before the two-step path (each after another instance's write). */
 const ONE_STATEMENT_ATTEMPTS = 2;
 /** Batches that take the two-step path at once after every attempt of one was outdated. */
@@ -179,12 +217,15 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   private pgUnknownHadHeads = false;
   /** Resolves once the witness file records the newest committed batch's checkpoint. */
   private witnessed: Promise<void> = Promise.resolve();
+  /** PostgreSQL: wakes `drainPostgres` waiting for a request while a batch is in flight. */
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly writeQueue: WriteQueue,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly checkpoints: ConsentCheckpoints,
     private readonly changeLog: ChangeLogService,
+    @Optional() @Inject(FLOWGATE_CONFIG) private readonly config?: FlowgateConfig,
     @Optional() private readonly metrics?: MetricsService,
   ) {}
 
@@ -206,6 +247,8 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     }
     return new Promise<WriteOutcome>((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
+      this.wake?.();
+      this.wake = null;
       this.draining ??= this.drain().finally(() => {
         this.draining = null;
       });
@@ -213,36 +256,110 @@ export class ConsentWriter implements BeforeApplicationShutdown {
   }
 
   private async drain(): Promise<void> {
+    if (this.writeQueue.kind === 'postgres') return this.drainPostgres();
     while (this.waiting.length > 0) {
       const batch = this.take();
-      try {
-        await this.commit(batch);
-      } catch (error) {
-        if (batch.length === 1) {
-          batch[0].error = error;
-        } else {
-          this.logger.warn(
-            `A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`,
-          );
-          for (const one of batch) {
-            delete one.outcome;
-            delete one.error;
-            try {
-              await this.commit([one]);
-            } catch (single) {
-              one.error = single;
-            }
+      await this.commitAndAnswer(batch, () => this.commit(batch));
+    }
+  }
+
+  /**
+   * PostgreSQL: batches as `drain` writes them, with `DATABASE_CONSENT_IN_FLIGHT=2` up to two in flight. While the writer's
+   * memory holds (one statement a batch), the next batch is built on what the one in flight
+   * will leave (its users' heads, its checkpoint, the next event id after its events) and
+   * sent at once, without waiting for the answer: `flowgate_consent_write` takes the
+   * checkpoint lock, which the first holds to its commit, and checks under it that the
+   * newest checkpoint is the first's, so the second is written only on the first's committed
+   * rows, and refused (nothing written) if the first was not: then it runs again once the
+   * first is settled. Answers are applied and sent strictly in batch order.
+   */
+  private async drainPostgres(): Promise<void> {
+    let previous: Started | null = null;
+    for (;;) {
+      if (previous?.settled === true) previous = null;
+      if (previous !== null && (this.config?.databaseConsentInFlight ?? 1) < 2) {
+        await previous.done; // one batch at a time (`DATABASE_CONSENT_IN_FLIGHT`)
+        previous = null;
+      }
+      // Behind a batch in flight, the next is sent once half as many requests wait (at least
+      // two): a batch of one or two sent at once costs a statement (and a signature) more
+      // than it saves in waiting, while the machine's cores are busy.
+      if (this.waiting.length === 0 || (previous !== null && this.waiting.length < Math.max(2, Math.ceil(previous.size / 2)))) {
+        if (previous === null) return;
+        const arrived = new Promise<void>((resolve) => (this.wake = resolve));
+        await Promise.race([previous.done, arrived]);
+        continue;
+      }
+      const current = this.startPostgres(this.take(), previous);
+      if (previous !== null) await previous.done;
+      previous = current;
+    }
+  }
+
+  /**
+   * Starts `batch` (PostgreSQL): its one statement at once if the memory allows one, built on
+   * the memory when nothing is in flight, or on `previous`'s sent statement; otherwise (or if
+   * that attempt is not written) the usual `commitPostgres` once `previous` is settled.
+   */
+  private startPostgres(batch: Pending[], previous: Started | null): Started {
+    const started: Started = { done: Promise.resolve(), settled: false, size: batch.length, sent: null };
+    const memory = this.pgMemory;
+    const prev = previous?.sent ?? null;
+    const onPrevious = prev !== null && prev.written !== false && prev.checkpoint !== null;
+    if (memory !== null && this.pgTwoStepRun === 0 && (previous === null || onPrevious)) {
+      const base: PostgresBase = onPrevious
+        ? {
+            head: (userId) => prev.heads.get(userId) ?? memory.heads.get(userId),
+            nextEventId: prev.built.events.at(-1)!.id + 1,
+            checkpoint: prev.checkpoint,
+            knownUpTo: memory.knownUpTo,
+          }
+        : memoryBase(memory);
+      if (!(this.pgUnknownHadHeads && batch.some((p) => base.head(p.request.userId) === undefined))) {
+        const sent = this.sendPostgresOnce(batch, base, new Map(), false);
+        if (typeof sent !== 'string') started.sent = sent;
+      }
+    }
+    // A refusal of a statement sent while another was in flight may predate that one's commit: not learnt from.
+    const learn = !onPrevious;
+    started.done = this.commitAndAnswer(batch, async () => {
+      if (previous !== null) await previous.done;
+      await this.commitPostgres(batch, started.sent, learn);
+    }).then(() => {
+      started.settled = true;
+    });
+    return started;
+  }
+
+  /** Commits `batch` (`commit`), one request at a time if that fails, then answers it after the witness. */
+  private async commitAndAnswer(batch: Pending[], commit: () => Promise<void>): Promise<void> {
+    try {
+      await commit();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].error = error;
+      } else {
+        this.logger.warn(
+          `A batch of ${batch.length} consent writes failed; writing them one by one: ${String(error)}`,
+        );
+        for (const one of batch) {
+          delete one.outcome;
+          delete one.error;
+          try {
+            await this.commit([one]);
+          } catch (single) {
+            one.error = single;
           }
         }
       }
-      // Answered once the witness file records the batch's checkpoint; the next batch starts meanwhile.
-      void this.witnessed.then(() => {
-        for (const p of batch) {
-          if (p.error !== undefined) p.reject(p.error);
-          else p.resolve(p.outcome!);
-        }
-      });
     }
+    // Answered once the witness file records the batch's checkpoint; the next batch starts meanwhile.
+    void this.witnessed.then(() => {
+      for (const p of batch) {
+        if (p.error !== undefined) p.reject(p.error);
+        else p.resolve(p.outcome!);
+      }
+    });
   }
 
   private take(): Pending[] {
@@ -344,15 +461,23 @@ export class ConsentWriter implements BeforeApplicationShutdown {
    * `CONTENDED_TWO_STEP_BATCHES` batches), or with nothing to write, in two
    * (`writePostgresTwoStep`).
    */
-  private async commitPostgres(batch: Pending[]): Promise<void> {
+  private async commitPostgres(batch: Pending[], first: SentOnce | null = null, learn = true): Promise<void> {
+    const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
+    let outdated = 0;
+    let attempt = 0;
+    // `first`: the batch's first attempt, already sent (`startPostgres`); if it was refused and
+    // learnt from, the next attempt is on what the refusal returned, as here.
+    if (first !== null) {
+      const done = await this.applyPostgresOnce(first, keys, learn);
+      if (done === 'written') return;
+      if (learn) attempt = outdated = 1;
+    }
     const memory = this.pgMemory;
     // Users this instance does not remember are assumed to have no head yet; while such users
     // turned out to have one (after a restart, or past MAX_REMEMBERED_HEADS), the two steps read them.
     const unknownHaveHeads = this.pgUnknownHadHeads && memory !== null && batch.some((p) => !memory.heads.has(p.request.userId));
-    if (memory !== null && this.pgTwoStepRun === 0 && !unknownHaveHeads) {
-      const keys = new Map<string, { requestHash: string; response: StoredResponse }>();
-      let outdated = 0;
-      for (let attempt = 0; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
+    if (memory !== null && (attempt > 0 || (this.pgTwoStepRun === 0 && !unknownHaveHeads))) {
+      for (; attempt < ONE_STATEMENT_ATTEMPTS; attempt++) {
         const done = await this.writePostgresOnce(batch, memory, keys, attempt > 0);
         if (done === 'written') return;
         if (done === 'two-step') break;
@@ -387,25 +512,44 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     keys: Map<string, { requestHash: string; response: StoredResponse }>,
     fresh: boolean,
   ): Promise<'written' | 'stale' | 'two-step'> {
+    const sent = this.sendPostgresOnce(batch, memoryBase(memory), keys, fresh);
+    return typeof sent === 'string' ? sent : this.applyPostgresOnce(sent, keys, true);
+  }
+
+  /**
+   * Builds `batch` on `base` and sends its statement (`writePostgresOnce`); the answer is for
+   * `applyPostgresOnce`, in batch order. `written` (nothing to write, answered) and `two-step`
+   * as `writePostgresOnce`'s.
+   */
+  private sendPostgresOnce(
+    batch: Pending[],
+    base: PostgresBase,
+    keys: Map<string, { requestHash: string; response: StoredResponse }>,
+    fresh: boolean,
+  ): SentOnce | 'written' | 'two-step' {
     for (const p of batch) {
       delete p.outcome;
       delete p.error;
     }
     const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
-    const assumedNew = fresh ? [] : userIds.filter((userId) => !memory.heads.has(userId));
+    const assumedNew: string[] = [];
     const heads = new Map<string, Head>();
-    for (const userId of userIds) heads.set(userId, memory.heads.get(userId) ?? GENESIS_HEAD);
+    for (const userId of userIds) {
+      const head = base.head(userId);
+      if (head === undefined && !fresh) assumedNew.push(userId);
+      heads.set(userId, head ?? GENESIS_HEAD);
+    }
     const expected = userIds.map((userId) => ({ userId, version: heads.get(userId)!.version, lastHash: heads.get(userId)!.lastHash }));
     const n = batch.reduce((sum, p) => sum + p.request.changes.length + 1, 0);
-    const eventIds = Array.from({ length: n }, (_, i) => memory.nextEventId + i);
+    const eventIds = Array.from({ length: n }, (_, i) => base.nextEventId + i);
     // A copy: `build` adds the batch's own keys, which are stored only if this attempt writes.
     const b = this.build(batch, heads, new Map(keys), eventIds, null);
     if (b.events.length === 0 && b.log.length === 0) {
       if (!fresh) return 'two-step';
-      this.committed(b, batch.length);
+      this.committed(b, batch.length, null);
       return 'written';
     }
-    const checkpoint = this.checkpoints.sealNext(memory.checkpoint, b.events);
+    const checkpoint = this.checkpoints.sealNext(base.checkpoint, b.events);
     const log = this.changeLog.postgresAppend(b.log);
     const payload = {
       ...this.postgresPayload(b, checkpoint, log.rows),
@@ -413,35 +557,59 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       keys: batch.flatMap((p) => (p.request.idempotency ? [{ userId: p.request.userId, key: p.request.idempotency.key }] : [])),
       expect: {
         heads: expected,
-        checkpoint: memory.checkpoint === null ? null : { id: Number(memory.checkpoint.id), signature: memory.checkpoint.signature },
+        checkpoint: base.checkpoint === null ? null : { id: Number(base.checkpoint.id), signature: base.checkpoint.signature },
         firstEventId: eventIds[0],
-        sinceEventId: memory.knownUpTo,
+        sinceEventId: base.knownUpTo,
       },
     };
     const sql =
       `SELECT flowgate_consent_write(${dollarQuoted(JSON.stringify(payload))}::json, ${log.lock[0]}, ${LOCK_KEYS.checkpoints}, ` +
       `${log.lock[1]}, ${dollarQuoted(log.channel)}) AS result`;
-    let stale: Stale | null = null;
-    let logged: LogEntry[];
+    const answer = this.changeLog.appending(async (): Promise<{ logged: LogEntry[] } | { stale: Stale }> => {
+      const [{ result }] = await this.writeQueue.postgresStatement<{ result: Written | Stale }>(sql);
+      if (!result.ok) return { stale: result };
+      const entries = this.changeLog.appended(b.log, result.ids.map(Number));
+      this.changeLog.committedHere(entries);
+      return { logged: entries };
+    });
+    const sent: SentOnce = { batch, built: b, userIds, assumedNew, heads, checkpoint, answer };
+    // Known at once (before it is applied, in batch order), so that no further batch is built on an attempt that wrote nothing.
+    answer.then(
+      (a) => {
+        if ('stale' in a) sent.written = false;
+      },
+      () => (sent.written = false),
+    );
+    return sent;
+  }
+
+  /**
+   * A sent batch's answer, applied: outcomes set and the memory moved on if it was written
+   * (`written`); if it was refused (`stale`: nothing written) and `learn`, the memory and
+   * `keys` take what the refusal returned for the next attempt, as `writePostgresOnce` says;
+   * without `learn` the refusal is only dropped (it may predate an earlier batch's commit).
+   */
+  private async applyPostgresOnce(
+    sent: SentOnce,
+    keys: Map<string, { requestHash: string; response: StoredResponse }>,
+    learn: boolean,
+  ): Promise<'written' | 'stale'> {
+    const { batch, built: b, userIds, assumedNew, heads, checkpoint } = sent;
+    let answer: Awaited<SentOnce['answer']>;
     try {
-      logged = await this.changeLog.appending(async () => {
-        const [{ result }] = await this.writeQueue.postgresStatement<{ result: Written | Stale }>(sql);
-        if (!result.ok) {
-          stale = result;
-          return [];
-        }
-        const entries = this.changeLog.appended(b.log, result.ids.map(Number));
-        this.changeLog.committedHere(entries);
-        return entries;
-      });
+      answer = await sent.answer;
     } catch (error) {
-      this.checkpoints.abandon();
+      sent.written = false;
+      this.checkpoints.abandon(checkpoint);
       this.pgMemory = null; // the batch may or may not have committed: learn again from the database
       throw error;
     }
-    const found = stale as Stale | null;
-    if (found !== null) {
-      this.checkpoints.abandon();
+    const memory = this.pgMemory;
+    if ('stale' in answer) {
+      sent.written = false;
+      this.checkpoints.abandon(checkpoint);
+      if (!learn || memory === null) return 'stale';
+      const found = answer.stale;
       const fresh = new Map((found.heads ?? []).map((h) => [h.userId, h] as const));
       if (assumedNew.length > 0) this.pgUnknownHadHeads = assumedNew.some((userId) => fresh.has(userId));
       if (found.changed === null) {
@@ -464,18 +632,23 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       memory.checkpoint = found.checkpoint;
       return 'stale';
     }
+    sent.written = true;
+    const logged = answer.logged;
     b.changes.forEach(({ pending, response }, i) => {
       pending.outcome = { kind: 'written', response, changeId: logged[i].id };
     });
-    if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
-    for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
-    memory.nextEventId = b.events.at(-1)!.id + 1;
-    // The checkpoint held: nobody else wrote since the remembered one. Whole up to this batch
-    // only if the memory was whole up to that checkpoint (after a two-step batch that found
-    // another instance's writes it is not: their users are for the next refusal to list).
-    if (wholeAt(memory)) memory.knownUpTo = b.events.at(-1)!.id;
-    memory.checkpoint = checkpoint;
-    this.committed(b, batch.length);
+    // Null after an earlier batch's statement failed (it may have committed): learnt again by the next two-step batch.
+    if (memory !== null) {
+      if (assumedNew.length > 0) this.pgUnknownHadHeads = false;
+      for (const userId of userIds) remember(memory.heads, userId, heads.get(userId)!);
+      memory.nextEventId = b.events.at(-1)!.id + 1;
+      // The checkpoint held: nobody else wrote since the remembered one. Whole up to this batch
+      // only if the memory was whole up to that checkpoint (after a two-step batch that found
+      // another instance's writes it is not: their users are for the next refusal to list).
+      if (wholeAt(memory)) memory.knownUpTo = b.events.at(-1)!.id;
+      memory.checkpoint = checkpoint;
+    }
+    this.committed(b, batch.length, checkpoint);
     return 'written';
   }
 
@@ -496,6 +669,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
       delete p.error;
     }
     let built: Built | undefined;
+    let sealed: CheckpointRow | null = null;
     let learnt: PostgresMemory | null = null;
     const userIds = [...new Set(batch.map((p) => p.request.userId))].sort();
     try {
@@ -535,6 +709,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         }
         // The batch's signed checkpoint, in the same transaction: no event exists that no signature covers.
         const checkpoint = this.checkpoints.sealNext(begun.checkpoint, b.events);
+        sealed = checkpoint;
         const log = this.changeLog.postgresAppend(b.log);
         const payload = this.postgresPayload(b, checkpoint, log.rows);
         const logged = await this.changeLog.appending(async () => {
@@ -551,7 +726,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         });
       });
     } catch (error) {
-      this.checkpoints.abandon();
+      this.checkpoints.abandon(sealed);
       throw error;
     }
     const memory = learnt as PostgresMemory | null;
@@ -564,7 +739,7 @@ export class ConsentWriter implements BeforeApplicationShutdown {
         this.pgMemory.knownUpTo = memory.knownUpTo;
       }
     }
-    this.committed(built!, batch.length);
+    this.committed(built!, batch.length, sealed);
   }
 
   /** The rows `flowgate_consent_commit` and `flowgate_consent_write` insert. */
@@ -580,9 +755,12 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     };
   }
 
-  /** After a batch's commit: the witness follows its checkpoint; its notices are known stored. */
-  private committed(built: Built, requests: number): void {
-    this.witnessed = this.checkpoints.committed();
+  /**
+   * After a batch's commit: the witness follows its checkpoint (`checkpoint`: PostgreSQL's,
+   * null if none; SQLite: the one sealed in the transaction); its notices are known stored.
+   */
+  private committed(built: Built, requests: number, checkpoint?: CheckpointRow | null): void {
+    this.witnessed = this.checkpoints.committed(checkpoint);
     for (const hash of built.newNotices.keys()) this.storedNotices.add(hash);
     this.metrics?.consentCommitted(
       requests,
@@ -769,6 +947,11 @@ export class ConsentWriter implements BeforeApplicationShutdown {
     }
     return Array.from({ length: n }, (_, i) => first + i);
   }
+}
+
+/** `memory` as what a batch is built on. */
+function memoryBase(memory: PostgresMemory): PostgresBase {
+  return { head: (userId) => memory.heads.get(userId), nextEventId: memory.nextEventId, checkpoint: memory.checkpoint, knownUpTo: memory.knownUpTo };
 }
 
 /**

@@ -13,8 +13,15 @@ import { startTestApp, type TestApp } from '../support/test-app';
  */
 type Statement = 'write' | 'begin' | 'commit';
 
-/** Every consent-writer round trip `app` sends from now on, in order (and its follower's reads of the change log into `reads`). */
-function recordStatements(app: TestApp['app'], reads: string[] = []): Statement[] {
+/** Stands in for the pool client's `query` of a one-statement batch (`send` runs the real one). */
+type Intercept = (sql: string, send: () => Promise<unknown>) => Promise<unknown>;
+
+/**
+ * Every consent-writer round trip `app` sends from now on, in order (and its follower's reads
+ * of the change log into `reads`); `intercepting.write`, while set, stands in for sending each
+ * one-statement batch.
+ */
+function recordStatements(app: TestApp['app'], reads: string[] = [], intercepting: { write: Intercept | null } = { write: null }): Statement[] {
   const seen: Statement[] = [];
   const driver = app.get(DataSource).driver as unknown as {
     obtainMasterConnection(): Promise<[{ query: (...args: unknown[]) => unknown; counted?: boolean }, unknown]>;
@@ -29,7 +36,10 @@ function recordStatements(app: TestApp['app'], reads: string[] = []): Statement[
       client.query = (...args: unknown[]) => {
         const sql = args[0];
         if (typeof sql === 'string') {
-          if (sql.includes('flowgate_consent_write(')) seen.push('write');
+          if (sql.includes('flowgate_consent_write(')) {
+            seen.push('write');
+            if (intercepting.write !== null) return intercepting.write(sql, () => query(...args) as Promise<unknown>);
+          }
           else if (sql.includes('flowgate_consent_begin(')) seen.push('begin');
           else if (sql.includes('flowgate_consent_commit(')) seen.push('commit');
           else if (/FROM change_log WHERE id > \$1/.test(sql)) reads.push(sql);
@@ -264,4 +274,133 @@ describe('consent batches on PostgreSQL in one statement', () => {
       last.set(entry.userId, Number(entry.version));
     }
   }, 60_000);
+});
+
+describe('consent batches on PostgreSQL, two in flight', () => {
+  let a: ConsentTestApp;
+  let seen: Statement[];
+  const intercepting: { write: Intercept | null } = { write: null };
+  const put = (userId: string, flowKey: string, granted: boolean) =>
+    a.http().put(`/api/v1/me/preferences/${flowKey}`).set('Authorization', bearer(aUserToken(userId))).send({ granted });
+  const signal = () => {
+    let fire!: () => void;
+    const fired = new Promise<void>((resolve) => (fire = resolve));
+    return { fire, fired };
+  };
+
+  beforeAll(async () => {
+    a = await startConsentApp(undefined, { DATABASE_CONSENT_IN_FLIGHT: '2' });
+    seen = recordStatements(a.app, [], intercepting);
+  });
+  afterEach(() => {
+    intercepting.write = null;
+  });
+  afterAll(async () => {
+    await a?.close();
+  });
+
+  /**
+   * Holds the first one-statement batch from now on (`first`: sent to the database and then
+   * its answer held, or never sent and failed), lets the next through, and resolves
+   * `secondSent` once that one was sent while the first was unanswered.
+   */
+  function holdFirst(first: 'answer' | 'fail') {
+    const release = signal();
+    const firstSent = signal();
+    const secondSent = signal();
+    let n = 0;
+    intercepting.write = async (_sql, send) => {
+      const i = n++;
+      if (i === 1) secondSent.fire();
+      if (i !== 0) return send();
+      if (first === 'fail') {
+        firstSent.fire();
+        await release.fired;
+        throw new Error('the statement failed before it ran');
+      }
+      const answer = await send();
+      firstSent.fire();
+      await release.fired;
+      return answer;
+    };
+    return { release: release.fire, firstSent: firstSent.fired, secondSent: secondSent.fired };
+  }
+
+  /** Writes for `user` through the batch `holdFirst` holds and one sent behind it: their responses in the order they came. */
+  async function twoInFlight(user: string, first: 'answer' | 'fail') {
+    const held = holdFirst(first);
+    const order: string[] = [];
+    const one = put(user, FLOWS[1], false).then((res) => (order.push('first'), res));
+    await held.firstSent;
+    // Two requests behind it (a batch in flight is followed at once by two or more waiting, not by one).
+    const two = put(user, FLOWS[2], false).then((res) => (order.push('second'), res));
+    const other = put(`${user}-other`, FLOWS[2], true).then((res) => (order.push('second'), res));
+    await held.secondSent; // sent while the first batch is unanswered ...
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(order).toEqual([]); // ... and not answered before it, whatever the database said
+    held.release();
+    const [r1, r2, r3] = await Promise.all([one, two, other]);
+    expect(order).toEqual(['first', 'second', 'second']);
+    expect(r3.status).toBe(200);
+    return [r1, r2] as const;
+  }
+
+  const warm = async (user: string) => {
+    // The first batch learns the state in two steps; from then on one statement a batch.
+    const res = await put(user, FLOWS[0], true);
+    expect(res.status).toBe(200);
+    seen.length = 0;
+    return res.body.version as number;
+  };
+
+  it('runs the consent functions without sequential scans (a later CREATE OR REPLACE must keep it)', async () => {
+    const rows = await a.query<{ proname: string; proconfig: string[] | null }>(
+      `SELECT proname, proconfig FROM pg_proc WHERE proname LIKE 'flowgate_consent_%' ORDER BY proname`,
+    );
+    expect(rows.map((r) => [r.proname, r.proconfig])).toEqual([
+      ['flowgate_consent_begin', ['enable_seqscan=off']],
+      ['flowgate_consent_commit', null], // calls flowgate_consent_insert, which has it
+      ['flowgate_consent_insert', ['enable_seqscan=off']],
+      ['flowgate_consent_write', ['enable_seqscan=off']],
+    ]);
+  });
+
+  it('sends the next batch before the one in flight is answered, built on it, and answers them in order', async () => {
+    const before = await warm('inflight');
+    const [r1, r2] = await twoInFlight('inflight', 'answer');
+    expect([r1.status, r2.status]).toEqual([200, 200]);
+    expect(r1.body.version).toBe(before + 1);
+    expect(r2.body.version).toBe(before + 2);
+    expect(r2.body.events[0].prevHash).toBe(r1.body.events.at(-1).hash);
+    // Built on what the first leaves, the second was written at once: no refusal, no two steps.
+    expect(seen).toEqual(['write', 'write']);
+    const res = await a.http().get('/api/v1/users/inflight/verify').set('Authorization', a.admin).expect(200);
+    expect(res.body).toMatchObject({ ok: true });
+    expect((await a.app.get(ConsentService).ledger()).problems).toEqual([]);
+  });
+
+  it('writes nothing on a batch in flight that failed: the one behind it is refused, then written on what the database holds', async () => {
+    const before = await warm('inflight-fail');
+    const [r1, r2] = await twoInFlight('inflight-fail', 'fail');
+    expect(r1.status).toBeGreaterThanOrEqual(500);
+    expect(r2.status).toBe(200);
+    // On the chain as stored (the first wrote nothing), not on the failed batch's events.
+    expect(r2.body.version).toBe(before + 1);
+    // Refused under the locks (the first's checkpoint is not there), then written in two steps (the memory was dropped).
+    expect(seen).toEqual(['write', 'write', 'begin', 'commit']);
+    const events = await a.query<{ flowKey: string; seq: number }>(
+      `SELECT "flowKey", seq FROM consent_event WHERE "userId" = 'inflight-fail' ORDER BY seq`,
+    );
+    expect(events.map((e) => [e.flowKey, Number(e.seq)])).toEqual([
+      [FLOWS[0], 1],
+      [FLOWS[2], 2],
+    ]);
+    const res = await a.http().get('/api/v1/users/inflight-fail/verify').set('Authorization', a.admin).expect(200);
+    expect(res.body).toMatchObject({ ok: true });
+    expect((await a.app.get(ConsentService).ledger()).problems).toEqual([]);
+    // And the writer carries on in one statement.
+    seen.length = 0;
+    expect((await put('inflight-fail', FLOWS[1], true)).body.version).toBe(before + 2);
+    expect(seen).toEqual(['write']);
+  });
 });

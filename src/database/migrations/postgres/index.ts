@@ -10,6 +10,7 @@ import { PostgresNoticeFacts1798400000002 } from './1798400000002-PostgresNotice
 import { PostgresConsentWriteFunctionsJsonb1798400000003 } from './1798400000003-PostgresConsentWriteFunctionsJsonb';
 import { PostgresConsentWriteOnce1798700000001 } from './1798700000001-PostgresConsentWriteOnce';
 import { PostgresChangeNotifyEntries1798800000001 } from './1798800000001-PostgresChangeNotifyEntries';
+import { PostgresConsentPlansWithoutSeqScans1798900000001 } from './1798900000001-PostgresConsentPlansWithoutSeqScans';
 
 /** Every PostgreSQL migration, in order: the app, the CLI and the tests run the same set. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,4 @@ export const postgresMigrations: MixedList<Function> = [PostgresSchema1796116400
   PostgresManifestV2AndNotices1796118215893,
   PostgresRateLimit1797000000002, PostgresConsentWriteFunctions1798100000001, PostgresNoticeFacts1798400000002,
   PostgresConsentWriteFunctionsJsonb1798400000003, PostgresConsentWriteOnce1798700000001,
-  PostgresChangeNotifyEntries1798800000001];
+  PostgresChangeNotifyEntries1798800000001, PostgresConsentPlansWithoutSeqScans1798900000001];
